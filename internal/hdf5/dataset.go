@@ -1,0 +1,250 @@
+package hdf5
+
+import (
+	"fmt"
+)
+
+// Dataset is an HDF5 dataset. Obtain one from Group.Dataset.
+type Dataset struct {
+	f       *File
+	path    string
+	hdr     *objHeader
+	dt      *datatype
+	space   *dataspace
+	layout  *layout
+	filters []filter
+	fill    []byte
+}
+
+func (f *File) newDataset(path string, h *objHeader) (*Dataset, error) {
+	ds := &Dataset{f: f, path: path, hdr: h}
+	m, err := h.find(msgDatatype)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, errf(h.off, "dataset has no datatype message")
+	}
+	if ds.dt, err = f.parseDatatype(m.data, m.off); err != nil {
+		return nil, err
+	}
+	if m, err = h.find(msgDataspace); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, errf(h.off, "dataset has no dataspace message")
+	}
+	if ds.space, err = f.parseDataspace(m.data, m.off); err != nil {
+		return nil, err
+	}
+	if m, err = h.find(msgLayout); err != nil {
+		return nil, err
+	}
+	if ds.layout, err = f.parseLayout(m.data, m.off); err != nil {
+		return nil, err
+	}
+	if m, err = h.find(msgFilters); err != nil {
+		return nil, err
+	}
+	if m != nil {
+		if ds.filters, err = f.parseFilters(m.data, m.off); err != nil {
+			return nil, err
+		}
+	}
+	if m, _ = h.find(msgExternal); m != nil {
+		return nil, unsupported(m.off, "external data files")
+	}
+	if m, _ = h.find(msgFill); m != nil {
+		ds.fill = f.parseFill(m.data, m.off)
+	} else if m, _ = h.find(msgFillOld); m != nil && len(m.data) >= 4 {
+		d := f.newDec(m.data, m.off, "fill value message")
+		n := int(d.u32())
+		ds.fill = d.bytes(n)
+	}
+	if uint32(len(ds.fill)) != ds.dt.size {
+		ds.fill = nil
+	}
+	return ds, nil
+}
+
+// parseFill returns the fill value bytes, or nil when undefined/default.
+func (f *File) parseFill(b []byte, off int64) []byte {
+	d := f.newDec(b, off, "fill value message")
+	ver := d.u8()
+	switch ver {
+	case 1, 2:
+		d.u8()
+		d.u8()
+		defined := d.u8()
+		if ver == 2 && defined == 0 {
+			return nil
+		}
+		n := int(d.u32())
+		return d.bytes(n)
+	case 3:
+		fl := d.u8()
+		if fl&0x20 == 0 {
+			return nil
+		}
+		n := int(d.u32())
+		return d.bytes(n)
+	}
+	return nil
+}
+
+// Path returns the absolute path of the dataset.
+func (ds *Dataset) Path() string { return ds.path }
+
+// Shape returns the dataset's dimensions ([] for a scalar, nil for a null dataspace).
+func (ds *Dataset) Shape() []int { return ds.space.shape() }
+
+// DType returns the element type.
+func (ds *Dataset) DType() DType { return ds.dt.dtype() }
+
+// Len returns the number of elements (product of Shape).
+func (ds *Dataset) Len() int {
+	n, ok := ds.space.nelem(1 << 62)
+	if !ok {
+		return -1
+	}
+	return int(n)
+}
+
+// Attrs returns the dataset's attributes, in creation order if tracked, else in name order.
+func (ds *Dataset) Attrs() ([]*Attribute, error) {
+	a, err := ds.f.attrs(ds.hdr)
+	return a, withPath(ds.path, err)
+}
+
+// Attr returns the named attribute; the error wraps ErrNotFound when absent.
+func (ds *Dataset) Attr(name string) (*Attribute, error) {
+	return ds.f.attr(ds.hdr, ds.path, name)
+}
+
+// readRaw returns the dataset's elements in file representation, row-major.
+func (ds *Dataset) readRaw() ([]byte, int, error) {
+	f := ds.f
+	es := uint64(ds.dt.size)
+	n, ok := ds.space.nelem(maxDataBytes)
+	var total uint64
+	if ok {
+		total, ok = mulCheck(n, es, maxDataBytes)
+	}
+	if !ok {
+		return nil, 0, errf(ds.hdr.off, "dataset %v of %d-byte elements exceeds %d bytes", ds.space.dims, es, uint64(maxDataBytes))
+	}
+	if total == 0 {
+		return []byte{}, int(n), nil
+	}
+	l := ds.layout
+	switch l.class {
+	case layoutCompact:
+		if uint64(len(l.compact)) < total {
+			return nil, 0, errf(l.off, "compact data holds %d bytes, want %d", len(l.compact), total)
+		}
+		return l.compact[:total], int(n), nil
+	case layoutContiguous:
+		if f.undef(l.addr) {
+			return ds.filled(total), int(n), nil
+		}
+		if l.version >= 3 && l.size < total {
+			return nil, 0, errf(l.off, "contiguous storage of %d bytes, want %d", l.size, total)
+		}
+		if len(ds.filters) > 0 {
+			return nil, 0, unsupported(l.off, "filters on contiguous data")
+		}
+		b, _, err := f.read(l.addr, int64(total), "contiguous dataset")
+		return b, int(n), err
+	case layoutChunked:
+		if total > uint64(f.size)*1100+(1<<20) {
+			return nil, 0, errf(l.off, "chunked dataset of %d bytes implausibly large for a %d-byte file", total, f.size)
+		}
+		out := ds.filled(total)
+		if err := ds.readChunked(out); err != nil {
+			return nil, 0, err
+		}
+		return out, int(n), nil
+	}
+	return nil, 0, errf(l.off, "data layout class %d", l.class)
+}
+
+func (ds *Dataset) filled(total uint64) []byte {
+	out := make([]byte, total)
+	if len(ds.fill) > 0 {
+		nz := false
+		for _, c := range ds.fill {
+			if c != 0 {
+				nz = true
+			}
+		}
+		if nz {
+			for i := 0; i < len(out); i += len(ds.fill) {
+				copy(out[i:], ds.fill)
+			}
+		}
+	}
+	return out
+}
+
+func (ds *Dataset) numeric() (*datatype, []byte, int, error) {
+	t, _ := elems(ds.dt, 1)
+	if !t.isNumeric() {
+		return nil, nil, 0, fmt.Errorf("hdf5: %s: dataset is %s, not numeric", ds.path, ds.DType())
+	}
+	raw, n, err := ds.readRaw()
+	if err != nil {
+		return nil, nil, 0, withPath(ds.path, err)
+	}
+	_, n = elems(ds.dt, uint64(n))
+	return t, raw, n, nil
+}
+
+// ReadFloat32 reads all elements converted to float32 (any numeric type).
+func (ds *Dataset) ReadFloat32() ([]float32, error) {
+	t, raw, n, err := ds.numeric()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, n)
+	t.toFloat32(raw, n, out)
+	return out, nil
+}
+
+// ReadFloat64 reads all elements converted to float64 (any numeric type).
+func (ds *Dataset) ReadFloat64() ([]float64, error) {
+	t, raw, n, err := ds.numeric()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, n)
+	t.toFloat64(raw, n, out)
+	return out, nil
+}
+
+// ReadInt64 reads all elements as int64; float elements must be integral.
+func (ds *Dataset) ReadInt64() ([]int64, error) {
+	t, raw, n, err := ds.numeric()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, n)
+	if i, ok := t.toInt64(raw, n, out); !ok {
+		return nil, fmt.Errorf("hdf5: %s: element %d is not representable as int64", ds.path, i)
+	}
+	return out, nil
+}
+
+// ReadStrings reads a string dataset (fixed-length or variable-length).
+func (ds *Dataset) ReadStrings() ([]string, error) {
+	t, _ := elems(ds.dt, 1)
+	if t.dtype() != String {
+		return nil, fmt.Errorf("hdf5: %s: dataset is %s, not string", ds.path, ds.DType())
+	}
+	raw, n, err := ds.readRaw()
+	if err != nil {
+		return nil, withPath(ds.path, err)
+	}
+	_, n = elems(ds.dt, uint64(n))
+	s, err := ds.f.decodeStrings(t, raw, n, ds.hdr.off)
+	return s, withPath(ds.path, err)
+}

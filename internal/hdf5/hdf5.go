@@ -1,0 +1,172 @@
+// Package hdf5 reads and writes the subset of HDF5 that Keras and h5py use for
+// model files: groups (old-style symbol tables and new-style link storage of any
+// size), attributes (compact and dense), numeric and string datatypes, and
+// compact, contiguous and chunked datasets with the deflate, shuffle and
+// fletcher32 filters.
+//
+// The reader is modelled on debug/elf and archive/zip: it works over an
+// io.ReaderAt, parses lazily, checks every offset and length against the file
+// size, never panics on malformed input and returns a *FormatError naming the
+// offending file offset. The writer (see Writer) produces HDF5 files with a
+// version 0 superblock and old-style groups, readable by any h5py or libhdf5.
+package hdf5
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// ErrNotFound is returned (wrapped) when a group member or attribute does not exist.
+var ErrNotFound = errors.New("hdf5: not found")
+
+// ErrUnsupported is wrapped by errors about valid HDF5 features this package does not implement.
+var ErrUnsupported = errors.New("hdf5: unsupported feature")
+
+// FormatError reports malformed or unsupported HDF5 content at a file offset.
+type FormatError struct {
+	Offset int64  // absolute file offset where the problem was detected
+	Msg    string // description of the problem
+	Err    error  // optional underlying error, e.g. ErrUnsupported
+}
+
+// Error formats the error as "hdf5: <msg> at offset 0x...".
+func (e *FormatError) Error() string {
+	s := fmt.Sprintf("hdf5: %s at offset 0x%x", e.Msg, e.Offset)
+	if e.Err != nil && e.Err != ErrUnsupported {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error, if any.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+func errf(off int64, format string, args ...any) error {
+	return &FormatError{Offset: off, Msg: fmt.Sprintf(format, args...)}
+}
+
+func unsupported(off int64, format string, args ...any) error {
+	return &FormatError{Offset: off, Msg: "unsupported " + fmt.Sprintf(format, args...), Err: ErrUnsupported}
+}
+
+// withPath prefixes the message of a *FormatError with an object path.
+func withPath(path string, err error) error {
+	var fe *FormatError
+	if errors.As(err, &fe) && err == error(fe) {
+		return &FormatError{Offset: fe.Offset, Msg: path + ": " + fe.Msg, Err: fe.Err}
+	}
+	return err
+}
+
+// Kind tells whether a group member is a group, a dataset or something else.
+type Kind int
+
+const (
+	// KindOther is a committed datatype, an unresolvable link or an unknown object.
+	KindOther Kind = iota
+	// KindGroup is a group.
+	KindGroup
+	// KindDataset is a dataset.
+	KindDataset
+)
+
+// String returns "group", "dataset" or "other".
+func (k Kind) String() string {
+	switch k {
+	case KindGroup:
+		return "group"
+	case KindDataset:
+		return "dataset"
+	}
+	return "other"
+}
+
+// Limits protecting against hostile files.
+const (
+	maxHeaderBytes   = 64 << 20 // total bytes of one object header (all chunks)
+	maxHeaderChunks  = 4096     // chunks (continuations) of one object header
+	maxLinkHops      = 32       // soft-link resolutions per lookup
+	maxTreeDepth     = 64       // B-tree depth
+	maxRank          = 32       // dataspace rank (HDF5's own limit)
+	maxTypeNesting   = 16       // nested datatypes (arrays of vlen of ...)
+	maxDataBytes     = 1 << 34  // bytes of one dataset read (16 GiB)
+	gheapCacheBudget = 64 << 20 // bytes of parsed global heap collections kept per file
+	hdrCacheBudget   = 32 << 20 // bytes of parsed object headers kept per file
+	linkCacheBudget  = 32 << 20 // bytes of parsed group link tables kept per file
+)
+
+// File is an open HDF5 file. Its methods are safe for concurrent use.
+type File struct {
+	r      io.ReaderAt
+	closer io.Closer
+	size   int64 // bytes readable through r
+	base   int64 // absolute offset of the base address (superblock position)
+
+	sbVersion int
+	offSize   int // size of file addresses in bytes
+	lenSize   int // size of lengths in bytes
+	rootAddr  uint64
+
+	mu         sync.Mutex
+	gheaps     map[uint64]*globalHeap
+	gheapBytes int64
+	hdrs       map[uint64]*objHeader
+	hdrBytes   int64
+	linkTabs   map[uint64]*linkTable
+	linkBytes  int64
+}
+
+// Open opens the named HDF5 file. Only the superblock is read; everything else
+// is parsed on demand. The caller must Close the file.
+func Open(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	f, err := NewFile(fh, st.Size())
+	if err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f.closer = fh
+	return f, nil
+}
+
+// NewFile reads an HDF5 file of the given size from r. The caller keeps r open
+// while the File is used.
+func NewFile(r io.ReaderAt, size int64) (*File, error) {
+	if size < 0 {
+		return nil, errf(0, "negative file size")
+	}
+	f := &File{r: r, size: size}
+	if err := f.readSuperblock(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Close closes the underlying file if the File was created by Open.
+func (f *File) Close() error {
+	if f.closer != nil {
+		err := f.closer.Close()
+		f.closer = nil
+		return err
+	}
+	return nil
+}
+
+// Root returns the root group "/".
+func (f *File) Root() *Group {
+	return &Group{f: f, path: "/", addr: f.rootAddr}
+}
+
+// SuperblockVersion reports the version of the file's superblock (0 to 3).
+func (f *File) SuperblockVersion() int { return f.sbVersion }
