@@ -1,0 +1,192 @@
+package optimizers
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/kerago/kerago/keras/optimizers/schedules"
+)
+
+var constructors = map[string]func(...Option) (Optimizer, error){
+	"sgd":      NewSGD,
+	"adam":     NewAdam,
+	"adamw":    NewAdamW,
+	"rmsprop":  NewRMSprop,
+	"adagrad":  NewAdagrad,
+	"adadelta": NewAdadelta,
+	"adamax":   NewAdamax,
+	"nadam":    NewNadam,
+	"lion":     NewLion,
+}
+
+func names() string {
+	n := make([]string, 0, len(constructors))
+	for k := range constructors {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return strings.Join(n, ", ")
+}
+
+// normClass lower-cases a class name and strips tf.keras's "Custom>" prefix
+// (tf.keras 2.11+ registers its optimizers as custom objects).
+func normClass(c string) string {
+	c = strings.TrimPrefix(c, "Custom>")
+	return strings.ToLower(c)
+}
+
+// Get returns an optimizer with Keras's defaults from a compile string or
+// class name, case-insensitively: "adam", "Adam", "sgd", "rmsprop", ...
+func Get(name string) (Optimizer, error) {
+	c, ok := constructors[normClass(name)]
+	if !ok {
+		return nil, fmt.Errorf("optimizers: unknown optimizer %q; valid names: %s", name, names())
+	}
+	return c()
+}
+
+// ignoredKeys are config keys of tf.keras / Keras 1–2 optimizers that Keras 3
+// does not use: they are accepted and ignored ("decay" is ignored by Keras 3
+// too, with a warning).
+var ignoredKeys = map[string]bool{"is_legacy_optimizer": true, "jit_compile": true, "decay": true,
+	"schedule_decay": true, "use_locking": true}
+
+// FromConfig rebuilds an optimizer from a serialized class name and config,
+// as keras.optimizers.deserialize: class names case-insensitive, tf.keras's
+// "Custom>Adam" accepted, learning_rate a number or a serialized schedule
+// ({"class_name": "ExponentialDecay", "config": {...}}), Keras 1's "lr"
+// accepted for learning_rate. Keys of older Keras that Keras 3 ignores
+// (is_legacy_optimizer, jit_compile, decay) are ignored; any other unknown
+// key is an error (Keras: "Argument(s) not recognized").
+func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
+	c, ok := constructors[normClass(className)]
+	if !ok {
+		return nil, fmt.Errorf("optimizers: unknown optimizer class %q; valid: %s", className, names())
+	}
+	cls := className
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var opts []Option
+	bad := func(k string, v any, want string) error {
+		return fmt.Errorf("optimizers: %s config: %s is %v (%T), want %s", cls, k, v, v, want)
+	}
+	for _, k := range keys {
+		v := cfg[k]
+		if ignoredKeys[k] {
+			continue
+		}
+		num := func() (float64, error) {
+			f, ok := schedules.ToFloat(v)
+			if !ok {
+				return 0, bad(k, v, "a number")
+			}
+			return f, nil
+		}
+		// optional numbers: null means unset
+		optNum := func(mk func(float64) Option) error {
+			if v == nil {
+				return nil
+			}
+			f, err := num()
+			if err != nil {
+				return err
+			}
+			opts = append(opts, mk(f))
+			return nil
+		}
+		boolean := func(mk func(bool) Option) error {
+			b, ok := v.(bool)
+			if !ok {
+				return bad(k, v, "a bool")
+			}
+			opts = append(opts, mk(b))
+			return nil
+		}
+		var err error
+		switch k {
+		case "name":
+			if v != nil {
+				s, ok := v.(string)
+				if !ok {
+					return nil, bad(k, v, "a string")
+				}
+				opts = append(opts, Name(s))
+			}
+		case "learning_rate", "lr":
+			switch x := v.(type) {
+			case map[string]any:
+				cn, _ := x["class_name"].(string)
+				sc, _ := x["config"].(map[string]any)
+				if cn == "" {
+					return nil, bad(k, v, "a number or a serialized schedule with class_name and config")
+				}
+				s, err := schedules.FromConfig(cn, sc)
+				if err != nil {
+					return nil, fmt.Errorf("optimizers: %s config: learning_rate: %w", cls, err)
+				}
+				opts = append(opts, WithSchedule(s))
+			default:
+				err = optNum(LearningRate)
+			}
+		case "weight_decay":
+			err = optNum(WeightDecay)
+		case "clipnorm":
+			err = optNum(ClipNorm)
+		case "global_clipnorm":
+			err = optNum(GlobalClipNorm)
+		case "clipvalue":
+			err = optNum(ClipValue)
+		case "use_ema":
+			err = boolean(UseEMA)
+		case "ema_momentum":
+			err = optNum(EMAMomentum)
+		case "ema_overwrite_frequency", "gradient_accumulation_steps":
+			if v == nil {
+				continue
+			}
+			f, e := num()
+			if e != nil {
+				return nil, e
+			}
+			if f != math.Trunc(f) {
+				return nil, bad(k, v, "an integer")
+			}
+			if k == "ema_overwrite_frequency" {
+				opts = append(opts, EMAOverwriteFrequency(int(f)))
+			} else {
+				opts = append(opts, GradientAccumulationSteps(int(f)))
+			}
+		case "loss_scale_factor":
+			err = optNum(LossScaleFactor)
+		case "momentum":
+			err = optNum(Momentum)
+		case "nesterov":
+			err = boolean(Nesterov)
+		case "beta_1":
+			err = optNum(Beta1)
+		case "beta_2":
+			err = optNum(Beta2)
+		case "epsilon":
+			err = optNum(Epsilon)
+		case "amsgrad":
+			err = boolean(AMSGrad)
+		case "rho":
+			err = optNum(Rho)
+		case "centered":
+			err = boolean(Centered)
+		case "initial_accumulator_value":
+			err = optNum(InitialAccumulatorValue)
+		default:
+			return nil, fmt.Errorf("optimizers: %s config: unknown key %q", cls, k)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return c(opts...)
+}
