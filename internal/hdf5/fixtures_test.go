@@ -1,7 +1,11 @@
 package hdf5
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +20,8 @@ type sidecar struct {
 		DType  string            `json:"dtype"`
 		Shape  []int             `json:"shape"`
 		Values []json.RawMessage `json:"values"`
+		SHA256 string            `json:"sha256"` // instead of values: see h5describe.py
+		Count  int               `json:"count"`
 	} `json:"datasets"`
 	Attrs map[string]struct {
 		Order []string `json:"order"`
@@ -49,105 +55,7 @@ func TestH5pyFixtures(t *testing.T) {
 			if len(want.Groups) < 10 || len(want.Datasets) < 30 {
 				t.Fatalf("sidecar too small: %d groups, %d datasets", len(want.Groups), len(want.Datasets))
 			}
-			for path, members := range want.Groups {
-				if path == "__soft__" {
-					continue
-				}
-				g, err := root.Group(path)
-				if err != nil {
-					t.Errorf("Group(%q): %v", path, err)
-					continue
-				}
-				got, err := g.Members()
-				if err != nil {
-					t.Errorf("%s: Members: %v", path, err)
-					continue
-				}
-				if !reflect.DeepEqual(got, members) {
-					t.Errorf("%s: members\n got %v\nwant %v", path, trunc(got), trunc(members))
-				}
-				for _, m := range members {
-					k, err := g.Kind(m)
-					if err != nil {
-						t.Errorf("%s: Kind(%q): %v", path, m, err)
-					}
-					full := joinPath(path, m)
-					_, isDS := want.Datasets[full]
-					_, isG := want.Groups[full]
-					if (isDS && k != KindDataset) || (isG && k != KindGroup) {
-						t.Errorf("%s: Kind = %v", full, k)
-					}
-				}
-			}
-			for path, w := range want.Datasets {
-				ds, err := root.Dataset(path)
-				if err != nil {
-					t.Errorf("Dataset(%q): %v", path, err)
-					continue
-				}
-				if ds.Path() != path {
-					t.Errorf("Path() = %q, want %q", ds.Path(), path)
-				}
-				if got := ds.DType().String(); got != w.DType {
-					t.Errorf("%s: dtype %s, want %s", path, got, w.DType)
-				}
-				if !sameShape(ds.Shape(), w.Shape) {
-					t.Errorf("%s: shape %v, want %v", path, ds.Shape(), w.Shape)
-				}
-				checkValues(t, path, w.DType, w.Values, ds.ReadStrings, ds.ReadInt64, ds.ReadFloat64)
-			}
-			for path, wa := range want.Attrs {
-				var attrs []*Attribute
-				if _, isDS := want.Datasets[path]; isDS {
-					ds, err := root.Dataset(path)
-					if err != nil {
-						t.Errorf("Dataset(%q): %v", path, err)
-						continue
-					}
-					attrs, err = ds.Attrs()
-					if err != nil {
-						t.Errorf("%s: Attrs: %v", path, err)
-						continue
-					}
-				} else {
-					g, err := root.Group(path)
-					if err != nil {
-						t.Errorf("Group(%q): %v", path, err)
-						continue
-					}
-					attrs, err = g.Attrs()
-					if err != nil {
-						t.Errorf("%s: Attrs: %v", path, err)
-						continue
-					}
-					if len(wa.Order) > 0 {
-						if _, err := g.Attr(wa.Order[0]); err != nil {
-							t.Errorf("%s: Attr(%q): %v", path, wa.Order[0], err)
-						}
-					}
-				}
-				var names []string
-				for _, a := range attrs {
-					names = append(names, a.Name)
-				}
-				if len(names) != len(wa.Order) || (len(names) > 0 && !reflect.DeepEqual(names, wa.Order)) {
-					t.Errorf("%s: attribute order\n got %v\nwant %v", path, names, wa.Order)
-				}
-				for _, a := range attrs {
-					w, ok := wa.Attrs[a.Name]
-					if !ok {
-						continue
-					}
-					where := path + "@" + a.Name
-					if got := a.DType().String(); got != w.DType {
-						t.Errorf("%s: dtype %s, want %s", where, got, w.DType)
-					}
-					if !sameShape(a.Shape(), w.Shape) {
-						t.Errorf("%s: shape %v, want %v", where, a.Shape(), w.Shape)
-					}
-					checkValues(t, where, w.DType, w.Values, a.Strings, a.Int64s, a.Float64s)
-				}
-			}
+			checkDescription(t, root, &want)
 			// the fixtures must exercise every chunk index this package implements
 			seen := map[int]bool{}
 			for path := range want.Datasets {
@@ -163,6 +71,114 @@ func TestH5pyFixtures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkDescription compares everything reachable from root with h5py's description.
+func checkDescription(t *testing.T, root *Group, want *sidecar) {
+	t.Helper()
+	for path, members := range want.Groups {
+		if path == "__soft__" {
+			continue
+		}
+		g, err := root.Group(path)
+		if err != nil {
+			t.Errorf("Group(%q): %v", path, err)
+			continue
+		}
+		got, err := g.Members()
+		if err != nil {
+			t.Errorf("%s: Members: %v", path, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, members) {
+			t.Errorf("%s: members\n got %v\nwant %v", path, trunc(got), trunc(members))
+		}
+		for _, m := range members {
+			k, err := g.Kind(m)
+			if err != nil {
+				t.Errorf("%s: Kind(%q): %v", path, m, err)
+			}
+			full := joinPath(path, m)
+			_, isDS := want.Datasets[full]
+			_, isG := want.Groups[full]
+			if (isDS && k != KindDataset) || (isG && k != KindGroup) {
+				t.Errorf("%s: Kind = %v", full, k)
+			}
+		}
+	}
+	for path, w := range want.Datasets {
+		ds, err := root.Dataset(path)
+		if err != nil {
+			t.Errorf("Dataset(%q): %v", path, err)
+			continue
+		}
+		if ds.Path() != path {
+			t.Errorf("Path() = %q, want %q", ds.Path(), path)
+		}
+		if got := ds.DType().String(); got != w.DType {
+			t.Errorf("%s: dtype %s, want %s", path, got, w.DType)
+		}
+		if !sameShape(ds.Shape(), w.Shape) {
+			t.Errorf("%s: shape %v, want %v", path, ds.Shape(), w.Shape)
+		}
+		if w.SHA256 != "" {
+			checkDigest(t, path, ds, w.DType, w.SHA256, w.Count)
+		} else {
+			checkValues(t, path, w.DType, w.Values, ds.ReadStrings, ds.ReadInt64, ds.ReadFloat64)
+		}
+	}
+	for path, wa := range want.Attrs {
+		var attrs []*Attribute
+		if _, isDS := want.Datasets[path]; isDS {
+			ds, err := root.Dataset(path)
+			if err != nil {
+				t.Errorf("Dataset(%q): %v", path, err)
+				continue
+			}
+			attrs, err = ds.Attrs()
+			if err != nil {
+				t.Errorf("%s: Attrs: %v", path, err)
+				continue
+			}
+		} else {
+			g, err := root.Group(path)
+			if err != nil {
+				t.Errorf("Group(%q): %v", path, err)
+				continue
+			}
+			attrs, err = g.Attrs()
+			if err != nil {
+				t.Errorf("%s: Attrs: %v", path, err)
+				continue
+			}
+			if len(wa.Order) > 0 {
+				if _, err := g.Attr(wa.Order[0]); err != nil {
+					t.Errorf("%s: Attr(%q): %v", path, wa.Order[0], err)
+				}
+			}
+		}
+		var names []string
+		for _, a := range attrs {
+			names = append(names, a.Name)
+		}
+		if len(names) != len(wa.Order) || (len(names) > 0 && !reflect.DeepEqual(names, wa.Order)) {
+			t.Errorf("%s: attribute order\n got %v\nwant %v", path, names, wa.Order)
+		}
+		for _, a := range attrs {
+			w, ok := wa.Attrs[a.Name]
+			if !ok {
+				continue
+			}
+			where := path + "@" + a.Name
+			if got := a.DType().String(); got != w.DType {
+				t.Errorf("%s: dtype %s, want %s", where, got, w.DType)
+			}
+			if !sameShape(a.Shape(), w.Shape) {
+				t.Errorf("%s: shape %v, want %v", where, a.Shape(), w.Shape)
+			}
+			checkValues(t, where, w.DType, w.Values, a.Strings, a.Int64s, a.Float64s)
+		}
 	}
 }
 
@@ -241,5 +257,37 @@ func checkValues(t *testing.T, where, dtype string, raw []json.RawMessage,
 				return
 			}
 		}
+	}
+}
+
+// checkDigest compares a dataset with the SHA-256 written by h5describe.py:
+// values as little-endian float64, or strings joined with NUL.
+func checkDigest(t *testing.T, where string, ds *Dataset, dtype, want string, count int) {
+	t.Helper()
+	h := sha256.New()
+	n := 0
+	if dtype == "string" {
+		s, err := ds.ReadStrings()
+		if err != nil {
+			t.Errorf("%s: %v", where, err)
+			return
+		}
+		h.Write([]byte(strings.Join(s, "\x00")))
+		n = len(s)
+	} else {
+		v, err := ds.ReadFloat64()
+		if err != nil {
+			t.Errorf("%s: %v", where, err)
+			return
+		}
+		b := make([]byte, 8*len(v))
+		for i, x := range v {
+			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
+		}
+		h.Write(b)
+		n = len(v)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want || (dtype != "string" && n != count) {
+		t.Errorf("%s: %d values with digest %s, want %d values with digest %s", where, n, got[:12], count, want[:12])
 	}
 }

@@ -15,6 +15,8 @@ import os
 import h5py
 import numpy as np
 
+from h5describe import describe
+
 rng = np.random.default_rng(20240501)
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures")
@@ -157,62 +159,6 @@ def build(f, libver):
     if libver == "latest":
         # larger than the 64 KiB object header message limit: stored as a huge dense attribute
         f["attrs25"].attrs["huge"] = np.arange(20000, dtype="<f4")
-
-
-def describe(f):
-    """Read everything back with h5py into a JSON-able description."""
-    out = {"groups": {}, "datasets": {}, "attrs": {}}
-
-    def dt_name(dt):
-        if h5py.check_string_dtype(dt) is not None or dt.kind == "S":
-            return "string"
-        if dt.subdtype is not None:
-            return dt_name(dt.subdtype[0])
-        if dt.kind == "b":
-            return "bool"
-        return dt.newbyteorder("=").name
-
-    def vals(v, dt):
-        a = np.asarray(v)
-        if dt_name(dt) == "string":
-            flat = a.reshape(-1)
-            return [x.decode("utf-8") if isinstance(x, bytes) else str(x) for x in flat]
-        if a.dtype.kind == "b":
-            return [int(x) for x in a.reshape(-1)]
-        if a.dtype.kind in "iu":
-            return [int(x) for x in a.reshape(-1)]
-        return [float(x) for x in a.reshape(-1)]
-
-    def attrs_of(path, obj):
-        d = {}
-        for name in obj.attrs:  # h5py's order: creation order if tracked, else name order
-            aid = h5py.h5a.open(obj.id, name.encode())
-            dt = aid.dtype
-            shape = list(aid.shape) if aid.shape is not None else []
-            if dt.subdtype is not None:
-                shape += list(dt.subdtype[1])
-            v = obj.attrs[name]
-            d[name] = {"dtype": dt_name(dt), "shape": shape, "values": vals(v, dt)}
-        out["attrs"][path] = {"order": list(obj.attrs), "attrs": d}
-
-    def visit(path, obj):
-        attrs_of(path, obj)
-        if isinstance(obj, h5py.Group):
-            out["groups"][path] = list(obj.keys())
-            for k in obj.keys():
-                child = obj.get(k)
-                cpath = (path.rstrip("/") + "/" + k)
-                if isinstance(obj.get(k, getlink=True), h5py.SoftLink):
-                    out["groups"].setdefault("__soft__", []).append(cpath)
-                    continue
-                visit(cpath, child)
-        else:
-            dt = obj.dtype
-            v = obj[()]
-            out["datasets"][path] = {"dtype": dt_name(dt), "shape": list(obj.shape), "values": vals(v, dt)}
-
-    visit("/", f)
-    return out
 
 
 def main():
