@@ -27,6 +27,7 @@ const (
 	FormatYAML      Format = "yaml"       // model.to_yaml() (Keras <= 2.4) or the same schema in YAML
 	FormatNPZ       Format = "npz"        // numpy .npz of weights
 	FormatNPYDir    Format = "npy-dir"    // directory of .npy files with manifest.json
+	FormatNPY       Format = "npy"        // a single .npy array (see tensor.LoadNpy; not a model)
 )
 
 // Model is everything read from one file (or a config plus a weights file).
@@ -99,7 +100,28 @@ type TrainingConfig struct {
 // Weights are stored variables grouped by layer.
 type Weights struct {
 	Layers []LayerWeights
+	// Layout says how AlignWeights matches Layers to a config's layers:
+	// LayoutLegacy, LayoutKeras3, LayoutNamed or LayoutFlat.
+	Layout string
+	// Path is the file the weights were read from, for error messages.
+	Path string
 }
+
+// Weight layouts (Weights.Layout).
+const (
+	// LayoutLegacy: legacy HDF5 (model_weights / save_weights .h5). Keras
+	// assigns by order over the layers that have weights.
+	LayoutLegacy = "legacy"
+	// LayoutKeras3: Keras 3 .keras / .weights.h5. Groups are named by the
+	// snake_case class name uniquified per container (dense, dense_1, ...).
+	LayoutKeras3 = "keras3"
+	// LayoutNamed: npy directory or .npz keyed by weight path; matched by
+	// layer name, else by order.
+	LayoutNamed = "named"
+	// LayoutFlat: one list in get_weights() order (np.savez(*weights):
+	// arr_0, arr_1, ...), held in Layers[0].
+	LayoutFlat = "flat"
+)
 
 // LayerWeights are one layer's variables in Keras order (trainable first).
 type LayerWeights struct {
