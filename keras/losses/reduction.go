@@ -34,28 +34,6 @@ type layout struct {
 	valShape                 []int // shape of the per-sample values
 }
 
-func squeezeOrExpand(a, b []int) ([]int, []int) {
-	ra, rb := len(a), len(b)
-	if ra == rb {
-		return a, b
-	}
-	if ra == rb+1 && a[ra-1] == 1 {
-		if rb == 1 {
-			b = append(append([]int(nil), b...), 1)
-		} else {
-			a = a[:ra-1]
-		}
-	}
-	if rb == ra+1 && b[rb-1] == 1 {
-		if ra == 1 {
-			a = append(append([]int(nil), a...), 1)
-		} else {
-			b = b[:rb-1]
-		}
-	}
-	return a, b
-}
-
 // unwrap returns the kernel behind a Loss built by this package, so that the
 // optional kernel interfaces (sparse labels, masks) are visible.
 func unwrap(l kernels.Loss) kernels.Loss {
@@ -69,7 +47,7 @@ func prepare(l kernels.Loss, yTrue, yPred *tensor.Tensor) (layout, error) {
 	if yTrue == nil || yPred == nil {
 		return layout{}, fmt.Errorf("losses: %s: y_true and y_pred are required", l.Name())
 	}
-	t, p := squeezeOrExpand(yTrue.Shape(), yPred.Shape())
+	t, p := kernels.SqueezeOrExpand(yTrue.Shape(), yPred.Shape())
 	if len(p) == 0 {
 		return layout{}, fmt.Errorf("losses: %s: y_pred is a scalar, want at least rank 1", l.Name())
 	}
@@ -154,8 +132,8 @@ func weigh(l kernels.Loss, lay layout, values []float32, yTrue []float32, sw *te
 				}
 			}
 			if wData != nil {
-				fs, ws := squeezeOrExpand(vShape, wShape)
-				s, idxA, idxB, err := broadcast(fs, ws)
+				fs, ws := kernels.SqueezeOrExpand(vShape, wShape)
+				s, idxA, idxB, err := kernels.Broadcast(fs, ws)
 				if err != nil {
 					return weighted{}, fmt.Errorf("losses: %s: sample_weight shape %v does not broadcast to the values %v: %w", l.Name(), wShape, vShape, err)
 				}
@@ -180,8 +158,8 @@ func weigh(l kernels.Loss, lay layout, values []float32, yTrue []float32, sw *te
 	} else {
 		out.hasW = true
 		out.wsum = sumF(wData)
-		vs, ws := squeezeOrExpand(vShape, wShape)
-		s, idxA, idxB, err := broadcast(vs, ws)
+		vs, ws := kernels.SqueezeOrExpand(vShape, wShape)
+		s, idxA, idxB, err := kernels.Broadcast(vs, ws)
 		if err != nil {
 			return weighted{}, fmt.Errorf("losses: %s: sample_weight shape %v does not broadcast to the values %v: %w", l.Name(), wShape, vShape, err)
 		}
@@ -230,73 +208,6 @@ func (w weighted) reduce(reduction string) (float32, float32) {
 		return 0, 0
 	}
 	return s / n, 1 / n
-}
-
-// broadcast returns numpy's broadcast shape of a and b and, for every element
-// of it, the flat index into a and into b.
-func broadcast(a, b []int) ([]int, []int, []int, error) {
-	n := max(len(a), len(b))
-	out := make([]int, n)
-	pa, pb := pad(a, n), pad(b, n)
-	for i := range n {
-		switch {
-		case pa[i] == pb[i]:
-			out[i] = pa[i]
-		case pa[i] == 1:
-			out[i] = pb[i]
-		case pb[i] == 1:
-			out[i] = pa[i]
-		default:
-			return nil, nil, nil, fmt.Errorf("shapes %v and %v are incompatible", a, b)
-		}
-	}
-	total, err := tensor.NumElements(out)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	sa, sb := bstrides(pa), bstrides(pb)
-	ia, ib := make([]int, total), make([]int, total)
-	idx := make([]int, n)
-	for k := range total {
-		fa, fb := 0, 0
-		for d := range n {
-			fa += idx[d] * sa[d]
-			fb += idx[d] * sb[d]
-		}
-		ia[k], ib[k] = fa, fb
-		for d := n - 1; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < out[d] {
-				break
-			}
-			idx[d] = 0
-		}
-	}
-	return out, ia, ib, nil
-}
-
-func pad(s []int, n int) []int {
-	p := make([]int, n)
-	for i := range p {
-		p[i] = 1
-	}
-	copy(p[n-len(s):], s)
-	return p
-}
-
-// bstrides are row-major strides with 0 for broadcast (size-1) dimensions.
-func bstrides(s []int) []int {
-	st := make([]int, len(s))
-	acc := 1
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == 1 {
-			st[i] = 0
-		} else {
-			st[i] = acc
-		}
-		acc *= s[i]
-	}
-	return st
 }
 
 // Compute evaluates a loss the way keras.losses.Loss.__call__ does: per-sample

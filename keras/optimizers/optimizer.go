@@ -285,7 +285,7 @@ var commonKeys = map[string]bool{"name": true, "learning_rate": true, "weight_de
 
 func toSnake(class string) string {
 	// Keras's naming.to_snake_case: "RMSprop" → "rm_sprop", "AdamW" → "adam_w".
-	re1 := regexp.MustCompile(`(.)([A-Z][a-z0-9]+)`)
+	re1 := regexp.MustCompile(`(.)([A-Z][a-z]+)`)
 	re2 := regexp.MustCompile(`([a-z])([A-Z])`)
 	s := re1.ReplaceAllString(class, "${1}_${2}")
 	s = re2.ReplaceAllString(s, "${1}_${2}")
