@@ -1,0 +1,196 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// modelFlags collects repeated --model NAME[@VERSION]=PATH flags.
+type modelFlags []ModelConfig
+
+func (m *modelFlags) String() string {
+	var parts []string
+	for _, c := range *m {
+		parts = append(parts, fmt.Sprintf("%s@%d=%s", c.Name, c.Version, c.Path))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (m *modelFlags) Set(v string) error {
+	spec, path, ok := strings.Cut(v, "=")
+	if !ok || spec == "" || path == "" {
+		return fmt.Errorf("want NAME=PATH or NAME@VERSION=PATH, got %q", v)
+	}
+	name, ver := spec, int64(1)
+	if n, vs, ok := strings.Cut(spec, "@"); ok {
+		x, err := strconv.ParseInt(vs, 10, 64)
+		if err != nil || x < 0 {
+			return fmt.Errorf("version %q in %q must be a non-negative integer", vs, v)
+		}
+		name, ver = n, x
+	}
+	if err := validName(name); err != nil {
+		return err
+	}
+	*m = append(*m, ModelConfig{Name: name, Version: ver, Path: path})
+	return nil
+}
+
+// commandHooks lets tests observe the command without parsing its output.
+type commandHooks struct {
+	ready    func(addr net.Addr, s *Server) // called once the server is listening
+	reloaded func(err error)                // called after each SIGHUP reload
+}
+
+// RunCommand runs `kerago serve` with the arguments after "serve":
+//
+//	kerago serve --model NAME=PATH [--model NAME[@VERSION]=PATH ...]
+//	    [--port 8501] [--host 127.0.0.1] [--max-batch N] [--batch-timeout D]
+//	    [--max-body-bytes N] [--read-timeout D] [--write-timeout D]
+//	    [--idle-timeout D] [--shutdown-timeout D]
+//
+// It loads every model with load (version 1 unless NAME@VERSION is given)
+// and serves TensorFlow Serving's REST API until ctx is cancelled or the
+// process gets SIGTERM or SIGINT; it then stops accepting connections and
+// waits up to --shutdown-timeout for requests in flight to finish. SIGHUP
+// reloads changed model files without dropping requests; a file that fails
+// to load keeps the previous model serving and the reason is logged to stderr.
+// The listening address is printed to stdout.
+func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader) error {
+	return runCommand(ctx, args, stdout, stderr, load, commandHooks{})
+}
+
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader, hooks commandHooks) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var models modelFlags
+	fs.Var(&models, "model", "model to serve as NAME=PATH or NAME@VERSION=PATH (repeatable; version 1 by default)")
+	port := fs.Int("port", 8501, "TCP port to listen on (0 picks a free port)")
+	host := fs.String("host", "127.0.0.1", "address to listen on (0.0.0.0 for all interfaces)")
+	maxBatch := fs.Int("max-batch", 0, "merge concurrent requests into forward passes of up to N rows (0 or 1: no batching)")
+	batchTimeout := fs.Duration("batch-timeout", DefaultBatchTimeout, "longest a request waits for others to fill a batch")
+	maxBody := fs.Int64("max-body-bytes", DefaultMaxBodyBytes, "largest request body accepted")
+	readTimeout := fs.Duration("read-timeout", 30*time.Second, "limit for reading a whole request")
+	writeTimeout := fs.Duration("write-timeout", 60*time.Second, "limit for answering a request, from the end of its headers")
+	idleTimeout := fs.Duration("idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests in flight")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: kerago serve --model NAME=PATH [--model NAME[@VERSION]=PATH ...] [flags]\n\n"+
+			"Serves Keras models with TensorFlow Serving's REST API (/v1/models/NAME[:predict|/metadata]),\n"+
+			"plus /healthz and /metrics. SIGHUP reloads changed model files; SIGTERM drains and exits.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return fmt.Errorf("serve: %w", err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("serve: unexpected argument %q (models are given with --model NAME=PATH)", fs.Arg(0))
+	case len(models) == 0:
+		return errors.New("serve: no model given: use --model NAME=PATH")
+	case *port < 0 || *port > 65535:
+		return fmt.Errorf("serve: --port %d out of range", *port)
+	case *maxBatch < 0:
+		return fmt.Errorf("serve: --max-batch %d must not be negative", *maxBatch)
+	case *batchTimeout <= 0:
+		return fmt.Errorf("serve: --batch-timeout %v must be positive", *batchTimeout)
+	case *maxBody <= 0:
+		return fmt.Errorf("serve: --max-body-bytes %d must be positive", *maxBody)
+	case *readTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 || *shutdownTimeout <= 0:
+		return errors.New("serve: timeouts must be positive")
+	case load == nil:
+		return errors.New("serve: no model loader")
+	}
+
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	srv, err := New(Config{Models: models, Load: load, MaxBatch: *maxBatch, BatchTimeout: *batchTimeout,
+		MaxBodyBytes: *maxBody, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	// Handle signals before listening, so that a signal sent as soon as the
+	// address is printed is never fatal.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, os.Interrupt)
+	defer signal.Stop(sigs)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(*host, strconv.Itoa(*port)))
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: min(*readTimeout, 10*time.Second),
+		ReadTimeout:       *readTimeout,
+		WriteTimeout:      *writeTimeout,
+		IdleTimeout:       *idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	var names []string
+	for _, m := range srv.Models() {
+		names = append(names, fmt.Sprintf("%s@%d %s", m.Name, m.Version, shapeString(append([]int{-1}, m.InputShape...))))
+	}
+	fmt.Fprintf(stdout, "kerago serve: listening on http://%s (models: %s)\n", ln.Addr(), strings.Join(names, ", "))
+	if hooks.ready != nil {
+		hooks.ready(ln.Addr(), srv)
+	}
+
+	for {
+		select {
+		case err := <-served:
+			return fmt.Errorf("serve: %w", err)
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				log.Info("serve: SIGHUP: reloading changed model files")
+				err := srv.Reload(ctx)
+				if hooks.reloaded != nil {
+					hooks.reloaded(err)
+				}
+				continue
+			}
+			log.Info("serve: shutting down", "signal", sig.String())
+		case <-ctx.Done():
+			log.Info("serve: shutting down", "reason", context.Cause(ctx).Error())
+		}
+		return shutdown(hs, srv, *shutdownTimeout, served, log)
+	}
+}
+
+// shutdown stops accepting connections, waits for requests in flight, then
+// stops the batchers.
+func shutdown(hs *http.Server, srv *Server, timeout time.Duration, served <-chan error, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := hs.Shutdown(ctx)
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		log.Error("serve: server error", "error", serr)
+	}
+	srv.Close()
+	if err != nil {
+		hs.Close()
+		return fmt.Errorf("serve: requests still running after %v: %w", timeout, err)
+	}
+	log.Info("serve: stopped")
+	return nil
+}
