@@ -27,7 +27,7 @@ def values(v, dt):
         return [x.decode("utf-8") if isinstance(x, bytes) else str(x) for x in a.reshape(-1)]
     if a.dtype.kind in "biu":
         return [int(x) for x in a.reshape(-1)]
-    return [float(x) for x in a.reshape(-1)]
+    return [float(x) if np.isfinite(x) else str(float(x)) for x in a.reshape(-1)]  # "inf", "-inf", "nan"
 
 
 def digest(v, dt):
