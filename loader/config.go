@@ -105,7 +105,9 @@ func replacePythonFloats(data []byte) ([]byte, bool) {
 			continue
 		}
 		found = true
-		out = strconv.AppendQuote(out, mark)
+		out = append(out, `"\u0000`...)
+		out = append(out, mark[1:]...)
+		out = append(out, '"')
 		i += len(tok) - 1
 	}
 	if !found {
