@@ -96,7 +96,7 @@ func TestKerasArchiveHostile(t *testing.T) {
 		{"npz weights", buildZip(t, member{name: "config.json", data: cfg}, member{name: "model.weights.npz", data: []byte("x")}), "npz"},
 		{"duplicate config", buildZip(t, member{name: "config.json", data: cfg}, member{name: "config.json", data: cfg}, member{name: "model.weights.h5", data: weights}), "appears twice"},
 		{"config bomb", buildZip(t, member{name: "config.json", data: bigZeros, method: zip.Deflate}, member{name: "model.weights.h5", data: weights}), "more than"},
-		{"config lies about size", buildZip(t, member{name: "config.json", data: bigZeros[:1 << 20], method: zip.Deflate, raw: deflate(bigZeros[:1<<20]), declared: 100}, member{name: "model.weights.h5", data: weights}), "config.json"},
+		{"config lies about size", buildZip(t, member{name: "config.json", data: bigZeros[:1<<20], method: zip.Deflate, raw: deflate(bigZeros[:1<<20]), declared: 100}, member{name: "model.weights.h5", data: weights}), "config.json"},
 		{"weights declare 3 GiB", buildZip(t, member{name: "config.json", data: cfg}, member{name: "model.weights.h5", data: weights, method: zip.Deflate, raw: deflate(weights), declared: 3 << 30}), "more than"},
 		{"weights not hdf5", buildZip(t, member{name: "config.json", data: cfg}, member{name: "model.weights.h5", data: []byte("not hdf5 at all")}), "HDF5"},
 		{"config not json", buildZip(t, member{name: "config.json", data: []byte("{nope")}, member{name: "model.weights.h5", data: weights}), "invalid JSON"},
