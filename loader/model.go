@@ -76,6 +76,10 @@ type LayerConfig struct {
 	ClassName string
 	Name      string
 	Config    map[string]any
+	// BuildInputShape is the layer's per-sample input shape when known
+	// (Keras 3's build_config input_shape without the batch dimension); set
+	// by package keras when saving, and by readers when the file says.
+	BuildInputShape []int
 }
 
 // ObjectConfig is a serialized Keras object such as an optimizer or loss.
