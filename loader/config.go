@@ -266,7 +266,6 @@ func (p *cfgParser) parseSequential(mc *ModelConfig, body any) error {
 	switch b := body.(type) {
 	case []any:
 		layers = b
-		p.clues.k1 = p.clues.k1 || false
 	case map[string]any:
 		cfg = b
 		l, ok := b["layers"].([]any)

@@ -34,6 +34,12 @@ func Load(path string) (*Model, error) {
 		var root any
 		if format == FormatJSON {
 			root, err = decodeJSON(path, data)
+			if err != nil {
+				// flow-style YAML also starts with '{' or '['
+				if y, yerr := decodeYAML(path, data); yerr == nil {
+					root, err, format = y, nil, FormatYAML
+				}
+			}
 		} else {
 			root, err = decodeYAML(path, data)
 		}

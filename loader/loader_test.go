@@ -661,3 +661,95 @@ func TestRealModelPairs(t *testing.T) {
 		})
 	}
 }
+
+// TestSyntheticLayouts covers layouts no collected file has (written with
+// h5py by synthetic/gen_synthetic.py): tf.keras 2.13's
+// _layer_checkpoint_dependencies weights, split layer_names/weight_names
+// attributes, and a Keras 1 BatchNormalization model.
+func TestSyntheticLayouts(t *testing.T) {
+	dir := filepath.Join(td, "synthetic", "layouts")
+	rel := func(f string) string { return "synthetic/layouts/" + f }
+
+	m, err := LoadWithWeights(filepath.Join(dir, "ckpt_deps.json"), filepath.Join(dir, "ckpt_deps.weights.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := expFor(t, rel("ckpt_deps.weights.h5"))
+	checkWeights(t, "ckpt_deps", m.Weights, e)
+	checkOptimizer(t, "ckpt_deps", m.Optimizer, e.Optimizer)
+	if m.Optimizer.Layout != "tf.keras" || m.Config.KerasMajor != 2 || m.KerasVersion != "2.13.1" {
+		t.Errorf("optimizer layout %q, KerasMajor %d, version %q", m.Optimizer.Layout, m.Config.KerasMajor, m.KerasVersion)
+	}
+	al, err := AlignWeights(m.Config, m.Weights, varCounts(m.Config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(al[0]) != 2 || len(al[1]) != 0 || len(al[2]) != 2 || al[2][0].Dim(0) != 4 {
+		t.Errorf("aligned %v", al)
+	}
+
+	m, err = LoadWithWeights(filepath.Join(dir, "split_names.json"), filepath.Join(dir, "split_names.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWeights(t, "split_names", m.Weights, expFor(t, rel("split_names.h5")))
+	if _, err := AlignWeights(m.Config, m.Weights, varCounts(m.Config)); err != nil {
+		t.Error(err)
+	}
+
+	m, err = Load(filepath.Join(dir, "k1_bn.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e = expFor(t, rel("k1_bn.h5"))
+	checkWeights(t, "k1_bn", m.Weights, e)
+	checkFacts(t, "k1_bn", m.Config, e.ConfigFacts)
+	if m.Config.KerasMajor != 1 || m.Training.Optimizer.ClassName != "SGD" || m.Training.Optimizer.Config["learning_rate"] != 0.01 {
+		t.Errorf("K1 model: major %d, training %+v", m.Config.KerasMajor, m.Training.Optimizer)
+	}
+	bn := m.Config.Layers[1]
+	if bn.ClassName != "BatchNormalization" || bn.Config["mode"] != nil || bn.Config["center"] != true || bn.Config["axis"] != -1.0 {
+		t.Errorf("BN %+v", bn)
+	}
+	al, err = AlignWeights(m.Config, m.Weights, varCounts(m.Config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(al[1]) != 4 {
+		t.Errorf("BN has %d variables", len(al[1]))
+	}
+}
+
+// A flow-style YAML file without a .yaml extension starts like JSON; Load
+// falls back to YAML.
+func TestFlowYAMLWithoutExtension(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "config.txt")
+	if err := os.WriteFile(p, readTD(t, "yaml/tfscope_keras1.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Format != FormatYAML || len(m.Config.Layers) != 2 || m.Config.Layers[0].Config["units"] != 256.0 {
+		t.Errorf("format %q config %+v", m.Format, m.Config)
+	}
+}
+
+func BenchmarkLoadKeras(b *testing.B) {
+	p := filepath.Join(td, "realmodels", "2mdtln__FlowNet-ANN__final_model", "final_model.keras")
+	for b.Loop() {
+		if _, err := Load(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLoadLegacyH5(b *testing.B) {
+	dir := filepath.Join(td, "realmodels", "fastmachinelearning__hls4ml__KERAS_mnist_mlp")
+	for b.Loop() {
+		if _, err := LoadWithWeights(filepath.Join(dir, "KERAS_mnist_mlp.json"), filepath.Join(dir, "KERAS_mnist_mlp_weights.h5")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -42,7 +42,8 @@ def attr_str(g, k):
     return v.decode("utf8") if isinstance(v, bytes) else str(v)
 
 def legacy(f):
-    g = f["model_weights"] if "layer_names" not in f.attrs and "model_weights" in f else f
+    has_names = "layer_names" in f.attrs or "layer_names0" in f.attrs
+    g = f["model_weights"] if not has_names and "model_weights" in f else f
     layers = []
     for ln in attr_list(g, "layer_names"):
         lg = g[ln]
@@ -99,7 +100,7 @@ def facts(cfg):
 
 def h5file(path):
     with h5py.File(path, "r") as f:
-        if "model_config" in f.attrs or "layer_names" in f.attrs or "model_weights" in f:
+        if "model_config" in f.attrs or "layer_names" in f.attrs or "layer_names0" in f.attrs or "model_weights" in f:
             return legacy(f)
         return keras3(f)
 
@@ -113,7 +114,7 @@ def keras_zip(path):
     return out
 
 exp = {}
-for root in ["keras-cases", "realmodels"]:
+for root in ["keras-cases", "realmodels", "synthetic"]:
     for case in sorted(os.listdir(root)):
         d = os.path.join(root, case)
         if not os.path.isdir(d):
