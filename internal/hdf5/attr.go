@@ -123,6 +123,7 @@ func (f *File) attrs(h *objHeader) ([]*Attribute, error) {
 			if err != nil {
 				return nil, err
 			}
+			dense := int64(0)
 			err = f.btree2Walk(nameBT, 8, func(rec []byte, off int64) error {
 				if len(rec) < 17 {
 					return errf(off, "attribute name record too short")
@@ -133,6 +134,10 @@ func (f *File) attrs(h *objHeader) ([]*Attribute, error) {
 				data, err := heap.get(rec[:8])
 				if err != nil {
 					return err
+				}
+				dense += int64(len(data))
+				if dense > f.size {
+					return errf(off, "dense attributes exceed the file size (overlapping heap objects)")
 				}
 				a, err := f.parseAttr(data, off)
 				if err != nil {
@@ -274,6 +279,7 @@ func (f *File) decodeStrings(t *datatype, raw []byte, n int, off int64) ([]strin
 			return nil, errf(off, "variable-length string data truncated")
 		}
 		out := make([]string, n)
+		total := int64(0)
 		for i := range out {
 			d := f.newDec(raw[i*sz:(i+1)*sz], off, "variable-length string")
 			ln := d.u32()
@@ -288,6 +294,10 @@ func (f *File) decodeStrings(t *datatype, raw []byte, n int, off int64) ([]strin
 			}
 			if uint64(ln) > uint64(len(obj)) {
 				return nil, errf(off, "variable-length string of %d bytes in a %d-byte heap object", ln, len(obj))
+			}
+			total += int64(ln)
+			if total > f.size {
+				return nil, errf(off, "variable-length strings exceed the file size (shared heap objects)")
 			}
 			out[i] = string(obj[:ln])
 		}

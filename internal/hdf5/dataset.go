@@ -156,11 +156,8 @@ func (ds *Dataset) readRaw() ([]byte, int, error) {
 		b, _, err := f.read(l.addr, int64(total), "contiguous dataset")
 		return b, int(n), err
 	case layoutChunked:
-		if total > uint64(f.size)*1100+(1<<20) {
-			return nil, 0, errf(l.off, "chunked dataset of %d bytes implausibly large for a %d-byte file", total, f.size)
-		}
-		out := ds.filled(total)
-		if err := ds.readChunked(out); err != nil {
+		out, err := ds.readChunked(total)
+		if err != nil {
 			return nil, 0, err
 		}
 		return out, int(n), nil

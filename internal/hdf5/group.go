@@ -59,10 +59,7 @@ func (f *File) objHeader(addr uint64) (*objHeader, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := int64(0)
-	for _, m := range h.msgs {
-		size += int64(len(m.data)) + 32
-	}
+	size := h.size + 64*int64(len(h.msgs))
 	f.mu.Lock()
 	if f.hdrs == nil {
 		f.hdrs = map[uint64]*objHeader{}
@@ -121,6 +118,7 @@ func (g *Group) getLinks() ([]link, map[string]int, error) {
 
 func (f *File) readLinks(h *objHeader) ([]link, error) {
 	var links []link
+	nameBytes := int64(0)
 	tracked := false
 	st, err := h.find(msgSymbolTable)
 	if err != nil {
@@ -175,8 +173,9 @@ func (f *File) readLinks(h *objHeader) ([]link, error) {
 					return err
 				}
 				links = append(links, l)
-				if len(links) > int(f.size) {
-					return errf(off, "too many links")
+				nameBytes += int64(len(data))
+				if nameBytes > f.size {
+					return errf(off, "link messages of the group exceed the file size (overlapping heap objects)")
 				}
 				return nil
 			})
@@ -218,6 +217,7 @@ func (f *File) symbolTableLinks(btAddr, heapAddr uint64) ([]link, error) {
 		return nil, err
 	}
 	var links []link
+	nameBytes := int64(0)
 	entSize := 2*f.offSize + 24
 	err = f.btree1Walk(btAddr, 0, 0, func(_ []byte, _ int64, child uint64) error {
 		hb, off, err := f.read(child, 8, "symbol table node")
@@ -258,9 +258,10 @@ func (f *File) symbolTableLinks(btAddr, heapAddr uint64) ([]link, error) {
 				}
 			}
 			links = append(links, l)
+			nameBytes += int64(len(l.name) + len(l.target))
 		}
-		if len(links) > int(f.size) {
-			return errf(off, "too many symbol table entries")
+		if nameBytes > f.size {
+			return errf(off, "symbol table names exceed the file size (overlapping heap strings)")
 		}
 		return nil
 	})

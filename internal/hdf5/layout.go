@@ -164,23 +164,26 @@ type chunkRef struct {
 	offset []uint64 // element coordinates of the chunk's first element
 }
 
-// readChunked assembles a chunked dataset into out (already filled with the fill value).
-func (ds *Dataset) readChunked(out []byte) error {
+// readChunked assembles a chunked dataset of total bytes. The chunk index is
+// walked first, so that the output is only allocated when the stored chunks
+// can plausibly fill it: missing chunks (fill value) may account for at most
+// maxSparseBytes.
+func (ds *Dataset) readChunked(total uint64) ([]byte, error) {
 	f := ds.f
 	l := ds.layout
 	rank := len(ds.space.dims)
 	if len(l.chunk) != rank {
-		return errf(l.off, "chunk rank %d does not match dataspace rank %d", len(l.chunk), rank)
+		return nil, errf(l.off, "chunk rank %d does not match dataspace rank %d", len(l.chunk), rank)
 	}
 	es := uint64(ds.dt.size)
 	if l.elemSize != es {
-		return errf(l.off, "chunk element size %d does not match datatype size %d", l.elemSize, es)
+		return nil, errf(l.off, "chunk element size %d does not match datatype size %d", l.elemSize, es)
 	}
 	chunkBytes := es
 	for _, c := range l.chunk {
 		var ok bool
 		if chunkBytes, ok = mulCheck(chunkBytes, c, 1<<32); !ok {
-			return errf(l.off, "chunk of %v elements too large", l.chunk)
+			return nil, errf(l.off, "chunk of %v elements too large", l.chunk)
 		}
 	}
 	// Grid of chunks over the current extent, and the "max down" products
@@ -218,12 +221,17 @@ func (ds *Dataset) readChunked(out []byte) error {
 		}
 		return off, true
 	}
+	nchunks := uint64(1)
+	for _, g := range grid {
+		nchunks *= g // bounded by the element count
+	}
 	var zr io.ReadCloser
 	defer func() {
 		if zr != nil {
 			zr.Close()
 		}
 	}()
+	var refs []chunkRef
 	load := func(c chunkRef) error {
 		for i, o := range c.offset {
 			if o >= ds.space.dims[i] || o%l.chunk[i] != 0 {
@@ -233,11 +241,17 @@ func (ds *Dataset) readChunked(out []byte) error {
 		if f.undef(c.addr) {
 			return nil
 		}
-		size := c.size
-		if size > uint64(f.size) {
-			return errf(l.off, "chunk of %d bytes beyond file size", size)
+		if c.size > uint64(f.size) {
+			return errf(l.off, "chunk of %d bytes beyond file size", c.size)
 		}
-		raw, roff, err := f.read(c.addr, int64(size), "chunk")
+		if uint64(len(refs)) >= nchunks {
+			return errf(l.off, "chunk index lists more than the %d chunks of the dataset", nchunks)
+		}
+		refs = append(refs, c)
+		return nil
+	}
+	decode := func(out []byte, c chunkRef) error {
+		raw, roff, err := f.read(c.addr, int64(c.size), "chunk")
 		if err != nil {
 			return err
 		}
@@ -261,158 +275,192 @@ func (ds *Dataset) readChunked(out []byte) error {
 		return nil
 	}
 	filtered := len(ds.filters) > 0
-	switch l.index {
-	case idxBtree1:
-		if f.undef(l.addr) {
-			return nil
-		}
-		return f.btree1Walk(l.addr, 1, rank+1, func(key []byte, keyOff int64, child uint64) error {
-			kd := f.newDec(key, keyOff, "chunk B-tree key")
-			c := chunkRef{addr: child}
-			c.size = uint64(kd.u32())
-			c.mask = kd.u32()
-			c.offset = make([]uint64, rank)
-			for i := range c.offset {
-				c.offset[i] = kd.u64()
+	walkErr := func() error {
+		switch l.index {
+		case idxBtree1:
+			if f.undef(l.addr) {
+				return nil
 			}
-			if kd.err != nil {
-				return kd.err
-			}
-			return load(c)
-		})
-	case idxSingle:
-		c := chunkRef{addr: l.addr, size: chunkBytes, offset: make([]uint64, rank)}
-		if l.flags&2 != 0 {
-			c.size, c.mask = l.single.size, l.single.mask
-		}
-		return load(c)
-	case idxImplicit:
-		if f.undef(l.addr) {
-			return nil
-		}
-		if filtered {
-			return errf(l.off, "implicit chunk index with filters")
-		}
-		// visit the chunks of the current extent, numbered over the maximum extent
-		cur := make([]uint64, rank)
-		for {
-			var idx uint64
-			for i := 0; i < rank; i++ {
-				idx = idx*maxGrid[i] + cur[i]
-			}
-			off := make([]uint64, rank)
-			for i := range off {
-				off[i] = cur[i] * l.chunk[i]
-			}
-			a, ok := mulCheck(idx, chunkBytes, uint64(f.size))
-			if !ok {
-				return errf(l.off, "implicit chunk %d beyond end of file", idx)
-			}
-			if err := load(chunkRef{addr: l.addr + a, size: chunkBytes, offset: off}); err != nil {
-				return err
-			}
-			k := rank - 1
-			for ; k >= 0; k-- {
-				cur[k]++
-				if cur[k] < grid[k] {
-					break
+			return f.btree1Walk(l.addr, 1, rank+1, func(key []byte, keyOff int64, child uint64) error {
+				kd := f.newDec(key, keyOff, "chunk B-tree key")
+				c := chunkRef{addr: child}
+				c.size = uint64(kd.u32())
+				c.mask = kd.u32()
+				c.offset = make([]uint64, rank)
+				for i := range c.offset {
+					c.offset[i] = kd.u64()
 				}
-				cur[k] = 0
-			}
-			if k < 0 {
-				return nil
-			}
-		}
-	case idxFixedArr:
-		if f.undef(l.addr) {
-			return nil
-		}
-		nmax := uint64(1)
-		for _, g := range maxGrid {
-			var ok bool
-			if nmax, ok = mulCheck(nmax, g, uint64(f.size)); !ok {
-				return errf(l.off, "fixed array index for %v chunks larger than the file", maxGrid)
-			}
-		}
-		return f.fixedArrayWalk(l.addr, filtered, nmax, func(i uint64, c chunkRef) error {
-			if !filtered {
-				c.size = chunkBytes
-			}
-			var ok bool
-			if c.offset, ok = offsetOf(i, maxGrid, nil); !ok {
-				return nil
+				if kd.err != nil {
+					return kd.err
+				}
+				return load(c)
+			})
+		case idxSingle:
+			c := chunkRef{addr: l.addr, size: chunkBytes, offset: make([]uint64, rank)}
+			if l.flags&2 != 0 {
+				c.size, c.mask = l.single.size, l.single.mask
 			}
 			return load(c)
-		})
-	case idxBtree2:
-		if f.undef(l.addr) {
-			return nil
-		}
-		rt := uint8(10)
-		if filtered {
-			rt = 11
-		}
-		return f.btree2Walk(l.addr, rt, func(rec []byte, off int64) error {
-			rd := f.newDec(rec, off, "chunk record")
-			c := chunkRef{addr: rd.addr(), size: chunkBytes}
+		case idxImplicit:
+			if f.undef(l.addr) {
+				return nil
+			}
 			if filtered {
-				n := len(rec) - f.offSize - 4 - 8*rank
-				if n < 1 || n > 8 {
-					return errf(off, "filtered chunk record of %d bytes", len(rec))
+				return errf(l.off, "implicit chunk index with filters")
+			}
+			// visit the chunks of the current extent, numbered over the maximum extent
+			cur := make([]uint64, rank)
+			for {
+				var idx uint64
+				for i := 0; i < rank; i++ {
+					idx = idx*maxGrid[i] + cur[i]
 				}
-				c.size = rd.uN(n)
-				c.mask = rd.u32()
-			}
-			c.offset = make([]uint64, rank)
-			for i := range c.offset {
-				s := rd.u64()
-				if s >= grid[i] {
-					return errf(off, "chunk record coordinate %d outside grid %v", s, grid)
+				off := make([]uint64, rank)
+				for i := range off {
+					off[i] = cur[i] * l.chunk[i]
 				}
-				c.offset[i] = s * l.chunk[i]
-			}
-			if rd.err != nil {
-				return rd.err
-			}
-			return load(c)
-		})
-	case idxExtArr:
-		if f.undef(l.addr) {
-			return nil
-		}
-		// Exactly one unlimited dimension; libhdf5 numbers chunks with that
-		// dimension moved to the front ("swizzled").
-		unlim := -1
-		for i, m := range ds.space.maxdims {
-			if m == ^uint64(0) {
-				if unlim >= 0 {
-					return errf(l.off, "extensible array index with several unlimited dimensions")
+				a, ok := mulCheck(idx, chunkBytes, uint64(f.size))
+				if !ok {
+					return errf(l.off, "implicit chunk %d beyond end of file", idx)
 				}
-				unlim = i
+				if err := load(chunkRef{addr: l.addr + a, size: chunkBytes, offset: off}); err != nil {
+					return err
+				}
+				k := rank - 1
+				for ; k >= 0; k-- {
+					cur[k]++
+					if cur[k] < grid[k] {
+						break
+					}
+					cur[k] = 0
+				}
+				if k < 0 {
+					return nil
+				}
 			}
-		}
-		if unlim < 0 {
-			return errf(l.off, "extensible array index without an unlimited dimension")
-		}
-		perm := []int{unlim}
-		for i := 0; i < rank; i++ {
-			if i != unlim {
-				perm = append(perm, i)
-			}
-		}
-		return f.extArrayWalk(l.addr, filtered, func(i uint64, c chunkRef) error {
-			if !filtered {
-				c.size = chunkBytes
-			}
-			var ok bool
-			if c.offset, ok = offsetOf(i, maxGrid, perm); !ok {
+		case idxFixedArr:
+			if f.undef(l.addr) {
 				return nil
 			}
-			return load(c)
-		})
+			nmax := uint64(1)
+			for _, g := range maxGrid {
+				var ok bool
+				if nmax, ok = mulCheck(nmax, g, uint64(f.size)); !ok {
+					return errf(l.off, "fixed array index for %v chunks larger than the file", maxGrid)
+				}
+			}
+			return f.fixedArrayWalk(l.addr, filtered, nmax, func(i uint64, c chunkRef) error {
+				if !filtered {
+					c.size = chunkBytes
+				}
+				var ok bool
+				if c.offset, ok = offsetOf(i, maxGrid, nil); !ok {
+					return nil
+				}
+				return load(c)
+			})
+		case idxBtree2:
+			if f.undef(l.addr) {
+				return nil
+			}
+			rt := uint8(10)
+			if filtered {
+				rt = 11
+			}
+			return f.btree2Walk(l.addr, rt, func(rec []byte, off int64) error {
+				rd := f.newDec(rec, off, "chunk record")
+				c := chunkRef{addr: rd.addr(), size: chunkBytes}
+				if filtered {
+					n := len(rec) - f.offSize - 4 - 8*rank
+					if n < 1 || n > 8 {
+						return errf(off, "filtered chunk record of %d bytes", len(rec))
+					}
+					c.size = rd.uN(n)
+					c.mask = rd.u32()
+				}
+				c.offset = make([]uint64, rank)
+				for i := range c.offset {
+					s := rd.u64()
+					if s >= grid[i] {
+						return errf(off, "chunk record coordinate %d outside grid %v", s, grid)
+					}
+					c.offset[i] = s * l.chunk[i]
+				}
+				if rd.err != nil {
+					return rd.err
+				}
+				return load(c)
+			})
+		case idxExtArr:
+			if f.undef(l.addr) {
+				return nil
+			}
+			// Exactly one unlimited dimension; libhdf5 numbers chunks with that
+			// dimension moved to the front ("swizzled").
+			unlim := -1
+			for i, m := range ds.space.maxdims {
+				if m == ^uint64(0) {
+					if unlim >= 0 {
+						return errf(l.off, "extensible array index with several unlimited dimensions")
+					}
+					unlim = i
+				}
+			}
+			if unlim < 0 {
+				return errf(l.off, "extensible array index without an unlimited dimension")
+			}
+			perm := []int{unlim}
+			for i := 0; i < rank; i++ {
+				if i != unlim {
+					perm = append(perm, i)
+				}
+			}
+			return f.extArrayWalk(l.addr, filtered, func(i uint64, c chunkRef) error {
+				if !filtered {
+					c.size = chunkBytes
+				}
+				var ok bool
+				if c.offset, ok = offsetOf(i, maxGrid, perm); !ok {
+					return nil
+				}
+				return load(c)
+			})
+		}
+		return errf(l.off, "chunk index type %d", l.index)
+	}()
+	if walkErr != nil {
+		return nil, walkErr
 	}
-	return errf(l.off, "chunk index type %d", l.index)
+	// Bound the allocation by what the stored chunks can decode to.
+	stored := uint64(0)
+	deflated := false
+	for _, fl := range ds.filters {
+		if fl.id == filterDeflate {
+			deflated = true
+		}
+	}
+	for _, c := range refs {
+		n := chunkBytes
+		if deflated && c.size < n/1100 {
+			n = c.size * 1100 // zlib cannot expand by more than ~1032x
+		}
+		stored += n
+	}
+	if total > stored+maxSparseBytes {
+		return nil, errf(l.off, "chunked dataset of %d bytes has only %d stored chunks (%d bytes decodable)", total, len(refs), stored)
+	}
+	out := ds.filled(total)
+	for _, c := range refs {
+		if err := decode(out, c); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
+
+// maxSparseBytes bounds the part of a chunked dataset that may consist of
+// missing chunks (fill value) rather than stored data.
+const maxSparseBytes = 64 << 20
 
 // copyChunk copies the part of a decoded chunk that lies inside the dataset.
 func copyChunk(out, data []byte, off, dims, chunk []uint64, es uint64) {

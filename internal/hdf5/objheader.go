@@ -35,6 +35,7 @@ type objHeader struct {
 	version int
 	flags   uint8 // v2 header flags
 	msgs    []message
+	size    int64 // bytes read for all chunks (retained by msgs)
 }
 
 // find returns the first message of the given type, or nil. A shared message
@@ -198,6 +199,7 @@ func (f *File) readObjHeader(addr uint64) (*objHeader, error) {
 	default:
 		return nil, errf(off, "bad object header (version byte %d, no OHDR signature)", pre[0])
 	}
+	h.size = total
 	return h, nil
 }
 

@@ -161,19 +161,41 @@ def build(f, libver):
         f["attrs25"].attrs["huge"] = np.arange(20000, dtype="<f4")
 
 
+def build_small(f, libver):
+    """A few-KiB file with the same structures, used as a fuzzing seed."""
+    vs = h5py.string_dtype("utf-8")
+    g = f.create_group("g")
+    for i in range(12):  # > 8 links: dense link storage with libver=latest
+        g.create_group("m%02d" % (11 - i))
+    for i in range(10):  # > 8 attributes: dense attribute storage with libver=latest
+        g.attrs["a%d" % i] = np.int16(i)
+    f.attrs["names"] = np.array([b"dense", b"dense_1"])
+    f.attrs.create("v", ["x", "yz"], dtype=vs)
+    f.attrs["f16"] = np.array([1.5, -2], dtype="<f2")
+    f.create_dataset("gz", data=np.arange(24, dtype="<f4").reshape(6, 4), chunks=(4, 3), compression="gzip",
+                     shuffle=True, fletcher32=True)
+    f.create_dataset("ea", data=np.arange(10, dtype="<i8"), chunks=(3,), maxshape=(None,))
+    f.create_dataset("bt2", data=np.arange(6, dtype=">f8").reshape(2, 3), chunks=(1, 2), maxshape=(None, None))
+    f.create_dataset("one", data=np.arange(4, dtype="<i4"), chunks=(4,), compression="gzip")
+    f.create_dataset("s", data=["a", "bc"], dtype=vs)
+    f["scalar"] = np.float64(1.25)
+    f["soft"] = h5py.SoftLink("/g/m00")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for libver in ("earliest", "latest"):
-        path = os.path.join(OUT, libver + ".h5")
-        with h5py.File(path, "w", libver=libver) as f:
-            build(f, libver)
-        with h5py.File(path, "r") as f:
-            desc = describe(f)
-        desc["h5py"] = h5py.version.version
-        desc["hdf5"] = h5py.version.hdf5_version
-        with open(os.path.join(OUT, libver + ".json"), "w") as fp:
-            json.dump(desc, fp, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        print(path, os.path.getsize(path))
+        for name, fn in ((libver, build), ("small_" + libver, build_small)):
+            path = os.path.join(OUT, name + ".h5")
+            with h5py.File(path, "w", libver=libver) as f:
+                fn(f, libver)
+            with h5py.File(path, "r") as f:
+                desc = describe(f)
+            desc["h5py"] = h5py.version.version
+            desc["hdf5"] = h5py.version.hdf5_version
+            with open(os.path.join(OUT, name + ".json"), "w") as fp:
+                json.dump(desc, fp, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            print(path, os.path.getsize(path))
 
 
 if __name__ == "__main__":
