@@ -391,3 +391,22 @@ func TestYAMLHostile(t *testing.T) {
 		})
 	}
 }
+
+func TestBuildInputShape(t *testing.T) {
+	m, err := Load(filepath.Join(td, "keras-cases", "norm_dropout_flatten", "model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// build_config input_shape in model.json: [null, 4, 3] for the first
+	// Dense, [null, 20] for dense_1 (after Flatten).
+	if got := m.Config.Layers[0].BuildInputShape; !reflect.DeepEqual(got, []int{4, 3}) {
+		t.Errorf("dense_last_axis BuildInputShape %v", got)
+	}
+	if got := m.Config.Layers[3].BuildInputShape; m.Config.Layers[3].Name != "dense_1" || !reflect.DeepEqual(got, []int{20}) {
+		t.Errorf("%s BuildInputShape %v", m.Config.Layers[3].Name, got)
+	}
+	k1, _ := parseOK(t, `{"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {"name": "d", "output_dim": 1, "input_dim": 3}}]}`)
+	if k1.Layers[0].BuildInputShape != nil {
+		t.Errorf("Keras 1 layer has BuildInputShape %v", k1.Layers[0].BuildInputShape)
+	}
+}

@@ -237,7 +237,15 @@ func (p *cfgParser) normalizeLayer(e map[string]any) (LayerConfig, error) {
 		}
 		return LayerConfig{}, &FormatError{Path: p.path, Msg: fmt.Sprintf("layer %q (%s)", name, cls), Err: err}
 	}
-	return LayerConfig{ClassName: cls, Name: name, Config: c}, nil
+	lc := LayerConfig{ClassName: cls, Name: name, Config: c}
+	if bc, ok := e["build_config"].(map[string]any); ok {
+		// Keras 3 records the shape the layer was built with; a nested
+		// (multi-input) shape is not a chain layer's and is ignored.
+		if s, err := p.shapeOf(bc["input_shape"], true, "build_config"); err == nil {
+			lc.BuildInputShape = s
+		}
+	}
+	return lc, nil
 }
 
 func (p *cfgParser) normDense(name string, c map[string]any) error {
