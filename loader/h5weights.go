@@ -64,15 +64,34 @@ func h5StringList(g *hdf5.Group, name string) ([]string, bool, error) {
 	return out, found, nil
 }
 
-// datasetTensor reads a dataset as a float32 tensor after checking its size.
-func datasetTensor(ds *hdf5.Dataset) (*tensor.Tensor, error) {
+// MaxWeightBytes bounds the float32 bytes kerago reads from one weights
+// file (4 GiB); a file may also yield at most 256 times its own size plus
+// 64 MiB, so that HDF5 hard links repeating one dataset cannot amplify a
+// small file into a large allocation.
+const MaxWeightBytes = 4 << 30
+
+// readBudget counts the bytes still allowed for one file.
+type readBudget struct{ left int64 }
+
+func newBudget(fileSize int64) *readBudget {
+	return &readBudget{left: min(MaxWeightBytes, 256*max(fileSize, 0)+64<<20)}
+}
+
+// datasetTensor reads a dataset as a float32 tensor after checking its size
+// against MaxElements and the file's budget.
+func datasetTensor(ds *hdf5.Dataset, b *readBudget) (*tensor.Tensor, error) {
 	shape := ds.Shape()
 	if shape == nil {
 		return nil, fmt.Errorf("dataset %s has no dataspace (null), expected an array", ds.Path())
 	}
-	if _, err := tensor.NumElements(shape); err != nil {
+	n, err := tensor.NumElements(shape)
+	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %v", ds.Path(), err)
 	}
+	if int64(n)*4 > b.left {
+		return nil, fmt.Errorf("dataset %s of shape %v exceeds what kerago reads from this file (at most %d bytes of weights, and 256 times the file size)", ds.Path(), shape, int64(MaxWeightBytes))
+	}
+	b.left -= int64(n) * 4
 	if a, err := ds.Attr("dtype"); err == nil {
 		if s, err := a.String(); err == nil && s == "bfloat16" {
 			return nil, fmt.Errorf("dataset %s holds bfloat16 values, which kerago does not read: %w", ds.Path(), ErrUnsupported)
@@ -92,7 +111,7 @@ func datasetTensor(ds *hdf5.Dataset) (*tensor.Tensor, error) {
 // readLegacyWeights reads the legacy layout (§1.3/§1.4): attr layer_names on
 // g, one group per layer with attr weight_names, datasets at the weight
 // names' paths.
-func readLegacyWeights(path string, g *hdf5.Group) (*Weights, error) {
+func readLegacyWeights(path string, g *hdf5.Group, b *readBudget) (*Weights, error) {
 	names, ok, err := h5StringList(g, "layer_names")
 	if err != nil {
 		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("%s: reading layer_names", g.Path()), Err: err}
@@ -116,7 +135,7 @@ func readLegacyWeights(path string, g *hdf5.Group) (*Weights, error) {
 			if err != nil {
 				return nil, &FormatError{Path: path, Msg: fmt.Sprintf("layer %q: weight %q", ln, vn), Err: err}
 			}
-			t, err := datasetTensor(ds)
+			t, err := datasetTensor(ds, b)
 			if err != nil {
 				return nil, &FormatError{Path: path, Msg: fmt.Sprintf("layer %q: weight %q", ln, vn), Err: err}
 			}
@@ -129,7 +148,7 @@ func readLegacyWeights(path string, g *hdf5.Group) (*Weights, error) {
 
 // readLegacyOptimizer reads the optimizer_weights group (attr weight_names,
 // datasets by name) in file order.
-func readLegacyOptimizer(path string, g *hdf5.Group, layout string) (*OptimizerState, error) {
+func readLegacyOptimizer(path string, g *hdf5.Group, layout string, b *readBudget) (*OptimizerState, error) {
 	names, _, err := h5StringList(g, "weight_names")
 	if err != nil {
 		return nil, &FormatError{Path: path, Msg: "optimizer_weights: reading weight_names", Err: err}
@@ -140,7 +159,7 @@ func readLegacyOptimizer(path string, g *hdf5.Group, layout string) (*OptimizerS
 		if err != nil {
 			return nil, &FormatError{Path: path, Msg: fmt.Sprintf("optimizer weight %q", n), Err: err}
 		}
-		t, err := datasetTensor(ds)
+		t, err := datasetTensor(ds, b)
 		if err != nil {
 			return nil, &FormatError{Path: path, Msg: fmt.Sprintf("optimizer weight %q", n), Err: err}
 		}
@@ -172,7 +191,7 @@ func legacyOptimizerLayout(version string, rawTraining map[string]any) string {
 // readKeras3Weights reads the Keras 3 layout: layers/<auto-name>/vars/<i>
 // (and the tf.keras 2.12–2.14 _layer_checkpoint_dependencies alias), plus
 // optimizer/vars/<i>.
-func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int) (*Weights, *OptimizerState, error) {
+func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int, b *readBudget) (*Weights, *OptimizerState, error) {
 	w := &Weights{Layout: LayoutKeras3, Path: path}
 	byName := map[string]int{}
 	for _, container := range []string{"_layer_checkpoint_dependencies", "layers"} {
@@ -195,7 +214,7 @@ func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int) (*Weights,
 			return nil, nil, &FormatError{Path: path, Msg: container, Err: err}
 		}
 		for _, m := range members {
-			lw, err := readVarsGroup(path, cg, m)
+			lw, err := readVarsGroup(path, cg, m, b)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -221,7 +240,7 @@ func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int) (*Weights,
 		if err != nil {
 			return nil, nil, &FormatError{Path: path, Msg: "optimizer", Err: err}
 		}
-		lw, err := readVarsGroup(path, og, "")
+		lw, err := readVarsGroup(path, og, "", b)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -238,7 +257,7 @@ func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int) (*Weights,
 
 // readVarsGroup reads <parent>/<name>/vars/0..n-1 (name "" means parent
 // itself). It returns nil when there is no vars group.
-func readVarsGroup(path string, parent *hdf5.Group, name string) (*LayerWeights, error) {
+func readVarsGroup(path string, parent *hdf5.Group, name string, b *readBudget) (*LayerWeights, error) {
 	g := parent
 	if name != "" {
 		k, err := parent.Kind(name)
@@ -291,7 +310,7 @@ func readVarsGroup(path string, parent *hdf5.Group, name string) (*LayerWeights,
 		if err != nil {
 			return nil, &FormatError{Path: path, Msg: vg.Path() + "/" + m, Err: err}
 		}
-		t, err := datasetTensor(ds)
+		t, err := datasetTensor(ds, b)
 		if err != nil {
 			return nil, &FormatError{Path: path, Msg: vg.Path() + "/" + m, Err: err}
 		}

@@ -450,3 +450,13 @@ func FuzzReadKerasArchive(f *testing.F) {
 		AlignWeights(m.Config, m.Weights, varCounts(m.Config))
 	})
 }
+
+// TestHardLinkAmplification: 300 layers of a small file all hard-link one
+// deflated 16 MB dataset; reading stops at the file's budget.
+func TestHardLinkAmplification(t *testing.T) {
+	p := filepath.Join(td, "synthetic", "hostile", "hardlink_amplify.h5")
+	_, err := Load(p)
+	if err == nil || !strings.Contains(err.Error(), "exceeds what kerago reads") || !strings.Contains(err.Error(), p) {
+		t.Fatalf("error %v", err)
+	}
+}

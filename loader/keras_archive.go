@@ -145,7 +145,7 @@ func (m *Model) applyKeras3Weights(path string, r io.ReaderAt, size int64) error
 	if m.Config != nil {
 		major = m.Config.KerasMajor
 	}
-	w, opt, err := readKeras3Weights(path, hf.Root(), major)
+	w, opt, err := readKeras3Weights(path, hf.Root(), major, newBudget(size))
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,11 @@ func Load(path string) (*Model, error) {
 
 // loadH5 reads a legacy full model, legacy weights or Keras 3 weights file.
 func loadH5(path string) (*Model, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	budget := newBudget(st.Size())
 	hf, err := hdf5.Open(path)
 	if err != nil {
 		return nil, &FormatError{Path: path, Msg: "not a readable HDF5 file", Err: err}
@@ -87,7 +92,7 @@ func loadH5(path string) (*Model, error) {
 	}
 	m := &Model{Path: path, Format: format}
 	if format == FormatWeightsH5 {
-		m.Weights, m.Optimizer, err = readKeras3Weights(path, root, 3)
+		m.Weights, m.Optimizer, err = readKeras3Weights(path, root, 3, budget)
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +144,7 @@ func loadH5(path string) (*Model, error) {
 		}
 	}
 	if wg != nil {
-		if m.Weights, err = readLegacyWeights(path, wg); err != nil {
+		if m.Weights, err = readLegacyWeights(path, wg, budget); err != nil {
 			return nil, err
 		}
 		if m.KerasVersion == "" {
@@ -153,7 +158,7 @@ func loadH5(path string) (*Model, error) {
 		if err != nil {
 			return nil, &FormatError{Path: path, Msg: "optimizer_weights", Err: err}
 		}
-		if m.Optimizer, err = readLegacyOptimizer(path, og, legacyOptimizerLayout(m.KerasVersion, rawTraining)); err != nil {
+		if m.Optimizer, err = readLegacyOptimizer(path, og, legacyOptimizerLayout(m.KerasVersion, rawTraining), budget); err != nil {
 			return nil, err
 		}
 	} else if err != nil && !errors.Is(err, hdf5.ErrNotFound) {

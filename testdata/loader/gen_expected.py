@@ -117,7 +117,7 @@ exp = {}
 for root in ["keras-cases", "realmodels", "synthetic"]:
     for case in sorted(os.listdir(root)):
         d = os.path.join(root, case)
-        if not os.path.isdir(d):
+        if not os.path.isdir(d) or case == "hostile":
             continue
         for fn in sorted(os.listdir(d)):
             p = os.path.join(d, fn)

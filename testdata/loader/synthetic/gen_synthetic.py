@@ -98,3 +98,17 @@ with h5py.File("k1_bn.h5", "w") as f:
     for n in names:
         g[n.decode()] = np.abs(f32(4)) if n.endswith(b"std") else f32(4)
     mw.create_group("activation_1").attrs["weight_names"] = np.array([], dtype=np.float64)
+
+# 4. hostile: 300 layers hard-linking one deflated 16 MB dataset of zeros
+#    (amplification attempt: 4.8 GB of weights from a ~100 KB file).
+os.makedirs("../hostile", exist_ok=True)
+os.chdir("../hostile")
+with h5py.File("hardlink_amplify.h5", "w") as f:
+    names = ["l%d" % i for i in range(300)]
+    f.attrs["layer_names"] = np.array([n.encode() for n in names])
+    f.attrs["keras_version"] = b"2.2.4"
+    big = f.create_dataset("shared/kernel", data=np.zeros((2000, 2000), dtype=np.float32), chunks=(500, 2000), compression="gzip", compression_opts=9)
+    for n in names:
+        g = f.create_group(n)
+        g.attrs["weight_names"] = np.array([b"k"])
+        g["k"] = big  # hard link to the same dataset
