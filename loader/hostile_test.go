@@ -138,7 +138,7 @@ func TestBitFlipsNeverPanic(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range files {
 		orig := readTD(t, f)
-		step := max(1, len(orig)/150)
+		step := max(1, len(orig)/60)
 		name := filepath.Join(dir, filepath.Base(f))
 		try := func(b []byte) {
 			if err := os.WriteFile(name, b, 0o644); err != nil {
