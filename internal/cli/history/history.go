@@ -100,7 +100,7 @@ func WriteJSON(w io.Writer, r Record) error {
 
 // jsonRecord is the JSON form, for reading.
 type jsonRecord struct {
-	Epoch   []int                `json:"epoch"`
+	Epoch   []int                 `json:"epoch"`
 	History map[string][]*float64 `json:"history"`
 }
 
