@@ -773,3 +773,16 @@ func BenchmarkLoadLegacyH5(b *testing.B) {
 		}
 	}
 }
+
+// An HDF5 file with a 512-byte user block (signature at offset 512).
+func TestUserBlock(t *testing.T) {
+	p := filepath.Join(td, "synthetic", "layouts", "userblock.h5")
+	if f, err := Detect(p); err != nil || f != FormatLegacyH5W {
+		t.Fatalf("Detect: %q %v", f, err)
+	}
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWeights(t, "userblock.h5", m.Weights, expFor(t, "synthetic/layouts/userblock.h5"))
+}

@@ -123,7 +123,7 @@ for root in ["keras-cases", "realmodels", "synthetic"]:
             p = os.path.join(d, fn)
             if fn.endswith(".keras"):
                 exp[p] = keras_zip(p)
-            elif os.path.isfile(p) and open(p, "rb").read(8) == b"\x89HDF\r\n\x1a\n":
+            elif os.path.isfile(p) and h5py.is_hdf5(p):
                 exp[p] = h5file(p)
             elif fn.endswith(".json") and fn not in ("case.json", "check.json", "VERSIONS.json"):
                 j = json.load(open(p))

@@ -99,6 +99,14 @@ with h5py.File("k1_bn.h5", "w") as f:
         g[n.decode()] = np.abs(f32(4)) if n.endswith(b"std") else f32(4)
     mw.create_group("activation_1").attrs["weight_names"] = np.array([], dtype=np.float64)
 
+# 3b. the split_names weights again, in a file with a 512-byte user block
+#     (HDF5 signature at offset 512).
+with h5py.File("userblock.h5", "w", userblock_size=512) as f, h5py.File("split_names.h5", "r") as src:
+    for k, v in src.attrs.items():
+        f.attrs[k] = v
+    for k in src:
+        src.copy(k, f)
+
 # 4. hostile: 300 layers hard-linking one deflated 16 MB dataset of zeros
 #    (amplification attempt: 4.8 GB of weights from a ~100 KB file).
 os.makedirs("../hostile", exist_ok=True)
