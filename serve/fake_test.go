@@ -22,9 +22,9 @@ import (
 // model: flatten the input, then Dense layers (kernel [in][out], bias, relu).
 // Its file format (for the fake loader) is its JSON encoding.
 type fakeNet struct {
-	In     []int        `json:"in"`
-	Out    []int        `json:"out,omitempty"` // reshapes the last layer's units; nil means [units]
-	Layers []fakeLayer  `json:"layers"`
+	In     []int         `json:"in"`
+	Out    []int         `json:"out,omitempty"` // reshapes the last layer's units; nil means [units]
+	Layers []fakeLayer   `json:"layers"`
 	gate   chan struct{} // when set, Predict waits for it (tests of draining/batching)
 	calls  atomic.Int64
 	rows   atomic.Int64 // largest batch seen
@@ -171,38 +171,55 @@ type response struct {
 
 func do(t testing.TB, client *http.Client, method, url, body string) response {
 	t.Helper()
+	r, err := try(client, method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// try is do for goroutines other than the test's.
+func try(client *http.Client, method, url, body string) (response, error) {
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, url, r)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		return response{}, fmt.Errorf("%s %s: %w", method, url, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
-	return response{resp.StatusCode, resp.Header, b}
+	return response{resp.StatusCode, resp.Header, b}, nil
 }
 
 // predictions decodes {"predictions": [...]} of rows of numbers.
 func predictions(t testing.TB, body []byte) [][]float32 {
 	t.Helper()
+	rows, err := decodePredictions(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func decodePredictions(body []byte) ([][]float32, error) {
 	var v struct {
 		Predictions [][]float32 `json:"predictions"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decoding %s: %v", body, err)
+		return nil, fmt.Errorf("decoding %s: %w", body, err)
 	}
-	return v.Predictions
+	return v.Predictions, nil
 }
 
 // rowsJSON renders rows as a JSON list of lists.
@@ -214,19 +231,23 @@ func rowsJSON(rows [][]float32) string {
 // directRows runs p directly on rows.
 func directRows(t testing.TB, p Predictor, rows [][]float32) [][]float32 {
 	t.Helper()
-	x, err := tensor.FromRows(rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, err := p.Predict(x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := y.Rows()
+	out, err := direct(p, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func direct(p Predictor, rows [][]float32) ([][]float32, error) {
+	x, err := tensor.FromRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	y, err := p.Predict(x)
+	if err != nil {
+		return nil, err
+	}
+	return y.Rows()
 }
 
 func equalRows(a, b [][]float32) bool {

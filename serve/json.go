@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/kerago/kerago/tensor"
@@ -229,18 +230,72 @@ func (s *scanner) str() (string, error) {
 	if err := s.skipString(); err != nil {
 		return "", err
 	}
-	raw := s.b[start:s.i]
+	raw := s.b[start+1 : s.i-1]
 	if !strings.ContainsRune(string(raw), '\\') {
-		return string(raw[1 : len(raw)-1]), nil
+		return string(raw), nil
 	}
-	// strconv.Unquote understands JSON's escapes except \/ (and lone
-	// surrogates, which it maps to U+FFFD as encoding/json does).
-	v, err := strconv.Unquote(strings.ReplaceAll(string(raw), `\/`, `/`))
-	if err != nil {
-		s.i = start
-		return "", s.fail("invalid string")
+	return unescape(raw), nil
+}
+
+// unescape decodes the escapes of a string body that skipString accepted.
+// Unpaired surrogates become U+FFFD, as in encoding/json.
+func unescape(raw []byte) string {
+	var sb strings.Builder
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			sb.WriteByte(c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			sb.WriteByte('\b')
+		case 'f':
+			sb.WriteByte('\f')
+		case 'n':
+			sb.WriteByte('\n')
+		case 'r':
+			sb.WriteByte('\r')
+		case 't':
+			sb.WriteByte('\t')
+		case 'u':
+			r := rune(hex4(raw[i+1 : i+5]))
+			i += 4
+			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
+				if i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+					r2 = rune(hex4(raw[i+3 : i+7]))
+				}
+				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+					r = d
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			sb.WriteRune(r)
+		default: // '"', '\\', '/'
+			sb.WriteByte(raw[i])
+		}
 	}
-	return v, nil
+	return sb.String()
+}
+
+func hex4(b []byte) int {
+	v := 0
+	for _, c := range b {
+		v <<= 4
+		switch {
+		case c >= 'a':
+			v |= int(c-'a') + 10
+		case c >= 'A':
+			v |= int(c-'A') + 10
+		default:
+			v |= int(c - '0')
+		}
+	}
+	return v
 }
 
 // numKind says how a number token was written.
