@@ -23,6 +23,12 @@ func (d *denseStage) Emit(g *Graph, x *G.Node, training bool) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	shape := []int(x.Shape())
+	if len(shape) > 2 {
+		if x, err = G.Reshape(x, gt.Shape{prod(shape[:len(shape)-1]), shape[len(shape)-1]}); err != nil {
+			return nil, err
+		}
+	}
 	h, err := G.Mul(x, w)
 	if err != nil {
 		return nil, err
@@ -33,6 +39,12 @@ func (d *denseStage) Emit(g *Graph, x *G.Node, training bool) (*G.Node, error) {
 			return nil, err
 		}
 		if h, err = G.BroadcastAdd(h, b, nil, []byte{0}); err != nil {
+			return nil, err
+		}
+	}
+	if len(shape) > 2 {
+		units := d.kernel.Value.Dim(1)
+		if h, err = G.Reshape(h, append(gt.Shape(append([]int{}, shape[:len(shape)-1]...)), units)); err != nil {
 			return nil, err
 		}
 	}
