@@ -10,7 +10,9 @@ import (
 
 // batcher merges concurrent requests for one model version into forward
 // passes of at most maxBatch rows. The first request of a batch waits at most
-// timeout for others; a full batch goes at once. Requests are only merged
+// timeout for others; a full batch goes at once, and so does a batch when no
+// other request for the model is being received or decoded (so that a lone
+// client does not pay the timeout). Requests are only merged
 // when they were validated against the same loaded model, so a reload in the
 // middle of a batch cannot mix shapes.
 type batcher struct {
@@ -24,6 +26,7 @@ type batcher struct {
 }
 
 type batchItem struct {
+	t   *ticket // left when the loop takes the item
 	l   *loaded
 	x   *tensor.Tensor
 	res chan batchResult // buffered: the runner never blocks on a gone caller
@@ -48,8 +51,8 @@ func newBatcher(s *Server, sv *servable) *batcher {
 }
 
 // submit hands x to the batching loop and waits for its rows of the output.
-func (b *batcher) submit(ctx context.Context, l *loaded, x *tensor.Tensor) (*tensor.Tensor, error) {
-	it := &batchItem{l: l, x: x, res: make(chan batchResult, 1)}
+func (b *batcher) submit(ctx context.Context, l *loaded, x *tensor.Tensor, t *ticket) (*tensor.Tensor, error) {
+	it := &batchItem{l: l, x: x, t: t, res: make(chan batchResult, 1)}
 	select {
 	case b.in <- it:
 	case <-b.quit:
@@ -80,6 +83,7 @@ func (b *batcher) loop() {
 		var first *batchItem
 		select {
 		case first = <-b.in:
+			first.t.leave()
 		case <-b.quit:
 			return
 		}
@@ -88,8 +92,12 @@ func (b *batcher) loop() {
 		timer.Reset(b.timeout)
 	collect:
 		for rows < b.maxBatch {
+			if b.sv.coming.Load() == 0 {
+				break // nobody else is on the way
+			}
 			select {
 			case it := <-b.in:
+				it.t.leave()
 				n := it.x.Dim(0)
 				if it.l != pending[0].l || rows+n > b.maxBatch || !tensor.SameShape(it.x.Shape()[1:], first.x.Shape()[1:]) {
 					b.dispatch(pending)

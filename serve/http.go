@@ -388,6 +388,8 @@ func tooLarge(limit int64) *apiError {
 }
 
 func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome, sv *servable) outcome {
+	t := sv.arrive()
+	defer t.leave()
 	raw, release, aerr := s.readBody(w, r)
 	if aerr != nil {
 		return s.fail(w, o, aerr)
@@ -413,7 +415,7 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome
 	if aerr != nil {
 		return s.fail(w, o, aerr)
 	}
-	y, err := s.run(r.Context(), sv, l, x)
+	y, err := s.run(r.Context(), sv, l, x, t)
 	if err != nil {
 		switch {
 		case errors.Is(err, ErrClosed):

@@ -138,6 +138,9 @@ type servable struct {
 	stamp   os.FileInfo // of path at the last successful load; guarded by Server.mu
 	cur     atomic.Pointer[loaded]
 	batch   *batcher // nil without batching
+	// coming counts predict requests that have started but not yet reached
+	// the batcher: while it is zero, a batch has nothing to wait for.
+	coming atomic.Int64
 }
 
 // loaded is an immutable snapshot of a model: requests keep using the one
@@ -385,6 +388,8 @@ func (s *Server) Predict(ctx context.Context, name string, version int64, x *ten
 	if sv == nil {
 		return nil, fmt.Errorf("%w: %q version %d", ErrNotFound, name, version)
 	}
+	t := sv.arrive()
+	defer t.leave()
 	l := sv.cur.Load()
 	if x == nil || x.Rank() != len(l.in)+1 || !shapeFits(x.Shape()[1:], l.in) {
 		got := "nil"
@@ -396,7 +401,26 @@ func (s *Server) Predict(ctx context.Context, name string, version int64, x *ten
 	if err := x.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("serve: model %q version %d: %w", name, sv.version, err)
 	}
-	return s.run(ctx, sv, l, x)
+	return s.run(ctx, sv, l, x, t)
+}
+
+// ticket marks a predict request as coming to the batcher until leave,
+// which the batcher calls when it takes the request, or the handler when it
+// is done (whichever is first).
+type ticket struct {
+	sv   *servable
+	done atomic.Bool
+}
+
+func (sv *servable) arrive() *ticket {
+	sv.coming.Add(1)
+	return &ticket{sv: sv}
+}
+
+func (t *ticket) leave() {
+	if t.done.CompareAndSwap(false, true) {
+		t.sv.coming.Add(-1)
+	}
 }
 
 // shapeFits reports whether got matches want, where a negative size in want
@@ -414,15 +438,16 @@ func shapeFits(got, want []int) bool {
 }
 
 // run predicts x with l, merged with other requests when batching is on.
-func (s *Server) run(ctx context.Context, sv *servable, l *loaded, x *tensor.Tensor) (*tensor.Tensor, error) {
+func (s *Server) run(ctx context.Context, sv *servable, l *loaded, x *tensor.Tensor, t *ticket) (*tensor.Tensor, error) {
+	if sv.batch != nil && x.Dim(0) > 0 && x.Dim(0) < s.cfg.MaxBatch && !s.closed.Load() {
+		return sv.batch.submit(ctx, l, x, t)
+	}
+	t.leave()
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
 	if x.Dim(0) == 0 {
 		return tensor.New(append([]int{0}, nonNeg(l.out)...)...)
-	}
-	if sv.batch != nil && x.Dim(0) < s.cfg.MaxBatch {
-		return sv.batch.submit(ctx, l, x)
 	}
 	s.metrics.observeBatch(sv.name, x.Dim(0))
 	return predict(l, x)
