@@ -124,7 +124,7 @@ func (m *Model) SummaryWithConfig(w io.Writer, cfg SummaryConfig) error {
 	line("└", "┴", "┘", "─")
 	total = trainable + nonTrainable
 	optParams, optBytes := 0, 0
-	if m.comp != nil {
+	if m.comp != nil && m.comp.opt.Built() {
 		for _, v := range m.comp.opt.Variables() {
 			n := 1
 			for _, d := range v.Shape {
