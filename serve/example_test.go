@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,4 +66,51 @@ func Example() {
 	// 200 {"predictions":[[2.5],[3.0],[4.5]]}
 	// [4]
 	// 400 {"error":"instances[0]: got 2 values at dimension 1, want 1 (model \"half_plus_two\" version 1 input \"inputs\" has shape [-1,1], so each instance has shape [1])"}
+}
+
+// Serving a Keras model file: Config.Models are loaded with Config.Load at
+// New, and Reload (SIGHUP in `kerago serve`) picks up a changed file.
+func Example_kerasModel() {
+	srv, err := serve.New(serve.Config{
+		Load:   serve.KerasLoader,
+		Models: []serve.ModelConfig{{Name: "quickstart", Version: 1, Path: "../testdata/serve/mlp_2_10_10_2/model.keras"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	resp, err := http.Get(hs.URL + "/v1/models/quickstart/metadata")
+	if err != nil {
+		panic(err)
+	}
+	var md struct {
+		Metadata struct {
+			SignatureDef struct {
+				SignatureDef map[string]struct {
+					Inputs map[string]struct {
+						TensorShape struct{ Dim []struct{ Size string } } `json:"tensor_shape"`
+					}
+				} `json:"signature_def"`
+			} `json:"signature_def"`
+		}
+	}
+	json.NewDecoder(resp.Body).Decode(&md)
+	resp.Body.Close()
+	fmt.Println("input dims:", md.Metadata.SignatureDef.SignatureDef["serving_default"].Inputs["inputs"].TensorShape.Dim)
+
+	resp, err = http.Post(hs.URL+"/v1/models/quickstart:predict", "application/json",
+		strings.NewReader(`{"inputs": [[0.5, -0.25], [1, 1]]}`))
+	if err != nil {
+		panic(err)
+	}
+	var out struct{ Outputs [][]float64 }
+	json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	fmt.Printf("%d rows of %d outputs\n", len(out.Outputs), len(out.Outputs[0]))
+	// Output:
+	// input dims: [{-1} {2}]
+	// 2 rows of 2 outputs
 }

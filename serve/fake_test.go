@@ -266,3 +266,5 @@ func equalRows(a, b [][]float32) bool {
 	}
 	return true
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

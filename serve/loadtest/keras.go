@@ -1,12 +1,8 @@
 package main
 
-import (
-	"errors"
+import "github.com/kerago/kerago/serve"
 
-	"github.com/kerago/kerago/serve"
-)
-
-// loadKeras loads a Keras model file. (keras.Load is not available yet.)
+// loadKeras loads a Keras model file with keras.Load.
 func loadKeras(path string) (serve.Predictor, error) {
-	return nil, errors.New("keras.Load is not available yet: use -fake")
+	return serve.KerasLoader(path)
 }
