@@ -196,6 +196,9 @@ func alignKeras3(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Ten
 	used := map[int]bool{}
 	for i, l := range cfg.Layers {
 		j, ok := byGroup[groups[i]]
+		if ok && used[j] {
+			ok = false
+		}
 		if ok && w.Layers[j].SavedName != "" && w.Layers[j].SavedName != l.Name {
 			// The group the class-name walk reaches was saved from another
 			// layer; prefer the group that records this layer's name.
