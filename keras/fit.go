@@ -657,8 +657,13 @@ func (m *Model) PredictWithConfig(x *tensor.Tensor, cfg PredictConfig) (*tensor.
 	n := x.Dim(0)
 	steps := (n + bs - 1) / bs
 	verbose := cfg.Verbose.level()
-	if cfg.Verbose == VerboseAuto {
-		verbose = 1
+	if verbose == 0 && len(cfg.Callbacks) == 0 && n <= bs {
+		// One batch, nothing to report: skip the batching machinery.
+		y, err := net.Predict(x)
+		if err != nil {
+			return nil, fmt.Errorf("keras: Predict: %w", err)
+		}
+		return y, nil
 	}
 	cbs := callbacks.List(append([]callbacks.Callback(nil), cfg.Callbacks...))
 	if verbose != 0 {
