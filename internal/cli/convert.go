@@ -137,5 +137,5 @@ func runConvert(o *convertOptions, in, out string) error {
 			target = out
 		}
 	}
-	return m.SaveFormat(target, format)
+	return saveModel(m, target, format)
 }

@@ -277,7 +277,7 @@ func runFit(ctx context.Context, env Env, o *fitOptions, path string) error {
 		}
 		return err
 	}
-	if err := m.SaveFormat(strings.TrimRight(o.output, "/"), outFormat); err != nil {
+	if err := saveModel(m, strings.TrimRight(o.output, "/"), outFormat); err != nil {
 		return err
 	}
 	rec := history.Record{Epoch: hist.Epoch, Keys: hist.Keys, Values: hist.History}

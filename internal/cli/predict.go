@@ -60,11 +60,8 @@ func readData(env Env, path, role string) (*tensor.Tensor, error) {
 		}
 		return t, nil
 	}
-	if err := mustExist(path); err != nil {
-		file, _ := datafile.SplitKey(path)
-		if file != path {
-			return nil, mustExist(file)
-		}
+	file, _ := datafile.SplitKey(path)
+	if err := mustExist(file); err != nil {
 		return nil, err
 	}
 	return datafile.Read(path, role)
