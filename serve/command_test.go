@@ -211,3 +211,40 @@ func TestRunCommandShutdownTimeout(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// TestRunCommandReadTimeout checks that --read-timeout ends a request whose
+// headers or body stall (a slow-loris client cannot hold a connection).
+func TestRunCommandReadTimeout(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.json")
+	writeModel(t, path, sumDiff())
+	ctx, cancel := context.WithCancel(context.Background())
+	st := start(t, ctx, []string{"--model", "m=" + path, "--port", "0", "--read-timeout", "200ms"}, loadFake)
+	for _, partial := range []string{
+		"POST /v1/models/m:predict HTTP/1.1\r\nHost: x\r\n",                                          // headers stall
+		"POST /v1/models/m:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"instances\"", // body stalls
+	} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(st.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write([]byte(partial)); err != nil {
+			t.Fatal(err)
+		}
+		begin := time.Now()
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var got bytes.Buffer
+		_, err = got.ReadFrom(conn) // until the server closes the connection
+		conn.Close()
+		if err != nil {
+			t.Errorf("%q: connection still open after %v: %v", partial, time.Since(begin), err)
+		}
+		if s := got.String(); s != "" && !strings.HasPrefix(s, "HTTP/1.1 400") && !strings.HasPrefix(s, "HTTP/1.1 408") {
+			t.Errorf("%q: answered %q", partial, s)
+		}
+	}
+	cancel()
+	if err := st.wait(t); err != nil {
+		t.Error(err)
+	}
+}

@@ -307,3 +307,36 @@ func TestParseRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentedExample replays the end-to-end example of TensorFlow
+// Serving's REST API page with its toy half_plus_three model (y = 0.5x + 3,
+// scalar instances).
+func TestDocumentedExample(t *testing.T) {
+	s, hs := newTestServer(t, Config{})
+	half := &fakeNet{In: []int{}, Out: []int{}, Layers: []fakeLayer{{W: [][]float32{{0.5}}, B: []float32{3}}}}
+	if err := s.AddModel("half_plus_three", 123, half); err != nil {
+		t.Fatal(err)
+	}
+	r := do(t, hs.Client(), "GET", hs.URL+"/v1/models/half_plus_three", "")
+	jsonEqual(t, r.body, `{
+ "model_version_status": [
+  {
+   "version": "123",
+   "state": "AVAILABLE",
+   "status": {
+    "error_code": "OK",
+    "error_message": ""
+   }
+  }
+ ]
+}`)
+	r = do(t, hs.Client(), "POST", hs.URL+"/v1/models/half_plus_three:predict", `{"instances": [1.0,2.0,5.0]}`)
+	jsonEqual(t, r.body, `{
+    "predictions": [3.5, 4.0, 5.5]
+}`)
+	r = do(t, hs.Client(), "POST", hs.URL+"/v1/models/half:predict", `{"instances": [1.0,5.0]}`)
+	if r.code != 404 || r.header.Get("Content-Type") != "application/json" {
+		t.Errorf("%d %q", r.code, r.header.Get("Content-Type"))
+	}
+	jsonEqual(t, r.body, `{ "error": "Servable not found for request: Latest(half)" }`)
+}

@@ -22,6 +22,15 @@
 // fails to load leaves the previous model serving.
 //
 // RunCommand implements the `kerago serve` command on top of Server.
+//
+// Where kerago differs from TensorFlow Serving: a request with a wrong HTTP
+// method gets 405 with an Allow header (TensorFlow Serving answers 400
+// "Malformed request"); NaN and ±Infinity inputs, which TensorFlow Serving
+// passes to the model, are rejected with 400; version labels
+// (/labels/NAME) and the classify and regress APIs are not implemented (400
+// and 501); every model has one input named "inputs" and one output named
+// "output_0" under the signature "serving_default"; model status always
+// reports AVAILABLE, since a model that failed to load is not registered.
 package serve
 
 import (
