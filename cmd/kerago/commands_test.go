@@ -251,6 +251,7 @@ func TestErrors(t *testing.T) {
 	copyFile(t, filepath.Join(fixtures, "realmodels", "KonduitAI__dl4j-test-resources__lstm_keras1", "model.h5"), filepath.Join(dir, "lstm.h5"))
 	os.WriteFile(filepath.Join(dir, "three.csv"), []byte("a,b,c\n1,2,3\n4,5,6\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "y3.csv"), []byte("1,2\n3,4\n5,6\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "y16x3.csv"), []byte(strings.Repeat("1,2,3\n", 16)), 0o644)
 	os.WriteFile(filepath.Join(dir, "text.csv"), []byte("a,b\n1,2\n3,x\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "garbage.h5"), []byte("this is not a model"), 0o644)
 	fit := func(extra ...string) []string {
@@ -283,7 +284,7 @@ func TestErrors(t *testing.T) {
 			"three.csv: samples have shape (3,) (3 values), the model expects (2,) (2 values)"},
 		{"fit 3 columns", fit("--x", "three.csv"), 1, "fit", "three.csv: samples have shape (3,)"},
 		{"fit sample counts", fit("--y", "y3.csv"), 1, "fit", "x.npy has 16 samples but y3.csv has 3"},
-		{"fit target width", fit("--x", "three.csv", "--y", "three.csv"), 1, "fit", "three.csv: samples have shape (3,)"},
+		{"fit target width", fit("--y", "y16x3.csv"), 1, "fit", "training on x.npy and y16x3.csv: Fit: y has per-sample shape [3], the model outputs [2]"},
 		{"predict non-numeric csv", []string{"predict", "model.h5", "--input", "text.csv", "--output", "p.csv"}, 1, "predict",
 			`text.csv: line 3, column 2: "x" is not a number`},
 		// bad flags and arguments

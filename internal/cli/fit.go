@@ -275,7 +275,7 @@ func runFit(ctx context.Context, env Env, o *fitOptions, path string) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: nothing saved")
 		}
-		return err
+		return fmt.Errorf("training on %s and %s: %w", dataName(o.x), dataName(o.y), err)
 	}
 	if err := saveModel(m, strings.TrimRight(o.output, "/"), outFormat); err != nil {
 		return err
