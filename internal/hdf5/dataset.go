@@ -1,7 +1,9 @@
 package hdf5
 
 import (
+	"encoding/binary"
 	"fmt"
+	"unsafe"
 )
 
 // Dataset is an HDF5 dataset. Obtain one from Group.Dataset.
@@ -122,16 +124,59 @@ func (ds *Dataset) Attr(name string) (*Attribute, error) {
 }
 
 // readRaw returns the dataset's elements in file representation, row-major.
-func (ds *Dataset) readRaw() ([]byte, int, error) {
-	f := ds.f
+// extent returns the element count and byte size, bounded by maxDataBytes.
+func (ds *Dataset) extent() (n, total uint64, err error) {
 	es := uint64(ds.dt.size)
 	n, ok := ds.space.nelem(maxDataBytes)
-	var total uint64
 	if ok {
 		total, ok = mulCheck(n, es, maxDataBytes)
 	}
 	if !ok {
-		return nil, 0, errf(ds.hdr.off, "dataset %v of %d-byte elements exceeds %d bytes", ds.space.dims, es, uint64(maxDataBytes))
+		return 0, 0, errf(ds.hdr.off, "dataset %v of %d-byte elements exceeds %d bytes", ds.space.dims, es, uint64(maxDataBytes))
+	}
+	return n, total, nil
+}
+
+// contiguousOff returns the file offset of stored contiguous data of total
+// bytes, or ok=false when the data is not stored contiguously.
+func (ds *Dataset) contiguousOff(total uint64) (off int64, ok bool, err error) {
+	l := ds.layout
+	if l.class != layoutContiguous || ds.f.undef(l.addr) || len(ds.filters) > 0 || total == 0 {
+		return 0, false, nil
+	}
+	if l.version >= 3 && l.size < total {
+		return 0, false, errf(l.off, "contiguous storage of %d bytes, want %d", l.size, total)
+	}
+	off, err = ds.f.abs(l.addr, int64(total), "contiguous dataset")
+	return off, err == nil, err
+}
+
+var hostLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// readDirect reads stored little-endian IEEE floats of the given size
+// straight into dst's memory (no intermediate buffer, no conversion).
+// It reports false when the fast path does not apply.
+func (ds *Dataset) readDirect(size uint32, alloc func(n int) []byte) (bool, error) {
+	t := ds.dt
+	if !hostLittleEndian || t.class != classFloat || t.size != size || t.bigEndian || !t.isIEEE() {
+		return false, nil
+	}
+	_, total, err := ds.extent()
+	if err != nil {
+		return false, withPath(ds.path, err)
+	}
+	off, ok, err := ds.contiguousOff(total)
+	if !ok || err != nil {
+		return false, withPath(ds.path, err)
+	}
+	return true, withPath(ds.path, ds.f.readFull(alloc(int(total/uint64(size))), off, "contiguous dataset"))
+}
+
+func (ds *Dataset) readRaw() ([]byte, int, error) {
+	f := ds.f
+	n, total, err := ds.extent()
+	if err != nil {
+		return nil, 0, err
 	}
 	if total == 0 {
 		return []byte{}, int(n), nil
@@ -147,14 +192,15 @@ func (ds *Dataset) readRaw() ([]byte, int, error) {
 		if f.undef(l.addr) {
 			return ds.filled(total), int(n), nil
 		}
-		if l.version >= 3 && l.size < total {
-			return nil, 0, errf(l.off, "contiguous storage of %d bytes, want %d", l.size, total)
-		}
 		if len(ds.filters) > 0 {
 			return nil, 0, unsupported(l.off, "filters on contiguous data")
 		}
-		b, _, err := f.read(l.addr, int64(total), "contiguous dataset")
-		return b, int(n), err
+		off, _, err := ds.contiguousOff(total)
+		if err != nil {
+			return nil, 0, err
+		}
+		b := make([]byte, total)
+		return b, int(n), f.readFull(b, off, "contiguous dataset")
 	case layoutChunked:
 		out, err := ds.readChunked(total)
 		if err != nil {
@@ -167,17 +213,14 @@ func (ds *Dataset) readRaw() ([]byte, int, error) {
 
 func (ds *Dataset) filled(total uint64) []byte {
 	out := make([]byte, total)
-	if len(ds.fill) > 0 {
-		nz := false
-		for _, c := range ds.fill {
-			if c != 0 {
-				nz = true
-			}
-		}
-		if nz {
-			for i := 0; i < len(out); i += len(ds.fill) {
-				copy(out[i:], ds.fill)
-			}
+	nz := false
+	for _, c := range ds.fill {
+		nz = nz || c != 0
+	}
+	if nz && len(out) >= len(ds.fill) {
+		n := copy(out, ds.fill)
+		for n < len(out) {
+			n += copy(out[n:], out[:n])
 		}
 	}
 	return out
@@ -198,22 +241,40 @@ func (ds *Dataset) numeric() (*datatype, []byte, int, error) {
 
 // ReadFloat32 reads all elements converted to float32 (any numeric type).
 func (ds *Dataset) ReadFloat32() ([]float32, error) {
+	var out []float32
+	if ok, err := ds.readDirect(4, func(n int) []byte {
+		out = make([]float32, n)
+		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 4*n)
+	}); err != nil {
+		return nil, err
+	} else if ok {
+		return out, nil
+	}
 	t, raw, n, err := ds.numeric()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]float32, n)
+	out = make([]float32, n)
 	t.toFloat32(raw, n, out)
 	return out, nil
 }
 
 // ReadFloat64 reads all elements converted to float64 (any numeric type).
 func (ds *Dataset) ReadFloat64() ([]float64, error) {
+	var out []float64
+	if ok, err := ds.readDirect(8, func(n int) []byte {
+		out = make([]float64, n)
+		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 8*n)
+	}); err != nil {
+		return nil, err
+	} else if ok {
+		return out, nil
+	}
 	t, raw, n, err := ds.numeric()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]float64, n)
+	out = make([]float64, n)
 	t.toFloat64(raw, n, out)
 	return out, nil
 }

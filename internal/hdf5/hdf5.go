@@ -1,14 +1,36 @@
 // Package hdf5 reads and writes the subset of HDF5 that Keras and h5py use for
-// model files: groups (old-style symbol tables and new-style link storage of any
-// size), attributes (compact and dense), numeric and string datatypes, and
-// compact, contiguous and chunked datasets with the deflate, shuffle and
-// fletcher32 filters.
+// model files.
 //
 // The reader is modelled on debug/elf and archive/zip: it works over an
-// io.ReaderAt, parses lazily, checks every offset and length against the file
-// size, never panics on malformed input and returns a *FormatError naming the
-// offending file offset. The writer (see Writer) produces HDF5 files with a
-// version 0 superblock and old-style groups, readable by any h5py or libhdf5.
+// io.ReaderAt, parses lazily (Open reads only the superblock), checks every
+// offset and length against the file size, never panics on malformed input,
+// bounds every allocation by the file size (a header claiming 10^12 elements
+// is an error, not an allocation) and returns a *FormatError naming the file
+// offset of the problem. It understands:
+//
+//   - superblock versions 0-3 (also behind a user block), object header
+//     versions 1 and 2 with continuation blocks (cycle-checked);
+//   - old-style groups (symbol table, v1 B-tree, local heap) and new-style
+//     groups (link messages, or dense links in a fractal heap indexed by a v2
+//     B-tree), hard links and soft links (external links are reported);
+//   - compact and dense attribute storage, including huge dense attributes;
+//   - integer (1-8 bytes, either sign and byte order), IEEE float 16/32/64
+//     (either byte order; float16 is converted), fixed-length and
+//     variable-length strings, h5py bools and other enums, array types;
+//   - scalar, simple (any rank, zero-size dimensions) and null dataspaces;
+//   - compact, contiguous and chunked layouts with every libhdf5 1.10 chunk
+//     index (v1 B-tree; single chunk, implicit, fixed array, extensible array,
+//     v2 B-tree) and the deflate, shuffle and fletcher32 filters, fill values.
+//
+// Not supported (clear errors wrapping ErrUnsupported): shared/committed
+// object header messages, external data files and links, virtual datasets,
+// szip/n-bit/scale-offset and third-party filters, filtered fractal heaps,
+// VAX floats. Chunked datasets may consist of missing (fill-value) chunks for
+// at most 64 MiB beyond what their stored chunks decode to.
+//
+// The Writer produces files with a version 0 superblock, old-style groups
+// (any number of members) and contiguous datasets — the layout h5py writes
+// with libver="earliest" — readable by every h5py/libhdf5 version.
 package hdf5
 
 import (
@@ -131,7 +153,7 @@ func Open(path string) (*File, error) {
 		fh.Close()
 		return nil, err
 	}
-	f, err := NewFile(fh, st.Size())
+	f, err := NewFile(&pageReader{r: fh, size: st.Size()}, st.Size())
 	if err != nil {
 		fh.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -97,6 +97,10 @@ func (g *WGroup) CreateGroup(path string) *WGroup {
 	parts := splitPath(path)
 	cur := g
 	for _, p := range parts {
+		if strings.IndexByte(p, 0) >= 0 {
+			g.w.fail("%s: name %q contains a NUL byte", cur.path, p)
+			return &WGroup{attrHolder: attrHolder{w: g.w, where: path}, path: path, members: map[string]any{}}
+		}
 		switch m := cur.members[p].(type) {
 		case *WGroup:
 			cur = m
@@ -131,6 +135,10 @@ func (g *WGroup) CreateDataset(path string, dtype DType, shape []int, data any) 
 	name := parts[len(parts)-1]
 	full := joinPath(parent.path, name)
 	bad.path, bad.where = full, full
+	if strings.IndexByte(name, 0) >= 0 {
+		g.w.fail("%s: name contains a NUL byte", full)
+		return bad
+	}
 	if _, exists := parent.members[name]; exists {
 		g.w.fail("%s: already exists", full)
 		return bad
@@ -234,8 +242,8 @@ func fixedStringType(size int) []byte {
 var vlenStringType = []byte{0x19, 0x01, 0x01, 0x00, 16, 0, 0, 0, 0x10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 8, 0}
 
 func (h *attrHolder) set(a *wattr) {
-	if a.name == "" {
-		h.w.fail("%s: empty attribute name", h.where)
+	if a.name == "" || strings.IndexByte(a.name, 0) >= 0 {
+		h.w.fail("%s: bad attribute name %q", h.where, a.name)
 		return
 	}
 	for i, o := range h.attrs {

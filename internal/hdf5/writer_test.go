@@ -79,6 +79,10 @@ func TestWriterErrors(t *testing.T) {
 		{"negative shape", func(w *Writer) { w.Root().CreateDataset("x", Int64, []int{-1}, []int64{}) }, "bad shape"},
 		{"huge attribute", func(w *Writer) { w.Root().SetAttrFloat64s("x", make([]float64, 9000)) }, "64 KiB"},
 		{"empty name", func(w *Writer) { w.Root().CreateDataset("/", Int64, nil, []int64{1}) }, "empty dataset name"},
+		{"NUL in group", func(w *Writer) { w.Root().CreateGroup("a\x00b") }, "NUL"},
+		{"NUL in dataset", func(w *Writer) { w.Root().CreateDataset("g/a\x00", Int64, nil, []int64{1}) }, "NUL"},
+		{"NUL in attribute", func(w *Writer) { w.Root().SetAttrInt64("a\x00", 1) }, "bad attribute name"},
+		{"empty attribute name", func(w *Writer) { w.Root().SetAttrInt64("", 1) }, "bad attribute name"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
