@@ -306,14 +306,14 @@ func writeTemp(dir, pattern string, data []byte, perm os.FileMode, h saveHooks) 
 	if err != nil {
 		return "", err
 	}
-	name = f.Name()
+	tmp := f.Name()
 	closed := false
 	defer func() {
 		if err != nil {
 			if !closed {
 				f.Close()
 			}
-			os.Remove(name)
+			os.Remove(tmp) // not name: a failing return sets name to ""
 		}
 	}()
 	var w io.Writer = f
@@ -349,7 +349,7 @@ func writeTemp(dir, pattern string, data []byte, perm os.FileMode, h saveHooks) 
 	if err = f.Close(); err != nil {
 		return "", err
 	}
-	return name, nil
+	return tmp, nil
 }
 
 // syncDir makes a rename durable; failures are ignored (some filesystems

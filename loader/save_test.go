@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -891,4 +893,373 @@ func svModelFromGetConfig(t *testing.T, configJSON []byte, loaded *Model) *Model
 		mc.Layers = append(mc.Layers, lc)
 	}
 	return &Model{Config: mc, Training: loaded.Training, Backend: loaded.Backend}
+}
+
+// svPython returns /usr/bin/python3 when it has h5py and numpy, else skips.
+func svPython(t *testing.T) string {
+	t.Helper()
+	const py = "/usr/bin/python3"
+	if _, err := os.Stat(py); err != nil {
+		t.Skipf("Python interop check skipped: %s not found", py)
+	}
+	if out, err := exec.Command(py, "-c", "import h5py, numpy").CombinedOutput(); err != nil {
+		t.Skipf("Python interop check skipped: %s cannot import h5py and numpy (apt-get install python3-h5py python3-numpy): %v %s", py, err, out)
+	}
+	return py
+}
+
+// asciiAttrs names the attributes Keras stores as variable-length ASCII
+// strings (h5py's form for Python bytes); internal/hdf5's writer offers
+// variable-length UTF-8 only, so ours are UTF-8. h5py reads both as str
+// and Keras decodes both, so values and loading are unaffected.
+var svASCIIAttrs = map[string]bool{"model_config": true, "training_config": true, "layer_names": true, "weight_names": true, "backend": true, "keras_version": true}
+
+// TestSaveH5py: h5py, zipfile and numpy read the files we write exactly as
+// they read Keras's: the same objects, dtypes, shapes, storage layout,
+// attribute types, shapes and values, and dataset values; the .keras zip
+// members have Python zipfile's header fields; np.load reads our .npz
+// without pickle, with the manifest's names, dtypes and shapes. (Keras
+// itself cannot be installed here, so loading with keras.saving.load_model
+// is not checked.)
+func TestSaveH5py(t *testing.T) {
+	py := svPython(t)
+	backend := svFixtureBackend(t)
+	dir := t.TempDir()
+	type pair struct{ ours, keras, c string }
+	var pairs []pair
+	var npzs []string
+	var args []string
+	for _, c := range svSaveCaseNames(t) {
+		mk := svLoadSource(t, c, "keras", backend)
+		mh := svLoadSource(t, c, "h5", backend)
+		for _, x := range []struct {
+			m    *Model
+			f    Format
+			name string
+		}{{mk, FormatKeras, "model.keras"}, {mh, FormatH5, "model.h5"}, {mk, FormatWeightsH5, "model.weights.h5"}} {
+			p := filepath.Join(dir, c+"_"+x.name)
+			if err := save(p, x.m, x.f, saveHooks{noSync: true}); err != nil {
+				t.Fatal(err)
+			}
+			kp := filepath.Join(saveCasesDir, c, x.name)
+			pairs = append(pairs, pair{p, kp, c})
+			args = append(args, p, kp)
+		}
+		np := filepath.Join(dir, c+".npz")
+		if err := save(np, mh, FormatNPZ, saveHooks{noSync: true}); err != nil {
+			t.Fatal(err)
+		}
+		npzs = append(npzs, np)
+		args = append(args, np)
+	}
+	cmd := exec.Command(py, append([]string{"../testdata/save/h5tree.py"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("h5tree.py: %v\n%s", err, stderr.String())
+	}
+	var desc map[string]map[string]any
+	if err := json.Unmarshal(out, &desc); err != nil {
+		t.Fatal(err)
+	}
+	csetDiffs := 0
+	for _, p := range pairs {
+		t.Run(filepath.Base(p.ours), func(t *testing.T) {
+			a, b := desc[p.ours], desc[p.keras]
+			if a == nil || b == nil {
+				t.Fatalf("no description for %s or %s", p.ours, p.keras)
+			}
+			if z, ok := b["zip"]; ok {
+				if !reflect.DeepEqual(a["zip"], z) || a["testzip"] != nil || !reflect.DeepEqual(a["metadata_keys"], b["metadata_keys"]) || a["keras_version"] != b["keras_version"] {
+					t.Fatalf("zip: %v %v %v %v\nKeras: %v %v %v %v", a["zip"], a["testzip"], a["metadata_keys"], a["keras_version"], z, b["testzip"], b["metadata_keys"], b["keras_version"])
+				}
+			}
+			ha, _ := a["h5"].(map[string]any)
+			hb, _ := b["h5"].(map[string]any)
+			if len(ha) != len(hb) {
+				t.Fatalf("h5py sees %d objects, %d in Keras's file", len(ha), len(hb))
+			}
+			for path, ob := range hb {
+				oa, ok := ha[path].(map[string]any)
+				if !ok {
+					t.Fatalf("h5py: %s missing", path)
+				}
+				ob := ob.(map[string]any)
+				aa, _ := oa["attrs"].(map[string]any)
+				ab, _ := ob["attrs"].(map[string]any)
+				for name, vb := range ab {
+					va, _ := aa[name].(map[string]any)
+					vbm := vb.(map[string]any)
+					if va != nil && va["cset"] == "utf8" && vbm["cset"] == "ascii" && svASCIIAttrs[name] {
+						csetDiffs++
+						va = maps.Clone(va)
+						va["cset"] = "ascii"
+					}
+					if name == "model_config" || name == "training_config" {
+						// compared as JSON trees in TestSaveH5Structure
+						va, vbm = maps.Clone(va), maps.Clone(vbm)
+						delete(va, "value")
+						delete(vbm, "value")
+					}
+					if !reflect.DeepEqual(va, vbm) {
+						t.Fatalf("h5py: %s attribute %q: %v\nKeras: %v", path, name, va, vbm)
+					}
+				}
+				if len(aa) != len(ab) {
+					t.Fatalf("h5py: %s has attributes %v, Keras's %v", path, aa, ab)
+				}
+				delete(oa, "attrs")
+				delete(ob, "attrs")
+				if !reflect.DeepEqual(oa, ob) {
+					t.Fatalf("h5py: %s: %v\nKeras: %v", path, oa, ob)
+				}
+			}
+		})
+	}
+	for _, np := range npzs {
+		c := strings.TrimSuffix(filepath.Base(np), ".npz")
+		var manifest []manifestEntry
+		b, err := os.ReadFile(filepath.Join(saveCasesDir, c, "weights", "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &manifest); err != nil {
+			t.Fatal(err)
+		}
+		members, _ := desc[np]["npz"].([]any)
+		if len(members) != len(manifest) {
+			t.Fatalf("%s: numpy reads %d arrays, want %d", np, len(members), len(manifest))
+		}
+		for i, e := range manifest {
+			m := members[i].(map[string]any)
+			shape, _ := json.Marshal(m["shape"])
+			want, _ := json.Marshal(e.Shape)
+			if m["name"] != e.Path || m["dtype"] != e.DType || string(shape) != string(want) {
+				t.Fatalf("%s: numpy reads %v %v %s, want %s %s %s", np, m["name"], m["dtype"], shape, e.Path, e.DType, want)
+			}
+		}
+	}
+	t.Logf("%d string attributes are variable-length UTF-8 where Keras (h5py, from Python bytes) wrote variable-length ASCII", csetDiffs)
+}
+
+// failAfter is an io.Writer that accepts limit bytes in total (shared by
+// all files of one save) and then fails.
+type failAfter struct {
+	w     io.Writer
+	count *int
+	limit int
+}
+
+var errInjected = fmt.Errorf("injected write failure")
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	room := f.limit - *f.count
+	if room <= 0 {
+		return 0, errInjected
+	}
+	if len(p) > room {
+		n, _ := f.w.Write(p[:room])
+		*f.count += n
+		return n, errInjected
+	}
+	n, err := f.w.Write(p)
+	*f.count += n
+	return n, err
+}
+
+// svSnapshot records every file under dir (relative path → content).
+func svSnapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			out[rel+"/"] = ""
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		out[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestSaveAtomic interrupts saves at every write boundary — after each of
+// a spread of byte counts (0, 1, ..., the whole file), and at creating,
+// syncing, closing and renaming the temporary file or directory — and
+// checks each time that the error is reported, the previous file (or
+// directory) at the path is byte for byte intact, and nothing else is
+// left in the directory. Then an uninterrupted save replaces it.
+func TestSaveAtomic(t *testing.T) {
+	backend := svFixtureBackend(t)
+	old := svLoadSource(t, "binary_classifier", "keras", backend)
+	m := svLoadSource(t, "norm_dropout_flatten", "h5", backend)
+	for _, f := range []struct {
+		name   string
+		format Format
+	}{{"m.keras", FormatKeras}, {"m.h5", FormatH5}, {"m.weights.h5", FormatWeightsH5}, {"m.json", FormatJSON}, {"m.yaml", FormatYAML}, {"m.npz", FormatNPZ}, {"weights", FormatNPYDir}} {
+		t.Run(f.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, f.name)
+			if err := Save(path, old, f.format); err != nil {
+				t.Fatal(err)
+			}
+			before := svSnapshot(t, dir)
+			// size of a full save of m
+			total := 0
+			if err := save(path+".probe", m, f.format, saveHooks{wrap: func(w io.Writer) io.Writer {
+				return &failAfter{w: w, count: &total, limit: math.MaxInt}
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			os.RemoveAll(path + ".probe")
+			cuts := []int{0, 1, total / 2, total - 1}
+			for k := 1; k < 24; k++ {
+				cuts = append(cuts, total*k/24)
+			}
+			check := func(what string, h saveHooks, wantErr error) {
+				t.Helper()
+				err := save(path, m, f.format, h)
+				if err == nil {
+					t.Fatalf("%s: save succeeded", what)
+				}
+				if !strings.Contains(err.Error(), wantErr.Error()) {
+					t.Fatalf("%s: error %v, want %v", what, err, wantErr)
+				}
+				if after := svSnapshot(t, dir); !reflect.DeepEqual(after, before) {
+					var names []string
+					for k := range after {
+						names = append(names, k)
+					}
+					sort.Strings(names)
+					t.Fatalf("%s: directory changed; now holds %v", what, names)
+				}
+			}
+			for _, n := range cuts {
+				count := 0
+				check(fmt.Sprintf("write cut after %d of %d bytes", n, total), saveHooks{wrap: func(w io.Writer) io.Writer {
+					return &failAfter{w: w, count: &count, limit: n}
+				}}, errInjected)
+			}
+			steps := []string{"create", "sync", "close", "rename"}
+			if f.format == FormatNPYDir {
+				steps = append(steps, "mkdir", "swap")
+			}
+			for _, s := range steps {
+				injected := fmt.Errorf("injected failure at %s", s)
+				check("fail at "+s, saveHooks{fail: func(step string) error {
+					if step == s {
+						return injected
+					}
+					return nil
+				}}, injected)
+			}
+			// a failed first save leaves no file at all
+			fresh := filepath.Join(dir, "new_"+f.name)
+			for _, n := range []int{0, total / 3, total - 1} {
+				count := 0
+				if err := save(fresh, m, f.format, saveHooks{wrap: func(w io.Writer) io.Writer {
+					return &failAfter{w: w, count: &count, limit: n}
+				}}); err == nil {
+					t.Fatal("save succeeded")
+				}
+				if after := svSnapshot(t, dir); !reflect.DeepEqual(after, before) {
+					t.Fatalf("failed first save after %d bytes changed the directory: %v", n, after)
+				}
+			}
+			if err := Save(path, m, f.format); err != nil {
+				t.Fatal(err)
+			}
+			after := svSnapshot(t, dir)
+			if reflect.DeepEqual(after, before) {
+				t.Fatal("the final save did not change the file")
+			}
+			for k := range after {
+				if strings.Contains(k, ".tmp-") || strings.Contains(k, ".old-") {
+					t.Fatalf("temporary %s left behind", k)
+				}
+			}
+			got, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Config != nil {
+				if err := svConfigEqual(m.Config, got.Config); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestSaveOverLoadedFile loads each Keras-written format of a compiled case,
+// saves over the very file it came from, and loads it again.
+func TestSaveOverLoadedFile(t *testing.T) {
+	backend := svFixtureBackend(t)
+	dir := t.TempDir()
+	for _, name := range []string{"model.keras", "model.h5", "model.weights.h5", "model.json"} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name)
+			b, err := os.ReadFile(filepath.Join(saveCasesDir, "multiclass_classifier", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b, 0o640); err != nil {
+				t.Fatal(err)
+			}
+			m, err := Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Config == nil {
+				ref := svLoadSource(t, "multiclass_classifier", "keras", backend)
+				m.Config = ref.Config
+			}
+			m.Backend = backend
+			f, err := FormatFromPath(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Save(p, m, f); err != nil {
+				t.Fatal(err)
+			}
+			st, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm() != 0o640 {
+				t.Fatalf("mode %v, want the previous file's 0640", st.Mode().Perm())
+			}
+			got, err := Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Config != nil {
+				if err := svConfigEqual(m.Config, got.Config); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got.Weights != nil {
+				a, b := svAlignedArrays(t, m.Config, m.Weights), svAlignedArrays(t, m.Config, got.Weights)
+				for i := range a {
+					for j := range a[i] {
+						if err := svSameTensor(a[i][j], b[i][j]); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+				t.Fatalf("directory holds %d entries", len(ents))
+			}
+			os.Remove(p)
+		})
+	}
 }
