@@ -37,7 +37,8 @@ type sidecar struct {
 const fixtureDir = "../../testdata/hdf5/fixtures"
 
 func TestH5pyFixtures(t *testing.T) {
-	for _, name := range []string{"earliest", "latest", "small_earliest", "small_latest"} {
+	sbVersion := map[string]int{"earliest": 0, "latest": 3, "small_earliest": 0, "small_latest": 3, "sb0_userblock": 0, "sb2": 2}
+	for _, name := range []string{"earliest", "latest", "small_earliest", "small_latest", "sb0_userblock", "sb2"} {
 		t.Run(name, func(t *testing.T) {
 			var want sidecar
 			js, err := os.ReadFile(filepath.Join(fixtureDir, name+".json"))
@@ -53,7 +54,13 @@ func TestH5pyFixtures(t *testing.T) {
 			}
 			defer f.Close()
 			root := f.Root()
-			if !strings.HasPrefix(name, "small") && (len(want.Groups) < 10 || len(want.Datasets) < 30) {
+			if v := f.SuperblockVersion(); v != sbVersion[name] {
+				t.Errorf("superblock version %d, want %d", v, sbVersion[name])
+			}
+			if name == "sb0_userblock" && f.base != 1024 {
+				t.Errorf("superblock found at %d, want 1024 (after the user block)", f.base)
+			}
+			if (name == "earliest" || name == "latest") && (len(want.Groups) < 10 || len(want.Datasets) < 30) {
 				t.Fatalf("sidecar too small: %d groups, %d datasets", len(want.Groups), len(want.Datasets))
 			}
 			checkDescription(t, root, &want)

@@ -25,8 +25,9 @@ const (
 // libhdf5 version. Errors in building calls are sticky: the first one is
 // returned by Err, WriteTo and Bytes.
 type Writer struct {
-	root *WGroup
-	err  error
+	root      *WGroup
+	err       error
+	sbVersion int // 0, or 1 (used by tests: adds the indexed storage K field)
 }
 
 // WGroup is a group being written.
@@ -356,7 +357,11 @@ func (w *Writer) Bytes() ([]byte, error) {
 		return nil, w.err
 	}
 	e := &wbuf{}
-	e.alloc(sbSize)
+	sb := sbSize
+	if w.sbVersion == 1 {
+		sb += 4
+	}
+	e.alloc(sb)
 	if err := e.writeGlobalHeaps(w.root); err != nil {
 		return nil, err
 	}
@@ -371,16 +376,21 @@ func (w *Writer) Bytes() ([]byte, error) {
 	binary.LittleEndian.PutUint16(b[16:], wLeafK)
 	binary.LittleEndian.PutUint16(b[18:], wInternalK)
 	// consistency flags b[20:24] = 0
-	e.put64(24, 0)              // base address
-	e.put64(32, wUndef)         // free-space info
-	e.put64(40, uint64(len(b))) // end of file
-	e.put64(48, wUndef)         // driver info
-	// root group symbol table entry
-	e.put64(56, 0)
-	e.put64(64, hdr)
-	binary.LittleEndian.PutUint32(b[72:], 1)
-	e.put64(80, bt)
-	e.put64(88, heap)
+	p := uint64(24)
+	if w.sbVersion == 1 {
+		b[8] = 1
+		binary.LittleEndian.PutUint16(b[24:], 32) // indexed storage internal node K
+		p += 4
+	}
+	e.put64(p, 0)                              // base address
+	e.put64(p+8, wUndef)                       // free-space info
+	e.put64(p+16, uint64(len(b)))              // end of file
+	e.put64(p+24, wUndef)                      // driver info
+	e.put64(p+32, 0)                           // root group symbol table entry: name offset,
+	e.put64(p+40, hdr)                         // object header address,
+	binary.LittleEndian.PutUint32(b[p+48:], 1) // cache type 1:
+	e.put64(p+56, bt)                          // B-tree and
+	e.put64(p+64, heap)                        // local heap addresses
 	return b, nil
 }
 

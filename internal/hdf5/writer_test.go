@@ -297,7 +297,24 @@ func TestWriterH5py(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	descs := h5pyDescribe(t, []string{plain, "+" + modified})
+	// the same file with a version 1 superblock
+	w1 := buildTestFile()
+	w1.sbVersion = 1
+	b1, err := w1.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb1 := filepath.Join(dir, "w_sb1.h5")
+	if err := os.WriteFile(sb1, b1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	descs := h5pyDescribe(t, []string{plain, "+" + modified, sb1})
+	if f, err := Open(sb1); err != nil || f.SuperblockVersion() != 1 {
+		t.Fatalf("superblock v1 file: %v", err)
+	} else {
+		checkDescription(t, f.Root(), descs[sb1])
+		f.Close()
+	}
 	for _, p := range []string{plain, modified} {
 		t.Run(filepath.Base(p), func(t *testing.T) {
 			want := descs[p]

@@ -196,6 +196,28 @@ def main():
             with open(os.path.join(OUT, name + ".json"), "w") as fp:
                 json.dump(desc, fp, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
             print(path, os.path.getsize(path))
+    superblock_variants()
+
+
+def superblock_variants():
+    """Small files with superblock version 0 behind a user block and version 2 (v1 is tested with the Go writer)."""
+    out = {}
+    path = os.path.join(OUT, "sb0_userblock.h5")
+    with h5py.File(path, "w", libver="earliest", userblock_size=1024) as f:
+        build_small(f, "earliest")
+    with open(path, "r+b") as fp:
+        fp.write(b"user block: not HDF5 data " * 8)
+    out["sb0_userblock"] = path
+    path = os.path.join(OUT, "sb2.h5")
+    with h5py.File(path, "w", libver=("v108", "v108")) as f:
+        build_small(f, "latest")
+    out["sb2"] = path
+    for name, path in out.items():
+        with h5py.File(path, "r") as f:
+            desc = describe(f)
+        with open(os.path.join(OUT, name + ".json"), "w") as fp:
+            json.dump(desc, fp, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        print(path, os.path.getsize(path))
 
 
 if __name__ == "__main__":
