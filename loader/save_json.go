@@ -350,8 +350,8 @@ func (e *jsonEncoder) sep() {
 }
 
 // writePyString writes s as json.dumps(ensure_ascii=True) does: \" \\ \n
-// \r \t \b \f escaped, other control characters and every non-ASCII
-// character as \uXXXX (UTF-16 surrogate pairs above U+FFFF). Invalid UTF-8
+// \r \t \b \f escaped, every other character outside space..tilde as
+// \uXXXX (UTF-16 surrogate pairs above U+FFFF). Invalid UTF-8
 // bytes are written as U+FFFD.
 func writePyString(sb *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
@@ -381,9 +381,7 @@ func writePyString(sb *strings.Builder, s string) {
 			sb.WriteString(`\b`)
 		case r == '\f':
 			sb.WriteString(`\f`)
-		case r < 0x20:
-			u(r)
-		case r < 0x80:
+		case r >= 0x20 && r < 0x7f:
 			sb.WriteRune(r)
 		case r > 0xffff:
 			a, b := utf16.EncodeRune(r)
