@@ -126,6 +126,9 @@ func (p *program) exec(f *frame) {
 // opTypeName returns the gorgonia op's Go type name ("linAlgBinOp") when it
 // is one of gorgonia's own ops, else "".
 func opTypeName(op G.Op) string {
+	if op == nil {
+		return ""
+	}
 	t := reflect.TypeOf(op)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -219,7 +222,7 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		}
 		ch := children(eg, n)
 		ops := make([]opnd, len(ch))
-		isBin := opTypeName(n.Op()) == "elemBinOp" && len(n.Shape()) == 2
+		isBin := opTypeName(n.Op()) == "elemBinOp"
 		for i, c := range ch {
 			ops[i] = opnd{n: c}
 			if isBin {
@@ -235,27 +238,67 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		reads[n] = ops
 	}
 
-	// liveness from the outputs
-	live := map[*G.Node]bool{}
-	var mark func(n *G.Node)
-	mark = func(n *G.Node) {
-		if live[n] {
-			return
-		}
-		live[n] = true
-		for _, c := range reads[n] {
-			mark(c.n)
-		}
-		// repeatOp's size children are shape info too
-	}
 	pinned := map[*G.Node]bool{}
 	for _, n := range outputs {
-		mark(n)
 		pinned[n] = true
 	}
 	for _, h := range g.hooks {
-		mark(h.node)
 		pinned[h.node] = true
+	}
+	// liveness from the outputs
+	liveness := func() map[*G.Node]bool {
+		live := map[*G.Node]bool{}
+		var mark func(n *G.Node)
+		mark = func(n *G.Node) {
+			if live[n] {
+				return
+			}
+			live[n] = true
+			for _, c := range reads[n] {
+				mark(c.n)
+			}
+		}
+		for n := range pinned {
+			mark(n)
+		}
+		return live
+	}
+	live := liveness()
+
+	// fuse x·W followed by + bias (row vector) into one instruction when
+	// the product is read by nothing else
+	consumers := map[*G.Node]int{}
+	for n := range live {
+		for _, c := range reads[n] {
+			consumers[c.n]++
+		}
+	}
+	fused := map[*G.Node]*G.Node{}
+	for _, n := range order {
+		if !live[n] || n.Op() == nil || opTypeName(n.Op()) != "elemBinOp" || n.Op().String() != "+ false" || len(n.Shape()) != 2 {
+			continue
+		}
+		r := reads[n]
+		if len(r) != 2 {
+			continue
+		}
+		for i := 0; i < 2; i++ {
+			mm, bias := r[i], r[1-i]
+			if mm.kind != opFull || bias.kind != opRow || mm.n.Op() == nil || opTypeName(mm.n.Op()) != "linAlgBinOp" ||
+				!strings.Contains(mm.n.Op().String(), "× B") || pinned[mm.n] || consumers[mm.n] != 1 {
+				continue
+			}
+			mr := reads[mm.n]
+			if len(mr) != 2 || len(mr[0].n.Shape()) != 2 || len(mr[1].n.Shape()) != 2 {
+				continue
+			}
+			fused[n] = mm.n
+			reads[n] = []opnd{mr[0], mr[1], bias}
+			break
+		}
+	}
+	if len(fused) > 0 {
+		live = liveness()
 	}
 
 	p := &program{batch: g.batch}
@@ -424,8 +467,10 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			temps = append(temps, id)
 			return id
 		}
-		ins, err := buildInstr(eg, st.n, c, st.ins)
-		if err != nil {
+		var ins instr
+		if mm := fused[st.n]; mm != nil {
+			ins = fusedMatmulBias(mm, c)
+		} else if ins, err = buildInstr(eg, st.n, c, st.ins); err != nil {
 			return nil, err
 		}
 		p.instrs = append(p.instrs, ins)
@@ -601,6 +646,24 @@ func buildInstr(eg *G.ExprGraph, n *G.Node, c *kctx, ins []opnd) (instr, error) 
 		return newTransposeInstr(c.ins[0], c.out, c.inShapes[0], pattern), nil
 	}
 	return nil, compileError(n, "op not supported by the kerago executor")
+}
+
+// fusedMatmulBias builds the fused instruction for add(mm, bias); c.ins
+// are mm's two inputs and the bias.
+func fusedMatmulBias(mm *G.Node, c *kctx) instr {
+	str := mm.Op().String()
+	a, b := c.inShapes[0], c.inShapes[1]
+	transA := strings.HasPrefix(str, "Aᵀ")
+	transB := strings.HasSuffix(str, "Bᵀ")
+	m, k := a[0], a[1]
+	if transA {
+		m, k = k, m
+	}
+	n := b[1]
+	if transB {
+		n = b[0]
+	}
+	return &matmulBiasInstr{a: c.ins[0], b: c.ins[1], bias: c.ins[2], c: c.out, m: m, n: n, k: k, transA: transA, transB: transB}
 }
 
 // allocator hands out arena ranges, reusing freed ones (first fit).

@@ -27,10 +27,17 @@ func (in *matmulInstr) run(bufs [][]float32) {
 
 // gemm writes c = op(a)·op(b) (c is overwritten).
 func gemm(transA, transB bool, m, n, k int, a, b, c []float32) {
+	gemmAcc(transA, transB, m, n, k, a, b, c, false)
+}
+
+// gemmAcc computes c = op(a)·op(b), or c += op(a)·op(b) when acc.
+func gemmAcc(transA, transB bool, m, n, k int, a, b, c []float32, acc bool) {
 	c = c[:m*n]
 	if k == 0 {
-		for i := range c {
-			c[i] = 0
+		if !acc {
+			for i := range c {
+				c[i] = 0
+			}
 		}
 		return
 	}
@@ -43,14 +50,18 @@ func gemm(transA, transB bool, m, n, k int, a, b, c []float32) {
 		if transB {
 			tb, ldb = blas.Trans, k
 		}
-		blasImpl.Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, n)
+		beta := float32(0)
+		if acc {
+			beta = 1
+		}
+		blasImpl.Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, n)
 		return
 	}
-	gemmOwn(transA, transB, m, n, k, a, b, c)
+	gemmOwn(transA, transB, m, n, k, a, b, c, acc)
 }
 
-// gemmOwn is the executor's own small-matrix product loops.
-func gemmOwn(transA, transB bool, m, n, k int, a, b, c []float32) {
+// gemmOwn is the executor's own small-matrix product loops (c = or += ).
+func gemmOwn(transA, transB bool, m, n, k int, a, b, c []float32, acc bool) {
 	switch {
 	case !transA && !transB:
 		a = a[:m*k]
@@ -58,8 +69,12 @@ func gemmOwn(transA, transB bool, m, n, k int, a, b, c []float32) {
 		for i := 0; i < m; i++ {
 			ci := c[i*n : i*n+n]
 			ai := a[i*k : i*k+k]
-			scal(ci, ai[0], b[:n])
-			for p := 1; p < k; p++ {
+			p := 0
+			if !acc {
+				scal(ci, ai[0], b[:n])
+				p = 1
+			}
+			for ; p < k; p++ {
 				axpy(ci, ai[p], b[p*n:p*n+n])
 			}
 		}
@@ -69,14 +84,21 @@ func gemmOwn(transA, transB bool, m, n, k int, a, b, c []float32) {
 		for i := 0; i < m; i++ {
 			ai := a[i*k : i*k+k]
 			for j := 0; j < n; j++ {
-				c[i*n+j] = dot(ai, b[j*k:j*k+k])
+				d := dot(ai, b[j*k:j*k+k])
+				if acc {
+					c[i*n+j] += d
+				} else {
+					c[i*n+j] = d
+				}
 			}
 		}
 	case transA && !transB: // a stored k×m: c[i,j] = Σ_p a[p,i]·b[p,j]
 		a = a[:k*m]
 		b = b[:k*n]
-		for i := range c {
-			c[i] = 0
+		if !acc {
+			for i := range c {
+				c[i] = 0
+			}
 		}
 		for p := 0; p < k; p++ {
 			ap := a[p*m : p*m+m]
@@ -92,10 +114,32 @@ func gemmOwn(transA, transB bool, m, n, k int, a, b, c []float32) {
 				for p := 0; p < k; p++ {
 					s += a[p*m+i] * b[j*k+p]
 				}
-				c[i*n+j] = s
+				if acc {
+					c[i*n+j] += s
+				} else {
+					c[i*n+j] = s
+				}
 			}
 		}
 	}
+}
+
+// matmulBiasInstr computes C = op(A)·op(B) + bias (bias a row vector added
+// to every row): gorgonia's Mul followed by BroadcastAdd of a Dense bias,
+// fused into one pass.
+type matmulBiasInstr struct {
+	a, b, bias, c  int
+	m, n, k        int
+	transA, transB bool
+}
+
+func (in *matmulBiasInstr) run(bufs [][]float32) {
+	c := bufs[in.c][:in.m*in.n]
+	bias := bufs[in.bias][:in.n]
+	for i := 0; i < in.m; i++ {
+		copy(c[i*in.n:i*in.n+in.n], bias)
+	}
+	gemmAcc(in.transA, in.transB, in.m, in.n, in.k, bufs[in.a], bufs[in.b], c, true)
 }
 
 // binOp identifies an elementwise binary operator.

@@ -267,3 +267,32 @@ func TestRegularizationInLoss(t *testing.T) {
 		t.Fatalf("(batch, 1) sample weights: %v, %v", res3, err)
 	}
 }
+
+// TestFusedDenseProgram: the 2-10-10-2 MLP's predict program is three
+// fused matmul+bias instructions and two relus (no bias broadcast copies).
+func TestFusedDenseProgram(t *testing.T) {
+	net, _ := quickNet(t, false)
+	p, err := net.predictProgram(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, in := range p.instrs {
+		switch in.(type) {
+		case *matmulBiasInstr:
+			kinds = append(kinds, "matmul+bias")
+		case *actElemInstr:
+			kinds = append(kinds, "act")
+		default:
+			kinds = append(kinds, "other")
+		}
+	}
+	want := []string{"matmul+bias", "act", "matmul+bias", "act", "matmul+bias"}
+	if strings.Join(kinds, ",") != strings.Join(want, ",") {
+		t.Fatalf("program %v, want %v", kinds, want)
+	}
+	// buffers are reused: the arena holds fewer floats than all nodes together
+	if p.arena > 10+10+2+10 {
+		t.Fatalf("arena of %d floats for a 1-row 2-10-10-2 MLP", p.arena)
+	}
+}

@@ -3,6 +3,7 @@ package layers
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	"github.com/kerago/kerago/keras/initializers"
 	"github.com/kerago/kerago/keras/regularizers"
 	"github.com/kerago/kerago/loader"
+	"github.com/kerago/kerago/runtime"
 	"github.com/kerago/kerago/tensor"
 )
 
@@ -275,5 +277,83 @@ func TestFromConfigErrors(t *testing.T) {
 	_, err := FromConfig(loader.LayerConfig{ClassName: "Conv2D", Name: "c"}, 3)
 	if !errors.Is(err, loader.ErrUnsupported) {
 		t.Errorf("unsupported class error %v does not wrap loader.ErrUnsupported", err)
+	}
+}
+
+// TestNormalizationAdapt: adapt computes the per-feature mean and biased
+// variance (numpy mean/var over the batch), and the layer then outputs
+// (x − mean)/sqrt(var).
+func TestNormalizationAdapt(t *testing.T) {
+	x, _ := tensor.FromSlice([]float32{1, 10, 2, 20, 3, 30, 6, 60}, 4, 2)
+	l := Normalization(WithName("n")).(*NormalizationLayer)
+	if err := l.Adapt(x); err != nil {
+		t.Fatal(err)
+	}
+	vars := l.Variables()
+	wantMean := []float32{3, 30}
+	wantVar := []float32{3.5, 350} // ((−2)²+(−1)²+0²+3²)/4 = 3.5
+	for i := range wantMean {
+		if vars[0].Value.Data()[i] != wantMean[i] || math.Abs(float64(vars[1].Value.Data()[i]-wantVar[i])) > 1e-4 {
+			t.Fatalf("adapt: mean %v variance %v, want %v %v", vars[0].Value.Data(), vars[1].Value.Data(), wantMean, wantVar)
+		}
+	}
+	if vars[2].Value.Data()[0] != 0 {
+		t.Fatal("Keras's adapt(ndarray) leaves count at 0")
+	}
+	net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{2}, Stages: []runtime.Stage{l}, Variables: vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := net.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range y.Data() {
+		f := i % 2
+		want := (float64(x.Data()[i]) - float64(wantMean[f])) / math.Sqrt(float64(wantVar[f]))
+		if math.Abs(float64(v)-want) > 1e-5 {
+			t.Fatalf("normalized %v, want %v", y.Data(), want)
+		}
+	}
+	// over all axes but the kept one of rank-2 samples
+	x3 := tensor.Zeros(2, 3, 2)
+	for i := range x3.Data() {
+		x3.Data()[i] = float32(i)
+	}
+	l3 := Normalization(WithName("n3"), WithAxis(-1)).(*NormalizationLayer)
+	if err := l3.Adapt(x3); err != nil {
+		t.Fatal(err)
+	}
+	if m := l3.Variables()[0].Value.Data(); m[0] != 5 || m[1] != 6 {
+		t.Fatalf("mean over batch and axis 1: %v, want [5 6]", m)
+	}
+	if err := l3.Adapt(tensor.Zeros(2, 4, 2)); err == nil {
+		t.Fatal("adapt with another sample shape succeeded")
+	}
+}
+
+// TestKeras2HardSigmoid: FromConfig with kerasMajor 2 selects Keras 2's
+// hard_sigmoid.
+func TestKeras2HardSigmoid(t *testing.T) {
+	for _, tc := range []struct {
+		major int
+		want  float32
+	}{{2, 0.7}, {3, 2.0 / 3}} {
+		l, err := FromConfig(loader.LayerConfig{ClassName: "Activation", Name: "a", Config: map[string]any{"activation": "hard_sigmoid"}}, tc.major)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Build([]int{1}); err != nil {
+			t.Fatal(err)
+		}
+		net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{1}, Stages: []runtime.Stage{l}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, _ := tensor.FromSlice([]float32{1}, 1, 1)
+		y, _ := net.Predict(x)
+		if math.Abs(float64(y.Data()[0]-tc.want)) > 1e-6 {
+			t.Fatalf("Keras %d hard_sigmoid(1) = %v, want %v", tc.major, y.Data()[0], tc.want)
+		}
 	}
 }
