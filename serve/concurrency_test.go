@@ -85,6 +85,20 @@ func TestBatchingMergesAndMatches(t *testing.T) {
 	t.Logf("%d requests in %d forward passes, sizes %v", clients, calls, f.sizes)
 }
 
+// TestBatchingLoneRequestDoesNotWait checks that a request with no other
+// request on the way is not held for the batch timeout (an hour here: the
+// test would hang).
+func TestBatchingLoneRequestDoesNotWait(t *testing.T) {
+	s, hs := newTestServer(t, Config{MaxBatch: 8, BatchTimeout: time.Hour})
+	if err := s.AddModel("m", 1, sumDiff()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		r := do(t, hs.Client(), "POST", hs.URL+"/v1/models/m:predict", `{"instances": [[1, 2]]}`)
+		jsonEqual(t, r.body, `{"predictions": [[3, -1]]}`)
+	}
+}
+
 // TestBatchingBigRequestRunsAlone checks that a request of MaxBatch rows or
 // more bypasses the batcher.
 func TestBatchingBigRequestRunsAlone(t *testing.T) {

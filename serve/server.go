@@ -108,7 +108,10 @@ type Config struct {
 	// MaxBatch rows. A request of MaxBatch rows or more runs on its own.
 	MaxBatch int
 	// BatchTimeout is how long the first request of a batch waits for others
-	// (DefaultBatchTimeout when 0).
+	// (DefaultBatchTimeout when 0). The wait ends early when no other request
+	// for the model is being received or decoded, so a lone client is not
+	// delayed; batches fill up when requests arrive faster than forward
+	// passes finish.
 	BatchTimeout time.Duration
 	// Workers bounds the merged forward passes running at once
 	// (runtime.GOMAXPROCS(0) when 0). Unbatched requests run in their own
