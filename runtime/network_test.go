@@ -296,3 +296,22 @@ func TestFusedDenseProgram(t *testing.T) {
 		t.Fatalf("arena of %d floats for a 1-row 2-10-10-2 MLP", p.arena)
 	}
 }
+
+// TestIdentityNetwork: a network without stages returns its input (the
+// output is copied out of the caller's buffer).
+func TestIdentityNetwork(t *testing.T) {
+	net, err := NewNetwork(NetworkConfig{InputShape: []int{3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, 4, 3)
+	y, err := net.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeSlices(t, "identity", y.Data(), x.Data(), 0, 0)
+	y.Data()[0] = 42
+	if x.Data()[0] == 42 {
+		t.Fatal("Predict output aliases the input")
+	}
+}

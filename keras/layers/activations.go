@@ -17,6 +17,7 @@ type actLayer struct {
 	act *runtime.Activation
 }
 
+// Build records the input shape; activation layers have no variables.
 func (l *actLayer) Build(in []int) error {
 	if err := l.begin(in); err != nil || l.built {
 		return err
@@ -29,6 +30,7 @@ func (l *actLayer) Build(in []int) error {
 	return nil
 }
 
+// Emit applies the activation.
 func (l *actLayer) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, error) {
 	return l.act.Apply(x)
 }
