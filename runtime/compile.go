@@ -297,8 +297,32 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			break
 		}
 	}
+	// and an elementwise activation reading only such a sum (inference:
+	// training graphs keep the pre-activation for the gradient)
+	fusedAct := map[*G.Node]*G.Node{} // activation node → fused add node
 	if len(fused) > 0 {
 		live = liveness()
+		consumers = map[*G.Node]int{}
+		for n := range live {
+			for _, c := range reads[n] {
+				consumers[c.n]++
+			}
+		}
+		for _, n := range order {
+			op, ok := n.Op().(*actOp)
+			if !live[n] || !ok || op.a.kind != actElem || len(reads[n]) != 1 {
+				continue
+			}
+			add := reads[n][0].n
+			if fused[add] == nil || pinned[add] || consumers[add] != 1 {
+				continue
+			}
+			fusedAct[n] = add
+			reads[n] = reads[add]
+		}
+		if len(fusedAct) > 0 {
+			live = liveness()
+		}
 	}
 
 	p := &program{batch: g.batch}
@@ -470,6 +494,10 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		var ins instr
 		if mm := fused[st.n]; mm != nil {
 			ins = fusedMatmulBias(mm, c)
+		} else if add := fusedAct[st.n]; add != nil {
+			mb := fusedMatmulBias(fused[add], c).(*matmulBiasInstr)
+			mb.act = st.n.Op().(*actOp).a
+			ins = mb
 		} else if ins, err = buildInstr(eg, st.n, c, st.ins); err != nil {
 			return nil, err
 		}

@@ -131,6 +131,7 @@ type matmulBiasInstr struct {
 	a, b, bias, c  int
 	m, n, k        int
 	transA, transB bool
+	act            *Activation // elementwise activation applied in place, or nil
 }
 
 func (in *matmulBiasInstr) run(bufs [][]float32) {
@@ -140,6 +141,9 @@ func (in *matmulBiasInstr) run(bufs [][]float32) {
 		copy(c[i*in.n:i*in.n+in.n], bias)
 	}
 	gemmAcc(in.transA, in.transB, in.m, in.n, in.k, bufs[in.a], bufs[in.b], c, true)
+	if in.act != nil {
+		in.act.forward(c, c)
+	}
 }
 
 // binOp identifies an elementwise binary operator.
