@@ -348,9 +348,8 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 		return nil, err
 	}
 
-	if m.history == nil {
-		m.history = callbacks.NewHistory()
-	}
+	// Keras creates a new History callback for every fit call.
+	m.history = callbacks.NewHistory()
 	cbs := callbacks.List(append([]callbacks.Callback(nil), cfg.Callbacks...))
 	cbs = append(cbs, m.history)
 	if verbose != 0 {

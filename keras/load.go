@@ -42,7 +42,7 @@ func FromLoaded(lm *loader.Model) (*Model, error) {
 		return nil, fmt.Errorf("keras: %s: the file holds only weights (%s); build the model in Go and call LoadWeights", lm.Path, lm.Format)
 	}
 	cfg := lm.Config
-	m := &Model{name: cfg.Name, className: cfg.ClassName, kerasMajor: cfg.KerasMajor, inputName: cfg.InputName}
+	m := &Model{name: cfg.Name, className: cfg.ClassName, kerasMajor: cfg.KerasMajor, inputName: cfg.InputName, backend: lm.Backend}
 	if m.name == "" {
 		m.name = "sequential"
 	}
@@ -85,6 +85,15 @@ func FromLoaded(lm *loader.Model) (*Model, error) {
 	if lm.Training != nil {
 		if err := m.compileFromTraining(lm.Training); err != nil {
 			return nil, fmt.Errorf("keras: %s: compile config: %w", lm.Path, err)
+		}
+		// Keras's compile_from_config builds the optimizer's variables right
+		// away; the stored state is then assigned when it matches.
+		net, err := m.network()
+		if err != nil {
+			return nil, err
+		}
+		if _, _, _, err := m.trainables(net); err != nil {
+			return nil, fmt.Errorf("keras: %s: %w", lm.Path, err)
 		}
 		if lm.Optimizer != nil {
 			if err := m.restoreOptimizer(lm.Optimizer); err != nil {
@@ -217,13 +226,6 @@ func (m *Model) restoreOptimizer(st *loader.OptimizerState) error {
 		// warning); kerago does the same for Keras 1/2 layouts.
 		m.warnings = append(m.warnings, fmt.Sprintf("optimizer state in %s layout not restored (only Keras 3 optimizer state is)", st.Layout))
 		return nil
-	}
-	net, err := m.network()
-	if err != nil {
-		return err
-	}
-	if _, _, _, err := m.trainables(net); err != nil {
-		return err
 	}
 	if have := len(m.comp.opt.Variables()); have != len(st.Arrays) {
 		// Keras 3 warns and skips optimizer state that does not match (for

@@ -53,6 +53,9 @@ type Model struct {
 	history      *History
 	seed         uint64
 	warnings     []string
+	// backend is the Keras backend saved files name: the one of the file
+	// the model was loaded from, else "tensorflow" (loader.DefaultBackend).
+	backend string
 }
 
 // ErrNotBuilt is returned when a model's input shape is still unknown.

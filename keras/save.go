@@ -1,13 +1,138 @@
 package keras
 
-import "errors"
+import (
+	"fmt"
 
-// errSaveUnavailable is temporary: saving is wired to loader.Save, which is
-// landing in the next commit.
-var errSaveUnavailable = errors.New("keras: saving is not available in this build yet (loader writers pending)")
+	"github.com/kerago/kerago/keras/losses"
+	"github.com/kerago/kerago/keras/metrics"
+	"github.com/kerago/kerago/loader"
+	"github.com/kerago/kerago/tensor"
+)
 
-// Save writes the model to path (not yet available in this build).
-func (m *Model) Save(path string) error { return errSaveUnavailable }
+// Save writes the model to path in the format its extension names, as
+// model.save: ".keras" (Keras 3 archive), ".h5" (legacy full model),
+// ".weights.h5" (weights only), ".json"/".yaml" (config only), ".npz"
+// (weights), or a directory (one .npy per variable plus manifest.json).
+// Files claim loader.KerasVersion and follow that Keras version's layout.
+// The write is atomic: on error the previous file is intact.
+func (m *Model) Save(path string) error {
+	f, err := loader.FormatFromPath(path)
+	if err != nil {
+		return fmt.Errorf("keras: Save: %w", err)
+	}
+	return m.SaveFormat(path, f)
+}
 
-// SaveWeights writes only the weights (not yet available in this build).
-func (m *Model) SaveWeights(path string) error { return errSaveUnavailable }
+// SaveFormat is Save with an explicit format.
+func (m *Model) SaveFormat(path string, f loader.Format) error {
+	lm, err := m.Describe()
+	if err != nil {
+		return err
+	}
+	lm.Path = path
+	lm.Format = f
+	if err := loader.Save(path, lm, f); err != nil {
+		return fmt.Errorf("keras: Save: %w", err)
+	}
+	return nil
+}
+
+// SaveWeights writes only the weights: ".weights.h5" (Keras 3 layout),
+// ".h5" (legacy save_weights layout), ".npz" or a directory of .npy.
+func (m *Model) SaveWeights(path string) error {
+	f, err := loader.FormatFromPath(path)
+	if err != nil {
+		return fmt.Errorf("keras: SaveWeights: %w", err)
+	}
+	if f == loader.FormatH5 {
+		f = loader.FormatLegacyH5W
+	}
+	switch f {
+	case loader.FormatWeightsH5, loader.FormatLegacyH5W, loader.FormatNPZ, loader.FormatNPYDir:
+	default:
+		return fmt.Errorf("keras: SaveWeights: %s: want a .weights.h5, .h5, .npz path or a directory", path)
+	}
+	return m.SaveFormat(path, f)
+}
+
+// ToJSON returns the model's Keras 3 to_json() text.
+func (m *Model) ToJSON() ([]byte, error) {
+	lm, err := m.Describe()
+	if err != nil {
+		return nil, err
+	}
+	return loader.MarshalConfigJSON(lm)
+}
+
+// Describe returns the model as a loader.Model: config, weights, compile
+// configuration and optimizer state, as the writers and tools need them.
+func (m *Model) Describe() (*loader.Model, error) {
+	if !m.built {
+		return nil, ErrNotBuilt
+	}
+	backend := m.backend
+	if backend == "" {
+		backend = loader.DefaultBackend
+	}
+	lm := &loader.Model{KerasVersion: loader.KerasVersion, Backend: backend}
+	cfg := m.loaderConfig()
+	shape := append([]int(nil), m.inputShape...)
+	for i, l := range m.layers {
+		cfg.Layers[i].BuildInputShape = shape
+		shape = l.OutputShape()
+	}
+	lm.Config = cfg
+	w := &loader.Weights{Layout: loader.LayoutKeras3}
+	for _, l := range m.layers {
+		lw := loader.LayerWeights{Name: l.Name(), ClassHint: snake(l.ClassName()), SavedName: l.Name()}
+		for _, v := range l.Variables() {
+			lw.VarNames = append(lw.VarNames, m.name+"/"+v.Path)
+			lw.Arrays = append(lw.Arrays, v.Value.Clone())
+		}
+		w.Layers = append(w.Layers, lw)
+	}
+	lm.Weights = w
+	if m.comp != nil {
+		tc := &loader.TrainingConfig{}
+		opt := m.comp.opt
+		tc.Optimizer = &loader.ObjectConfig{ClassName: opt.ClassName(), Module: "keras.optimizers", Config: opt.Config()}
+		switch l := m.comp.cfg.Loss.(type) {
+		case string:
+			tc.Loss = l
+		case losses.Loss:
+			tc.Loss = &loader.ObjectConfig{ClassName: l.ClassName(), Module: "keras.losses", Config: l.Config()}
+		default:
+			tc.Loss = m.comp.lossName
+		}
+		for _, id := range m.comp.metricIDs {
+			switch v := id.(type) {
+			case string:
+				tc.Metrics = append(tc.Metrics, v)
+			case metrics.Metric:
+				tc.Metrics = append(tc.Metrics, v.Name())
+			}
+		}
+		for _, id := range m.comp.wMetricIDs {
+			switch v := id.(type) {
+			case string:
+				tc.WeightedMetrics = append(tc.WeightedMetrics, v)
+			case metrics.Metric:
+				tc.WeightedMetrics = append(tc.WeightedMetrics, v.Name())
+			}
+		}
+		lm.Training = tc
+		if opt.Built() {
+			st := &loader.OptimizerState{Layout: "keras3"}
+			for _, v := range opt.Variables() {
+				t, err := tensor.FromFloat64(v.Data, v.Shape...)
+				if err != nil {
+					return nil, fmt.Errorf("keras: optimizer variable %q: %w", v.Name, err)
+				}
+				st.Names = append(st.Names, v.Name)
+				st.Arrays = append(st.Arrays, t)
+			}
+			lm.Optimizer = st
+		}
+	}
+	return lm, nil
+}

@@ -15,7 +15,7 @@ type History struct {
 // NewHistory returns an empty History.
 func NewHistory() *History { return &History{History: map[string][]float64{}} }
 
-// OnTrainBegin resets the epoch list (History keeps values across Fit calls, like Keras).
+// OnTrainBegin resets the epoch list.
 func (h *History) OnTrainBegin(*Logs) error {
 	h.Epoch = nil
 	if h.History == nil {
