@@ -130,8 +130,8 @@ func legacyWeightsGroup(g *hdf5.WGroup, p *modelPlan, vars [][]savedVar, backend
 		names[i] = e.name
 	}
 	setStringList(g, "layer_names", names)
-	g.SetAttrString("backend", backend)
-	g.SetAttrString("keras_version", KerasVersion)
+	g.SetAttrASCII("backend", backend)
+	g.SetAttrASCII("keras_version", KerasVersion)
 	sorted := append([]entry(nil), layers...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	for _, e := range sorted {
@@ -169,7 +169,7 @@ func setStringList(g *hdf5.WGroup, name string, values []string) {
 		chunks++
 	}
 	if chunks == 1 {
-		g.SetAttrStrings(name, values, hdf5.VarString)
+		g.SetAttrStrings(name, values, hdf5.VarASCII)
 		return
 	}
 	// np.array_split: the first len%chunks parts get one extra element
@@ -180,7 +180,7 @@ func setStringList(g *hdf5.WGroup, name string, values []string) {
 		if k < extra {
 			n++
 		}
-		g.SetAttrStrings(name+strconv.Itoa(k), values[at:at+n], hdf5.VarString)
+		g.SetAttrStrings(name+strconv.Itoa(k), values[at:at+n], hdf5.VarASCII)
 		at += n
 	}
 }
@@ -210,7 +210,7 @@ func legacyH5(m *Model, p *modelPlan, vars [][]savedVar, op *optPlan, weightsOnl
 	if err != nil {
 		return nil, err
 	}
-	root.SetAttrString("model_config", string(js))
+	root.SetAttrASCII("model_config", string(js))
 	if m.Training != nil {
 		tc, err := legacyTrainingConfigTree(m)
 		if err != nil {
@@ -220,7 +220,7 @@ func legacyH5(m *Model, p *modelPlan, vars [][]savedVar, op *optPlan, weightsOnl
 		if err != nil {
 			return nil, err
 		}
-		root.SetAttrString("training_config", string(js))
+		root.SetAttrASCII("training_config", string(js))
 	}
 	if err := legacyWeightsGroup(root.CreateGroup("model_weights"), p, vars, backend); err != nil {
 		return nil, err

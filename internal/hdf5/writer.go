@@ -18,6 +18,9 @@ const (
 	FixedBytes StringKind = iota
 	// VarString stores variable-length UTF-8 strings (h5py's default for str).
 	VarString
+	// VarASCII stores variable-length ASCII strings (h5py's form for Python
+	// bytes objects, as Keras's legacy HDF5 writer produces).
+	VarASCII
 )
 
 // Writer builds an HDF5 file in memory: a version 0 superblock, old-style
@@ -242,6 +245,9 @@ func fixedStringType(size int) []byte {
 // vlenStringType is a variable-length UTF-8 string with a uint8 base type.
 var vlenStringType = []byte{0x19, 0x01, 0x01, 0x00, 16, 0, 0, 0, 0x10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 8, 0}
 
+// vlenASCIIType is vlenStringType with the ASCII character set.
+var vlenASCIIType = []byte{0x19, 0x01, 0x00, 0x00, 16, 0, 0, 0, 0x10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 8, 0}
+
 func (h *attrHolder) set(a *wattr) {
 	if a.name == "" || strings.IndexByte(a.name, 0) >= 0 {
 		h.w.fail("%s: bad attribute name %q", h.where, a.name)
@@ -261,6 +267,12 @@ func (h *attrHolder) SetAttrString(name, value string) {
 	h.set(&wattr{name: name, dt: vlenStringType, vlen: []string{value}})
 }
 
+// SetAttrASCII sets a scalar variable-length ASCII string attribute, as
+// h5py stores a Python bytes value.
+func (h *attrHolder) SetAttrASCII(name, value string) {
+	h.set(&wattr{name: name, dt: vlenASCIIType, vlen: []string{value}})
+}
+
 // SetAttrBytes sets a scalar fixed-length byte-string attribute (as h5py stores Python bytes).
 func (h *attrHolder) SetAttrBytes(name, value string) {
 	n := max(len(value), 1)
@@ -271,11 +283,15 @@ func (h *attrHolder) SetAttrBytes(name, value string) {
 
 // SetAttrStrings sets a one-dimensional string array attribute, stored as
 // fixed-length byte strings (FixedBytes, like numpy "S" arrays) or as
-// variable-length UTF-8 strings (VarString).
+// variable-length UTF-8 (VarString) or ASCII (VarASCII) strings.
 func (h *attrHolder) SetAttrStrings(name string, values []string, kind StringKind) {
 	shape := []int{len(values)}
-	if kind == VarString {
+	switch kind {
+	case VarString:
 		h.set(&wattr{name: name, dt: vlenStringType, shape: shape, vlen: append([]string{}, values...)})
+		return
+	case VarASCII:
+		h.set(&wattr{name: name, dt: vlenASCIIType, shape: shape, vlen: append([]string{}, values...)})
 		return
 	}
 	n := 1
