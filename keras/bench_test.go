@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/kerago/kerago/internal/baseline"
@@ -114,6 +115,38 @@ func BenchmarkTrainStepMNIST(b *testing.B) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			net.TrainStep(x.Data(), y.Data(), 128)
+		}
+	})
+}
+
+// BenchmarkLoadPredict opens a 1.2 MB real model (hls4ml svhn_grayscale_mlp:
+// JSON config + legacy HDF5 weights, 305,962 parameters) and predicts one
+// row, beside os.ReadFile of the same bytes.
+func BenchmarkLoadPredict(b *testing.B) {
+	dir := testdata + "/realmodels/fastmachinelearning__hls4ml__svhn_grayscale_mlp/"
+	cfg, weights := dir+"svhn_grayscale_mlp.json", dir+"svhn_grayscale_mlp_weights.h5"
+	x := randTensor(1, 1024, 1)
+	b.Run("kerago", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			m, err := LoadWithWeights(cfg, weights)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := m.Predict(x); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("readfile", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := os.ReadFile(cfg); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := os.ReadFile(weights); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }
