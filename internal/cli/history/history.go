@@ -229,16 +229,22 @@ func Plot(path string, r Record, cfg PlotConfig) error {
 		if err != nil {
 			return fmt.Errorf("plotting %q: %w", k, err)
 		}
-		c := palette[base[strings.TrimPrefix(k, "val_")]%len(palette)]
+		b := base[strings.TrimPrefix(k, "val_")]
+		c := palette[b%len(palette)]
 		line.Color = c
-		line.Width = vg.Points(1.5)
-		points.Color = c
-		points.Radius = vg.Points(1.5)
-		points.Shape = draw.CircleGlyph{}
+		// Earlier series are drawn wider, so that identical series (loss
+		// and an "mse" metric under an MSE loss) stay visible side by side.
+		line.Width = vg.Points(1.5 + 1.5*float64(len(base)-1-b))
 		if strings.HasPrefix(k, "val_") {
-			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		}
-		p.Add(line, points)
+		p.Add(line)
+		if len(pts) <= 30 {
+			points.Color = c
+			points.Radius = vg.Points(1.5)
+			points.Shape = draw.CircleGlyph{}
+			p.Add(points)
+		}
 		p.Legend.Add(k, line)
 		plotted++
 	}
