@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"math/rand/v2"
+	"syscall"
 	"testing"
 
 	"github.com/kerago/kerago/internal/kernels"
@@ -146,6 +147,30 @@ var quick = []int{2, 10, 10, 2}
 
 var benchSink []float32
 
+// cpuNow returns the process's user+system CPU time in ns. The machine
+// running these benchmarks is shared, so besides wall time (ns/op) each
+// benchmark reports cpu-ns/op, the CPU time the process spent (all
+// threads), which other processes' load does not inflate.
+func cpuNow() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// timed runs fn b.N times with the CPU-time metric.
+func timed(b *testing.B, fn func()) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuNow()
+	for i := 0; i < b.N; i++ {
+		fn()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuNow()-c0)/float64(b.N), "cpu-ns/op")
+}
+
 func benchPredict(b *testing.B, rows int) {
 	stages, vars := reluMLP(b, quick)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -158,13 +183,11 @@ func benchPredict(b *testing.B, rows int) {
 		if _, err := net.Predict(x); err != nil {
 			b.Fatal(err)
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
+		timed(b, func() {
 			if _, err := net.Predict(x); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 	b.Run("tapemachine", func(b *testing.B) {
 		net, err := NewNetwork(NetworkConfig{InputShape: []int{2}, Stages: stages, Variables: vars})
@@ -183,9 +206,7 @@ func benchPredict(b *testing.B, rows int) {
 		xv := gt.New(gt.WithShape(rows, 2), gt.WithBacking(x.Data()))
 		vm := G.NewTapeMachine(g.g)
 		defer vm.Close()
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
+		timed(b, func() {
 			if err := G.Let(g.x, xv); err != nil {
 				b.Fatal(err)
 			}
@@ -194,18 +215,16 @@ func benchPredict(b *testing.B, rows int) {
 			}
 			_ = out.Value()
 			vm.Reset()
-		}
+		})
 	})
 	b.Run("plain", func(b *testing.B) {
 		p := newPlainMLP(vars, quick, rows)
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
+		timed(b, func() {
 			out := p.forward(x.Data(), rows)
 			res := make([]float32, len(out)) // like Predict, return a fresh result
 			copy(res, out)
 			benchSink = res
-		}
+		})
 	})
 }
 
@@ -233,21 +252,15 @@ func benchTrain(b *testing.B, sizes []int, batch int) {
 		if _, err := net.TrainStep(x, y, nil); err != nil {
 			b.Fatal(err)
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
+		timed(b, func() {
 			if _, err := net.TrainStep(x, y, nil); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 	b.Run("plain", func(b *testing.B) {
 		p := newPlainMLP(vars, sizes, batch)
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			p.step(x.Data(), y.Data(), batch)
-		}
+		timed(b, func() { p.step(x.Data(), y.Data(), batch) })
 	})
 }
 

@@ -74,8 +74,20 @@ func gemmOwn(transA, transB bool, m, n, k int, a, b, c []float32, acc bool) {
 				scal(ci, ai[0], b[:n])
 				p = 1
 			}
+			if n >= 32 {
+				for ; p < k; p++ {
+					axpy(ci, ai[p], b[p*n:p*n+n])
+				}
+				continue
+			}
+			// short rows: the loop inline beats a call per row
 			for ; p < k; p++ {
-				axpy(ci, ai[p], b[p*n:p*n+n])
+				av := ai[p]
+				bp := b[p*n : p*n+n]
+				ci := ci[:len(bp)]
+				for j, bv := range bp {
+					ci[j] += av * bv
+				}
 			}
 		}
 	case !transA && transB: // c[i,j] = Σ_p a[i,p]·b[j,p]
