@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -296,6 +297,46 @@ func TestFitOptions(t *testing.T) {
 		r = ok(t, dir, append(base, "--epochs", "1", "--verbose", "0", "--output", "v.keras")...)
 		if r.stdout != "" {
 			t.Errorf("--verbose 0 printed %q", r.stdout)
+		}
+	})
+
+	// On a terminal the progress bar is on by default (checked through
+	// util-linux's script, which runs the command on a pseudo-terminal).
+	t.Run("terminal", func(t *testing.T) {
+		script, err := exec.LookPath("script")
+		if err != nil {
+			t.Skip("no script(1) to run kerago on a pseudo-terminal")
+		}
+		cmd := exec.Command(script, "-qec", kerago+" fit model.keras --x x.npy --y y.npy --epochs 2 --output tty.keras", "/dev/null")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if !strings.Contains(string(out), "Epoch 2/2") || !strings.Contains(string(out), "━━━━━") || !strings.Contains(string(out), "4/4") {
+			t.Errorf("no progress bar on a terminal:\n%q", out)
+		}
+	})
+
+	// The same --seed shuffles the same way; another seed differently.
+	t.Run("seed", func(t *testing.T) {
+		losses := map[string][]float64{}
+		for _, s := range []string{"7", "7", "8"} {
+			name := "seed" + s + fmt.Sprint(len(losses)) + ".json"
+			ok(t, dir, "fit", "model.keras", "--x", "x.npy", "--y", "y.npy", "--epochs", "3", "--seed", s,
+				"--output", "s.keras", "--history", name)
+			h, err := history.ReadJSON(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			losses[name] = h.Values["loss"]
+		}
+		a, b, c := losses["seed70.json"], losses["seed71.json"], losses["seed82.json"]
+		if !slices.Equal(a, b) {
+			t.Errorf("--seed 7 twice: %v and %v", a, b)
+		}
+		if slices.Equal(a, c) {
+			t.Errorf("--seed 7 and --seed 8 gave the same losses %v", a)
 		}
 	})
 
