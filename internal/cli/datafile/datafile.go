@@ -252,9 +252,9 @@ func Write(path string, t *tensor.Tensor, key string) error {
 	var werr error
 	switch kind {
 	case NPY:
-		werr = tensor.SaveNpy(file, t)
+		werr = WriteFileAtomic(file, func(w io.Writer) error { return tensor.WriteNpy(w, t) })
 	case NPZ:
-		werr = tensor.SaveNpz(file, []string{key}, []*tensor.Tensor{t})
+		werr = WriteFileAtomic(file, func(w io.Writer) error { return tensor.WriteNpz(w, []string{key}, []*tensor.Tensor{t}) })
 	default:
 		werr = WriteFileAtomic(file, func(w io.Writer) error { return WriteCSV(w, t) })
 	}
@@ -304,11 +304,20 @@ func appendFloat32(b []byte, v float32) []byte {
 }
 
 // WriteFileAtomic writes path through a temporary file in the same
-// directory that is renamed over path once write succeeded.
+// directory that is renamed over path once write succeeded. Errors do not
+// mention the temporary file.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return errors.New("is a directory")
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("cannot create files in %s: %w", dir, err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -326,7 +335,14 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = os.Chmod(tmp, 0o644); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err = os.Rename(tmp, path); err != nil {
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
+		return fmt.Errorf("cannot replace %s: %w", path, err)
+	}
+	return nil
 }
 
 // Samples reshapes t so that each sample has the shape want (the model's

@@ -173,6 +173,27 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
+func TestWriteErrors(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := tensor.FromSlice([]float32{1, 2}, 2, 1)
+	os.Mkdir(filepath.Join(dir, "d.npy"), 0o755)
+	cases := []struct{ path, err string }{
+		{filepath.Join(dir, "d.npy"), "d.npy: is a directory"},
+		{filepath.Join(dir, "missing", "p.csv"), "p.csv: cannot create files in " + filepath.Join(dir, "missing") + ": no such file or directory"},
+		{filepath.Join(dir, "p.txt"), "must end in .npy, .npz or .csv"},
+	}
+	for _, c := range cases {
+		err := Write(c.path, x, "")
+		if err == nil || !strings.Contains(err.Error(), c.err) || strings.Contains(err.Error(), ".tmp") {
+			t.Errorf("Write(%s): err = %v, want %q", c.path, err, c.err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("failed writes left files: %v", entries)
+	}
+}
+
 func TestSamples(t *testing.T) {
 	flat, _ := tensor.FromSlice(make([]float32, 12), 2, 6)
 	vec, _ := tensor.FromSlice(make([]float32, 3), 3)
