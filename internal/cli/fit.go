@@ -83,7 +83,7 @@ func (o *fitOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.epochs, "epochs", 1, "number of epochs, as fit(epochs=`N`)")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per gradient step, as fit(batch_size=`N`)")
 	fs.Var(&o.shuffle, "shuffle", "shuffle the training samples each epoch: true, false or batch, as fit(shuffle=...)")
-	fs.Uint64Var(&o.seed, "seed", 0, "seed for shuffling and dropout (0: a random seed each run)")
+	fs.Uint64Var(&o.seed, "seed", 0, "seed `N` for shuffling and dropout (0: a random seed each run)")
 	fs.Float64Var(&o.validationSplit, "validation-split", 0, "hold out the last fraction `F` of X and Y for validation, as fit(validation_split=F)")
 	fs.StringVar(&o.validationX, "validation-x", "", "validation inputs `X` (with --validation-y), as fit(validation_data=(X, Y))")
 	fs.StringVar(&o.validationY, "validation-y", "", "validation targets `Y` (with --validation-x)")
@@ -93,7 +93,7 @@ func (o *fitOptions) register(fs *flag.FlagSet) {
 	fs.Var(&o.metrics, "metrics", "compile with metrics `a,b` (for example mae,mse) instead of the model's; \"\" for none")
 	fs.StringVar(&o.history, "history", "", "write the per-epoch history to `H`.json ({\"epoch\": [...], \"history\": {...}}) or H.csv (as CSVLogger)")
 	fs.StringVar(&o.plot, "plot", "", "plot every history series per epoch to `P`.png or P.svg")
-	fs.StringVar(&o.verbose, "verbose", "", "0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a terminal, 0 otherwise)")
+	fs.StringVar(&o.verbose, "verbose", "", "`LEVEL` of output as fit(verbose=...): 0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a terminal, 0 otherwise)")
 }
 
 func fitCommand() *command {
