@@ -316,6 +316,12 @@ func TestErrors(t *testing.T) {
 		{"fit verbose", fit("--verbose", "3"), 2, "fit", `--verbose "3": want 0, 1 or 2`},
 		{"fit tiny split", fit("--validation-split", "0.95"), 2, "fit", "--validation-split 0.95 leaves no training or no validation samples out of 16"},
 		{"help unknown", []string{"help", "nope"}, 2, "help", `unknown command "nope"`},
+		// serve (its own flags and messages; kerago keeps them to one line)
+		{"serve unknown flag", []string{"serve", "--bogus"}, 2, "serve", "unknown flag --bogus"},
+		{"serve no model", []string{"serve"}, 2, "serve", "no model given"},
+		{"serve bad port", []string{"serve", "--model", "m=model.h5", "--port", "x"}, 2, "serve", `--port "x"`},
+		{"serve missing", []string{"serve", "--model", "m=nope.keras", "--port", "0"}, 1, "serve", "nope.keras"},
+		{"serve lstm", []string{"serve", "--model", "m=lstm.h5", "--port", "0"}, 1, "serve", `"LSTM"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
