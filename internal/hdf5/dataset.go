@@ -190,6 +190,11 @@ func (ds *Dataset) readRaw() ([]byte, int, error) {
 		return l.compact[:total], int(n), nil
 	case layoutContiguous:
 		if f.undef(l.addr) {
+			// Never-written data is all fill value; like missing chunks it
+			// may not make a small file allocate without bound.
+			if total > maxSparseBytes {
+				return nil, 0, errf(l.off, "dataset %v has no stored data but claims %d bytes (at most %d of fill value are read)", ds.space.dims, total, maxSparseBytes)
+			}
 			return ds.filled(total), int(n), nil
 		}
 		if len(ds.filters) > 0 {

@@ -26,7 +26,8 @@
 // object header messages, external data files and links, virtual datasets,
 // szip/n-bit/scale-offset and third-party filters, filtered fractal heaps,
 // VAX floats. Chunked datasets may consist of missing (fill-value) chunks for
-// at most 64 MiB beyond what their stored chunks decode to.
+// at most 64 MiB beyond what their stored chunks decode to, and a contiguous
+// dataset that was never written reads as at most 64 MiB of fill value.
 //
 // The Writer produces files with a version 0 superblock, old-style groups
 // (any number of members) and contiguous datasets — the layout h5py writes

@@ -16,6 +16,7 @@ package constraints
 
 import (
 	"fmt"
+	"github.com/kerago/kerago/internal/cfgval"
 	"math"
 	"sort"
 	"strings"
@@ -238,7 +239,7 @@ func FromConfig(className string, cfg map[string]any) (Constraint, error) {
 		}
 		switch k {
 		case "max_value", "m", "min_value", "rate":
-			f, ok := toFloat(v)
+			f, ok := cfgval.Float(v)
 			if !ok || math.IsNaN(f) {
 				return nil, fmt.Errorf("constraints: %s config: %s is %v (%T), want a number", className, k, v, v)
 			}
@@ -255,14 +256,14 @@ func FromConfig(className string, cfg map[string]any) (Constraint, error) {
 			case []any:
 				axes = axes[:0]
 				for _, e := range x {
-					f, ok := toFloat(e)
+					f, ok := cfgval.Float(e)
 					if !ok || f != math.Trunc(f) {
 						return nil, fmt.Errorf("constraints: %s config: axis %v, want integers", className, v)
 					}
 					axes = append(axes, int(f))
 				}
 			default:
-				f, ok := toFloat(v)
+				f, ok := cfgval.Float(v)
 				if !ok || f != math.Trunc(f) {
 					return nil, fmt.Errorf("constraints: %s config: axis %v, want an integer or a list", className, v)
 				}
@@ -282,18 +283,4 @@ func FromConfig(className string, cfg map[string]any) (Constraint, error) {
 		return MinMaxNorm(minV, maxV, rate, axes...), nil
 	}
 	return NonNeg(), nil
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	}
-	return 0, false
 }

@@ -2,6 +2,7 @@ package initializers
 
 import (
 	"fmt"
+	"github.com/kerago/kerago/internal/cfgval"
 	"math"
 	"sort"
 	"strings"
@@ -94,13 +95,13 @@ func FromConfig(className string, cfg map[string]any) (Initializer, error) {
 		}
 		switch k {
 		case "seed":
-			f, ok := toFloat(v)
+			f, ok := cfgval.Float(v)
 			if !ok || f != math.Trunc(f) {
 				return nil, bad(k, v, "an integer or null")
 			}
 			opts = append(opts, Seed(uint64(int64(f))))
 		case "mean", "stddev", "minval", "maxval", "scale", "gain", "value":
-			f, ok := toFloat(v)
+			f, ok := cfgval.Float(v)
 			if !ok {
 				// Constant may hold a list in Keras; only scalars are supported.
 				return nil, bad(k, v, "a number")
@@ -138,7 +139,7 @@ func FromConfig(className string, cfg map[string]any) (Initializer, error) {
 			}
 			ax := make([]int, len(l))
 			for i, x := range l {
-				f, ok := toFloat(x)
+				f, ok := cfgval.Float(x)
 				if !ok {
 					return nil, bad(k, v, "a list of integers")
 				}
@@ -167,18 +168,4 @@ func FromConfig(className string, cfg map[string]any) (Initializer, error) {
 		}
 	}
 	return init, nil
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	}
-	return 0, false
 }

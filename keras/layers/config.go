@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"github.com/kerago/kerago/internal/cfgval"
 	"math"
 
 	"github.com/kerago/kerago/keras/constraints"
@@ -80,27 +81,11 @@ func (r *cfgReader) has(key string) bool {
 	return ok && v != nil
 }
 
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	}
-	return 0, false
-}
-
 func (r *cfgReader) float(key string, def float64) float64 {
 	if !r.has(key) {
 		return def
 	}
-	f, ok := toFloat(r.c[key])
+	f, ok := cfgval.Float(r.c[key])
 	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
 		r.fail(key, r.c[key], "a finite number")
 		return def
@@ -121,7 +106,7 @@ func (r *cfgReader) int(key string, def int) int {
 	if !r.has(key) {
 		return def
 	}
-	f, ok := toFloat(r.c[key])
+	f, ok := cfgval.Float(r.c[key])
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<40 {
 		r.fail(key, r.c[key], "an integer")
 		return def
@@ -167,7 +152,7 @@ func (r *cfgReader) ints(key string) []int {
 				out[i] = -1
 				continue
 			}
-			f, ok := toFloat(e)
+			f, ok := cfgval.Float(e)
 			if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<40 {
 				r.fail(key, r.c[key], "a list of integers")
 				return nil
@@ -178,7 +163,7 @@ func (r *cfgReader) ints(key string) []int {
 	case []int:
 		return append([]int{}, x...)
 	}
-	f, ok := toFloat(r.c[key])
+	f, ok := cfgval.Float(r.c[key])
 	if !ok || f != math.Trunc(f) {
 		r.fail(key, r.c[key], "an integer or a list of integers")
 		return nil
@@ -211,7 +196,7 @@ func (r *cfgReader) floats(key string) (vals []float64, shape []int) {
 			}
 			return true
 		}
-		f, ok := toFloat(v)
+		f, ok := cfgval.Float(v)
 		if !ok || len(shape) != depth {
 			return false
 		}

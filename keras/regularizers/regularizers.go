@@ -13,6 +13,7 @@ package regularizers
 
 import (
 	"fmt"
+	"github.com/kerago/kerago/internal/cfgval"
 	"math"
 	"sort"
 	"strings"
@@ -149,7 +150,7 @@ func FromConfig(className string, cfg map[string]any) (Regularizer, error) {
 		if v == nil {
 			continue
 		}
-		f, ok := toFloat(v)
+		f, ok := cfgval.Float(v)
 		switch k {
 		case "l1", "l2":
 			if !ok || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
@@ -177,18 +178,4 @@ func FromConfig(className string, cfg map[string]any) (Regularizer, error) {
 		return L2(l2), nil
 	}
 	return L1L2(l1, l2), nil
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	}
-	return 0, false
 }

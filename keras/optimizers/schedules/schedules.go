@@ -13,6 +13,7 @@ package schedules
 
 import (
 	"fmt"
+	"github.com/kerago/kerago/internal/cfgval"
 	"math"
 	"sort"
 	"strings"
@@ -460,20 +461,4 @@ func (r *reader) list(k string) []float64 {
 
 // ToFloat converts a JSON/YAML-decoded number (float64, float32, int kinds)
 // to float64; bools are not numbers.
-func ToFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	}
-	return 0, false
-}
+func ToFloat(v any) (float64, bool) { return cfgval.Float(v) }
