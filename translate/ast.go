@@ -67,9 +67,9 @@ type (
 	}
 	// Slice is lo:hi:step inside a subscript; absent parts are nil.
 	Slice struct {
-		Line           int
-		Lo, Hi, Step   Expr
-		HasStepColon   bool
+		Line         int
+		Lo, Hi, Step Expr
+		HasStepColon bool
 	}
 	// Call is f(args, k=v).
 	Call struct {

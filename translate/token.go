@@ -302,7 +302,7 @@ func tokenize(src string) ([]token, []comment, error) {
 }
 
 // stringStart reports whether s starts a string literal, returning its
-// prefix and quote ("'", "\"", "'''" or "\"\"\"").
+// prefix and quote ("'", "\"", "”'" or "\"\"\"").
 func stringStart(s string) (prefix, quote string, ok bool) {
 	j := 0
 	for j < len(s) && j < 2 && strings.IndexByte("rRbBuUfF", s[j]) >= 0 {
