@@ -175,18 +175,17 @@ func (m *Model) checkData(op string, x, y, sw *tensor.Tensor) error {
 }
 
 func checkTargetShape(yShape, outShape []int, c *compiled) error {
-	if tensor.SameShape(yShape, outShape) {
-		return nil
-	}
-	// sparse labels: (batch,) or (batch, 1) against (batch, classes)
+	// Sparse labels: one integer class per prediction row, shaped like the
+	// output without its last axis, optionally with a trailing 1.
 	if c != nil && isSparseLoss(c.lossName) {
-		n := 1
-		for _, d := range yShape {
-			n *= d
-		}
-		if n == 1 || len(yShape) == len(outShape)-1 {
+		rows := outShape[:len(outShape)-1]
+		if tensor.SameShape(yShape, rows) || tensor.SameShape(yShape, append(append([]int(nil), rows...), 1)) {
 			return nil
 		}
+		return fmt.Errorf("y has per-sample shape %v; sparse categorical crossentropy wants integer class labels of shape %v (or with a trailing 1) for the model's output %v", yShape, rows, outShape)
+	}
+	if tensor.SameShape(yShape, outShape) {
+		return nil
 	}
 	// (batch,) targets for a (batch, 1) output, as Keras squeezes/expands.
 	if len(outShape) == 1 && outShape[0] == 1 && len(yShape) == 0 {
@@ -196,7 +195,11 @@ func checkTargetShape(yShape, outShape []int, c *compiled) error {
 }
 
 func isSparseLoss(name string) bool {
-	return name == "sparse_categorical_crossentropy" || name == "SparseCategoricalCrossentropy"
+	switch name {
+	case "sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", "scce":
+		return true
+	}
+	return false
 }
 
 func dims(s []int) string {

@@ -74,7 +74,9 @@ func FromLoaded(lm *loader.Model) (*Model, error) {
 			return nil, fmt.Errorf("keras: %s: input shape %v has an unknown dimension; kerago needs every per-sample dimension", lm.Path, in)
 		}
 	}
-	if err := m.Build(in...); err != nil {
+	// With weights in the file every variable is assigned below, so the
+	// initializers need not run.
+	if err := m.build(in, lm.Weights != nil); err != nil {
 		return nil, fmt.Errorf("keras: %s: %w", lm.Path, err)
 	}
 	if lm.Weights != nil {

@@ -195,6 +195,12 @@ func (m *Model) maybeBuild() error {
 // Build fixes the per-sample input shape and builds every layer (creating
 // its variables with their initializers).
 func (m *Model) Build(inputShape ...int) error {
+	return m.build(inputShape, false)
+}
+
+// build builds the layers; uninitialized skips the initializers when every
+// variable is assigned right after (loading).
+func (m *Model) build(inputShape []int, uninitialized bool) error {
 	if len(inputShape) == 0 {
 		return errors.New("keras: Build needs the per-sample input shape, e.g. Build(4)")
 	}
@@ -206,7 +212,11 @@ func (m *Model) Build(inputShape ...int) error {
 	shape := append([]int(nil), inputShape...)
 	for _, l := range m.layers {
 		if !l.Built() {
-			if err := l.Build(shape); err != nil {
+			build := l.Build
+			if uninitialized {
+				build = func(s []int) error { return layers.BuildUninitialized(l, s) }
+			}
+			if err := build(shape); err != nil {
 				return fmt.Errorf("keras: model %q: layer %q (%s): %w", m.name, l.Name(), l.ClassName(), err)
 			}
 		}

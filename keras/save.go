@@ -83,10 +83,17 @@ func (m *Model) Describe() (*loader.Model, error) {
 	}
 	lm.Config = cfg
 	w := &loader.Weights{Layout: loader.LayoutKeras3}
+	// Keras 3 variable paths: a Sequential builds its layers inside its own
+	// name scope ("sequential/dense/kernel"); a Functional model's layers are
+	// built outside it ("dense/kernel").
+	prefix := m.name + "/"
+	if m.className == "Functional" {
+		prefix = ""
+	}
 	for _, l := range m.layers {
 		lw := loader.LayerWeights{Name: l.Name(), ClassHint: snake(l.ClassName()), SavedName: l.Name()}
 		for _, v := range l.Variables() {
-			lw.VarNames = append(lw.VarNames, m.name+"/"+v.Path)
+			lw.VarNames = append(lw.VarNames, prefix+v.Path)
 			lw.Arrays = append(lw.Arrays, v.Value.Clone())
 		}
 		w.Layers = append(w.Layers, lw)

@@ -11,6 +11,7 @@ import (
 	"github.com/kerago/kerago/keras/callbacks"
 	"github.com/kerago/kerago/keras/initializers"
 	"github.com/kerago/kerago/keras/layers"
+	"github.com/kerago/kerago/keras/losses"
 	"github.com/kerago/kerago/keras/optimizers"
 	"github.com/kerago/kerago/tensor"
 )
@@ -236,4 +237,61 @@ func TestOptimizerByValue(t *testing.T) {
 		t.Fatalf("verbose=2 output:\n%s", out.String())
 	}
 	_ = io.Discard
+}
+
+// TestSparseLabels: sparse categorical crossentropy takes integer labels of
+// shape (batch,) or (batch, 1) and rejects one-hot targets, as Keras does.
+func TestSparseLabels(t *testing.T) {
+	m, err := NewSequential(layers.Input(4), layers.Dense(3, layers.WithActivation("softmax")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(CompileConfig{Optimizer: "adam", Loss: "sparse_categorical_crossentropy", Metrics: []any{"accuracy"}}); err != nil {
+		t.Fatal(err)
+	}
+	x := full(t, 0.5, 6, 4)
+	labels := mustTensor(t, []float32{0, 1, 2, 0, 1, 2}, 6)
+	labels1, _ := labels.Reshape(6, 1)
+	for _, y := range []*tensor.Tensor{labels, labels1} {
+		if _, err := m.Fit(context.Background(), x, y, FitConfig{Verbose: Silent}); err != nil {
+			t.Fatalf("labels %v: %v", y.Shape(), err)
+		}
+	}
+	_, err = m.Fit(context.Background(), x, full(t, 0, 6, 3), FitConfig{Verbose: Silent})
+	if err == nil || !strings.Contains(err.Error(), "integer class labels") {
+		t.Fatalf("one-hot targets with sparse loss: err = %v", err)
+	}
+}
+
+// TestLossObjectIgnoreClass: a configured loss object reaches the runtime
+// with its options (ignore_class masks rows): Evaluate's loss equals
+// losses.Compute on the model's predictions (golden-tested in keras/losses).
+func TestLossObjectIgnoreClass(t *testing.T) {
+	m, err := NewSequential(layers.Input(4), layers.Dense(3, layers.WithActivation("softmax")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := losses.SparseCategoricalCrossentropy(losses.IgnoreClass(2))
+	if err := m.Compile(CompileConfig{Optimizer: "sgd", Loss: l}); err != nil {
+		t.Fatal(err)
+	}
+	x := mustTensor(t, []float32{1, 2, 3, 4, -1, 0, 1, 2, 0.5, 0.5, -2, 1, 3, -1, 0, 1}, 4, 4)
+	y := mustTensor(t, []float32{0, 2, 1, 2}, 4)
+	ev, err := m.Evaluate(x, y, EvaluateConfig{Verbose: Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := losses.Compute(l, y, pred, nil, "sum_over_batch_size")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unmasked, _ := losses.Compute(losses.SparseCategoricalCrossentropy(), y.Clone(), pred, nil, "sum_over_batch_size")
+	got, _ := ev.Get("loss")
+	if math.Abs(got-float64(want)) > 1e-6*math.Abs(float64(want)) || want == unmasked {
+		t.Fatalf("loss %v, losses.Compute %v (unmasked %v)", got, want, unmasked)
+	}
 }

@@ -54,7 +54,7 @@ type lossInstr struct {
 // masked and rescaled for masked losses (Keras reweights valid rows by
 // rows/valid).
 func effectiveWeights(loss kernels.Loss, sw, yTrue []float32, rows, colsTrue int) []float32 {
-	ml, ok := loss.(kernels.MaskedLoss)
+	ml, ok := kernels.Unwrap(loss).(kernels.MaskedLoss)
 	if !ok {
 		return sw
 	}

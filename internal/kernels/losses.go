@@ -31,9 +31,27 @@ type SparseLoss interface {
 	SparseLabels() bool
 }
 
+// Wrapper is implemented by loss values that wrap a kernel (the configured
+// loss objects of package keras/losses).
+type Wrapper interface {
+	UnwrapLoss() Loss
+}
+
+// Unwrap returns the kernel behind any Wrapper layers of l.
+func Unwrap(l Loss) Loss {
+	for i := 0; i < 8; i++ {
+		w, ok := l.(Wrapper)
+		if !ok {
+			return l
+		}
+		l = w.UnwrapLoss()
+	}
+	return l
+}
+
 // IsSparse reports whether l takes integer class labels (colsTrue = 1).
 func IsSparse(l Loss) bool {
-	s, ok := l.(SparseLoss)
+	s, ok := Unwrap(l).(SparseLoss)
 	return ok && s.SparseLabels()
 }
 
@@ -56,7 +74,7 @@ func CheckInputs(l Loss, yTrue, yPred []float32, rows, colsTrue, colsPred int) e
 			return fmt.Errorf("loss %s: sparse labels need one class index per row, have %d values per row", l.Name(), colsTrue)
 		}
 		ignore, hasIgnore := 0, false
-		if s, ok := l.(SparseCategoricalCrossentropy); ok && s.IgnoreClass != nil {
+		if s, ok := Unwrap(l).(SparseCategoricalCrossentropy); ok && s.IgnoreClass != nil {
 			ignore, hasIgnore = *s.IgnoreClass, true
 		}
 		for i, y := range yTrue {

@@ -328,6 +328,22 @@ type base struct {
 	vars      []*runtime.Variable
 	err       error // construction error, reported by Build
 	major     int
+	noInit    bool // BuildUninitialized: leave variables zero
+}
+
+func (b *base) layerBase() *base { return b }
+
+// BuildUninitialized builds l like l.Build but leaves its variables zero
+// instead of running their initializers. It is for callers that assign
+// every variable right after, such as loading weights from a file: random
+// initialization of a large model costs more than reading its weights.
+func BuildUninitialized(l Layer, inputShape []int) error {
+	if lb, ok := l.(interface{ layerBase() *base }); ok {
+		b := lb.layerBase()
+		b.noInit = true
+		defer func() { b.noInit = false }()
+	}
+	return l.Build(inputShape)
 }
 
 func newBase(class string, o *options) base {
@@ -418,7 +434,7 @@ func (b *base) addVar(name string, shape []int, init initializers.Initializer, t
 	if err != nil {
 		return nil, b.errorf("variable %s: %v", name, err)
 	}
-	if init != nil {
+	if init != nil && !b.noInit {
 		if err := init.Init(shape, t.Data()); err != nil {
 			return nil, b.errorf("initializing %s: %v", name, err)
 		}

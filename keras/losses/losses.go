@@ -89,10 +89,12 @@ type object struct {
 	extra     map[string]any
 }
 
-func (o *object) Name() string         { return o.name }
-func (o *object) kernel() kernels.Loss { return o.Loss }
-func (o *object) ClassName() string    { return o.class }
-func (o *object) Reduction() string    { return o.reduction }
+func (o *object) Name() string { return o.name }
+
+// UnwrapLoss returns the loss kernel (kernels.Wrapper).
+func (o *object) UnwrapLoss() kernels.Loss { return o.Loss }
+func (o *object) ClassName() string        { return o.class }
+func (o *object) Reduction() string        { return o.reduction }
 
 func (o *object) Config() map[string]any {
 	c := map[string]any{"name": o.name, "reduction": o.reduction}

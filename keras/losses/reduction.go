@@ -36,12 +36,7 @@ type layout struct {
 
 // unwrap returns the kernel behind a Loss built by this package, so that the
 // optional kernel interfaces (sparse labels, masks) are visible.
-func unwrap(l kernels.Loss) kernels.Loss {
-	if o, ok := l.(interface{ kernel() kernels.Loss }); ok {
-		return o.kernel()
-	}
-	return l
-}
+func unwrap(l kernels.Loss) kernels.Loss { return kernels.Unwrap(l) }
 
 func prepare(l kernels.Loss, yTrue, yPred *tensor.Tensor) (layout, error) {
 	if yTrue == nil || yPred == nil {
