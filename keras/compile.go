@@ -37,6 +37,9 @@ type compiled struct {
 	// resolved lazily once shapes are known
 	metrics  []metrics.Metric
 	wMetrics []metrics.Metric
+	// logOrder lists loss (0) and metrics (i+1) in sorted-name order, as
+	// Keras 3 hands logs to callbacks; computed once.
+	logOrder []int
 }
 
 // Compile configures the model for training, as model.compile.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"sort"
 
 	"github.com/kerago/kerago/keras/callbacks"
 	"github.com/kerago/kerago/runtime"
@@ -493,12 +494,28 @@ func (m *Model) updateMetrics(y, yPred, sw *tensor.Tensor) error {
 // metricLogs returns loss then compiled metrics, keys sorted as Keras 3
 // hands them to callbacks.
 func (m *Model) metricLogs(tracker *meanF32) *Logs {
-	l := callbacks.NewLogs()
-	l.Set("loss", tracker.result())
-	for _, mt := range m.comp.allMetrics() {
-		l.Set(mt.Name(), mt.Result())
+	ms := m.comp.allMetrics()
+	if m.comp.logOrder == nil {
+		names := []string{"loss"}
+		for _, mt := range ms {
+			names = append(names, mt.Name())
+		}
+		order := make([]int, len(names))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return names[order[a]] < names[order[b]] })
+		m.comp.logOrder = order
 	}
-	return l.Sorted()
+	l := callbacks.NewLogsCap(len(ms) + 1)
+	for _, i := range m.comp.logOrder {
+		if i == 0 {
+			l.Set("loss", tracker.result())
+		} else {
+			l.Set(ms[i-1].Name(), ms[i-1].Result())
+		}
+	}
+	return l
 }
 
 // EvaluateConfig mirrors model.evaluate's arguments.

@@ -30,8 +30,13 @@ type Logs struct {
 	m    map[string]float64
 }
 
-// NewLogs returns empty logs.
-func NewLogs() *Logs { return &Logs{m: map[string]float64{}} }
+// NewLogs returns empty logs (the map is made on the first Set).
+func NewLogs() *Logs { return &Logs{} }
+
+// NewLogsCap returns empty logs with room for n keys.
+func NewLogsCap(n int) *Logs {
+	return &Logs{keys: make([]string, 0, n), m: make(map[string]float64, n)}
+}
 
 // Set sets key to v, appending key if new.
 func (l *Logs) Set(key string, v float64) {

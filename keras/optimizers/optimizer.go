@@ -248,6 +248,7 @@ type scalarVar struct {
 
 // optimizer is the shared BaseOptimizer pipeline.
 type optimizer struct {
+	gbuf   [][]float32 // scratch copy of the gradients, reused by Apply
 	class  string
 	h      hyper
 	alg    algorithm
@@ -655,9 +656,21 @@ func (o *optimizer) Apply(vars, grads [][]float32, names []string) error {
 			return fmt.Errorf("optimizers: %s: variable %s has %d values, the optimizer was built with %d", o.h.name, o.names[i], len(vars[i]), o.sizes[i])
 		}
 	}
-	g := make([][]float32, len(grads))
+	// Work on a copy (clipping and scaling must not touch the caller's
+	// gradients), in a scratch buffer kept across steps.
+	if len(o.gbuf) != len(grads) {
+		o.gbuf = make([][]float32, len(grads))
+	}
+	g := o.gbuf
 	for i := range grads {
-		g[i] = append([]float32(nil), grads[i]...)
+		if len(grads[i]) != o.sizes[i] {
+			return fmt.Errorf("optimizers: %s: gradient of %s has %d values, want %d", o.h.name, o.names[i], len(grads[i]), o.sizes[i])
+		}
+		if cap(g[i]) < len(grads[i]) {
+			g[i] = make([]float32, len(grads[i]))
+		}
+		g[i] = g[i][:len(grads[i])]
+		copy(g[i], grads[i])
 	}
 	if o.h.lossScale != nil {
 		s := float32(*o.h.lossScale)
