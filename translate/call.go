@@ -391,6 +391,23 @@ func (t *translator) printStmt(c *Call) {
 			}
 		}
 	}
+	// print(f"...") / print("..." % x): Printf
+	if len(c.Args) == 1 && end == "\n" {
+		v := t.value(c.Args[0], "v")
+		if v.kind == kString && strings.HasPrefix(v.code, "fmt.Sprintf(") {
+			inner := strings.TrimSuffix(strings.TrimPrefix(v.code, "fmt.Sprintf("), ")")
+			if q := strings.Index(inner, `", `); q > 0 && strings.HasPrefix(inner, `"`) {
+				t.emit("fmt.Printf(" + inner[:q] + `\n", ` + inner[q+3:] + ")")
+				return
+			}
+		}
+		if v.kind == kString || v.kind == kInt {
+			t.emit("fmt.Println(" + v.code + ")")
+			return
+		}
+		t.emit("fmt.Println(data.Str(" + t.anyOf(v, c.Line) + "))")
+		return
+	}
 	var parts []string
 	simple := true
 	for _, a := range c.Args {
@@ -722,6 +739,10 @@ func (t *translator) percentFormat(s *Str, argExpr Expr) val {
 		}
 		a := t.value(argv[n], "v")
 		n++
+		if a.kind == kTensor && typ != 's' && typ != 'r' {
+			// a one-element array formatted as a number
+			a = t.materialize(val{code: "data.Item(" + a.code + ")", kind: kFloat, fallible: true}, "item")
+		}
 		switch typ {
 		case 'd', 'i':
 			if a.kind == kFloat {

@@ -19,11 +19,12 @@ func (t *translator) numpyCall(name string, c *Call) val {
 		}
 		a.done()
 		pv := t.stringOf(p, "file")
-		if pv.lit != nil && strings.HasSuffix(strings.ToLower(pv.lit.s), ".npz") {
+		suffix := strings.ToLower(literalSuffix(p))
+		if strings.HasSuffix(suffix, ".npz") {
 			return val{code: "data.LoadNpz(" + pv.code + ")", kind: kNpz, fallible: true, hint: "npz"}
 		}
-		if pv.lit == nil {
-			t.note(c.Line, "the file name is not a literal: read as .npy")
+		if !strings.HasSuffix(suffix, ".npy") {
+			t.note(c.Line, "the file name does not end in a literal .npy or .npz: read as .npy")
 		}
 		return val{code: "data.LoadNpy(" + pv.code + ")", kind: kTensor, fallible: true, hint: "arr"}
 	case "loadtxt", "genfromtxt":
@@ -768,4 +769,29 @@ func isSimpleCode(code string) bool {
 		}
 	}
 	return code != ""
+}
+
+// literalSuffix returns the literal text a string expression ends with
+// (for "dir/" + name + ".npy", ".npy").
+func literalSuffix(e Expr) string {
+	switch e := e.(type) {
+	case *Str:
+		if e.F {
+			if i := strings.LastIndexByte(e.Value, '}'); i >= 0 {
+				return e.Value[i+1:]
+			}
+		}
+		return e.Value
+	case *BinOp:
+		if e.Op == "+" {
+			return literalSuffix(e.Y)
+		}
+	case *Call:
+		if len(e.Args) > 0 {
+			if a, ok := e.Func.(*Attr); ok && a.Attr == "join" {
+				return literalSuffix(e.Args[len(e.Args)-1])
+			}
+		}
+	}
+	return ""
 }

@@ -109,11 +109,14 @@ func (t *translator) uniqueGo(base string) string {
 
 // materialize turns a fallible call into a temporary variable (with the
 // error check) so that its value can be used inside another expression.
+// genericHints are temporary names a more specific hint should replace.
+var genericHints = map[string]bool{"v": true, "x": true, "y": true, "value": true, "arr": true, "tmp": true, "item": true, "elem": true, "i": true}
+
 func (t *translator) materialize(v val, hint string) val {
 	if !v.fallible {
 		return v
 	}
-	if hint == "" {
+	if hint == "" || (genericHints[hint] && v.hint != "" && !genericHints[v.hint]) {
 		hint = v.hint
 	}
 	name := t.tempName(hint)
@@ -256,6 +259,9 @@ func (t *translator) name(n *Name) val {
 	}
 	if line, ok := t.lost[n.ID]; ok {
 		t.fail(n.Line, "%s comes from line %d, which was not translated", n.ID, line)
+	}
+	if line, ok := t.classes[n.ID]; ok {
+		t.fail(n.Line, "%s is the class defined at line %d, outside the subset", n.ID, line)
 	}
 	if builtins[n.ID] {
 		return val{kind: kModule, ref: "builtins." + n.ID, line: n.Line}

@@ -272,6 +272,9 @@ func (t *translator) functionalModel(c *Call) val {
 	}
 	elems := []string{out.sym.input.code}
 	for _, l := range out.sym.layers {
+		if l.bind != nil {
+			t.use(l.bind)
+		}
 		elems = append(elems, l.code)
 	}
 	t.note(c.Line, "a functional model that is a chain of layers becomes a Sequential model (same computation and weights)")
@@ -288,6 +291,15 @@ func (t *translator) applyLayer(l val, c *Call) val {
 		t.fail(c.Line, "calling a layer on %s (not a keras.Input chain) is outside the subset", describe(x))
 	}
 	l = t.materialize(l, "layer")
+	if l.bind == nil {
+		// the layer object is shared by every model built on this chain,
+		// as in Keras: give it a variable
+		k := l.kind
+		b := &binding{py: "\x00" + l.hint, goName: t.uniqueGo(goIdent(l.hint)), kind: k, goType: goTypeOf(k, "")}
+		t.names["\x00layer:"+b.goName] = b
+		t.declare(b, l)
+		l = val{code: b.goName, kind: k, bind: b, hint: l.hint}
+	}
 	chain := &symChain{input: x.sym.input, layers: append(append([]val(nil), x.sym.layers...), l), line: c.Line}
 	return val{kind: kSymbolic, sym: chain, line: c.Line}
 }

@@ -231,7 +231,11 @@ func (t *translator) tensorListOf(e Expr) string {
 			if i < len(v.lines) {
 				line = v.lines[i]
 			}
-			parts = append(parts, t.toTensor(el, line, "w"+strconv.Itoa(i)).code)
+			hint := "w" + strconv.Itoa(i)
+			if el.hint != "" && el.hint != "arr" {
+				hint = el.hint
+			}
+			parts = append(parts, t.toTensor(el, line, hint).code)
 		}
 		return "[]*tensor.Tensor{" + strings.Join(parts, ", ") + "}"
 	}

@@ -52,11 +52,15 @@ func (p *parser) next() token {
 	return t
 }
 
+// lastLine is the line of the last consumed token that belongs to a
+// statement (INDENT and DEDENT carry the next statement's line).
 func (p *parser) lastLine() int {
-	if p.pos == 0 {
-		return 1
+	for k := p.pos - 1; k >= 0; k-- {
+		if t := p.toks[k]; t.kind != tDedent && t.kind != tIndent {
+			return t.line
+		}
 	}
-	return p.toks[p.pos-1].line
+	return 1
 }
 
 func (p *parser) isOp(v string) bool {

@@ -84,6 +84,7 @@ func (t *translator) stmt(s Stmt) {
 		t.todoEachLine(from, to, "outside the subset ("+s.Err+")")
 		return
 	case *ClassStmt:
+		t.classes[s.Name] = from
 		t.todoEachLine(from, lastLine(s), "class "+s.Name+": classes defined in the script (custom layers, models, callbacks) are outside the subset")
 		return
 	case *DefStmt:
@@ -413,22 +414,11 @@ func (t *translator) exprStmt(s *ExprStmt) {
 				return
 			}
 		}
-		// list.append on a list variable kept as a literal
+		// list.append
 		if a, ok := x.Func.(*Attr); ok && a.Attr == "append" {
 			if n, ok := a.Value.(*Name); ok {
-				if b := t.names[n.ID]; b != nil && b.alias != nil && b.alias.kind == kPyList {
-					if t.scope != t.top {
-						t.fail(s.Line, "appending to a list inside a block is outside the subset")
-					}
-					if len(x.Args) != 1 || len(x.Keywords) > 0 {
-						t.fail(s.Line, "append takes one value")
-					}
-					v := t.materialize(t.expr(x.Args[0]), n.ID+"Item")
-					nv := *b.alias
-					nv.elems = append(append([]val(nil), nv.elems...), v)
-					nv.lines = append(append([]int(nil), nv.lines...), s.Line)
-					t.names[n.ID] = &binding{py: n.ID, alias: &nv}
-					t.emit("// (appended to the list " + n.ID + ")")
+				if b := t.names[n.ID]; b != nil {
+					t.appendStmt(b, x, s.Line)
 					return
 				}
 			}
@@ -542,7 +532,7 @@ func pureList(v val) bool {
 func (t *translator) goNameFor(py string, k vkind) string {
 	base := goIdent(py)
 	if goReserved[base] || t.goNames[base] {
-		suffix := map[vkind]string{kTensor: "Arr", kFrame: "DF", kModel: "Model", kLayer: "Layer", kFloatList: "List",
+		suffix := map[vkind]string{kTensor: "Arr", kFrame: "DF", kModel: "Model", kLayer: "Layer", kFloatList: "List", kNpz: "Npz",
 			kStrList: "List", kIntList: "List", kTensorList: "List", kCallbackList: "List", kLayerList: "List", kHistory: "Hist"}[k]
 		if suffix == "" {
 			suffix = "Val"
@@ -564,15 +554,31 @@ func (t *translator) assignName(py string, v val, line int) {
 	case kModule, kFunc, kLambda, kSymbolic, kDict, kNone:
 		vv := v
 		t.names[py] = &binding{py: py, alias: &vv}
-		if v.kind != kNone {
-			t.emit("// (" + py + " is used where it appears)")
+		switch v.kind {
+		case kSymbolic:
+			t.emit("// (" + py + " is a Keras tensor: its layers go into the model built from it)")
+		case kModule:
+			t.emit("// (" + py + " names " + v.ref + ")")
+		case kLambda, kFunc:
+			t.emit("// (" + py + " is a function, translated where it is used)")
+		case kDict:
+			t.emit("// (" + py + " is a dict, written out where it is used)")
 		}
 		return
 	case kPyList:
 		if pureList(v) {
 			vv := v
-			t.names[py] = &binding{py: py, alias: &vv}
-			t.emit("// (" + py + " is used where it appears)")
+			b := &binding{py: py, alias: &vv, listTop: t.scope == t.top}
+			t.names[py] = b
+			t.emitFn(func() string {
+				if b.alias != nil {
+					return "// (" + py + " is a Python list, written out where it is used)"
+				}
+				if b.uses == 0 {
+					return "_ = " + b.listInit
+				}
+				return b.goName + " := " + b.listInit
+			})
 			return
 		}
 		v = t.typedList(v, line)
@@ -1319,4 +1325,45 @@ func endsInReturn(body []Stmt) bool {
 		return len(s.Else) > 0 && endsInReturn(s.Body) && endsInReturn(s.Else)
 	}
 	return false
+}
+
+// appendStmt translates xs.append(v): a list variable made from a literal
+// becomes a Go slice at its assignment.
+func (t *translator) appendStmt(b *binding, c *Call, line int) {
+	if len(c.Args) != 1 || len(c.Keywords) > 0 {
+		t.fail(line, "append takes one value")
+	}
+	v := t.materialize(t.expr(c.Args[0]), b.py+"Item")
+	ek := v.kind
+	if ek == kNormLayer {
+		ek = kLayer
+	}
+	listKind := map[vkind]vkind{kFloat: kFloatList, kInt: kIntList, kString: kStrList, kTensor: kTensorList, kLayer: kLayerList, kCallback: kCallbackList}[ek]
+	if listKind == kUnknown {
+		t.fail(line, "a list of %s is outside the subset", describe(v))
+	}
+	if b.alias != nil {
+		if b.alias.kind != kPyList || !b.listTop {
+			t.fail(line, "appending to %s is outside the subset", describe(*b.alias))
+		}
+		init := *b.alias
+		init.elems = append(init.elems, v) // typedList checks the kinds agree
+		typed := t.typedList(init, line)
+		init.elems = init.elems[:len(init.elems)-1]
+		elemsCode := typed.code[:strings.IndexByte(typed.code, '{')+1]
+		var parts []string
+		for _, el := range init.elems {
+			parts = append(parts, el.code)
+		}
+		b.listInit = elemsCode + strings.Join(parts, ", ") + "}"
+		b.alias = nil
+		b.kind = listKind
+		b.goType = goTypeOf(listKind, "")
+		b.goName = t.goNameFor(b.py, listKind)
+	}
+	if b.kind != listKind {
+		t.fail(line, "appending %s to %s is outside the subset", describe(v), b.kind)
+	}
+	t.use(b)
+	t.emitf("%s = append(%s, %s)", b.goName, b.goName, v.code)
 }

@@ -142,6 +142,7 @@ type translator struct {
 	keras1     bool
 
 	lost        map[string]int // names assigned by lines that were not translated
+	classes     map[string]int // classes of the script (outside the subset)
 	inFunc      bool           // translating a schedule's func literal
 	schedLocals []*binding
 
@@ -161,6 +162,7 @@ func newTranslator(mod *Module, opts Options) *translator {
 		inlining: map[string]bool{},
 		defs:     map[string]*DefStmt{},
 		lost:     map[string]int{},
+		classes:  map[string]int{},
 	}
 	t.top = &goScope{}
 	t.scope = t.top
@@ -398,12 +400,18 @@ func (t *translator) todo(from, to int, reason string) {
 // todoEachLine emits TODO comments and one report line per non-blank,
 // non-comment source line of from..to (for whole blocks).
 func (t *translator) todoEachLine(from, to int, reason string) {
+	indent := -1
 	for l := from; l <= to && l <= len(t.lines); l++ {
-		s := strings.TrimSpace(t.lines[l-1])
+		raw := strings.ReplaceAll(strings.TrimRight(t.lines[l-1], " \t"), "\t", "    ")
+		s := strings.TrimSpace(raw)
 		if s == "" {
 			continue
 		}
-		t.emit("// TODO(kerago translate): " + s)
+		lead := len(raw) - len(strings.TrimLeft(raw, " "))
+		if indent < 0 {
+			indent = lead
+		}
+		t.emit("// TODO(kerago translate): " + strings.Repeat(" ", max(lead-indent, 0)) + s)
 		if strings.HasPrefix(s, "#") {
 			continue
 		}

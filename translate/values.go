@@ -212,6 +212,8 @@ type binding struct {
 	model   *modelInfo
 	alias   *val // a value that is not a Go variable (module, lambda, def, literal list, symbolic)
 	hoisted bool
+	listTop  bool   // a list literal assigned at the top level
+	listInit string // its Go slice literal once it becomes a variable
 }
 
 func intLit(i int64) val {
