@@ -204,14 +204,14 @@ type val struct {
 
 // binding is a Python variable.
 type binding struct {
-	py      string
-	goName  string
-	kind    vkind
-	goType  string
-	uses    int
-	model   *modelInfo
-	alias   *val // a value that is not a Go variable (module, lambda, def, literal list, symbolic)
-	hoisted bool
+	py       string
+	goName   string
+	kind     vkind
+	goType   string
+	uses     int
+	model    *modelInfo
+	alias    *val // a value that is not a Go variable (module, lambda, def, literal list, symbolic)
+	hoisted  bool
 	listTop  bool   // a list literal assigned at the top level
 	listInit string // its Go slice literal once it becomes a variable
 }
