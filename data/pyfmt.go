@@ -241,38 +241,70 @@ func arrayStr(t *tensor.Tensor, sep string, indent int) string {
 			break
 		}
 	}
-	format := func(v float32) string {
-		f := float64(v)
-		if math.IsNaN(f) {
-			return "nan"
-		}
-		if math.IsInf(f, 0) {
-			if f > 0 {
-				return "inf"
+	// NumPy's float formatting (floatmode "maxprec", precision 8): each
+	// value with the fewest digits that identify it (at most 8 after the
+	// point); integer parts right-aligned, fraction parts left-aligned; the
+	// whole array in scientific notation when its magnitudes call for it.
+	sci := false
+	{
+		var maxAbs, minAbs float64
+		first := true
+		for _, v := range d {
+			a := math.Abs(float64(v))
+			if a == 0 || math.IsNaN(a) || math.IsInf(a, 0) {
+				continue
 			}
-			return "-inf"
+			if first || a > maxAbs {
+				maxAbs = a
+			}
+			if first || a < minAbs {
+				minAbs = a
+			}
+			first = false
 		}
-		if allInt {
-			return strconv.FormatFloat(f, 'f', 0, 32) + "."
+		sci = !first && !allInt && (maxAbs >= 1e8 || minAbs < 1e-4 || maxAbs/minAbs > 1e3)
+	}
+	type parts struct{ intPart, frac string }
+	split := func(v float32) parts {
+		f := float64(v)
+		switch {
+		case math.IsNaN(f):
+			return parts{intPart: "nan"}
+		case math.IsInf(f, 1):
+			return parts{intPart: "inf"}
+		case math.IsInf(f, -1):
+			return parts{intPart: "-inf"}
 		}
-		a := math.Abs(f)
-		if a != 0 && (a < 1e-4 || a >= 1e16) {
-			return strconv.FormatFloat(f, 'e', 8, 32)
+		if sci {
+			s := strconv.FormatFloat(f, 'e', -1, 32)
+			mant, exp, _ := strings.Cut(s, "e")
+			if i := strings.IndexByte(mant, '.'); i >= 0 && len(mant)-i-1 > 8 {
+				mant = strings.TrimRight(strconv.FormatFloat(f, 'e', 8, 32)[:strings.IndexByte(strconv.FormatFloat(f, 'e', 8, 32), 'e')], "0")
+			}
+			ip, fr, _ := strings.Cut(mant, ".")
+			return parts{intPart: ip, frac: fr + "e" + pyExp("e" + exp)[1:]}
 		}
 		s := strconv.FormatFloat(f, 'f', -1, 32)
 		if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > 8 {
-			s = strconv.FormatFloat(f, 'f', 8, 32)
-			s = strings.TrimRight(s, "0")
+			s = strings.TrimRight(strconv.FormatFloat(f, 'f', 8, 32), "0")
 		}
-		if !strings.Contains(s, ".") {
-			s += "."
-		}
-		return s
+		ip, fr, _ := strings.Cut(s, ".")
+		return parts{intPart: ip, frac: fr}
 	}
-	width := 0
+	padL, padR := 0, 0
 	for _, v := range d {
-		width = max(width, utf8.RuneCountInString(format(v)))
+		p := split(v)
+		padL = max(padL, len(p.intPart))
+		padR = max(padR, len(p.frac))
 	}
+	format := func(v float32) string {
+		p := split(v)
+		if p.intPart == "nan" || strings.HasSuffix(p.intPart, "inf") {
+			return p.intPart
+		}
+		return p.intPart + "." + p.frac + strings.Repeat(" ", padR-len(p.frac))
+	}
+	width := padL + 1 + padR
 	strides := make([]int, len(shape))
 	s := 1
 	for a := len(shape) - 1; a >= 0; a-- {
