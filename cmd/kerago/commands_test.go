@@ -17,7 +17,7 @@ import (
 func TestHelpAndVersion(t *testing.T) {
 	dir := t.TempDir()
 	r := ok(t, dir, "help")
-	for _, c := range []string{"inspect MODEL", "convert IN", "predict MODEL", "fit MODEL", "serve --model", "version", "help [COMMAND]"} {
+	for _, c := range []string{"inspect MODEL", "convert IN", "predict MODEL", "fit MODEL", "serve --model", "translate SCRIPT.py", "version", "help [COMMAND]"} {
 		if !strings.Contains(r.stdout, "kerago "+c) {
 			t.Errorf("help lacks %q", c)
 		}

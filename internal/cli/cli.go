@@ -1,5 +1,5 @@
 // Package cli is the kerago command: inspect, convert, predict, fit, serve,
-// version and help. cmd/kerago calls Run; tests call it in-process too.
+// translate, version and help. cmd/kerago calls Run; tests call it in-process too.
 //
 // Every subcommand prints its results to Env.Stdout and, on failure, exactly
 // one line to Env.Stderr: "kerago: COMMAND: what went wrong". Run returns the

@@ -141,6 +141,7 @@ func commands() []*command {
 		predictCommand(),
 		fitCommand(),
 		serveCommand(),
+		translateCommand(),
 		{
 			name: "version", synopsis: "version", summary: "print kerago's version, its Go version and the Keras version it writes",
 			about: "Prints kerago's version, the Go toolchain it was built with, and the keras_version\n" +
