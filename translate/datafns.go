@@ -607,64 +607,19 @@ func indexElems(e Expr) []Expr {
 }
 
 func (t *translator) subscript(s *Subscript) val {
-	if a, ok := s.Value.(*Attr); ok && (a.Attr == "iloc" || a.Attr == "loc") {
+	var v val
+	if a, ok := s.Value.(*Attr); ok {
 		base := t.expr(a.Value)
-		if base.kind == kFrame {
-			base = t.materialize(base, "df")
-			idx := indexElems(s.Index)
-			if len(idx) > 2 {
-				t.fail(s.Line, "DataFrame.%s takes rows and columns", a.Attr)
-			}
-			if a.Attr == "loc" {
-				if len(idx) != 2 {
-					t.fail(s.Line, "DataFrame.loc is translated as df.loc[:, columns] only")
-				}
-				if sl, ok := idx[0].(*Slice); !ok || sl.Lo != nil || sl.Hi != nil || sl.Step != nil {
-					t.fail(s.Line, "DataFrame.loc is translated as df.loc[:, columns] only")
-				}
-				cols := t.expr(idx[1])
-				if cols.kind == kString {
-					return val{code: base.code + ".Col(" + t.materialize(cols, "col").code + ")", kind: kFrame, hint: base.hint}
-				}
-				return val{code: base.code + ".Cols(" + strings.Join(t.stringsOf(idx[1], "columns"), ", ") + ")", kind: kFrame, hint: base.hint}
-			}
-			if len(idx) == 1 {
-				return val{code: base.code + ".ILocRows(" + t.index(idx[0]) + ")", kind: kFrame, hint: base.hint}
-			}
-			return val{code: base.code + ".ILoc(" + t.index(idx[0]) + ", " + t.index(idx[1]) + ")", kind: kFrame, hint: base.hint}
+		if base.kind == kModule {
+			v = val{kind: kModule, ref: base.ref + "." + a.Attr, line: a.Line}
+		} else if r, ok := t.attrSubscript(s, a, base); ok {
+			return r
+		} else {
+			v = t.property(base, a.Attr, a.Line)
 		}
-		if base.kind == kTensor && a.Attr == "iloc" {
-			base = t.materialize(base, "x")
-			var parts []string
-			for _, e := range indexElems(s.Index) {
-				parts = append(parts, t.index(e))
-			}
-			return val{code: "data.Take(" + base.code + ", " + strings.Join(parts, ", ") + ")", kind: kTensor, fallible: true, hint: base.hint}
-		}
+	} else {
+		v = t.expr(s.Value)
 	}
-	// x.shape[i] → x.Dim(i)
-	if a, ok := s.Value.(*Attr); ok && a.Attr == "shape" {
-		base := t.expr(a.Value)
-		if base.kind == kTensor {
-			base = t.materialize(base, "x")
-			if _, isSlice := s.Index.(*Slice); !isSlice {
-				i := t.intOf(s.Index, "shape index")
-				return val{code: base.code + ".Dim(" + i.code + ")", kind: kInt}
-			}
-		}
-		if base.kind == kFrame {
-			base = t.materialize(base, "df")
-			i := t.intOf(s.Index, "shape index")
-			if i.lit != nil && i.lit.i == 0 {
-				return val{code: base.code + ".Len()", kind: kInt}
-			}
-			if i.lit != nil && i.lit.i == 1 {
-				return val{code: "len(" + base.code + ".Columns())", kind: kInt}
-			}
-			t.fail(s.Line, "DataFrame.shape index must be 0 or 1")
-		}
-	}
-	v := t.expr(s.Value)
 	switch v.kind {
 	case kFrame:
 		v = t.materialize(v, "df")
@@ -794,4 +749,64 @@ func literalSuffix(e Expr) string {
 		}
 	}
 	return ""
+}
+
+// attrSubscript translates x.iloc[...], x.loc[...] and x.shape[i] on an
+// evaluated base.
+func (t *translator) attrSubscript(s *Subscript, a *Attr, base val) (val, bool) {
+	switch a.Attr {
+	case "iloc", "loc":
+		if base.kind == kFrame {
+			base = t.materialize(base, "df")
+			idx := indexElems(s.Index)
+			if len(idx) > 2 {
+				t.fail(s.Line, "DataFrame.%s takes rows and columns", a.Attr)
+			}
+			if a.Attr == "loc" {
+				if len(idx) != 2 {
+					t.fail(s.Line, "DataFrame.loc is translated as df.loc[:, columns] only")
+				}
+				if sl, ok := idx[0].(*Slice); !ok || sl.Lo != nil || sl.Hi != nil || sl.Step != nil {
+					t.fail(s.Line, "DataFrame.loc is translated as df.loc[:, columns] only")
+				}
+				cols := t.expr(idx[1])
+				if cols.kind == kString {
+					return val{code: base.code + ".Col(" + t.materialize(cols, "col").code + ")", kind: kFrame, hint: base.hint}, true
+				}
+				return val{code: base.code + ".Cols(" + strings.Join(t.stringsOf(idx[1], "columns"), ", ") + ")", kind: kFrame, hint: base.hint}, true
+			}
+			if len(idx) == 1 {
+				return val{code: base.code + ".ILocRows(" + t.index(idx[0]) + ")", kind: kFrame, hint: base.hint}, true
+			}
+			return val{code: base.code + ".ILoc(" + t.index(idx[0]) + ", " + t.index(idx[1]) + ")", kind: kFrame, hint: base.hint}, true
+		}
+		if base.kind == kTensor && a.Attr == "iloc" {
+			base = t.materialize(base, "x")
+			var parts []string
+			for _, e := range indexElems(s.Index) {
+				parts = append(parts, t.index(e))
+			}
+			return val{code: "data.Take(" + base.code + ", " + strings.Join(parts, ", ") + ")", kind: kTensor, fallible: true, hint: base.hint}, true
+		}
+	case "shape":
+		if base.kind == kTensor {
+			if _, isSlice := s.Index.(*Slice); !isSlice {
+				base = t.materialize(base, "x")
+				i := t.intOf(s.Index, "shape index")
+				return val{code: base.code + ".Dim(" + i.code + ")", kind: kInt}, true
+			}
+		}
+		if base.kind == kFrame {
+			base = t.materialize(base, "df")
+			i := t.intOf(s.Index, "shape index")
+			if i.lit != nil && i.lit.i == 0 {
+				return val{code: base.code + ".Len()", kind: kInt}, true
+			}
+			if i.lit != nil && i.lit.i == 1 {
+				return val{code: "len(" + base.code + ".Columns())", kind: kInt}, true
+			}
+			t.fail(s.Line, "DataFrame.shape index must be 0 or 1")
+		}
+	}
+	return val{}, false
 }

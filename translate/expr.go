@@ -88,6 +88,7 @@ func exprPrec(code string) int {
 
 func (t *translator) use(b *binding) {
 	b.uses++
+	t.onUndo(func() { b.uses-- })
 }
 
 func (t *translator) tempName(hint string) string {
@@ -104,6 +105,7 @@ func (t *translator) uniqueGo(base string) string {
 		name = base + strconv.Itoa(i)
 	}
 	t.goNames[name] = true
+	t.onUndo(func() { delete(t.goNames, name) })
 	return name
 }
 

@@ -296,7 +296,7 @@ func (t *translator) applyLayer(l val, c *Call) val {
 		// as in Keras: give it a variable
 		k := l.kind
 		b := &binding{py: "\x00" + l.hint, goName: t.uniqueGo(goIdent(l.hint)), kind: k, goType: goTypeOf(k, "")}
-		t.names["\x00layer:"+b.goName] = b
+		t.setName("\x00layer:"+b.goName, b)
 		t.declare(b, l)
 		l = val{code: b.goName, kind: k, bind: b, hint: l.hint}
 	}

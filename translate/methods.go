@@ -301,14 +301,10 @@ func (t *translator) compileCall(m val, c *Call) val {
 	a.ignore("kerago runs its own graph", "run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
 	a.done()
 	if m.bind != nil {
-		info := m.bind.model
-		if info == nil {
-			info = &modelInfo{}
-			m.bind.model = info
-		}
-		info.compiled = true
-		info.metrics = nMetrics
-		info.metricsKnown = known
+		b := m.bind
+		old := b.model
+		t.onUndo(func() { b.model = old })
+		b.model = &modelInfo{compiled: true, metrics: nMetrics, metricsKnown: known}
 	}
 	return val{code: m.code + ".Compile(keras.CompileConfig{" + strings.Join(fields, ", ") + "})", noValue: true}
 }

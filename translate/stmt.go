@@ -141,8 +141,8 @@ func (t *translator) lostTargets(s Stmt, line int) {
 	walk = func(e Expr) {
 		switch e := e.(type) {
 		case *Name:
-			delete(t.names, e.ID)
-			t.lost[e.ID] = line
+			t.delName(e.ID)
+			t.setLost(e.ID, line)
 		case *TupleExpr:
 			for _, x := range e.Elts {
 				walk(x)
@@ -187,7 +187,7 @@ func (t *translator) importStmt(s Stmt) {
 				local = n.Alias
 			}
 			t.imports[local] = s.Module + "." + n.Name
-			delete(t.names, local)
+			t.delName(local)
 		}
 	}
 }
@@ -289,15 +289,14 @@ func (t *translator) inline(d *DefStmt, c *Call) *val {
 		// evaluate in the caller's names
 		cur := t.names
 		t.names = saved
-		v := t.expr(e)
-		t.names = cur
+		v := t.exprRestoring(e, func() { t.names = cur })
 		if v.bind != nil && !v.fallible {
-			t.names[p.Name] = v.bind
+			t.setName(p.Name, v.bind)
 			continue
 		}
 		if v.lit != nil || v.kind == kModule || v.kind == kPyList || v.kind == kLambda || v.kind == kFunc || v.kind == kSymbolic || v.kind == kNone || v.kind == kDict {
 			vv := v
-			t.names[p.Name] = &binding{py: p.Name, alias: &vv}
+			t.setName(p.Name, &binding{py: p.Name, alias: &vv})
 			continue
 		}
 		t.assignName(p.Name, v, c.Line)
@@ -339,12 +338,7 @@ func (t *translator) inline(d *DefStmt, c *Call) *val {
 		t.stmtInline(st)
 	}
 	// the function's locals go out of scope (their Go variables stay)
-	locals := t.names
-	t.names = saved
-	if ret != nil && ret.bind != nil {
-		// keep the returned binding reachable
-		_ = locals
-	}
+	t.replaceNames(saved)
 	return ret
 }
 
@@ -546,14 +540,14 @@ func (t *translator) goNameFor(py string, k vkind) string {
 
 // assignName binds a Python name to a value.
 func (t *translator) assignName(py string, v val, line int) {
-	delete(t.lost, py)
+	t.delLost(py)
 	if v.noValue {
 		t.fail(line, "the call has no value to assign")
 	}
 	switch v.kind {
 	case kModule, kFunc, kLambda, kSymbolic, kDict, kNone:
 		vv := v
-		t.names[py] = &binding{py: py, alias: &vv}
+		t.setName(py, &binding{py: py, alias: &vv})
 		switch v.kind {
 		case kSymbolic:
 			t.emit("// (" + py + " is a Keras tensor: its layers go into the model built from it)")
@@ -569,7 +563,7 @@ func (t *translator) assignName(py string, v val, line int) {
 		if pureList(v) {
 			vv := v
 			b := &binding{py: py, alias: &vv, listTop: t.scope == t.top}
-			t.names[py] = b
+			t.setName(py, b)
 			t.emitFn(func() string {
 				if b.alias != nil {
 					return "// (" + py + " is a Python list, written out where it is used)"
@@ -592,7 +586,9 @@ func (t *translator) assignName(py string, v val, line int) {
 	if b := t.names[py]; b != nil && b.alias == nil && b.goType == typ && b.goName != "" {
 		t.assignExisting(b, v)
 		if v.model != nil {
+			old := b.model
 			b.model = v.model
+			t.onUndo(func() { b.model = old })
 		}
 		t.afterAssign(b, v)
 		return
@@ -603,13 +599,13 @@ func (t *translator) assignName(py string, v val, line int) {
 		switch v.kind {
 		case kInt, kFloat, kString, kBool:
 		default:
-			t.names[py] = v.bind
+			t.setName(py, v.bind)
 			t.emitf("// (%s is %s)", py, v.bind.py)
 			return
 		}
 	}
 	b := &binding{py: py, goName: t.goNameFor(py, v.kind), kind: v.kind, goType: typ, model: v.model}
-	t.names[py] = b
+	t.setName(py, b)
 	t.declare(b, v)
 	t.afterAssign(b, v)
 }
@@ -909,16 +905,16 @@ func (t *translator) forStmt(s *ForStmt) {
 	t.emitFn(header)
 	t.pushScope()
 	for i, n := range names {
-		t.names[n] = loopBinds[i]
+		t.setName(n, loopBinds[i])
 	}
 	t.block(s.Body)
 	t.popScope()
 	t.emit("}")
 	for i, n := range names {
 		if saved[i] != nil {
-			t.names[n] = saved[i]
+			t.setName(n, saved[i])
 		} else {
-			delete(t.names, n)
+			t.delName(n)
 		}
 	}
 }
@@ -1355,6 +1351,8 @@ func (t *translator) appendStmt(b *binding, c *Call, line int) {
 		for _, el := range init.elems {
 			parts = append(parts, el.code)
 		}
+		old := *b
+		t.onUndo(func() { *b = old })
 		b.listInit = elemsCode + strings.Join(parts, ", ") + "}"
 		b.alias = nil
 		b.kind = listKind

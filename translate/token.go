@@ -96,6 +96,20 @@ func tokenize(src string) ([]token, []comment, error) {
 	src = strings.ReplaceAll(src, "\r\n", "\n")
 	src = strings.ReplaceAll(src, "\r", "\n")
 	src = strings.TrimPrefix(src, "\ufeff")
+	if !utf8.ValidString(src) {
+		line := 1
+		for i, r := range src {
+			if r == utf8.RuneError {
+				if _, size := utf8.DecodeRuneInString(src[i:]); size == 1 {
+					break
+				}
+			}
+			if r == '\n' {
+				line++
+			}
+		}
+		return nil, nil, &SyntaxError{Line: line, Msg: "the script is not valid UTF-8"}
+	}
 	var toks []token
 	var comments []comment
 	indents := []int{0}

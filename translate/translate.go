@@ -90,6 +90,21 @@ func Translate(src []byte, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("translate: %s: %w", name, err)
 	}
 	t := newTranslator(mod, opts)
+	return t.runSafely()
+}
+
+// runSafely turns an unexpected panic of the generator into an error, so
+// that no script can crash the command.
+func (t *translator) runSafely() (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			name := t.opts.ScriptName
+			if name == "" {
+				name = "script"
+			}
+			res, err = nil, fmt.Errorf("translate: %s: internal error (please report it with the script): %v", name, r)
+		}
+	}()
 	return t.run()
 }
 
@@ -146,8 +161,9 @@ type translator struct {
 	inFunc      bool           // translating a schedule's func literal
 	schedLocals []*binding
 
-	// per statement
-	journal []*binding
+	// rolling back untranslatable statements
+	guards int
+	undo   []func()
 }
 
 func newTranslator(mod *Module, opts Options) *translator {
@@ -295,44 +311,95 @@ func (t *translator) skipComments(line int) {
 }
 
 type snapshot struct {
-	out       int
-	errTop    bool
-	errCur    bool
-	names     map[string]*binding
-	goNames   map[string]bool
-	slot      *hoistSlot
-	slotVars  int
-	slotErr   bool
-	notes     int
-	journal   int
-	rng       *binding
-	seedExpr  string
-	seedLine  int
-	needCtx   bool
-	ctxEmit   bool
-	issues    int
-	bindState map[*binding]bindingState
-	keras1    bool
+	out      int
+	undo     int
+	errTop   bool
+	errCur   bool
+	slot     *hoistSlot
+	slotVars int
+	slotErr  bool
+	notes    int
+	rng      *binding
+	seedExpr string
+	seedLine int
+	needCtx  bool
+	ctxEmit  bool
+	issues   int
+	keras1   bool
 }
 
-type bindingState struct {
-	uses int
-	kind vkind
+// onUndo records how to undo a change of the translator's state, for
+// rolling back a statement that turns out untranslatable.
+func (t *translator) onUndo(f func()) {
+	if t.guards > 0 {
+		t.undo = append(t.undo, f)
+	}
+}
+
+// setName binds a Python name (undoably).
+func (t *translator) setName(k string, b *binding) {
+	m := t.names
+	old, had := m[k]
+	t.onUndo(func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+	m[k] = b
+}
+
+// delName unbinds a Python name (undoably).
+func (t *translator) delName(k string) {
+	m := t.names
+	old, had := m[k]
+	if !had {
+		return
+	}
+	t.onUndo(func() { m[k] = old })
+	delete(m, k)
+}
+
+// replaceNames swaps the whole name table (undoably).
+func (t *translator) replaceNames(m map[string]*binding) {
+	old := t.names
+	t.onUndo(func() { t.names = old })
+	t.names = m
+}
+
+func (t *translator) setLost(k string, line int) {
+	old, had := t.lost[k]
+	t.onUndo(func() {
+		if had {
+			t.lost[k] = old
+		} else {
+			delete(t.lost, k)
+		}
+	})
+	t.lost[k] = line
+}
+
+func (t *translator) delLost(k string) {
+	old, had := t.lost[k]
+	if !had {
+		return
+	}
+	t.onUndo(func() { t.lost[k] = old })
+	delete(t.lost, k)
+}
+
+// exprRestoring translates e, then runs after (also when e fails).
+func (t *translator) exprRestoring(e Expr, after func()) val {
+	defer after()
+	return t.expr(e)
 }
 
 func (t *translator) snap() snapshot {
 	s := snapshot{
-		out: len(t.out), errTop: t.top.errDeclared, errCur: t.scope.errDeclared,
-		names: map[string]*binding{}, goNames: map[string]bool{}, notes: len(t.notes), journal: len(t.journal),
-		rng: t.rng, seedExpr: t.seedExpr, seedLine: t.seedLine, needCtx: t.needCtx, ctxEmit: t.ctxEmitted,
-		issues: len(t.issues), bindState: map[*binding]bindingState{}, keras1: t.keras1,
-	}
-	for k, v := range t.names {
-		s.names[k] = v
-		s.bindState[v] = bindingState{uses: v.uses, kind: v.kind}
-	}
-	for k, v := range t.goNames {
-		s.goNames[k] = v
+		out: len(t.out), undo: len(t.undo), errTop: t.top.errDeclared, errCur: t.scope.errDeclared,
+		notes: len(t.notes), rng: t.rng, seedExpr: t.seedExpr, seedLine: t.seedLine, needCtx: t.needCtx,
+		ctxEmit: t.ctxEmitted, issues: len(t.issues), keras1: t.keras1,
 	}
 	if sl := t.top.slot; sl != nil {
 		s.slot, s.slotVars, s.slotErr = sl, len(sl.vars), sl.errVar
@@ -342,19 +409,18 @@ func (t *translator) snap() snapshot {
 
 func (t *translator) restore(s snapshot) {
 	t.out = t.out[:s.out]
+	for len(t.undo) > s.undo {
+		f := t.undo[len(t.undo)-1]
+		t.undo = t.undo[:len(t.undo)-1]
+		f()
+	}
 	t.top.errDeclared = s.errTop
 	t.scope.errDeclared = s.errCur
-	t.names = s.names
-	t.goNames = s.goNames
-	for b, st := range s.bindState {
-		b.uses, b.kind = st.uses, st.kind
-	}
 	if s.slot != nil {
 		s.slot.vars = s.slot.vars[:s.slotVars]
 		s.slot.errVar = s.slotErr
 	}
 	t.notes = t.notes[:s.notes]
-	t.journal = t.journal[:s.journal]
 	t.rng, t.seedExpr, t.seedLine = s.rng, s.seedExpr, s.seedLine
 	t.needCtx, t.ctxEmitted = s.needCtx, s.ctxEmit
 	t.issues = t.issues[:s.issues]
@@ -364,7 +430,14 @@ func (t *translator) restore(s snapshot) {
 // guard runs f; if it raises untranslatable, everything it emitted is
 // rolled back and false is returned with the reason.
 func (t *translator) guard(f func()) (ok bool, u untranslatable) {
+	t.guards++
 	s := t.snap()
+	defer func() {
+		t.guards--
+		if t.guards == 0 {
+			t.undo = t.undo[:0] // nothing left to roll back
+		}
+	}()
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
