@@ -420,6 +420,8 @@ func (t *translator) printStmt(c *Call) {
 		case kBool:
 			simple = false
 			parts = append(parts, "data.Str("+v.code+")")
+		case kTuple:
+			parts = append(parts, v.code) // a fmt.Stringer
 		default:
 			parts = append(parts, "data.Str("+t.anyOf(v, c.Line)+")")
 		}
@@ -647,8 +649,10 @@ func (t *translator) specVerb(v val, spec string, line int) (string, string) {
 	// [flags][width][.prec]type with Go-compatible semantics
 	i := 0
 	flags := ""
-	for i < len(spec) && strings.IndexByte("<+ 0", spec[i]) >= 0 {
+	for i < len(spec) && strings.IndexByte("<>+ 0", spec[i]) >= 0 {
 		switch spec[i] {
+		case '>':
+			// right-aligned: Go's default
 		case '<':
 			flags += "-"
 		default:

@@ -93,7 +93,8 @@ type program struct {
 	name    string
 	src     []byte
 	res     *Result
-	outside bool
+	outside bool // reports checked, built, not run
+	snippet bool // built only (checked by TestSnippets)
 }
 
 func goTool(t *testing.T) string {
@@ -110,9 +111,10 @@ func goTool(t *testing.T) string {
 // TestCorpus translates the README's founding program, every script of
 // testdata/translate/corpus (which must translate with no TODO) and the
 // scripts of testdata/translate/outside (whose reports are checked line by
-// line), builds all the programs with one go build in a module that uses
-// this checkout of kerago, runs the corpus programs, and compares the
-// losses the fit-ref scripts print with the recorded Keras runs.
+// line), builds all the programs — and those of TestSnippets — with one go
+// build and go vet in a module that uses this checkout of kerago, runs the
+// corpus programs, and compares the losses the fit-ref scripts print with
+// the recorded Keras runs.
 func TestCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the translated programs")
@@ -144,6 +146,10 @@ func TestCorpus(t *testing.T) {
 		progs = append(progs, &program{name: strings.TrimSuffix(filepath.Base(s), ".py"), src: src, outside: true})
 	}
 
+	for _, sn := range snippets {
+		progs = append(progs, &program{name: "snippet_" + sn.name, src: []byte(sn.src), snippet: true})
+	}
+
 	// translate
 	for _, p := range progs {
 		res, err := Translate(p.src, Options{ScriptName: p.name + ".py"})
@@ -151,6 +157,9 @@ func TestCorpus(t *testing.T) {
 			t.Fatalf("%s: %v", p.name, err)
 		}
 		p.res = res
+		if p.snippet {
+			continue
+		}
 		if p.outside {
 			var got []string
 			for _, i := range res.Untranslated {
@@ -241,6 +250,12 @@ func TestCorpus(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build of the translated programs: %v\n%s", err, out)
 	}
+	vet := exec.Command(goTool(t), "vet", "./...")
+	vet.Dir = mod
+	vet.Env = build.Env
+	if out, err := vet.CombinedOutput(); err != nil {
+		t.Fatalf("go vet of the translated programs: %v\n%s", err, out)
+	}
 
 	// run the corpus programs in a copy of the corpus (they write files)
 	work := filepath.Join(tmp, "work")
@@ -260,7 +275,7 @@ func TestCorpus(t *testing.T) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
 	for _, p := range progs {
-		if p.outside {
+		if p.outside || p.snippet {
 			continue
 		}
 		wg.Add(1)

@@ -97,13 +97,13 @@ func (t *translator) numpyCall(name string, c *Call) val {
 				out = val{code: out.code + ".Clone()", kind: kTensor, hint: out.hint}
 			}
 		case kFrame, kFloatList:
-			out = t.toTensor(v, c.Line, "arr")
+			out = t.toTensorLazy(v, c.Line, "arr")
 		case kInt, kFloat:
 			out = val{code: "data.Scalar(" + asFloat(t.materialize(v, "x")) + ")", kind: kTensor}
 		default:
 			t.fail(c.Line, "np.%s of %s is outside the subset", name, describe(v))
 		}
-		if dt != nil {
+		if dt != nil && dtypeName(dt) != "float32" && dtypeName(dt) != "float64" && dtypeName(dt) != "float" {
 			out = t.asType(t.materialize(out, "arr"), dt, c.Line)
 		}
 		return out
@@ -546,7 +546,7 @@ func (t *translator) tfCall(name string, c *Call) val {
 		x, _ := a.get("value")
 		a.get("dtype")
 		a.done()
-		return t.tensorOf(x, "x")
+		return t.toTensorLazy(t.expr(x), c.Line, "x")
 	}
 	if strings.HasPrefix(name, "keras") {
 		t.fail(c.Line, "tf.%s is outside the subset", name)
@@ -626,7 +626,11 @@ func (t *translator) subscript(s *Subscript) val {
 		k := t.expr(s.Index)
 		switch k.kind {
 		case kString:
-			return val{code: v.code + ".Col(" + t.materialize(k, "col").code + ")", kind: kFrame, hint: v.hint}
+			hint := v.hint
+			if k.lit != nil {
+				hint = k.lit.s
+			}
+			return val{code: v.code + ".Col(" + t.materialize(k, "col").code + ")", kind: kFrame, hint: hint}
 		case kPyList, kStrList:
 			return val{code: v.code + ".Cols(" + strings.Join(t.stringsOf(s.Index, "columns"), ", ") + ")", kind: kFrame, hint: v.hint}
 		case kInt:

@@ -751,17 +751,28 @@ func (t *translator) tensorOf(e Expr, hint string) val {
 }
 
 func (t *translator) toTensor(v val, line int, hint string) val {
+	return t.materialize(t.toTensorLazy(v, line, hint), hint)
+}
+
+// toTensorLazy converts v to an array expression, leaving the last call
+// unmaterialized (for the right-hand side of an assignment).
+func (t *translator) toTensorLazy(v val, line int, hint string) val {
 	switch v.kind {
 	case kTensor:
 		return t.materialize(v, hint)
 	case kFrame:
 		v = t.materialize(v, hint+"Frame")
-		return t.materialize(val{code: v.code + ".Values()", kind: kTensor, fallible: true}, hint)
+		return val{code: v.code + ".Values()", kind: kTensor, fallible: true, hint: hint}
 	case kPyList:
-		return t.materialize(t.arrayLiteral(v, line), hint)
+		return t.arrayLiteral(v, line)
 	case kFloatList:
 		v = t.materialize(v, hint)
-		return t.materialize(val{code: "tensor.FromFloat64(" + v.code + ", len(" + v.code + "))", kind: kTensor, fallible: true}, hint)
+		if !isSimpleCode(v.code) {
+			name := t.tempName(hint + "List")
+			t.emitf("%s := %s", name, v.code)
+			v.code = name
+		}
+		return val{code: "tensor.FromFloat64(" + v.code + ", len(" + v.code + "))", kind: kTensor, fallible: true, hint: hint}
 	case kInt, kFloat:
 		return val{code: "data.Scalar(" + asFloat(v) + ")", kind: kTensor}
 	}

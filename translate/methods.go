@@ -28,6 +28,17 @@ func (t *translator) method(recv val, name string, c *Call) val {
 			t.fail(c.Line, "layer.%s is outside the subset (use model.get_weights/set_weights)", name)
 		}
 	case kTensor:
+		switch name {
+		case "astype":
+			if len(c.Args) == 1 {
+				switch dtypeName(c.Args[0]) {
+				case "float32", "float64", "float", "double", "single":
+					return recv // kerago arrays are float32 already
+				}
+			}
+		case "to_numpy", "numpy":
+			return recv
+		}
 		return t.tensorMethod(t.materialize(recv, "arr"), name, c)
 	case kFrame:
 		return t.frameMethod(t.materialize(recv, "df"), name, c)
@@ -414,10 +425,10 @@ func (t *translator) fitCall(m val, c *Call) val {
 			t.fail(c.Line, "shuffle must be True, False or 'batch'")
 		}
 		if !(v.lit != nil && v.lit.kind == kBool && !v.lit.b) {
-			t.note(c.Line, "fit shuffles with kerago's generator, not TensorFlow's: batch order differs from the Python run (shuffle=False reproduces it)")
+			t.note(c.Line, "batches are shuffled by kerago's generator, not TensorFlow's, so their order differs from the Python run (shuffle=False gives the same order)")
 		}
 	} else {
-		t.note(c.Line, "fit shuffles with kerago's generator, not TensorFlow's: batch order differs from the Python run (shuffle=False reproduces it)")
+		t.note(c.Line, "batches are shuffled by kerago's generator, not TensorFlow's, so their order differs from the Python run (shuffle=False gives the same order)")
 	}
 	if e, ok := a.get("class_weight"); ok && !isNone(e) {
 		fields = append(fields, "ClassWeight: "+t.classWeight(e))

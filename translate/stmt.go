@@ -78,6 +78,7 @@ func (t *translator) blankBetween(prevEnd, next int) bool {
 
 func (t *translator) stmt(s Stmt) {
 	from, to := s.span()
+	t.curFrom, t.curTo = from, to
 	t.flushComments(from)
 	switch s := s.(type) {
 	case *BadStmt:

@@ -156,6 +156,8 @@ type translator struct {
 	defs       map[string]*DefStmt
 	keras1     bool
 
+	curFrom     int            // the statement being translated
+	curTo       int
 	lost        map[string]int // names assigned by lines that were not translated
 	classes     map[string]int // classes of the script (outside the subset)
 	inFunc      bool           // translating a schedule's func literal
@@ -206,8 +208,17 @@ func (t *translator) fail(line int, format string, args ...any) {
 	panic(untranslatable{line: line, reason: fmt.Sprintf(format, args...)})
 }
 
+// note records a caveat of a translated line, in the report and as a
+// comment in the output.
 func (t *translator) note(line int, format string, args ...any) {
-	t.notes = append(t.notes, Issue{Line: line, Code: t.codeAt(line), Reason: fmt.Sprintf(format, args...)})
+	code := t.codeAt(line)
+	if line >= t.curFrom && line <= t.curTo && t.curTo-t.curFrom < 4 {
+		code = t.codeSpan(t.curFrom, t.curTo)
+		line = t.curFrom
+	}
+	reason := fmt.Sprintf(format, args...)
+	t.notes = append(t.notes, Issue{Line: line, Code: code, Reason: reason})
+	t.emit("// kerago translate: " + reason)
 }
 
 // codeAt returns the source of the statement starting at line, on one
