@@ -156,7 +156,7 @@ type translator struct {
 	defs       map[string]*DefStmt
 	keras1     bool
 
-	curFrom     int            // the statement being translated
+	curFrom     int // the statement being translated
 	curTo       int
 	lost        map[string]int // names assigned by lines that were not translated
 	classes     map[string]int // classes of the script (outside the subset)
