@@ -17,7 +17,8 @@ var ErrUsage = errors.New("usage")
 // maxScriptBytes bounds the size of a script RunCommand reads.
 const maxScriptBytes = 8 << 20
 
-const commandUsage = `usage: kerago translate SCRIPT.py [-o OUT.go] [--report FILE]
+// CommandUsage is the help text of `kerago translate`.
+const CommandUsage = `usage: kerago translate SCRIPT.py [-o OUT.go] [--report FILE]
 
 Translates a Python Keras training script into a Go program that does the
 same steps with kerago. The program goes to OUT.go (standard output without
@@ -29,7 +30,9 @@ goes to FILE (standard error without --report).
 // (args without the command name): it writes the Go program to OUT.go
 // (atomically) or stdout and the report to FILE or stderr. Untranslated
 // lines are not an error: they are TODO comments in the program and lines
-// of the report. Errors wrap ErrUsage for a bad command line.
+// of the report. Errors are one line; those of a bad command line wrap
+// ErrUsage (errors.Is(err, translate.ErrUsage)). -h prints CommandUsage to
+// stdout.
 func RunCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("translate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -41,7 +44,7 @@ func RunCommand(args []string, stdout, stderr io.Writer) error {
 	rest := args
 	for len(rest) > 0 {
 		if err := fs.Parse(rest); err != nil {
-			return fmt.Errorf("%w: %v\n%s", ErrUsage, err, commandUsage)
+			return fmt.Errorf("%w: %v (kerago translate SCRIPT.py [-o OUT.go] [--report FILE])", ErrUsage, err)
 		}
 		rest = fs.Args()
 		if len(rest) > 0 {
@@ -50,11 +53,11 @@ func RunCommand(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *help {
-		fmt.Fprint(stdout, commandUsage)
+		fmt.Fprint(stdout, CommandUsage)
 		return nil
 	}
 	if len(positional) != 1 {
-		return fmt.Errorf("%w: need exactly one script, got %d\n%s", ErrUsage, len(positional), commandUsage)
+		return fmt.Errorf("%w: need exactly one script, got %d (kerago translate SCRIPT.py [-o OUT.go] [--report FILE])", ErrUsage, len(positional))
 	}
 	script := positional[0]
 	f, err := os.Open(script)

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -376,7 +377,7 @@ func TestRunCommand(t *testing.T) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
 			continue
 		}
-		if isUsage := strings.HasPrefix(err.Error(), "usage:"); isUsage != c.usage {
+		if isUsage := errors.Is(err, ErrUsage); isUsage != c.usage || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: usage error %v, want %v", c.args, isUsage, c.usage)
 		}
 	}
