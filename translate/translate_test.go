@@ -3,8 +3,10 @@ package translate
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -387,3 +389,72 @@ func TestRunCommand(t *testing.T) {
 		t.Errorf("syntax error: %v", err)
 	}
 }
+
+// everyClassSnippet builds a script that constructs every layer, optimizer,
+// loss, metric, initializer and callback the translator maps, so that
+// TestCorpus type-checks each mapping against kerago's API.
+func everyClassSnippet() snippet {
+	var b strings.Builder
+	b.WriteString("from tensorflow import keras\nfrom tensorflow.keras import layers, optimizers, losses, metrics, initializers, callbacks\n")
+	var want []string
+	i := 0
+	add := func(expr, goPrefix string) {
+		fmt.Fprintf(&b, "v%d = %s\n", i, expr)
+		want = append(want, goPrefix)
+		i++
+	}
+	for _, name := range sortedKeys(kerasLayers) {
+		switch name {
+		case "Dense":
+			add("layers.Dense(3)", "layers.Dense(3)")
+		case "Activation":
+			add("layers.Activation('relu')", `layers.Activation("relu")`)
+		case "Dropout":
+			add("layers.Dropout(0.1)", "layers.Dropout(0.1)")
+		case "Reshape":
+			add("layers.Reshape((3, 1))", "layers.Reshape([]int{3, 1})")
+		case "Input":
+			// a Keras tensor, not a value
+		case "InputLayer":
+			add("layers.InputLayer(input_shape=(3,))", "layers.Input(3)")
+		case "Normalization":
+			add("layers.Normalization()", "layers.Normalization().(*layers.NormalizationLayer)")
+		default:
+			add("layers."+name+"()", "layers."+name+"()")
+		}
+	}
+	for _, name := range sortedKeys(optimizerClasses) {
+		cls := optimizerClasses[name]
+		add("optimizers."+cls+"(learning_rate=0.01)", "optimizers.New"+cls+"(optimizers.LearningRate(0.01))")
+	}
+	for _, name := range sortedKeys(lossClasses) {
+		add("losses."+name+"()", "losses."+lossClasses[name]+"()")
+	}
+	for _, name := range sortedKeys(metricClasses) {
+		add("metrics."+name+"()", "metrics."+name+"()")
+	}
+	for _, name := range []string{"GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform", "Zeros", "Ones", "RandomNormal", "RandomUniform", "TruncatedNormal", "Orthogonal", "Identity", "VarianceScaling"} {
+		add("layers.Dense(2, kernel_initializer=initializers."+name+"())", "initializers."+name+"()")
+	}
+	add("callbacks.EarlyStopping()", "callbacks.NewEarlyStopping(callbacks.EarlyStoppingConfig{})")
+	add("callbacks.ModelCheckpoint('m.keras')", `callbacks.NewModelCheckpoint(callbacks.ModelCheckpointConfig{Filepath: "m.keras"})`)
+	add("callbacks.ReduceLROnPlateau()", "callbacks.NewReduceLROnPlateau(callbacks.ReduceLROnPlateauConfig{})")
+	add("callbacks.CSVLogger('log.csv')", `callbacks.NewCSVLogger("log.csv")`)
+	add("callbacks.TerminateOnNaN()", "&callbacks.TerminateOnNaN{}")
+	add("callbacks.History()", "callbacks.NewHistory()")
+	add("callbacks.LearningRateScheduler(lambda e: 0.1)", "callbacks.NewLearningRateScheduler(func(_ int, lr float64) (float64, error) {")
+	add("keras.optimizers.schedules.PiecewiseConstantDecay([10.0], [0.1, 0.01])", "schedules.PiecewiseConstantDecay{Boundaries: []float64{10.0}, Values: []float64{0.1, 0.01}}")
+	add("keras.optimizers.schedules.CosineDecay(0.1, 100, warmup_target=0.2, warmup_steps=5)", "schedules.CosineDecay{InitialLearningRate: 0.1, DecaySteps: 100, WarmupTarget: new(0.2), WarmupSteps: 5}")
+	return snippet{name: "every_class", src: b.String(), want: want}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func init() { snippets = append(snippets, everyClassSnippet()) }
