@@ -246,7 +246,7 @@ func TestCorpus(t *testing.T) {
 	}
 	build := exec.Command(goTool(t), "build", "-o", bin+string(filepath.Separator), "./...")
 	build.Dir = mod
-	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off")
+	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build of the translated programs: %v\n%s", err, out)
 	}

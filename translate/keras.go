@@ -862,6 +862,9 @@ func (t *translator) optimizer(cls string, c *Call) val {
 		t.fail(c.Line, "optimizer %s is not one kerago implements", cls)
 	}
 	a := t.bind(c, cls, "learning_rate")
+	if !a.has("learning_rate") && !a.has("lr") {
+		t.defaultLRNote(strings.ToLower(name))
+	}
 	var opts []string
 	lrCode := ""
 	if e, ok := a.get("learning_rate"); ok {

@@ -261,6 +261,9 @@ func (t *translator) compileCall(m val, c *Call) val {
 		v := t.expr(e)
 		switch v.kind {
 		case kString:
+			if v.lit != nil {
+				t.defaultLRNote(strings.ToLower(v.lit.s))
+			}
 			fields = append(fields, "Optimizer: "+t.materialize(v, "optimizer").code)
 		case kOptimizer:
 			fields = append(fields, "Optimizer: "+t.materialize(v, "opt").code)
@@ -796,4 +799,16 @@ func (t *translator) encoderMethod(e val, name string, c *Call) val {
 	}
 	t.fail(c.Line, "LabelEncoder.%s is outside the subset", name)
 	return val{}
+}
+
+// olderDefaultLR are learning-rate defaults of standalone Keras 1/2 that
+// Keras 3 changed to 0.001.
+var olderDefaultLR = map[string]string{"adadelta": "1.0", "adagrad": "0.01", "adamax": "0.002", "nadam": "0.002"}
+
+// defaultLRNote warns when an optimizer's default learning rate differs
+// between Keras generations.
+func (t *translator) defaultLRNote(name string) {
+	if lr, ok := olderDefaultLR[name]; ok {
+		t.note(t.curFrom, "%s's default learning rate is Keras 3's 0.001 (standalone Keras 1/2 used %s): pass learning_rate explicitly if the script was written for those", name, lr)
+	}
 }

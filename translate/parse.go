@@ -57,6 +57,9 @@ func (p *parser) next() token {
 func (p *parser) lastLine() int {
 	for k := p.pos - 1; k >= 0; k-- {
 		if t := p.toks[k]; t.kind != tDedent && t.kind != tIndent {
+			if t.endLine > t.line {
+				return t.endLine
+			}
 			return t.line
 		}
 	}

@@ -601,7 +601,9 @@ func (t *translator) assignName(py string, v val, line int) {
 		case kInt, kFloat, kString, kBool:
 		default:
 			t.setName(py, v.bind)
-			t.emitf("// (%s is %s)", py, v.bind.py)
+			if py != v.bind.py {
+				t.emitf("// (%s is %s)", py, v.bind.py)
+			}
 			return
 		}
 	}

@@ -47,10 +47,11 @@ func (k tokKind) String() string {
 // token is one Python token. For strings, val holds the decoded value and
 // prefix the lower-cased prefix letters ("", "r", "f", "b", "rb", ...).
 type token struct {
-	kind   tokKind
-	val    string
-	prefix string
-	line   int
+	kind    tokKind
+	val     string
+	prefix  string
+	line    int
+	endLine int // the last line of a multi-line string (0 otherwise)
 }
 
 func (t token) String() string {
@@ -227,7 +228,11 @@ func tokenize(src string) ([]token, []comment, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			if err := emit(token{kind: tString, val: val, prefix: strings.ToLower(p), line: startLine}); err != nil {
+			tk := token{kind: tString, val: val, prefix: strings.ToLower(p), line: startLine}
+			if nl > 0 {
+				tk.endLine = startLine + nl
+			}
+			if err := emit(tk); err != nil {
 				return nil, nil, err
 			}
 			i += len(p) + n
