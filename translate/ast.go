@@ -309,9 +309,10 @@ type Clause struct {
 	Body []Stmt
 }
 
-// Module is a parsed script.
+// Module is a parsed script: its statements and its source lines
+// (Lines[0] is line 1). Comments are kept for the translator.
 type Module struct {
 	Body     []Stmt
-	Comments []comment
-	Lines    []string // source lines, 0-based
+	Lines    []string
+	comments []comment
 }

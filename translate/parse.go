@@ -19,7 +19,7 @@ func Parse(src []byte) (*Module, error) {
 	p := &parser{toks: toks}
 	body := p.stmts(true)
 	norm := strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
-	return &Module{Body: body, Comments: comments, Lines: strings.Split(norm, "\n")}, nil
+	return &Module{Body: body, comments: comments, Lines: strings.Split(norm, "\n")}, nil
 }
 
 type parser struct {

@@ -80,6 +80,7 @@ type SyntaxError struct {
 	Msg  string
 }
 
+// Error formats the error as "line N: message".
 func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
 // maxTokens bounds the work done on any input.

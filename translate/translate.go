@@ -1,22 +1,3 @@
-// Package translate turns a Python Keras training script into a Go program
-// that does the same steps with kerago: `kerago translate train.py -o
-// main.go`.
-//
-// It reads the subset of Python such scripts are written in (imports,
-// assignments, calls with positional and keyword arguments, literals,
-// attribute access, subscripts and slices, if/for/with blocks around model
-// code, functions it can inline) and knows the Keras surface of every
-// generation — tf.keras, Keras 2 and 3, Keras 1's names (nb_epoch,
-// output_dim, init) — together with the NumPy, pandas and scikit-learn calls
-// these scripts load their data with, which become calls to package data.
-//
-// Whatever it cannot translate becomes a
-//
-//	// TODO(kerago translate): <python line>
-//
-// comment in the output and a line of the Report ("line N: <code>: <why>"),
-// never a silent omission. The generated file is gofmt-formatted and
-// compiles; each block is preceded by the Python line(s) it came from.
 package translate
 
 import (
@@ -176,7 +157,7 @@ func newTranslator(mod *Module, opts Options) *translator {
 		imports:  map[string]string{},
 		names:    map[string]*binding{},
 		goNames:  map[string]bool{},
-		comments: mod.Comments,
+		comments: mod.comments,
 		inlining: map[string]bool{},
 		defs:     map[string]*DefStmt{},
 		lost:     map[string]int{},
