@@ -10,6 +10,13 @@ import (
 	"github.com/kerago/kerago/tensor"
 )
 
+// Bounds on one-hot encodings, which a stray large label could otherwise
+// blow up: at most maxClasses classes and maxOneHot elements.
+const (
+	maxClasses = 1 << 24
+	maxOneHot  = 1 << 28
+)
+
 // ToCategorical is keras.utils.to_categorical(y, num_classes): integer
 // labels (truncated toward zero, as NumPy's int64 cast does) one-hot
 // encoded. numClasses 0 means max(y)+1. A trailing axis of size 1 is
@@ -38,6 +45,9 @@ func ToCategorical(y *tensor.Tensor, numClasses int) (*tensor.Tensor, error) {
 	}
 	if numClasses <= 0 {
 		return nil, fmt.Errorf("data: to_categorical: num_classes %d must be positive", numClasses)
+	}
+	if numClasses > maxClasses || len(labels)*numClasses > maxOneHot {
+		return nil, fmt.Errorf("data: to_categorical: %d samples × %d classes is too large (labels should be small class indices)", len(labels), numClasses)
 	}
 	outShape := append(shape, numClasses)
 	if _, err := tensor.NumElements(outShape); err != nil {

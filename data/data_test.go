@@ -366,3 +366,10 @@ func TestWriteJSON(t *testing.T) {
 		t.Error("a struct written as JSON")
 	}
 }
+
+func TestBoundedAllocations(t *testing.T) {
+	huge, _ := tensor.FromSlice([]float32{1e9, 0}, 2)
+	if _, err := ToCategorical(huge, 0); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("label 1e9: %v", err)
+	}
+}

@@ -737,6 +737,9 @@ func GetDummies(f *Frame) *Frame {
 		return &Frame{err: err}
 	}
 	classes := sortedUnique(vals, f.cols[0].kind != colText, f.cols[0].num)
+	if len(classes)*f.nrows > maxOneHot {
+		return f.fail("get_dummies: %d distinct values × %d rows is too large", len(classes), f.nrows)
+	}
 	idx := map[string]int{}
 	for i, c := range classes {
 		idx[c] = i
