@@ -446,3 +446,21 @@ func RoundTo(x float64, ndigits int) float64 {
 	p := math.Pow(10, float64(-ndigits))
 	return math.RoundToEven(x/p) * p
 }
+
+// ToList is x.tolist() for a 1-D array: its values as Python floats, each
+// the shortest decimal that reads back as the float32 value (so 0.92 stays
+// 0.92, as it prints in Python from the float64 data).
+func ToList(x *tensor.Tensor) ([]float64, error) {
+	if x == nil || x.Rank() != 1 {
+		var shape []int
+		if x != nil {
+			shape = x.Shape()
+		}
+		return nil, fmt.Errorf("data: tolist is translated for 1-D arrays, got shape %v", shape)
+	}
+	out := make([]float64, x.Len())
+	for i, v := range x.Data() {
+		out[i], _ = strconv.ParseFloat(strconv.FormatFloat(float64(v), 'g', -1, 32), 64)
+	}
+	return out, nil
+}

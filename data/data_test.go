@@ -373,3 +373,25 @@ func TestBoundedAllocations(t *testing.T) {
 		t.Errorf("label 1e9: %v", err)
 	}
 }
+
+func TestReadCSVCommentAndInitialSpace(t *testing.T) {
+	// pandas 1.5.3: [[1, 2, 3], [4, 5, 6]] and [[1, 2]]
+	f, err := ParseCSV("1  2   3\t# c\n4 5 6\n", CSVOptions{Sep: " ", SkipInitialSpace: true, NoHeader: true, Comment: "\t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.Values()
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertRowsEqual(t, "sep=' ', skipinitialspace, comment='\\t'", rowsOf(t, v), [][]float64{{1, 2, 3}, {4, 5, 6}})
+	g, err := ParseCSV("a,b\n# full comment\n1,2 # x\n", CSVOptions{Comment: "#"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := g.Values()
+	assertRowsEqual(t, "comment='#'", rowsOf(t, w), [][]float64{{1, 2}})
+	if l, err := ToList(mustT(t, []float32{0.92, 6})); err != nil || l[0] != 0.92 || l[1] != 6 {
+		t.Errorf("tolist: %v %v", l, err)
+	}
+}

@@ -88,6 +88,12 @@ type CSVOptions struct {
 	// NAValues are extra strings read as missing (na_values=), besides
 	// pandas's defaults ("", "NA", "NaN", "nan", "null", "N/A", ...).
 	NAValues []string
+	// Comment starts a comment that runs to the end of the line (comment=,
+	// one character); lines that are only a comment are skipped.
+	Comment string
+	// SkipInitialSpace ignores spaces after the separator
+	// (skipinitialspace=True).
+	SkipInitialSpace bool
 }
 
 var defaultNA = map[string]bool{
@@ -131,7 +137,22 @@ func ParseCSV(text string, opts CSVOptions) (*Frame, error) {
 
 var wsSplit = regexp.MustCompile(`[ \t]+`)
 
-func readRecords(r io.Reader, sep string) ([][]string, []int, error) {
+// stripComments cuts every line at the comment character.
+func stripComments(r io.Reader, comment string) (io.Reader, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if k := strings.Index(l, comment); k >= 0 {
+			lines[i] = l[:k]
+		}
+	}
+	return strings.NewReader(strings.Join(lines, "\n")), nil
+}
+
+func readRecords(r io.Reader, sep string, trimSpace bool) ([][]string, []int, error) {
 	var recs [][]string
 	var lines []int
 	if sep == `\s+` {
@@ -160,6 +181,7 @@ func readRecords(r io.Reader, sep string) ([][]string, []int, error) {
 		return nil, nil, fmt.Errorf("separator %q is not supported (one character, or `\\s+`)", sep)
 	}
 	cr.Comma = rs[0]
+	cr.TrimLeadingSpace = trimSpace
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -186,7 +208,16 @@ func readRecords(r io.Reader, sep string) ([][]string, []int, error) {
 }
 
 func readCSV(r io.Reader, opts CSVOptions) (*Frame, error) {
-	recs, lines, err := readRecords(r, opts.Sep)
+	if opts.Comment != "" {
+		if len([]rune(opts.Comment)) != 1 {
+			return nil, fmt.Errorf("comment must be one character, got %q", opts.Comment)
+		}
+		var err error
+		if r, err = stripComments(r, opts.Comment); err != nil {
+			return nil, err
+		}
+	}
+	recs, lines, err := readRecords(r, opts.Sep, opts.SkipInitialSpace)
 	if err != nil {
 		return nil, err
 	}

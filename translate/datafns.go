@@ -383,6 +383,14 @@ func (t *translator) pandasCall(name string, c *Call) val {
 		if e, ok := a.get("na_values"); ok && !isNone(e) {
 			fields = append(fields, "NAValues: []string{"+strings.Join(t.stringsOf(e, "na_values"), ", ")+"}")
 		}
+		if e, ok := a.get("comment"); ok && !isNone(e) {
+			fields = append(fields, "Comment: "+t.stringOf(e, "comment").code)
+		}
+		if e, ok := a.get("skipinitialspace"); ok {
+			if v := t.boolArg(e, "skipinitialspace"); v.lit == nil || v.lit.b {
+				fields = append(fields, "SkipInitialSpace: "+v.code)
+			}
+		}
 		a.ignore("the file is read as UTF-8", "encoding")
 		a.ignore("kerago has one CSV parser", "engine", "low_memory")
 		a.done()

@@ -585,6 +585,11 @@ func (t *translator) tensorMethod(x val, name string, c *Call) val {
 		return val{code: x.code + ".Clone().Reshape(-1)", kind: kTensor, fallible: true, hint: x.hint + "Flat"}
 	case "copy":
 		return val{code: x.code + ".Clone()", kind: kTensor}
+	case "tolist":
+		if len(c.Args) > 0 || len(c.Keywords) > 0 {
+			t.fail(c.Line, "tolist takes no arguments")
+		}
+		return val{code: "data.ToList(" + x.code + ")", kind: kFloatList, fallible: true, hint: x.hint + "List"}
 	case "item":
 		return val{code: "data.Item(" + x.code + ")", kind: kFloat, fallible: true}
 	case "to_numpy", "numpy":
@@ -692,6 +697,24 @@ func (t *translator) frameMethod(f val, name string, c *Call) val {
 		return t.asType(f, d, c.Line)
 	case "copy":
 		return f
+	case "pop":
+		a := t.bind(c, "pop", "item")
+		e, ok := a.get("item")
+		if !ok {
+			t.fail(c.Line, "pop needs a column name")
+		}
+		a.done()
+		col := t.stringOf(e, "column")
+		if f.bind == nil || f.bind.alias != nil || f.code != f.bind.goName {
+			t.fail(c.Line, "DataFrame.pop is translated on a DataFrame variable")
+		}
+		hint := "popped"
+		if col.lit != nil {
+			hint = col.lit.s
+		}
+		b := f.bind
+		t.after = append(t.after, func() { t.emitf("%s = %s.Drop(%s)", b.goName, b.goName, col.code) })
+		return val{code: f.code + ".Col(" + col.code + ")", kind: kFrame, hint: hint}
 	case "map", "replace":
 		a := t.bind(c, name, "arg")
 		e, ok := a.get("arg")

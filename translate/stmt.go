@@ -120,6 +120,11 @@ func (t *translator) stmt(s Stmt) {
 	ok, u := t.guard(func() {
 		t.emitSource(from, to)
 		t.simple(s)
+		for len(t.after) > 0 {
+			f := t.after[0]
+			t.after = t.after[1:]
+			f()
+		}
 	})
 	if !ok {
 		t.lostTargets(s, from)

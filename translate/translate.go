@@ -139,6 +139,7 @@ type translator struct {
 
 	curFrom     int // the statement being translated
 	curTo       int
+	after       []func()       // what to emit once the statement is done (df.pop\'s drop)
 	lost        map[string]int // names assigned by lines that were not translated
 	classes     map[string]int // classes of the script (outside the subset)
 	inFunc      bool           // translating a schedule's func literal
@@ -193,9 +194,12 @@ func (t *translator) fail(line int, format string, args ...any) {
 // comment in the output.
 func (t *translator) note(line int, format string, args ...any) {
 	code := t.codeAt(line)
-	if line >= t.curFrom && line <= t.curTo && t.curTo-t.curFrom < 4 {
+	if line >= t.curFrom && line <= t.curTo {
 		code = t.codeSpan(t.curFrom, t.curTo)
 		line = t.curFrom
+		if r := []rune(code); len(r) > 120 {
+			code = string(r[:117]) + "..."
+		}
 	}
 	reason := fmt.Sprintf(format, args...)
 	t.notes = append(t.notes, Issue{Line: line, Code: code, Reason: reason})
@@ -318,6 +322,7 @@ type snapshot struct {
 	ctxEmit  bool
 	issues   int
 	keras1   bool
+	after    int
 }
 
 // onUndo records how to undo a change of the translator's state, for
@@ -391,7 +396,7 @@ func (t *translator) snap() snapshot {
 	s := snapshot{
 		out: len(t.out), undo: len(t.undo), errTop: t.top.errDeclared, errCur: t.scope.errDeclared,
 		notes: len(t.notes), rng: t.rng, seedExpr: t.seedExpr, seedLine: t.seedLine, needCtx: t.needCtx,
-		ctxEmit: t.ctxEmitted, issues: len(t.issues), keras1: t.keras1,
+		ctxEmit: t.ctxEmitted, issues: len(t.issues), keras1: t.keras1, after: len(t.after),
 	}
 	if sl := t.top.slot; sl != nil {
 		s.slot, s.slotVars, s.slotErr = sl, len(sl.vars), sl.errVar
@@ -417,6 +422,7 @@ func (t *translator) restore(s snapshot) {
 	t.needCtx, t.ctxEmitted = s.needCtx, s.ctxEmit
 	t.issues = t.issues[:s.issues]
 	t.keras1 = s.keras1
+	t.after = t.after[:s.after]
 }
 
 // guard runs f; if it raises untranslatable, everything it emitted is

@@ -458,3 +458,24 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func init() { snippets = append(snippets, everyClassSnippet()) }
+
+func init() {
+	snippets = append(snippets, snippet{
+		name: "tutorial_forms",
+		src: `import numpy as np
+import pandas as pd
+import tensorflow as tf
+dataset = pd.read_csv('auto-mpg.data', names=['MPG', 'Cylinders'], na_values='?', comment='\t', sep=' ', skipinitialspace=True)
+dataset = dataset.copy().dropna()
+labels = dataset.pop('MPG')
+X = dataset.values
+for i in range(2):
+	print('%s => %d' % (X[i].tolist(), labels.values[i]))
+`,
+		want: []string{
+			`data.ReadCSV("auto-mpg.data", data.CSVOptions{Sep: " ", Names: []string{"MPG", "Cylinders"}, NAValues: []string{"?"}, Comment: "\t", SkipInitialSpace: true})`,
+			"labels := dataset.Col(\"MPG\")\n\tdataset = dataset.Drop(\"MPG\")",
+			"data.ToList(",
+		},
+	})
+}
