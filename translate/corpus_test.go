@@ -34,6 +34,7 @@ var fitRefChecks = map[string]struct {
 }{
 	"fitref_adam_tfkeras":    {refCase: "fit_adam_mse", keys: []string{"loss"}},
 	"fitref_sgd_keras2":      {refCase: "fit_sgd_momentum_mse", keys: []string{"loss"}},
+	"fitref_sgd_pandas":      {refCase: "fit_sgd_momentum_mse", keys: []string{"loss"}},
 	"fitref_rmsprop_keras3":  {refCase: "fit_rmsprop_mse", keys: []string{"loss"}, json: "rmsprop_history.json"},
 	"fitref_valsplit_keras1": {refCase: "fit_adam_mse_valsplit", keys: []string{"loss", "val_loss"}},
 }

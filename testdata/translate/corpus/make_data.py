@@ -62,3 +62,15 @@ with open("data/points.csv", "w") as fh:
 xc = rng.normal(size=(80, 4)).astype("float32")
 np.save("data/clusters.npy", xc)
 np.save("data/cluster_labels.npy", (np.argmax(xc, axis=1)).astype("int64"))
+
+# fitref/fit_sgd_momentum_mse/xy.csv: the recorded run's x and y as CSV
+# (9 significant digits: read back as float64 and cast to float32 they give
+# the float32 values exactly)
+fx = np.load("fitref/fit_sgd_momentum_mse/x.npy")
+fy = np.load("fitref/fit_sgd_momentum_mse/y.npy")
+with open("fitref/fit_sgd_momentum_mse/xy.csv", "w") as fh:
+    fh.write("x0,x1,y0,y1\n")
+    for a, b in zip(fx, fy):
+        fh.write(",".join("%.9g" % v for v in list(a) + list(b)) + "\n")
+chk = np.loadtxt("fitref/fit_sgd_momentum_mse/xy.csv", delimiter=",", skiprows=1).astype("float32")
+assert (chk[:, :2] == fx).all() and (chk[:, 2:] == fy).all()
