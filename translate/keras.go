@@ -112,7 +112,7 @@ func (t *translator) setKeragoSeed(sv val, line int) {
 		t.seedExpr = sv.code
 	}
 	t.seedLine = line
-	t.note(line, "seeds kerago's own generators (weight initialization, dropout, shuffling); TensorFlow's and PyTorch's random streams cannot be reproduced, so initial weights differ from the Python run unless the script loads them")
+	t.note(line, "seeds kerago's dropout and fit shuffling (model.SetSeed, FitConfig.Seed); TensorFlow's random streams cannot be reproduced, so initial weights, dropout masks and batch order differ from the Python run unless the script loads its weights and turns shuffling off")
 }
 
 // layerArg translates a layer used as an argument (a Sequential element or
