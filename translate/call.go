@@ -53,6 +53,15 @@ func (a *args) get(names ...string) (Expr, bool) {
 	return nil, false
 }
 
+// need returns a required argument, failing when it is missing.
+func (a *args) need(names ...string) Expr {
+	e, ok := a.get(names...)
+	if !ok {
+		a.t.fail(a.c.Line, "%s: missing argument %s", a.fn, names[0])
+	}
+	return e
+}
+
 // has reports whether an argument was given, without consuming it.
 func (a *args) has(name string) bool {
 	_, ok := a.vals[name]
@@ -146,7 +155,7 @@ func (t *translator) pyModuleCall(name string, c *Call) val {
 	switch name {
 	case "math.exp", "math.sqrt", "math.log", "math.floor", "math.ceil", "math.cos", "math.sin", "math.tanh", "math.fabs":
 		a := t.bind(c, name, "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		v := t.floatOf(x, "x")
 		fn := map[string]string{"math.exp": "math.Exp", "math.sqrt": "math.Sqrt", "math.log": "math.Log",
@@ -156,8 +165,8 @@ func (t *translator) pyModuleCall(name string, c *Call) val {
 		return val{code: fn + "(" + v.code + ")", kind: kFloat}
 	case "math.pow":
 		a := t.bind(c, name, "x", "y")
-		x, _ := a.get("x")
-		y, _ := a.get("y")
+		x := a.need("x")
+		y := a.need("y")
 		a.done()
 		xv, yv := t.materialize(t.floatOf(x, "x"), "x"), t.materialize(t.floatOf(y, "y"), "y")
 		return val{code: "math.Pow(" + xv.code + ", " + yv.code + ")", kind: kFloat}
@@ -172,7 +181,7 @@ func (t *translator) pyModuleCall(name string, c *Call) val {
 		return val{code: "filepath.Join(" + strings.Join(parts, ", ") + ")", kind: kString}
 	case "os.path.exists", "os.path.isfile":
 		a := t.bind(c, name, "path")
-		p, _ := a.get("path")
+		p := a.need("path")
 		a.done()
 		pv := t.stringOf(p, "path")
 		return val{code: "data.Exists(" + pv.code + ")", kind: kBool}
@@ -195,7 +204,7 @@ func (t *translator) builtinCall(name string, c *Call) val {
 		t.fail(c.Line, "print is translated only as a statement")
 	case "len":
 		a := t.bind(c, "len", "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		v := t.value(x, "x")
 		switch v.kind {
@@ -215,7 +224,7 @@ func (t *translator) builtinCall(name string, c *Call) val {
 		t.fail(c.Line, "len of %s is outside the subset", describe(v))
 	case "float":
 		a := t.bind(c, "float", "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		v := t.value(x, "x")
 		switch v.kind {
@@ -231,7 +240,7 @@ func (t *translator) builtinCall(name string, c *Call) val {
 		t.fail(c.Line, "float() of %s is outside the subset", describe(v))
 	case "int":
 		a := t.bind(c, "int", "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		v := t.value(x, "x")
 		switch v.kind {
@@ -249,7 +258,7 @@ func (t *translator) builtinCall(name string, c *Call) val {
 		t.fail(c.Line, "int() of %s is outside the subset", describe(v))
 	case "str", "repr":
 		a := t.bind(c, name, "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		v := t.value(x, "x")
 		if v.kind == kString && name == "str" {
@@ -262,7 +271,7 @@ func (t *translator) builtinCall(name string, c *Call) val {
 		return val{code: fn + "(" + t.anyOf(v, c.Line) + ")", kind: kString}
 	case "abs":
 		a := t.bind(c, "abs", "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		v := t.value(x, "x")
 		if v.kind == kFloat || v.kind == kInt {
@@ -298,7 +307,7 @@ func (t *translator) builtinCall(name string, c *Call) val {
 		return val{code: name + "(" + strings.Join(parts, ", ") + ")", kind: k}
 	case "round":
 		a := t.bind(c, "round", "x", "ndigits")
-		x, _ := a.get("x")
+		x := a.need("x")
 		nd, hasND := a.get("ndigits")
 		a.done()
 		v := t.value(x, "x")
@@ -312,7 +321,7 @@ func (t *translator) builtinCall(name string, c *Call) val {
 		return val{code: "data.RoundTo(" + asFloat(v) + ", " + n.code + ")", kind: kFloat}
 	case "list", "tuple":
 		a := t.bind(c, name, "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		v := t.value(x, "x")
 		switch v.kind {

@@ -109,7 +109,7 @@ func (t *translator) numpyCall(name string, c *Call) val {
 		return out
 	case "argmax":
 		a := t.bind(c, "np.argmax", "a", "axis")
-		x, _ := a.get("a")
+		x := a.need("a")
 		ax, ok := a.get("axis")
 		a.done()
 		if !ok || isNone(ax) {
@@ -119,7 +119,7 @@ func (t *translator) numpyCall(name string, c *Call) val {
 		return val{code: "data.Argmax(" + xv.code + ", " + t.intOf(ax, "axis").code + ")", kind: kTensor, fallible: true, hint: xv.hint + "Argmax"}
 	case "mean", "std", "min", "max", "sum", "amin", "amax":
 		a := t.bind(c, "np."+name, "a", "axis")
-		x, _ := a.get("a")
+		x := a.need("a")
 		ax, hasAxis := a.get("axis")
 		a.done()
 		xv := t.tensorOf(x, "x")
@@ -130,7 +130,7 @@ func (t *translator) numpyCall(name string, c *Call) val {
 		return t.tensorMethod(xv, n, axisCall(c, ax, hasAxis))
 	case "round", "around":
 		a := t.bind(c, "np.round", "a", "decimals")
-		x, _ := a.get("a")
+		x := a.need("a")
 		if e, ok := a.get("decimals"); ok {
 			if v := t.intOf(e, "decimals"); v.lit == nil || v.lit.i != 0 {
 				t.fail(c.Line, "np.round(decimals=...) is outside the subset")
@@ -141,7 +141,7 @@ func (t *translator) numpyCall(name string, c *Call) val {
 		return val{code: "data.Round(" + xv.code + ")", kind: kTensor, hint: xv.hint + "Rounded"}
 	case "reshape":
 		a := t.bind(c, "np.reshape", "a", "newshape")
-		x, _ := a.get("a", "a")
+		x := a.need("a", "a")
 		s, ok := a.get("newshape", "shape")
 		if !ok {
 			t.fail(c.Line, "np.reshape needs a shape")
@@ -152,7 +152,7 @@ func (t *translator) numpyCall(name string, c *Call) val {
 		return val{code: xv.code + ".Reshape(" + strings.Join(dims, ", ") + ")", kind: kTensor, fallible: true, hint: xv.hint}
 	case "zeros", "ones":
 		a := t.bind(c, "np."+name, "shape", "dtype")
-		s, _ := a.get("shape")
+		s := a.need("shape")
 		a.get("dtype")
 		a.done()
 		dims := t.intsOf(s, "shape", false)
@@ -162,7 +162,7 @@ func (t *translator) numpyCall(name string, c *Call) val {
 		return val{code: "data.Full(1, " + strings.Join(dims, ", ") + ")", kind: kTensor, fallible: true, hint: "ones"}
 	case "save":
 		a := t.bind(c, "np.save", "file", "arr")
-		p, _ := a.get("file")
+		p := a.need("file")
 		x, ok := a.get("arr")
 		if !ok {
 			t.fail(c.Line, "np.save needs an array")
@@ -178,7 +178,7 @@ func (t *translator) numpyCall(name string, c *Call) val {
 		return val{code: "tensor.SaveNpy(" + path + ", " + xv.code + ")", noValue: true}
 	case "exp", "sqrt", "log":
 		a := t.bind(c, "np."+name, "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		v := t.value(x, "x")
 		if !v.isNumber() {
@@ -260,7 +260,7 @@ func (t *translator) numpyCall(name string, c *Call) val {
 		return val{code: t.npRandom() + "." + fn + "(" + strings.Join(append(lead, dims...), ", ") + ")", kind: kTensor, fallible: true, hint: "x"}
 	case "random.shuffle":
 		a := t.bind(c, "np.random.shuffle", "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		xv := t.value(x, "x")
 		if xv.kind != kTensor {
@@ -401,7 +401,7 @@ func (t *translator) pandasCall(name string, c *Call) val {
 		return val{code: "data.ReadCSV(" + pv.code + ", data.CSVOptions{" + strings.Join(fields, ", ") + "})", kind: kFrame, fallible: true, hint: "df"}
 	case "get_dummies":
 		a := t.bind(c, "pd.get_dummies", "data")
-		d, _ := a.get("data")
+		d := a.need("data")
 		a.ignore("the result is float32", "dtype")
 		a.done()
 		v := t.value(d, "series")
@@ -538,20 +538,20 @@ func (t *translator) tfCall(name string, c *Call) val {
 	switch name {
 	case "random.set_seed", "set_random_seed", "random.set_random_seed":
 		a := t.bind(c, "tf."+name, "seed")
-		s, _ := a.get("seed")
+		s := a.need("seed")
 		a.done()
 		sv := t.intOf(s, "seed")
 		t.setKeragoSeed(sv, c.Line)
 		return val{noValue: true}
 	case "math.exp", "exp":
 		a := t.bind(c, "tf.math.exp", "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		v := t.floatOf(x, "x")
 		return val{code: "math.Exp(" + t.materialize(v, "x").code + ")", kind: kFloat}
 	case "convert_to_tensor", "constant":
 		a := t.bind(c, "tf."+name, "value", "dtype")
-		x, _ := a.get("value")
+		x := a.need("value")
 		a.get("dtype")
 		a.done()
 		return t.toTensorLazy(t.expr(x), c.Line, "x")

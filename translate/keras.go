@@ -89,7 +89,7 @@ func (t *translator) kerasCall(name, full string, c *Call) val {
 		return t.toCategorical(c)
 	case name == "utils.set_random_seed":
 		a := t.bind(c, "set_random_seed", "seed")
-		s, _ := a.get("seed")
+		s := a.need("seed")
 		a.done()
 		sv := t.intOf(s, "seed")
 		t.numpySeed(sv, c.Line)
@@ -166,7 +166,7 @@ func (t *translator) sequential(c *Call) val {
 					from, to := line, exprEndLine(el, line)
 					for l := from; l <= to; l++ {
 						if s := strings.TrimSpace(t.lines[l-1]); s != "" {
-							elems = append(elems, "// TODO(kerago translate): "+s)
+							elems = append(elems, commentSafe("// TODO(kerago translate): "+s))
 						}
 					}
 					t.issues = append(t.issues, Issue{Line: from, Code: strings.TrimSuffix(t.codeSpan(from, to), ","), Reason: u.reason})

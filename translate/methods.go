@@ -114,13 +114,13 @@ func (t *translator) modelMethod(m val, name string, c *Call) val {
 		t.fail(c.Line, "predict_classes (removed in Keras 2.6) is outside the subset: use np.argmax(model.predict(x), axis=1)")
 	case "predict_on_batch":
 		a := t.bind(c, name, "x")
-		x, _ := a.get("x")
+		x := a.need("x")
 		a.done()
 		xv := t.tensorOf(x, "x")
 		return val{code: m.code + ".PredictOnBatch(" + xv.code + ")", kind: kTensor, fallible: true, hint: "predictions"}
 	case "train_on_batch", "test_on_batch":
 		a := t.bind(c, name, "x", "y", "sample_weight")
-		x, _ := a.get("x")
+		x := a.need("x")
 		y, ok := a.get("y")
 		if !ok {
 			t.fail(c.Line, "%s needs y", name)
@@ -556,7 +556,7 @@ func (t *translator) tensorMethod(x val, name string, c *Call) val {
 		return val{code: x.code + ".Reshape(" + strings.Join(dims, ", ") + ")", kind: kTensor, fallible: true, hint: x.hint}
 	case "astype":
 		a := t.bind(c, "astype", "dtype")
-		d, _ := a.get("dtype")
+		d := a.need("dtype")
 		a.ignore("kerago makes a copy when needed", "copy")
 		a.done()
 		return t.asType(x, d, c.Line)
@@ -692,7 +692,7 @@ func (t *translator) frameMethod(f val, name string, c *Call) val {
 		return val{code: f.code + ".Values()", kind: kTensor, fallible: true, hint: f.hint + "Values"}
 	case "astype":
 		a := t.bind(c, "astype", "dtype")
-		d, _ := a.get("dtype")
+		d := a.need("dtype")
 		a.done()
 		return t.asType(f, d, c.Line)
 	case "copy":

@@ -29,7 +29,7 @@ var goReserved = map[string]bool{
 // goIdent turns a Python name into a Go identifier in lowerCamelCase:
 // x_train → xTrain, X_train → xTrain, EPOCHS → epochs, __name → name.
 func goIdent(py string) string {
-	parts := strings.FieldsFunc(py, func(r rune) bool { return r == '_' })
+	parts := strings.FieldsFunc(py, func(r rune) bool { return !(unicode.IsLetter(r) || unicode.IsDigit(r)) })
 	if len(parts) == 0 {
 		return "v"
 	}

@@ -142,6 +142,9 @@ func corpusSeeds(f *testing.F) {
 			}
 		}
 	}
+	for _, sn := range snippets {
+		f.Add([]byte(sn.src))
+	}
 	f.Add([]byte("x = [[[[[[[[[[1]]]]]]]]]]\n"))
 	f.Add([]byte("if a:\n\tif b:\n\t\tc()\n"))
 	f.Add([]byte("f'{x!r:>{w}}' % (1,)\n"))

@@ -1100,7 +1100,7 @@ func (t *translator) withOpen(s *WithStmt, c *Call) {
 	from, to := s.span()
 	ok, u := t.guard(func() {
 		a := t.bind(c, "open", "file", "mode")
-		p, _ := a.get("file")
+		p := a.need("file")
 		m, ok := a.get("mode")
 		a.ignore("files are UTF-8", "encoding", "newline")
 		a.done()

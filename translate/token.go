@@ -98,6 +98,9 @@ func tokenize(src string) ([]token, []comment, error) {
 	src = strings.ReplaceAll(src, "\r\n", "\n")
 	src = strings.ReplaceAll(src, "\r", "\n")
 	src = strings.TrimPrefix(src, "\ufeff")
+	if i := strings.IndexByte(src, 0); i >= 0 {
+		return nil, nil, &SyntaxError{Line: 1 + strings.Count(src[:i], "\n"), Msg: "source code cannot contain null bytes"}
+	}
 	if !utf8.ValidString(src) {
 		line := 1
 		for i, r := range src {

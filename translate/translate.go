@@ -170,7 +170,31 @@ func newTranslator(mod *Module, opts Options) *translator {
 }
 
 func (t *translator) emit(s string) {
+	if strings.HasPrefix(s, "//") {
+		s = commentSafe(s)
+	}
 	t.out = append(t.out, func() string { return s })
+}
+
+// commentSafe escapes the characters Go does not accept in a comment
+// (control characters, a byte order mark).
+func commentSafe(s string) string {
+	if !strings.ContainsFunc(s, unsafeInComment) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unsafeInComment(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func unsafeInComment(r rune) bool {
+	return (r < 0x20 && r != '\t') || r == 0x7f || r == 0xfeff || r == 0x2028 || r == 0x2029
 }
 
 func (t *translator) emitf(format string, args ...any) { t.emit(fmt.Sprintf(format, args...)) }

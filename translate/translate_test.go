@@ -479,3 +479,15 @@ for i in range(2):
 		},
 	})
 }
+
+func TestGoIdent(t *testing.T) {
+	for _, c := range []struct{ py, want string }{
+		{"x_train", "xTrain"}, {"X_train", "xTrain"}, {"EPOCHS", "epochs"}, {"__name", "name"},
+		{"Model Year", "modelYear"}, {"2nd-col", "v2ndCol"}, {"", "v"}, {"__", "v"}, {"été", "été"},
+		{"labelencoder_X_1", "labelencoderX1"},
+	} {
+		if got := goIdent(c.py); got != c.want {
+			t.Errorf("goIdent(%q) = %q, want %q", c.py, got, c.want)
+		}
+	}
+}
