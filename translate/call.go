@@ -132,6 +132,8 @@ func (t *translator) call(c *Call) val {
 // callRef translates a call of a module-level function or class.
 func (t *translator) callRef(ref, full string, c *Call) val {
 	switch {
+	case noEffect(ref):
+		return val{noValue: true, hint: full + "(...) has no effect on kerago: nothing to do in Go"}
 	case strings.HasPrefix(ref, "keras:"):
 		return t.kerasCall(strings.TrimPrefix(ref, "keras:"), full, c)
 	case strings.HasPrefix(ref, "numpy:"):
@@ -903,3 +905,21 @@ func quoteAll(xs []string) string {
 }
 
 var _ = fmt.Sprint
+
+// noEffect reports whether a call only configures Python-side logging,
+// printing, devices or hashing, with nothing to do in a Go program.
+func noEffect(ref string) bool {
+	switch ref {
+	case "py:warnings.filterwarnings", "py:warnings.simplefilter", "numpy:set_printoptions",
+		"tensorflow:compat.v1.logging.set_verbosity", "tensorflow:logging.set_verbosity",
+		"tensorflow:autograph.set_verbosity", "tensorflow:debugging.set_log_device_placement",
+		"tensorflow:config.experimental.set_memory_growth", "tensorflow:config.set_visible_devices",
+		"tensorflow:config.threading.set_inter_op_parallelism_threads",
+		"tensorflow:config.threading.set_intra_op_parallelism_threads",
+		"tensorflow:config.run_functions_eagerly", "tensorflow:keras.utils.disable_interactive_logging",
+		"keras:utils.disable_interactive_logging", "tensorflow:compat.v1.disable_eager_execution",
+		"py:random.seed", "tensorflow:get_logger().setLevel":
+		return true
+	}
+	return false
+}

@@ -543,6 +543,9 @@ func (t *translator) tfCall(name string, c *Call) val {
 		sv := t.intOf(s, "seed")
 		t.setKeragoSeed(sv, c.Line)
 		return val{noValue: true}
+	case "get_logger":
+		// only its setLevel is translated (as nothing)
+		return val{kind: kModule, ref: "tensorflow.get_logger()"}
 	case "math.exp", "exp":
 		a := t.bind(c, "tf.math.exp", "x")
 		x := a.need("x")

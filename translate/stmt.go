@@ -469,6 +469,12 @@ func (t *translator) assignTo(target Expr, v val, line int) {
 		}
 		t.fail(line, "assigning to .%s of %s is outside the subset", tg.Attr, describe(base))
 	case *Subscript:
+		if a, ok := tg.Value.(*Attr); ok && a.Attr == "environ" {
+			if n, ok := a.Value.(*Name); ok && t.imports[n.ID] == "os" {
+				t.emit("// (environment variables for TensorFlow or Python hashing have no effect on kerago)")
+				return
+			}
+		}
 		t.fail(line, "assigning to an element or column is outside the subset")
 	case *Starred:
 		t.fail(line, "starred assignment is outside the subset")

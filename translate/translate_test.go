@@ -491,3 +491,22 @@ func TestGoIdent(t *testing.T) {
 		}
 	}
 }
+
+func init() {
+	snippets = append(snippets, snippet{
+		name: "no_effect_calls",
+		src: `import os
+import random
+import warnings
+import numpy as np
+import tensorflow as tf
+os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'
+os.environ['PYTHONHASHSEED'] = '0'
+warnings.filterwarnings('ignore')
+np.set_printoptions(precision=3, suppress=True)
+tf.get_logger().setLevel('ERROR')
+random.seed(1)
+`,
+		want: []string{"// (environment variables for TensorFlow or Python hashing have no effect on kerago)", "// (warnings.filterwarnings(...) has no effect on kerago: nothing to do in Go)", "// (tensorflow.get_logger().setLevel(...) has no effect"},
+	})
+}
