@@ -359,12 +359,9 @@ func Format(v any, spec string) string {
 		sign = spec[i]
 		i++
 	}
-	alt := false
 	if i < len(spec) && spec[i] == '#' {
-		alt = true
-		i++
+		i++ // alternate form: no effect on the types formatted here
 	}
-	_ = alt
 	if i < len(spec) && spec[i] == '0' {
 		if align == 0 {
 			fill, align = "0", '='

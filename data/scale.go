@@ -249,7 +249,6 @@ func (s *MinMaxScaler) Transform(x *tensor.Tensor) (*tensor.Tensor, error) {
 		}
 		out[i] = v
 	}
-	_ = n
 	return tensor.FromSlice(out, n, f)
 }
 

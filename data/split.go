@@ -45,7 +45,7 @@ func TrainTestSplit(cfg SplitConfig, arrays ...*tensor.Tensor) ([]*tensor.Tensor
 		}
 	}
 	n := arrays[0].Dim(0)
-	for i, a := range arrays[1:] {
+	for _, a := range arrays[1:] {
 		if a.Dim(0) != n {
 			lens := ""
 			for k, b := range arrays {
@@ -54,7 +54,6 @@ func TrainTestSplit(cfg SplitConfig, arrays ...*tensor.Tensor) ([]*tensor.Tensor
 				}
 				lens += strconv.Itoa(b.Dim(0))
 			}
-			_ = i
 			return nil, fmt.Errorf("data: train_test_split: found input variables with inconsistent numbers of samples: [%s]", lens)
 		}
 	}

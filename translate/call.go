@@ -1,7 +1,6 @@
 package translate
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -895,16 +894,6 @@ func (t *translator) stringMethod(s val, name string, c *Call) val {
 	t.fail(c.Line, "str.%s is outside the subset", name)
 	return val{}
 }
-
-func quoteAll(xs []string) string {
-	q := make([]string, len(xs))
-	for i, x := range xs {
-		q[i] = strconv.Quote(x)
-	}
-	return strings.Join(q, ", ")
-}
-
-var _ = fmt.Sprint
 
 // noEffect reports whether a call only configures Python-side logging,
 // printing, devices or hashing, with nothing to do in a Go program.

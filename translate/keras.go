@@ -305,7 +305,6 @@ func (t *translator) applyLayer(l val, c *Call) val {
 }
 
 func (t *translator) markKeras1(line int, old, now string) {
-	t.keras1 = true
 	t.note(line, "Keras 1 argument %s is Keras 3's %s", old, now)
 }
 

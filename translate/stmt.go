@@ -850,8 +850,7 @@ func (t *translator) ifStmt(s *IfStmt) {
 		}
 		return
 	}
-	slot, opened := t.openSlot()
-	_ = slot
+	_, opened := t.openSlot()
 	defer t.closeSlot(opened)
 	var cond val
 	ok, u := t.guard(func() {
@@ -1103,7 +1102,7 @@ func (t *translator) withItem(it WithItem) {
 
 // withOpen translates with open(path, "w") as f: json.dump(x, f).
 func (t *translator) withOpen(s *WithStmt, c *Call) {
-	from, to := s.span()
+	from, _ := s.span()
 	ok, u := t.guard(func() {
 		a := t.bind(c, "open", "file", "mode")
 		p := a.need("file")
@@ -1156,7 +1155,6 @@ func (t *translator) withOpen(s *WithStmt, c *Call) {
 		_, lastTo := s.Body[0].span()
 		t.emitSource(from, lastTo)
 		t.emit("if err := data.WriteJSON(" + pv.code + ", " + obj.code + ", " + indent + "); err != nil {\nlog.Fatal(err)\n}")
-		_ = to
 	})
 	if !ok {
 		t.todoEachLine(from, lastLine(s), u.reason)
@@ -1256,7 +1254,6 @@ func (t *translator) scheduleFunc(e Expr) string {
 
 // scheduleBody translates the statements of a schedule function.
 func (t *translator) scheduleBody(body []Stmt, ret func(Expr)) {
-	terminated := false
 	for _, s := range body {
 		switch s := s.(type) {
 		case *ReturnStmt:
@@ -1264,7 +1261,6 @@ func (t *translator) scheduleBody(body []Stmt, ret func(Expr)) {
 				t.fail(s.Line, "the schedule must return a learning rate")
 			}
 			ret(s.Value)
-			terminated = true
 		case *IfStmt:
 			c := t.boolOf(s.Cond)
 			t.emit("if " + c.code + " {")
@@ -1274,9 +1270,6 @@ func (t *translator) scheduleBody(body []Stmt, ret func(Expr)) {
 				t.scheduleBody(s.Else, ret)
 			}
 			t.emit("}")
-			if len(s.Else) > 0 && endsInReturn(s.Body) && endsInReturn(s.Else) {
-				terminated = true
-			}
 		case *AssignStmt:
 			if len(s.Targets) != 1 {
 				t.fail(s.Line, "one assignment target per line in a schedule")
@@ -1312,7 +1305,6 @@ func (t *translator) scheduleBody(body []Stmt, ret func(Expr)) {
 			t.fail(from, "only assignments, if and return are translated in a schedule")
 		}
 	}
-	_ = terminated
 }
 
 func (t *translator) localToSchedule(b *binding) bool {

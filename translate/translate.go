@@ -128,14 +128,12 @@ type translator struct {
 	cIdx     int
 
 	// state of the script
-	rng        *binding // NumPy's global RandomState
-	seedExpr   string   // Go expression of the last seed call, for kerago's generators
-	seedLine   int
-	needCtx    bool
-	ctxEmitted bool
-	inlining   map[string]bool
-	defs       map[string]*DefStmt
-	keras1     bool
+	rng      *binding // NumPy's global RandomState
+	seedExpr string   // Go expression of the last seed call, for kerago's generators
+	seedLine int
+	needCtx  bool
+	inlining map[string]bool
+	defs     map[string]*DefStmt
 
 	curFrom     int // the statement being translated
 	curTo       int
@@ -343,9 +341,7 @@ type snapshot struct {
 	seedExpr string
 	seedLine int
 	needCtx  bool
-	ctxEmit  bool
 	issues   int
-	keras1   bool
 	after    int
 }
 
@@ -420,7 +416,7 @@ func (t *translator) snap() snapshot {
 	s := snapshot{
 		out: len(t.out), undo: len(t.undo), errTop: t.top.errDeclared, errCur: t.scope.errDeclared,
 		notes: len(t.notes), rng: t.rng, seedExpr: t.seedExpr, seedLine: t.seedLine, needCtx: t.needCtx,
-		ctxEmit: t.ctxEmitted, issues: len(t.issues), keras1: t.keras1, after: len(t.after),
+		issues: len(t.issues), after: len(t.after),
 	}
 	if sl := t.top.slot; sl != nil {
 		s.slot, s.slotVars, s.slotErr = sl, len(sl.vars), sl.errVar
@@ -443,9 +439,8 @@ func (t *translator) restore(s snapshot) {
 	}
 	t.notes = t.notes[:s.notes]
 	t.rng, t.seedExpr, t.seedLine = s.rng, s.seedExpr, s.seedLine
-	t.needCtx, t.ctxEmitted = s.needCtx, s.ctxEmit
+	t.needCtx = s.needCtx
 	t.issues = t.issues[:s.issues]
-	t.keras1 = s.keras1
 	t.after = t.after[:s.after]
 }
 

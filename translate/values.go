@@ -1,7 +1,6 @@
 package translate
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -291,5 +290,3 @@ func asFloat(v val) string {
 	}
 	return "float64(" + v.code + ")"
 }
-
-func errf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
