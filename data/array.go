@@ -412,12 +412,6 @@ func Mod(a, b int) int {
 	return m
 }
 
-// Array builds an array from a nested literal's flattened values and shape,
-// as np.array([[...], ...]) (the translator computes both).
-func Array(values []float32, shape ...int) (*tensor.Tensor, error) {
-	return tensor.FromSlice(values, shape...)
-}
-
 // Full returns an array of the given shape filled with v (np.ones is
 // Full(1, ...)).
 func Full(v float32, shape ...int) (*tensor.Tensor, error) {

@@ -86,16 +86,3 @@ func canonKeras(rest string) string {
 	}
 	return rest
 }
-
-// kerasModule reports whether a canonical name is a Keras module (not a
-// callable), so attribute access extends it.
-func isModuleRef(c string) bool {
-	switch c {
-	case "keras:", "keras:layers", "keras:models", "keras:optimizers", "keras:losses", "keras:metrics",
-		"keras:callbacks", "keras:initializers", "keras:regularizers", "keras:constraints", "keras:activations",
-		"keras:utils", "keras:backend", "keras:schedules", "keras:datasets", "keras:preprocessing",
-		"numpy:", "numpy:random", "pandas:", "tensorflow:", "tensorflow:random", "tensorflow:nn", "tensorflow:math":
-		return true
-	}
-	return false
-}

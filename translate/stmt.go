@@ -1316,19 +1316,6 @@ func (t *translator) localToSchedule(b *binding) bool {
 	return false
 }
 
-func endsInReturn(body []Stmt) bool {
-	if len(body) == 0 {
-		return false
-	}
-	switch s := body[len(body)-1].(type) {
-	case *ReturnStmt:
-		return true
-	case *IfStmt:
-		return len(s.Else) > 0 && endsInReturn(s.Body) && endsInReturn(s.Else)
-	}
-	return false
-}
-
 // appendStmt translates xs.append(v): a list variable made from a literal
 // becomes a Go slice at its assignment.
 func (t *translator) appendStmt(b *binding, c *Call, line int) {
