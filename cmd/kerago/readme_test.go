@@ -107,10 +107,15 @@ func TestReadme(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range []string{"inspect", "convert", "predict", "fit", "serve", "version"} {
+	for _, c := range []string{"inspect", "convert", "predict", "fit", "serve", "translate", "version"} {
 		if !ran[c] {
 			t.Errorf("the README has no example of kerago %s", c)
 		}
+	}
+
+	// What the translate example promises: a whole program, nothing left out.
+	if gosrc, err := os.ReadFile(filepath.Join(dir, "train.go")); err != nil || !strings.Contains(string(gosrc), "func main()") || strings.Contains(string(gosrc), "TODO(kerago translate)") {
+		t.Errorf("train.go from the README's translate example: %v\n%s", err, gosrc)
 	}
 
 	// What the fit examples promise.
