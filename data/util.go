@@ -3,8 +3,8 @@ package data
 import (
 	"bytes"
 	"fmt"
+	"github.com/kerago/kerago/internal/atomicfile"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/kerago/kerago/keras"
@@ -47,23 +47,7 @@ func WriteJSON(path string, v any, indent int) error {
 	if err := writeJSON(&b, v, indent, 0); err != nil {
 		return fmt.Errorf("data: json.dump to %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".json-*")
-	if err != nil {
-		return fmt.Errorf("data: json.dump: %w", err)
-	}
-	tmp := f.Name()
-	if _, err := f.Write(b.Bytes()); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("data: json.dump to %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("data: json.dump to %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteBytes(path, b.Bytes()); err != nil {
 		return fmt.Errorf("data: json.dump to %s: %w", path, err)
 	}
 	return nil

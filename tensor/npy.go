@@ -7,10 +7,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/kerago/kerago/internal/atomicfile"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -577,29 +577,8 @@ func SaveNpy(path string, t *Tensor) error {
 	return writeFileAtomic(path, func(w io.Writer) error { return WriteNpy(w, t) })
 }
 
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.WriteFile(path, write)
 }
 
 // ReadNpz reads every array of the .npz archive at path (np.savez or

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kerago/kerago/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // ErrUsage marks a mistake in the command line of RunCommand (the kerago
@@ -95,27 +95,7 @@ func RunCommand(args []string, stdout, stderr io.Writer) error {
 
 // writeAtomic writes data to path through a temporary file and a rename.
 func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+"-*.tmp")
-	if err != nil {
-		return fmt.Errorf("translate: %w", err)
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("translate: writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("translate: writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("translate: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteBytes(path, data); err != nil {
 		return fmt.Errorf("translate: writing %s: %w", path, err)
 	}
 	return nil

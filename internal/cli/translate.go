@@ -30,6 +30,7 @@ func runTranslate(_ context.Context, env Env, args []string) error {
 	}
 	if errors.Is(err, translate.ErrUsage) {
 		msg, _, _ := strings.Cut(err.Error(), "\n")
+		msg = strings.TrimSuffix(msg, " (kerago translate SCRIPT.py [-o OUT.go] [--report FILE])")
 		return usagef("%s", strings.TrimPrefix(msg, "usage: "))
 	}
 	return errors.New(strings.TrimPrefix(err.Error(), "translate: "))

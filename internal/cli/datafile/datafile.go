@@ -18,6 +18,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/kerago/kerago/internal/atomicfile"
 	"io"
 	"math"
 	"os"
@@ -306,43 +307,8 @@ func appendFloat32(b []byte, v float32) []byte {
 // WriteFileAtomic writes path through a temporary file in the same
 // directory that is renamed over path once write succeeded. Errors do not
 // mention the temporary file.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return errors.New("is a directory")
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("cannot create files in %s: %w", dir, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		var le *os.LinkError
-		if errors.As(err, &le) {
-			err = le.Err
-		}
-		return fmt.Errorf("cannot replace %s: %w", path, err)
-	}
-	return nil
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.WriteFile(path, write)
 }
 
 // Samples reshapes t so that each sample has the shape want (the model's
