@@ -2,6 +2,7 @@ package loader
 
 import (
 	"fmt"
+	"github.com/kerago/kerago/internal/pyfmt"
 	"math"
 	"sort"
 	"strconv"
@@ -184,10 +185,8 @@ func floatOrInt(f float64, key string) any {
 	return jfloat(f)
 }
 
-// pyFloatRepr formats f as Python's repr(float) does: the shortest digits
-// that round-trip, fixed notation for exponents -4..15 (always with a
-// decimal point), else d.ddde±XX; "NaN", "Infinity", "-Infinity" as
-// json.dumps writes them.
+// pyFloatRepr formats f as Python's repr(float) inside json.dumps output:
+// "NaN", "Infinity", "-Infinity" for the non-finite values.
 func pyFloatRepr(f float64) string {
 	switch {
 	case math.IsNaN(f):
@@ -197,58 +196,7 @@ func pyFloatRepr(f float64) string {
 	case math.IsInf(f, -1):
 		return "-Infinity"
 	}
-	mant, exp := shortestDigits(f)
-	neg := strings.HasPrefix(mant, "-")
-	mant = strings.TrimPrefix(mant, "-")
-	var sb strings.Builder
-	if neg {
-		sb.WriteByte('-')
-	}
-	if exp < -4 || exp >= 16 {
-		sb.WriteByte(mant[0])
-		if len(mant) > 1 {
-			sb.WriteByte('.')
-			sb.WriteString(mant[1:])
-		}
-		sb.WriteByte('e')
-		if exp < 0 {
-			sb.WriteByte('-')
-			exp = -exp
-		} else {
-			sb.WriteByte('+')
-		}
-		if exp < 10 {
-			sb.WriteByte('0')
-		}
-		sb.WriteString(strconv.Itoa(exp))
-		return sb.String()
-	}
-	if exp < 0 {
-		sb.WriteString("0.")
-		sb.WriteString(strings.Repeat("0", -exp-1))
-		sb.WriteString(mant)
-		return sb.String()
-	}
-	if len(mant) <= exp+1 {
-		sb.WriteString(mant)
-		sb.WriteString(strings.Repeat("0", exp+1-len(mant)))
-		sb.WriteString(".0")
-		return sb.String()
-	}
-	sb.WriteString(mant[:exp+1])
-	sb.WriteByte('.')
-	sb.WriteString(mant[exp+1:])
-	return sb.String()
-}
-
-// shortestDigits returns the shortest round-tripping decimal digits of f
-// (with a leading "-" when negative) and the decimal exponent of the first
-// digit.
-func shortestDigits(f float64) (string, int) {
-	s := strconv.FormatFloat(f, 'e', -1, 64) // -d.ddde±XX
-	i := strings.IndexByte(s, 'e')
-	exp, _ := strconv.Atoi(s[i+1:])
-	return strings.Replace(s[:i], ".", "", 1), exp
+	return pyfmt.Float(f)
 }
 
 // jsonEncoder writes the tree as Python's json.dumps does (ensure_ascii,
