@@ -340,14 +340,7 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 	if valFreq == 0 {
 		valFreq = 1
 	}
-	if err := m.comp.resolveMetrics(y.Shape(), append([]int{1}, m.OutputShape()...)); err != nil {
-		return nil, err
-	}
-	net, err := m.network()
-	if err != nil {
-		return nil, err
-	}
-	vars, names, datas, err := m.trainables(net)
+	tr, err := m.prepareTraining(y)
 	if err != nil {
 		return nil, err
 	}
@@ -417,17 +410,9 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 			if err != nil {
 				return nil, err
 			}
-			res, err := net.TrainStep(b.x, b.y, b.sw)
+			res, err := tr.step(b.x, b.y, b.sw)
 			if err != nil {
 				return nil, fmt.Errorf("keras: Fit: epoch %d, batch %d: %w", epoch+1, step, err)
-			}
-			if err := m.comp.opt.Apply(datas, res.Grads, names); err != nil {
-				return nil, fmt.Errorf("keras: Fit: optimizer: %w", err)
-			}
-			for _, v := range vars {
-				if v.Constraint != nil {
-					v.Constraint.Apply(v.Value.Data(), v.Value.Shape())
-				}
 			}
 			tracker.add(res.Loss, float32(hi-lo))
 			if err := m.updateMetrics(b.y, res.YPred, b.sw); err != nil {
@@ -465,7 +450,7 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 			break
 		}
 	}
-	if err := m.comp.opt.FinalizeVariableValues(datas); err != nil {
+	if err := m.comp.opt.FinalizeVariableValues(tr.datas); err != nil {
 		return nil, fmt.Errorf("keras: Fit: %w", err)
 	}
 	if trainingLogs == nil {
@@ -746,28 +731,13 @@ func (m *Model) TrainOnBatch(x, y, sampleWeight *tensor.Tensor) (*Logs, error) {
 	if err := m.checkData("TrainOnBatch", x, y, sampleWeight); err != nil {
 		return nil, err
 	}
-	if err := m.comp.resolveMetrics(y.Shape(), append([]int{1}, m.OutputShape()...)); err != nil {
-		return nil, err
-	}
-	net, err := m.network()
+	trn, err := m.prepareTraining(y)
 	if err != nil {
 		return nil, err
 	}
-	vars, names, datas, err := m.trainables(net)
-	if err != nil {
-		return nil, err
-	}
-	res, err := net.TrainStep(x, y, sampleWeight)
+	res, err := trn.step(x, y, sampleWeight)
 	if err != nil {
 		return nil, fmt.Errorf("keras: TrainOnBatch: %w", err)
-	}
-	if err := m.comp.opt.Apply(datas, res.Grads, names); err != nil {
-		return nil, err
-	}
-	for _, v := range vars {
-		if v.Constraint != nil {
-			v.Constraint.Apply(v.Value.Data(), v.Value.Shape())
-		}
 	}
 	for _, mt := range m.comp.allMetrics() {
 		mt.Reset()
@@ -783,6 +753,51 @@ func (m *Model) TrainOnBatch(x, y, sampleWeight *tensor.Tensor) (*Logs, error) {
 // TestOnBatch returns the loss and metrics of x, y as one batch.
 func (m *Model) TestOnBatch(x, y, sampleWeight *tensor.Tensor) (*Logs, error) {
 	return m.Evaluate(x, y, EvaluateConfig{BatchSize: max(x.Dim(0), 1), Verbose: Silent, SampleWeight: sampleWeight})
+}
+
+// trainer runs optimizer steps on a compiled model's network.
+type trainer struct {
+	m     *Model
+	net   *runtime.Network
+	vars  []*runtime.Variable
+	names []string
+	datas [][]float32
+}
+
+// prepareTraining resolves the compiled metrics for y's shape and returns a
+// trainer with the optimizer built.
+func (m *Model) prepareTraining(y *tensor.Tensor) (*trainer, error) {
+	if err := m.comp.resolveMetrics(y.Shape(), append([]int{1}, m.OutputShape()...)); err != nil {
+		return nil, err
+	}
+	net, err := m.network()
+	if err != nil {
+		return nil, err
+	}
+	vars, names, datas, err := m.trainables(net)
+	if err != nil {
+		return nil, err
+	}
+	return &trainer{m: m, net: net, vars: vars, names: names, datas: datas}, nil
+}
+
+// step is one train_step: forward and backward on the batch, the optimizer
+// update, then the variables' constraints (Keras's order). The result holds
+// the pre-update predictions for the metrics.
+func (t *trainer) step(x, y, sw *tensor.Tensor) (*runtime.StepResult, error) {
+	res, err := t.net.TrainStep(x, y, sw)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.m.comp.opt.Apply(t.datas, res.Grads, t.names); err != nil {
+		return nil, fmt.Errorf("optimizer: %w", err)
+	}
+	for _, v := range t.vars {
+		if v.Constraint != nil {
+			v.Constraint.Apply(v.Value.Data(), v.Value.Shape())
+		}
+	}
+	return res, nil
 }
 
 // trainables returns the network's trainable variables with their paths and
