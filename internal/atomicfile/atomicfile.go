@@ -20,7 +20,7 @@ func WriteFile(path string, write func(io.Writer) error) (err error) {
 	perm := os.FileMode(0o644)
 	if st, serr := os.Stat(path); serr == nil {
 		if st.IsDir() {
-			return fmt.Errorf("%s is a directory", path)
+			return errors.New("is a directory")
 		}
 		perm = st.Mode().Perm()
 	}
