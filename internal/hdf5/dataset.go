@@ -246,30 +246,22 @@ func (ds *Dataset) numeric() (*datatype, []byte, int, error) {
 
 // ReadFloat32 reads all elements converted to float32 (any numeric type).
 func (ds *Dataset) ReadFloat32() ([]float32, error) {
-	var out []float32
-	if ok, err := ds.readDirect(4, func(n int) []byte {
-		out = make([]float32, n)
-		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 4*n)
-	}); err != nil {
-		return nil, err
-	} else if ok {
-		return out, nil
-	}
-	t, raw, n, err := ds.numeric()
-	if err != nil {
-		return nil, err
-	}
-	out = make([]float32, n)
-	t.toFloat32(raw, n, out)
-	return out, nil
+	return readFloats(ds, (*datatype).toFloat32)
 }
 
 // ReadFloat64 reads all elements converted to float64 (any numeric type).
 func (ds *Dataset) ReadFloat64() ([]float64, error) {
-	var out []float64
-	if ok, err := ds.readDirect(8, func(n int) []byte {
-		out = make([]float64, n)
-		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 8*n)
+	return readFloats(ds, (*datatype).toFloat64)
+}
+
+// readFloats reads stored IEEE floats of T's size straight into the result
+// when possible, else converts any numeric type with conv.
+func readFloats[T float32 | float64](ds *Dataset, conv func(t *datatype, raw []byte, n int, out []T)) ([]T, error) {
+	var out []T
+	size := int(unsafe.Sizeof(T(0)))
+	if ok, err := ds.readDirect(uint32(size), func(n int) []byte {
+		out = make([]T, n)
+		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), size*n)
 	}); err != nil {
 		return nil, err
 	} else if ok {
@@ -279,8 +271,8 @@ func (ds *Dataset) ReadFloat64() ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	out = make([]float64, n)
-	t.toFloat64(raw, n, out)
+	out = make([]T, n)
+	conv(t, raw, n, out)
 	return out, nil
 }
 
