@@ -21,9 +21,9 @@ import (
 	"github.com/kerago/kerago/tensor"
 )
 
-// Fixtures: testdata/save/keras-cases/<case>/ holds the files Keras 3.15.1
-// (numpy backend) wrote for each case (see testdata/save/PROVENANCE.md).
-const saveCasesDir = "../testdata/save/keras-cases"
+// Fixtures: testdata/keras-cases/<case>/ holds the files Keras 3.15.1
+// (numpy backend) wrote for each case (see testdata/PROVENANCE.md).
+const saveCasesDir = "../testdata/keras-cases"
 
 func svSaveCaseNames(t *testing.T) []string {
 	t.Helper()

@@ -11,7 +11,7 @@ import (
 	"github.com/kerago/kerago/tensor"
 )
 
-const casesDir = "../../testdata/layers/keras-cases"
+const casesDir = "../../testdata/keras-cases"
 
 // kerasModelJSON is the part of Keras 3's model.to_json() these tests read.
 type kerasModelJSON struct {
