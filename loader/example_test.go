@@ -9,7 +9,7 @@ import (
 
 // Load a Keras 3 archive, then pair its stored variables with the layers.
 func ExampleLoad() {
-	m, err := loader.Load("../testdata/loader/keras-cases/norm_dropout_flatten/model.keras")
+	m, err := loader.Load("../testdata/keras-cases/norm_dropout_flatten/model.keras")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 func readTD(t testing.TB, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(td, rel))
+	b, err := os.ReadFile(tdPath(rel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestTruncatedConfigs(t *testing.T) {
 // the two ways people save them (np.savez(*weights) → arr_0..; keyed by
 // weight path) and checks the aligned result against weights/*.npy.
 func TestNpzAndNpyDirWeights(t *testing.T) {
-	c := filepath.Join(td, "keras-cases", "norm_dropout_flatten")
+	c := filepath.Join(sharedTD, "keras-cases", "norm_dropout_flatten")
 	manifest, want := manifestTensors(t, filepath.Join(c, "weights"))
 	var paths, arrs []string
 	for i, e := range manifest {
@@ -248,7 +248,7 @@ func itoa(i int) string {
 
 // TestAlignErrors checks that mismatches name the weights file and layer.
 func TestAlignErrors(t *testing.T) {
-	c := filepath.Join(td, "keras-cases", "norm_dropout_flatten")
+	c := filepath.Join(sharedTD, "keras-cases", "norm_dropout_flatten")
 	for _, wf := range []string{"model.weights.h5", "model.h5"} {
 		m, err := LoadWithWeights(filepath.Join(c, "model.json"), filepath.Join(c, wf))
 		if err != nil {
@@ -282,7 +282,7 @@ func TestAlignErrors(t *testing.T) {
 // saved from a model whose layer order differs), the recorded vars name
 // picks the group.
 func TestKeras3SavedNameFallback(t *testing.T) {
-	c := filepath.Join(td, "keras-cases", "mlp_2_10_10_2")
+	c := filepath.Join(sharedTD, "keras-cases", "mlp_2_10_10_2")
 	m, err := LoadWithWeights(filepath.Join(c, "model.json"), filepath.Join(c, "model.weights.h5"))
 	if err != nil {
 		t.Fatal(err)
@@ -333,7 +333,7 @@ func TestDetect(t *testing.T) {
 		{"npy/stored.npz", FormatNPZ},
 	}
 	for _, c := range cases {
-		got, err := Detect(filepath.Join(td, c.rel))
+		got, err := Detect(tdPath(c.rel))
 		if err != nil || got != c.want {
 			t.Errorf("Detect(%s) = %q, %v; want %q", c.rel, got, err, c.want)
 		}
@@ -357,7 +357,7 @@ func TestDetect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mz, _ := Load(filepath.Join(td, "keras-cases/mlp_2_10_10_2/model.keras"))
+	mz, _ := Load(filepath.Join(sharedTD, "keras-cases/mlp_2_10_10_2/model.keras"))
 	if md.KerasVersion != mz.KerasVersion || len(md.Weights.Layers) != len(mz.Weights.Layers) || len(md.Config.Layers) != len(mz.Config.Layers) {
 		t.Error("unzipped directory loads differently from the archive")
 	}
@@ -376,13 +376,13 @@ func TestDetect(t *testing.T) {
 			t.Errorf("%s loaded", name)
 		}
 	}
-	if _, err := Load(filepath.Join(td, "keras-cases/mlp_2_10_10_2/weights/00_mlp_2_10_10_2__dense_1__kernel.npy")); err == nil || !strings.Contains(err.Error(), "tensor.LoadNpy") {
+	if _, err := Load(filepath.Join(sharedTD, "keras-cases/mlp_2_10_10_2/weights/00_mlp_2_10_10_2__dense_1__kernel.npy")); err == nil || !strings.Contains(err.Error(), "tensor.LoadNpy") {
 		t.Errorf("single npy: %v", err)
 	}
-	if _, err := LoadWithWeights(filepath.Join(td, "keras-cases/mlp_2_10_10_2/model.weights.h5"), filepath.Join(td, "keras-cases/mlp_2_10_10_2/model.h5")); err == nil {
+	if _, err := LoadWithWeights(filepath.Join(sharedTD, "keras-cases/mlp_2_10_10_2/model.weights.h5"), filepath.Join(sharedTD, "keras-cases/mlp_2_10_10_2/model.h5")); err == nil {
 		t.Error("weights file accepted as config")
 	}
-	if _, err := LoadWithWeights(filepath.Join(td, "keras-cases/mlp_2_10_10_2/model.json"), filepath.Join(td, "keras-cases/mlp_2_10_10_2/model.json")); err == nil {
+	if _, err := LoadWithWeights(filepath.Join(sharedTD, "keras-cases/mlp_2_10_10_2/model.json"), filepath.Join(sharedTD, "keras-cases/mlp_2_10_10_2/model.json")); err == nil {
 		t.Error("config file accepted as weights")
 	}
 	var fe *FormatError

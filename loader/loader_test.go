@@ -19,6 +19,19 @@ import (
 // package.
 const td = "../testdata/loader"
 
+// sharedTD holds the fixtures every package shares: keras-cases (Keras
+// 3.15.1) and realmodels (public projects), see testdata/PROVENANCE.md.
+const sharedTD = "../testdata"
+
+// tdPath maps a fixture path relative to the test data ("keras-cases/...",
+// "realmodels/...", or a loader-only fixture) to its file.
+func tdPath(rel string) string {
+	if strings.HasPrefix(rel, "keras-cases/") || strings.HasPrefix(rel, "realmodels/") {
+		return filepath.Join(sharedTD, rel)
+	}
+	return filepath.Join(td, rel)
+}
+
 type expVar struct {
 	Name  string
 	Shape []int
@@ -262,7 +275,7 @@ func manifestTensors(t *testing.T, dir string) ([]manifestEntry, []*tensor.Tenso
 
 func caseDirs(t *testing.T, root string) []string {
 	t.Helper()
-	ents, err := os.ReadDir(filepath.Join(td, root))
+	ents, err := os.ReadDir(filepath.Join(sharedTD, root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +300,7 @@ func TestKerasCases(t *testing.T) {
 	for _, c := range caseDirs(t, "keras-cases") {
 		t.Run(c, func(t *testing.T) {
 			rel := func(f string) string { return filepath.ToSlash(filepath.Join("keras-cases", c, f)) }
-			p := func(f string) string { return filepath.Join(td, "keras-cases", c, f) }
+			p := func(f string) string { return filepath.Join(sharedTD, "keras-cases", c, f) }
 			facts := expFor(t, rel("model.json")).ConfigFacts
 			manifest, want := manifestTensors(t, p("weights"))
 			loads := []struct {
@@ -395,7 +408,7 @@ func TestKerasCasesTraining(t *testing.T) {
 			if f == "model.h5" {
 				ref = e.TrainingConfig
 			}
-			m, err := Load(filepath.Join(td, "keras-cases", c, f))
+			m, err := Load(filepath.Join(sharedTD, "keras-cases", c, f))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -462,7 +475,7 @@ type caseJSON struct {
 
 func readCase(t *testing.T, c string) *caseJSON {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(td, "realmodels", c, "case.json"))
+	b, err := os.ReadFile(filepath.Join(sharedTD, "realmodels", c, "case.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,7 +518,7 @@ func TestRealModels(t *testing.T) {
 			n++
 			t.Run(c+"/"+mf.File, func(t *testing.T) {
 				rel := "realmodels/" + c + "/" + mf.File
-				path := filepath.Join(td, "realmodels", c, mf.File)
+				path := filepath.Join(sharedTD, "realmodels", c, mf.File)
 				e := expFor(t, rel)
 				m, err := Load(path)
 				var bad string
@@ -635,7 +648,7 @@ func TestRealModelPairs(t *testing.T) {
 	}
 	for _, pr := range pairs {
 		t.Run(pr[0]+"/"+pr[1], func(t *testing.T) {
-			dir := filepath.Join(td, "realmodels", pr[0])
+			dir := filepath.Join(sharedTD, "realmodels", pr[0])
 			m, err := LoadWithWeights(filepath.Join(dir, pr[1]), filepath.Join(dir, pr[2]))
 			if err != nil {
 				t.Fatal(err)
@@ -757,7 +770,7 @@ func TestFlowYAMLWithoutExtension(t *testing.T) {
 }
 
 func BenchmarkLoadKeras(b *testing.B) {
-	p := filepath.Join(td, "realmodels", "2mdtln__FlowNet-ANN__final_model", "final_model.keras")
+	p := filepath.Join(sharedTD, "realmodels", "2mdtln__FlowNet-ANN__final_model", "final_model.keras")
 	for b.Loop() {
 		if _, err := Load(p); err != nil {
 			b.Fatal(err)
@@ -766,7 +779,7 @@ func BenchmarkLoadKeras(b *testing.B) {
 }
 
 func BenchmarkLoadLegacyH5(b *testing.B) {
-	dir := filepath.Join(td, "realmodels", "fastmachinelearning__hls4ml__KERAS_mnist_mlp")
+	dir := filepath.Join(sharedTD, "realmodels", "fastmachinelearning__hls4ml__KERAS_mnist_mlp")
 	for b.Loop() {
 		if _, err := LoadWithWeights(filepath.Join(dir, "KERAS_mnist_mlp.json"), filepath.Join(dir, "KERAS_mnist_mlp_weights.h5")); err != nil {
 			b.Fatal(err)

@@ -394,7 +394,7 @@ func TestSaveFunctionalNoInput(t *testing.T) {
 // writes the same config text (the upgrade to Keras 3's schema is a fixed
 // point).
 func TestSaveRealModels(t *testing.T) {
-	files, err := filepath.Glob("../testdata/loader/realmodels/*/*")
+	files, err := filepath.Glob("../testdata/realmodels/*/*")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,19 +114,24 @@ def keras_zip(path):
     return out
 
 exp = {}
-for root in ["keras-cases", "realmodels", "synthetic"]:
-    for case in sorted(os.listdir(root)):
-        d = os.path.join(root, case)
+# keras-cases and realmodels are the copies shared by all packages
+# (testdata/keras-cases, testdata/realmodels); keys stay "keras-cases/...".
+for root, path in [("keras-cases", "../keras-cases"), ("realmodels", "../realmodels"), ("synthetic", "synthetic")]:
+    for case in sorted(os.listdir(path)):
+        d = os.path.join(path, case)
         if not os.path.isdir(d) or case == "hostile":
             continue
         for fn in sorted(os.listdir(d)):
-            p = os.path.join(d, fn)
+            if "inputs_and_outputs" in fn:
+                continue  # reference arrays, not models
+            p = os.path.join(root, case, fn)
+            fp = os.path.join(d, fn)
             if fn.endswith(".keras"):
-                exp[p] = keras_zip(p)
-            elif os.path.isfile(p) and h5py.is_hdf5(p):
-                exp[p] = h5file(p)
-            elif fn.endswith(".json") and fn not in ("case.json", "check.json", "VERSIONS.json"):
-                j = json.load(open(p))
+                exp[p] = keras_zip(fp)
+            elif os.path.isfile(fp) and h5py.is_hdf5(fp):
+                exp[p] = h5file(fp)
+            elif fn.endswith(".json") and fn not in ("case.json", "check.json", "VERSIONS.json", "expected_io.json"):
+                j = json.load(open(fp))
                 exp[p] = {"layout": "config", "keras_version": j.get("keras_version") if isinstance(j, dict) else None,
                           "compile_config": j.get("compile_config") if isinstance(j, dict) else None}
                 try:

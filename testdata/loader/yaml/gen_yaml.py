@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Converts Keras JSON configs from ../realmodels to YAML the way Keras <= 2.4's
+"""Converts Keras JSON configs from ../../realmodels (testdata/realmodels) to YAML the way Keras <= 2.4's
 model.to_yaml() wrote them (yaml.dump of the config dict; shape-like values
 were Python tuples, which PyYAML tags !!python/tuple).
 
@@ -21,11 +21,11 @@ def tuplify(v, key=None):
     return v
 
 jobs = [
-    ("../realmodels/fastmachinelearning__hls4ml__KERAS_3layer/KERAS_3layer.json", "KERAS_3layer.yaml", False, False),
-    ("../realmodels/fastmachinelearning__hls4ml__KERAS_3layer_batch_norm/KERAS_3layer_batch_norm.json", "KERAS_3layer_batch_norm.yaml", True, False),
-    ("../realmodels/fastmachinelearning__hls4ml__KERAS_mnist_mlp/KERAS_mnist_mlp.json", "KERAS_mnist_mlp.yaml", True, False),
-    ("../realmodels/KonduitAI__dl4j-test-resources__tfscope/model.json", "tfscope_keras1.yaml", True, True),
-    ("../realmodels/KonduitAI__dl4j-test-resources__act_LeakyReLU_0/LeakyReLU_0_config.json", "LeakyReLU_0_config.yaml", False, True),
+    ("../../realmodels/fastmachinelearning__hls4ml__KERAS_3layer/KERAS_3layer.json", "KERAS_3layer.yaml", False, False),
+    ("../../realmodels/fastmachinelearning__hls4ml__KERAS_3layer_batch_norm/KERAS_3layer_batch_norm.json", "KERAS_3layer_batch_norm.yaml", True, False),
+    ("../../realmodels/fastmachinelearning__hls4ml__KERAS_mnist_mlp/KERAS_mnist_mlp.json", "KERAS_mnist_mlp.yaml", True, False),
+    ("../../realmodels/KonduitAI__dl4j-test-resources__tfscope/model.json", "tfscope_keras1.yaml", True, True),
+    ("../../realmodels/KonduitAI__dl4j-test-resources__act_LeakyReLU_0/LeakyReLU_0_config.json", "LeakyReLU_0_config.yaml", False, True),
 ]
 with open("SOURCES.txt", "w") as src:
     for js, out, tuples, flow in jobs:
