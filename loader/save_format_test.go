@@ -386,7 +386,7 @@ func TestSaveFunctionalNoInput(t *testing.T) {
 }
 
 // TestSaveRealModels saves every real Keras 1/2/3 model file of
-// testdata/loader/realmodels (collected from public projects; see that
+// testdata/realmodels (collected from public projects; see that
 // folder's PROVENANCE) that holds a config and weights in every format and
 // loads it back: the weights come back bit for bit; every layer keeps its
 // class, name and every config value the original stated (the writer only
