@@ -2,12 +2,11 @@ package hdf5
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 )
 
 // benchFile is the largest real Keras HDF5 file in testdata (1.2 MiB of weights).
-var benchFile = filepath.Join(realDir, "realmodels/fastmachinelearning__hls4ml__svhn_grayscale_mlp/svhn_grayscale_mlp_weights.h5")
+var benchFile = fixturePath("realmodels/fastmachinelearning__hls4ml__svhn_grayscale_mlp/svhn_grayscale_mlp_weights.h5")
 
 // readAllFloat32 opens path and reads every attribute and every dataset as float32.
 func readAllFloat32(tb testing.TB, path string) int {

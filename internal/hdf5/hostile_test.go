@@ -32,7 +32,7 @@ func hostileSeeds(t testing.TB) map[string][]byte {
 		"keras-cases/normalization_adapted/model.weights.h5",
 		"realmodels/KonduitAI__dl4j-test-resources__dense_keras2_theano/dense_theano_2.h5",
 	} {
-		b, err := os.ReadFile(filepath.Join(realDir, p))
+		b, err := os.ReadFile(fixturePath(p))
 		if err != nil {
 			t.Fatal(err)
 		}

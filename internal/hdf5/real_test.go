@@ -19,18 +19,32 @@ import (
 
 const realDir = "../../testdata/hdf5"
 
+// sharedDir holds the keras-cases and realmodels fixtures every package
+// shares (testdata/PROVENANCE.md); expected.json keys name files there.
+const sharedDir = "../../testdata"
+
+// fixturePath maps an expected.json key or fixture path to its file:
+// keras-cases/... and realmodels/... are the shared copies, the rest is
+// testdata/hdf5.
+func fixturePath(rel string) string {
+	if strings.HasPrefix(rel, "keras-cases/") || strings.HasPrefix(rel, "realmodels/") {
+		return filepath.Join(sharedDir, rel)
+	}
+	return filepath.Join(realDir, rel)
+}
+
 // openTestFile opens "dir/file.h5" or "dir/archive.keras!member" (a zip member).
 func openTestFile(t testing.TB, key string) *File {
 	t.Helper()
 	if i := strings.Index(key, "!"); i >= 0 {
-		b := zipMember(t, filepath.Join(realDir, key[:i]), key[i+1:])
+		b := zipMember(t, fixturePath(key[:i]), key[i+1:])
 		f, err := NewFile(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
 			t.Fatalf("%s: %v", key, err)
 		}
 		return f
 	}
-	f, err := Open(filepath.Join(realDir, key))
+	f, err := Open(fixturePath(key))
 	if err != nil {
 		t.Fatalf("%s: %v", key, err)
 	}
@@ -195,7 +209,7 @@ type manifestEntry struct {
 // model.h5 (legacy layout, resolved through layer_names/weight_names),
 // model.weights.h5 and model.keras (Keras 3 layout) against weights/*.npy.
 func TestKerasCasesWeights(t *testing.T) {
-	cases, err := filepath.Glob(filepath.Join(realDir, "keras-cases", "*", "weights", "manifest.json"))
+	cases, err := filepath.Glob(filepath.Join(sharedDir, "keras-cases", "*", "weights", "manifest.json"))
 	if err != nil || len(cases) != 40 {
 		t.Fatalf("found %d keras cases (%v)", len(cases), err)
 	}
