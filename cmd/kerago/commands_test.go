@@ -129,7 +129,7 @@ func TestInspectKerasFile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := filepath.Join(fixtures, "keras-cases", c.dir)
+			dir := filepath.Join(shared, "keras-cases", c.dir)
 			info := inspectJSONOf(t, dir, c.file)
 			if info.Format != "h5" || info.KerasVersion != "3.15.1" || info.Backend != "numpy" {
 				t.Errorf("format %q keras %q backend %q, want h5 3.15.1 numpy", info.Format, info.KerasVersion, info.Backend)
@@ -178,7 +178,7 @@ func TestInspectKerasFile(t *testing.T) {
 // TestPredict scores Keras's own input batch in every data format and
 // compares with Keras's predict output (y.npy), numpy.allclose(1e-5, 1e-5).
 func TestPredict(t *testing.T) {
-	src := filepath.Join(fixtures, "keras-cases", "mlp_2_10_10_2")
+	src := filepath.Join(shared, "keras-cases", "mlp_2_10_10_2")
 	dir := t.TempDir()
 	copyFile(t, filepath.Join(src, "model.h5"), filepath.Join(dir, "model.h5"))
 	copyFile(t, filepath.Join(src, "x.npy"), filepath.Join(dir, "x.npy"))
@@ -243,12 +243,12 @@ func readData(t *testing.T, path string) *tensor.Tensor {
 // the model, bad flags and missing arguments. Each must exit non-zero with
 // exactly one clear line on stderr.
 func TestErrors(t *testing.T) {
-	src := filepath.Join(fixtures, "keras-cases", "mlp_2_10_10_2")
+	src := filepath.Join(shared, "keras-cases", "mlp_2_10_10_2")
 	dir := t.TempDir()
 	copyFile(t, filepath.Join(src, "model.h5"), filepath.Join(dir, "model.h5"))
 	copyFile(t, filepath.Join(src, "x.npy"), filepath.Join(dir, "x.npy"))
 	copyFile(t, filepath.Join(src, "y.npy"), filepath.Join(dir, "y.npy"))
-	copyFile(t, filepath.Join(fixtures, "realmodels", "KonduitAI__dl4j-test-resources__lstm_keras1", "model.h5"), filepath.Join(dir, "lstm.h5"))
+	copyFile(t, filepath.Join(shared, "realmodels", "KonduitAI__dl4j-test-resources__lstm_keras1", "model.h5"), filepath.Join(dir, "lstm.h5"))
 	os.WriteFile(filepath.Join(dir, "three.csv"), []byte("a,b,c\n1,2,3\n4,5,6\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "y3.csv"), []byte("1,2\n3,4\n5,6\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "y16x3.csv"), []byte(strings.Repeat("1,2,3\n", 16)), 0o644)

@@ -17,7 +17,7 @@ import (
 // file, and requires identical predictions along the chain and Keras's own
 // predictions (y.npy) within numpy.allclose(1e-5, 1e-5).
 func TestConvertRoundTrip(t *testing.T) {
-	cases, err := filepath.Glob(filepath.Join(fixtures, "keras-cases", "*", "model.h5"))
+	cases, err := filepath.Glob(filepath.Join(shared, "keras-cases", "*", "model.h5"))
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no keras-cases fixtures: %v", err)
 	}
@@ -58,8 +58,8 @@ func TestConvertRoundTrip(t *testing.T) {
 			// files do not record a backend) counters take the width of the
 			// backend kerago's files claim.
 			ok(t, dir, "convert", "model.h5", "direct", "--format", "npy-dir")
-			checkManifest(t, filepath.Join(dir, "direct"), filepath.Join(src, "keras-manifest.json"), true)
-			checkManifest(t, filepath.Join(dir, "weights"), filepath.Join(src, "keras-manifest.json"), false)
+			checkManifest(t, filepath.Join(dir, "direct"), filepath.Join(src, "weights", "manifest.json"), true)
+			checkManifest(t, filepath.Join(dir, "weights"), filepath.Join(src, "weights", "manifest.json"), false)
 		})
 	}
 }
@@ -125,7 +125,7 @@ func lastTwo(p string) string {
 // TestConvertFormats writes every format convert offers from one model and
 // reads each back (inspect, and predict where the file has weights).
 func TestConvertFormats(t *testing.T) {
-	src := filepath.Join(fixtures, "keras-cases", "mlp_2_10_10_2")
+	src := filepath.Join(shared, "keras-cases", "mlp_2_10_10_2")
 	dir := t.TempDir()
 	copyFile(t, filepath.Join(src, "model.h5"), filepath.Join(dir, "model.h5"))
 	copyFile(t, filepath.Join(src, "x.npy"), filepath.Join(dir, "x.npy"))

@@ -159,7 +159,7 @@ func prepareFitRef(t *testing.T, src, dir string) fitRef {
 // split — and compares the history (per-epoch losses within 1e-5 relative)
 // and the final weights (numpy.allclose(1e-5, 1e-5)) with Keras's.
 func TestFitRefs(t *testing.T) {
-	cases, err := filepath.Glob(filepath.Join(fixtures, "fit-refs", "fit_*", "history.json"))
+	cases, err := filepath.Glob(filepath.Join(shared, "fit-refs", "fit_*", "history.json"))
 	if err != nil || len(cases) < 4 {
 		t.Fatalf("fit-refs fixtures missing: %v %v", cases, err)
 	}
@@ -227,7 +227,7 @@ func TestFitRefs(t *testing.T) {
 // config, validation data from files, history CSV, plots, verbosity, and
 // resuming from the optimizer state a saved model carries.
 func TestFitOptions(t *testing.T) {
-	src := filepath.Join(fixtures, "fit-refs", "fit_adam_mse")
+	src := filepath.Join(shared, "fit-refs", "fit_adam_mse")
 	dir := t.TempDir()
 	prepareFitRef(t, src, dir)
 	x := loadNpy(t, filepath.Join(dir, "x.npy"))

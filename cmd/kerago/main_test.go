@@ -24,6 +24,10 @@ var kerago string
 // fixtures is testdata/cli at the repository root.
 var fixtures = filepath.Join("..", "..", "testdata", "cli")
 
+// shared holds the fixtures all packages share: keras-cases and realmodels
+// (Keras-written and public files) and fit-refs (Keras training runs).
+var shared = filepath.Join("..", "..", "testdata")
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "kerago-cli-test")
 	if err != nil {

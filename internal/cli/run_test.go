@@ -15,7 +15,7 @@ import (
 // predict reads CSV from stdin and writes CSV to stdout; the result matches
 // Keras's predict output (y.npy) within numpy.allclose(1e-5, 1e-5).
 func TestRunInProcess(t *testing.T) {
-	src := filepath.Join("..", "..", "testdata", "cli", "keras-cases", "mlp_activations")
+	src := filepath.Join("..", "..", "testdata", "keras-cases", "mlp_activations")
 	x, err := tensor.LoadNpy(filepath.Join(src, "x.npy"))
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,7 @@ func TestWriteCSV(t *testing.T) {
 // TestReadNpyFixture reads an array NumPy wrote (a Keras keras-cases input)
 // through every format and checks the values survive.
 func TestFormatsRoundTrip(t *testing.T) {
-	src := filepath.Join("..", "..", "..", "testdata", "cli", "keras-cases", "mlp_2_10_10_2", "x.npy")
+	src := filepath.Join("..", "..", "..", "testdata", "keras-cases", "mlp_2_10_10_2", "x.npy")
 	x, err := Read(src, "x")
 	if err != nil {
 		t.Fatal(err)
