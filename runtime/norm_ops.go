@@ -342,27 +342,12 @@ type bnApplyOp struct {
 }
 
 func (op *bnApplyOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
-func (op *bnApplyOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	for i := range d {
-		d[i] = true
-	}
-	return d
-}
+func (op *bnApplyOp) DiffWRT(n int) []bool             { return diffAll(n) }
 func (op *bnApplyOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	res := make(G.Nodes, len(in))
-	args := append(G.Nodes{}, in...)
-	args = append(args, grad)
-	for i := range in {
-		gop := &bnApplyGradOp{opBase: newOpBase(fmt.Sprintf("BNGrad{%d,%v,%d,%d}", i, op.eps, op.gamma, op.beta), in[i].Shape(), args...),
+	return gradPerInput(in, grad, func(i int, args G.Nodes) G.Op {
+		return &bnApplyGradOp{opBase: newOpBase(fmt.Sprintf("BNGrad{%d,%v,%d,%d}", i, op.eps, op.gamma, op.beta), in[i].Shape(), args...),
 			apply: op, wrt: i}
-		d, err := G.ApplyOp(gop, args...)
-		if err != nil {
-			return nil, err
-		}
-		res[i] = d
-	}
-	return res, nil
+	})
 }
 func (op *bnApplyOp) build(c *kctx) (instr, error) {
 	in := &bnApplyInstr{op: op, x: c.ins[0], mean: c.ins[1], v: c.ins[2], gamma: -1, beta: -1, out: c.out, inv: c.temp(op.geo.c), res: c.temp(op.geo.c)}
@@ -614,26 +599,11 @@ type lnOp struct {
 }
 
 func (op *lnOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
-func (op *lnOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	for i := range d {
-		d[i] = true
-	}
-	return d
-}
+func (op *lnOp) DiffWRT(n int) []bool             { return diffAll(n) }
 func (op *lnOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	res := make(G.Nodes, len(in))
-	args := append(G.Nodes{}, in...)
-	args = append(args, grad)
-	for i := range in {
-		gop := &lnGradOp{opBase: newOpBase(fmt.Sprintf("LNGrad{%d}%s", i, op.name), in[i].Shape(), args...), ln: op, wrt: i}
-		d, err := G.ApplyOp(gop, args...)
-		if err != nil {
-			return nil, err
-		}
-		res[i] = d
-	}
-	return res, nil
+	return gradPerInput(in, grad, func(i int, args G.Nodes) G.Op {
+		return &lnGradOp{opBase: newOpBase(fmt.Sprintf("LNGrad{%d}%s", i, op.name), in[i].Shape(), args...), ln: op, wrt: i}
+	})
 }
 
 func (op *lnOp) build(c *kctx) (instr, error) {

@@ -55,6 +55,30 @@ func newOpBase(name string, outShape []int, inputs ...*G.Node) opBase {
 	return opBase{name: name, inDims: d, outShape: gt.Shape(append([]int{}, outShape...))}
 }
 
+// diffAll is DiffWRT for an op differentiable with respect to all n inputs.
+func diffAll(n int) []bool {
+	d := make([]bool, n)
+	for i := range d {
+		d[i] = true
+	}
+	return d
+}
+
+// gradPerInput is SymDiff for ops whose gradient with respect to input i is
+// one op reading (inputs..., grad): mk builds that op for input i.
+func gradPerInput(in G.Nodes, grad *G.Node, mk func(i int, args G.Nodes) G.Op) (G.Nodes, error) {
+	args := append(append(G.Nodes{}, in...), grad)
+	res := make(G.Nodes, len(in))
+	for i := range in {
+		d, err := G.ApplyOp(mk(i, args), args...)
+		if err != nil {
+			return nil, err
+		}
+		res[i] = d
+	}
+	return res, nil
+}
+
 func f32Type(dims int) hm.Type {
 	if dims == 0 {
 		return gt.Float32
