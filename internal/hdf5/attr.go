@@ -104,20 +104,11 @@ func (f *File) attrs(h *objHeader) ([]*Attribute, error) {
 		return nil, err
 	}
 	if ai != nil {
-		d := f.newDec(ai.data, ai.off, "attribute info message")
-		if v := d.u8(); d.err == nil && v != 0 {
-			return nil, unsupported(ai.off, "attribute info version %d", v)
+		heapAddr, nameBT, tr, err := f.indexInfo(ai, "attribute info message", 2)
+		if err != nil {
+			return nil, err
 		}
-		fl := d.u8()
-		if fl&1 != 0 {
-			d.u16()
-			tracked = true
-		}
-		heapAddr := d.addr()
-		nameBT := d.addr()
-		if d.err != nil {
-			return nil, d.err
-		}
+		tracked = tracked || tr
 		if !f.undef(heapAddr) && !f.undef(nameBT) {
 			heap, err := f.readFractalHeap(heapAddr)
 			if err != nil {

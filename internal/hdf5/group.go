@@ -141,20 +141,11 @@ func (f *File) readLinks(h *objHeader) ([]link, error) {
 		return nil, err
 	}
 	if li != nil {
-		d := f.newDec(li.data, li.off, "link info message")
-		if v := d.u8(); d.err == nil && v != 0 {
-			return nil, unsupported(li.off, "link info version %d", v)
+		heapAddr, nameBT, tr, err := f.indexInfo(li, "link info message", 8)
+		if err != nil {
+			return nil, err
 		}
-		fl := d.u8()
-		if fl&1 != 0 {
-			d.u64()
-			tracked = true
-		}
-		heapAddr := d.addr()
-		nameBT := d.addr()
-		if d.err != nil {
-			return nil, d.err
-		}
+		tracked = tracked || tr
 		if !f.undef(heapAddr) && !f.undef(nameBT) {
 			heap, err := f.readFractalHeap(heapAddr)
 			if err != nil {

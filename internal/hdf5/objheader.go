@@ -40,6 +40,24 @@ type objHeader struct {
 
 // find returns the first message of the given type, or nil. A shared message
 // (stored elsewhere and only referenced here) is reported as unsupported.
+// indexInfo reads the start shared by the link info and attribute info
+// messages: version 0, flags (bit 0: the maximum creation index is stored,
+// in maxIdxSize bytes, i.e. creation order is tracked), then the fractal
+// heap and name-index B-tree v2 addresses of dense storage.
+func (f *File) indexInfo(m *message, what string, maxIdxSize int) (heapAddr, nameBT uint64, tracked bool, err error) {
+	d := f.newDec(m.data, m.off, what)
+	if v := d.u8(); d.err == nil && v != 0 {
+		return 0, 0, false, unsupported(m.off, "%s version %d", what, v)
+	}
+	if d.u8()&1 != 0 {
+		d.skip(maxIdxSize)
+		tracked = true
+	}
+	heapAddr = d.addr()
+	nameBT = d.addr()
+	return heapAddr, nameBT, tracked, d.err
+}
+
 func (h *objHeader) find(typ uint16) (*message, error) {
 	for i := range h.msgs {
 		if h.msgs[i].typ == typ {
