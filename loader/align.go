@@ -182,7 +182,9 @@ func Keras3GroupNames(cfg *ModelConfig) []string {
 	return out
 }
 
-func alignKeras3(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Tensor, error) {
+// matchKeras3 finds each config layer's group in a Keras 3 weights file:
+// the index into w.Layers, or -1 when the file has no group for it.
+func matchKeras3(cfg *ModelConfig, w *Weights) []int {
 	byGroup := map[string]int{}
 	bySaved := map[string][]int{}
 	for i, l := range w.Layers {
@@ -192,7 +194,7 @@ func alignKeras3(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Ten
 		}
 	}
 	groups := Keras3GroupNames(cfg)
-	out := make([][]*tensor.Tensor, len(cfg.Layers))
+	out := make([]int, len(cfg.Layers))
 	used := map[int]bool{}
 	for i, l := range cfg.Layers {
 		j, ok := byGroup[groups[i]]
@@ -211,17 +213,50 @@ func alignKeras3(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Ten
 				j, ok = c[0], true
 			}
 		}
-		if !ok {
-			if varCounts[i] == 0 {
+		out[i] = -1
+		if ok {
+			out[i] = j
+			used[j] = true
+		}
+	}
+	return out
+}
+
+// NestedWeights returns the stored weights of the nested model that is
+// layer i of cfg: the groups below its own group in a Keras 3 file. It is
+// nil when w is not in the Keras 3 layout or holds no such group.
+func NestedWeights(cfg *ModelConfig, w *Weights, i int) *Weights {
+	if w == nil || w.Layout != LayoutKeras3 || i < 0 || i >= len(cfg.Layers) {
+		return nil
+	}
+	j := matchKeras3(cfg, w)[i]
+	if j < 0 {
+		return nil
+	}
+	return w.Layers[j].Nested(w.Path)
+}
+
+func alignKeras3(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Tensor, error) {
+	groups := Keras3GroupNames(cfg)
+	match := matchKeras3(cfg, w)
+	out := make([][]*tensor.Tensor, len(cfg.Layers))
+	used := map[int]bool{}
+	for i, l := range cfg.Layers {
+		j := match[i]
+		if j < 0 {
+			if varCounts[i] == 0 || l.Model != nil {
 				continue
 			}
 			return nil, Errorf(w.Path, "%s has %d variables but the file has no group layers/%s", describe(l), varCounts[i], groups[i])
+		}
+		used[j] = true
+		if l.Model != nil {
+			continue // its variables live below its group (NestedWeights)
 		}
 		sl := w.Layers[j]
 		if len(sl.Arrays) != varCounts[i] {
 			return nil, Errorf(w.Path, "%s expects %d variables, but group layers/%s holds %d", describe(l), varCounts[i], sl.Name, len(sl.Arrays))
 		}
-		used[j] = true
 		if varCounts[i] > 0 {
 			out[i] = sl.Arrays
 		}

@@ -190,9 +190,9 @@ func parseConfigRoot(path string, root any, version string) (*ModelConfig, *Trai
 		err = p.parseFunctional(mc, body)
 	default:
 		if isCustomName(className, rawTop["registered_name"]) {
-			return nil, nil, &FormatError{Path: path, Msg: fmt.Sprintf("model class %q is a custom class, which kerago cannot run (kerago runs Sequential models and chain-shaped Functional models)", className), Err: ErrUnsupported}
+			return nil, nil, &FormatError{Path: path, Msg: fmt.Sprintf("model class %q is a custom class, which kerago cannot run (kerago runs Sequential and Functional models)", className), Err: ErrUnsupported}
 		}
-		return nil, nil, &FormatError{Path: path, Msg: fmt.Sprintf("model class %q is not supported (kerago runs Sequential models and chain-shaped Functional models)", className), Err: ErrUnsupported}
+		return nil, nil, &FormatError{Path: path, Msg: fmt.Sprintf("model class %q is not supported (kerago runs Sequential and Functional models)", className), Err: ErrUnsupported}
 	}
 	if err != nil {
 		return nil, nil, err
@@ -216,6 +216,7 @@ type schemaClues struct {
 type cfgParser struct {
 	path  string
 	clues schemaClues
+	depth int // nesting depth of models being read
 }
 
 func (p *cfgParser) errorf(format string, args ...any) error {
@@ -325,7 +326,9 @@ func (p *cfgParser) buildChain(mc *ModelConfig, entries []map[string]any) error 
 			return err
 		}
 		if len(mc.Layers) == 0 && mc.InputShape == nil {
-			if err := p.firstLayerInput(mc, e); err != nil {
+			if lc.Model != nil {
+				mc.InputShape, mc.InputDType = lc.Model.InputShape, lc.Model.InputDType
+			} else if err := p.firstLayerInput(mc, e); err != nil {
 				return err
 			}
 		}
@@ -497,184 +500,15 @@ func intValue(v any) (int, bool) {
 	return 0, false
 }
 
-// parseFunctional follows a Functional config's graph and accepts it only
-// when it is a chain: one input, one output, each layer fed by exactly the
-// previous one.
-func (p *cfgParser) parseFunctional(mc *ModelConfig, body any) error {
-	mc.ClassName = "Functional"
-	cfg, ok := body.(map[string]any)
-	if !ok {
-		return p.errorf("Functional config is %s, expected an object with \"layers\", \"input_layers\" and \"output_layers\"", jsonType(body))
-	}
-	mc.Name, _ = cfg["name"].(string)
-	rawLayers, ok := cfg["layers"].([]any)
-	if !ok {
-		return p.errorf("Functional config: \"layers\" is %s, expected a list", jsonType(cfg["layers"]))
-	}
-	byName := map[string]map[string]any{}
-	var order []string
-	for i, l := range rawLayers {
-		e, ok := l.(map[string]any)
-		if !ok {
-			return p.errorf("Functional layer %d is %s, expected an object", i, jsonType(l))
-		}
-		name, _ := e["name"].(string)
-		if name == "" {
-			name = layerName(e)
-		}
-		if name == "" {
-			return p.errorf("Functional layer %d has no name", i)
-		}
-		if _, dup := byName[name]; dup {
-			return p.errorf("two layers are named %q; layer names must be unique", name)
-		}
-		byName[name] = e
-		order = append(order, name)
-	}
-	in, err := p.singleEndpoint(cfg["input_layers"], "input_layers")
-	if err != nil {
-		return err
-	}
-	out, err := p.singleEndpoint(cfg["output_layers"], "output_layers")
-	if err != nil {
-		return err
-	}
-	if byName[in] == nil {
-		return p.errorf("input_layers names %q, which is not a layer of the model", in)
-	}
-	if cn, _ := byName[in]["class_name"].(string); cn != "InputLayer" {
-		return p.errorf("input %q is a %s, expected an InputLayer", in, cn)
-	}
-	if byName[out] == nil {
-		return p.errorf("output_layers names %q, which is not a layer of the model", out)
-	}
-	// Walk back from the output.
-	var chain []string
-	onChain := map[string]bool{}
-	cur := out
-	for cur != in {
-		if onChain[cur] {
-			return p.errorf("the layer graph has a cycle through %q", cur)
-		}
-		onChain[cur] = true
-		chain = append(chain, cur)
-		parent, err := p.singleParent(cur, byName[cur])
-		if err != nil {
-			return err
-		}
-		if byName[parent] == nil {
-			return p.errorf("layer %q is fed by %q, which is not a layer of the model", cur, parent)
-		}
-		cur = parent
-	}
-	for _, n := range order {
-		if n != in && !onChain[n] {
-			return p.notChain("layer %q is not on the path from input %q to output %q", n, in, out)
-		}
-	}
-	entries := []map[string]any{byName[in]}
-	for i := len(chain) - 1; i >= 0; i-- {
-		entries = append(entries, byName[chain[i]])
-	}
-	return p.buildChain(mc, entries)
-}
-
-func (p *cfgParser) notChain(format string, args ...any) error {
-	return &FormatError{Path: p.path, Msg: "the Functional model is not a chain: " + fmt.Sprintf(format, args...) + " (kerago runs models whose layers each feed the next: one input, one output, no branches)", Err: ErrUnsupported}
-}
-
-// singleEndpoint reads input_layers/output_layers: [["name", 0, 0]] (Keras 1
-// and 2), ["name", 0, 0] (Keras 3, single input) and requires exactly one.
-func (p *cfgParser) singleEndpoint(v any, what string) (string, error) {
-	l, ok := v.([]any)
-	if !ok {
-		if m, ok := v.(map[string]any); ok && len(m) == 1 {
-			for _, x := range m {
-				return p.singleEndpoint(x, what)
-			}
-		}
-		return "", p.errorf("Functional config: %q is %s, expected a list", what, jsonType(v))
-	}
-	if len(l) > 0 {
-		if s, ok := l[0].(string); ok {
-			return s, nil
-		}
-	}
-	if len(l) != 1 {
-		return "", p.notChain("%s lists %d tensors", what, len(l))
-	}
-	inner, ok := l[0].([]any)
-	if !ok || len(inner) == 0 {
-		return "", p.errorf("Functional config: %q entry is %s, expected [name, node, tensor]", what, jsonType(l[0]))
-	}
-	s, ok := inner[0].(string)
-	if !ok {
-		return "", p.errorf("Functional config: %q entry names %s, expected a layer name", what, jsonType(inner[0]))
-	}
-	return s, nil
-}
-
-// singleParent returns the one layer feeding e, or an error when e is
-// called more than once or takes several inputs.
-func (p *cfgParser) singleParent(name string, e map[string]any) (string, error) {
-	nodes, ok := e["inbound_nodes"].([]any)
-	if !ok {
-		return "", p.errorf("layer %q: \"inbound_nodes\" is %s, expected a list", name, jsonType(e["inbound_nodes"]))
-	}
-	if len(nodes) == 0 {
-		return "", p.notChain("layer %q has no input", name)
-	}
-	if len(nodes) > 1 {
-		return "", p.notChain("layer %q is called %d times (shared layer)", name, len(nodes))
-	}
-	var refs []tensorRef
-	switch n := nodes[0].(type) {
-	case []any: // Keras 1/2: [[name, node, tensor, kwargs], ...]
-		for _, in := range n {
-			l, ok := in.([]any)
-			if !ok || len(l) < 3 {
-				return "", p.errorf("layer %q: inbound node entry is %s, expected [name, node_index, tensor_index, kwargs]", name, jsonType(in))
-			}
-			s, ok := l[0].(string)
-			ni, ok1 := intValue(l[1])
-			ti, ok2 := intValue(l[2])
-			if !ok || !ok1 || !ok2 {
-				return "", p.errorf("layer %q: inbound node entry %v, expected [name, node_index, tensor_index, kwargs]", name, l)
-			}
-			refs = append(refs, tensorRef{s, ni, ti})
-			if len(l) > 3 {
-				refs = append(refs, findKerasTensors(l[3], 0)...)
-			}
-		}
-	case map[string]any: // Keras 3: {"args": [...], "kwargs": {...}}
-		refs = append(refs, findKerasTensors(n["args"], 0)...)
-		refs = append(refs, findKerasTensors(n["kwargs"], 0)...)
-	default:
-		return "", p.errorf("layer %q: inbound node is %s", name, jsonType(nodes[0]))
-	}
-	if len(refs) != 1 {
-		return "", p.notChain("layer %q takes %d input tensors", name, len(refs))
-	}
-	if refs[0].node != 0 || refs[0].tensor != 0 {
-		return "", p.notChain("layer %q reads output %d of call %d of %q", name, refs[0].tensor, refs[0].node, refs[0].layer)
-	}
-	return refs[0].layer, nil
-}
-
-type tensorRef struct {
-	layer        string
-	node, tensor int
-}
-
 // findKerasTensors collects the __keras_tensor__ references in a Keras 3
 // call-argument structure.
-func findKerasTensors(v any, depth int) []tensorRef {
+func findKerasTensors(v any, depth int) []TensorRef {
 	if depth > 64 {
 		return nil
 	}
 	switch x := v.(type) {
 	case []any:
-		var out []tensorRef
+		var out []TensorRef
 		for _, e := range x {
 			out = append(out, findKerasTensors(e, depth+1)...)
 		}
@@ -687,11 +521,11 @@ func findKerasTensors(v any, depth int) []tensorRef {
 				s, _ := h[0].(string)
 				ni, _ := intValue(h[1])
 				ti, _ := intValue(h[2])
-				return []tensorRef{{s, ni, ti}}
+				return []TensorRef{{s, ni, ti}}
 			}
-			return []tensorRef{{"", -1, -1}}
+			return []TensorRef{{"", -1, -1}}
 		}
-		var out []tensorRef
+		var out []TensorRef
 		keys := make([]string, 0, len(x))
 		for k := range x {
 			keys = append(keys, k)

@@ -214,7 +214,7 @@ func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int, b *readBud
 			return nil, nil, &FormatError{Path: path, Msg: container, Err: err}
 		}
 		for _, m := range members {
-			lw, err := readVarsGroup(path, cg, m, b)
+			lw, err := readLayerTree(path, cg, m, b, 0)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -253,6 +253,43 @@ func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int, b *readBud
 		}
 	}
 	return w, opt, nil
+}
+
+// readLayerTree reads a Keras 3 layer group: its vars and, recursively, the
+// groups below it (nested models' "layers", RNN "cell", ...).
+func readLayerTree(path string, parent *hdf5.Group, name string, b *readBudget, depth int) (*LayerWeights, error) {
+	lw, err := readVarsGroup(path, parent, name, b)
+	if err != nil || lw == nil {
+		return lw, err
+	}
+	if depth > 32 {
+		return nil, Errorf(path, "%s/%s: groups nested more than 32 deep", parent.Path(), name)
+	}
+	g, err := parent.Group(name)
+	if err != nil {
+		return nil, &FormatError{Path: path, Msg: parent.Path() + "/" + name, Err: err}
+	}
+	members, err := g.Members()
+	if err != nil {
+		return nil, &FormatError{Path: path, Msg: g.Path(), Err: err}
+	}
+	for _, m := range members {
+		if m == "vars" {
+			continue
+		}
+		sub, err := readLayerTree(path, g, m, b, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		if sub == nil {
+			continue
+		}
+		if lw.Sub == nil {
+			lw.Sub = map[string]*LayerWeights{}
+		}
+		lw.Sub[m] = sub
+	}
+	return lw, nil
 }
 
 // readVarsGroup reads <parent>/<name>/vars/0..n-1 (name "" means parent

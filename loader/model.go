@@ -10,6 +10,7 @@ package loader
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/kerago/kerago/tensor"
 )
@@ -60,6 +61,13 @@ type ModelConfig struct {
 	InputDType string // "float32" unless the config says otherwise
 	// Layers in execution order, InputLayer excluded.
 	Layers []LayerConfig
+	// Inputs are a Functional model's inputs in input_layers order (nil for
+	// a Sequential, whose one input is InputShape/InputName/InputDType; for a
+	// Functional those describe Inputs[0]).
+	Inputs []ModelInput
+	// Outputs are a Functional model's output tensors in output_layers
+	// order (nil for a Sequential: the last layer's output).
+	Outputs []TensorRef
 	// KerasMajor is 1, 2 or 3: the generation whose semantics apply (for
 	// example "hard_sigmoid" differs between Keras 2 and 3).
 	KerasMajor int
@@ -80,6 +88,29 @@ type LayerConfig struct {
 	// (Keras 3's build_config input_shape without the batch dimension); set
 	// by package keras when saving, and by readers when the file says.
 	BuildInputShape []int
+	// Inbound lists, for a layer of a Functional model, the input tensors
+	// of each of its calls (Keras's inbound_nodes, in call order; node
+	// indices are normalized to 0-based positions among the calls of this
+	// model). Nil for the layers of a Sequential (each feeds the next).
+	Inbound [][]TensorRef
+	// Model is the architecture of a nested model (ClassName "Sequential"
+	// or "Functional"); Config is then nil.
+	Model *ModelConfig
+}
+
+// TensorRef names one output of one call of a layer, as Keras's
+// [layer, node_index, tensor_index]. Layer may name an input of the model.
+type TensorRef struct {
+	Layer  string
+	Node   int // which call of the layer (0-based among this model's calls)
+	Tensor int // which output of that call
+}
+
+// ModelInput is one input of a Functional model (an InputLayer).
+type ModelInput struct {
+	Name  string
+	Shape []int // per-sample shape; -1 marks an unknown dimension
+	DType string
 }
 
 // ObjectConfig is a serialized Keras object such as an optimizer or loss.
@@ -140,6 +171,31 @@ type LayerWeights struct {
 	// VarNames are the stored variable names ("dense_1/kernel:0", "0", ...).
 	VarNames []string
 	Arrays   []*tensor.Tensor
+	// Sub holds the groups below this one other than vars, by name (Keras
+	// 3 files): "layers" (whose Sub are the layer groups of a nested
+	// model), "cell", "forward_layer", "query_dense", ...
+	Sub map[string]*LayerWeights
+}
+
+// Nested returns the weights of a nested model's layers stored below lw
+// (Keras 3 layout: the groups of lw's "layers" container), or nil.
+func (lw *LayerWeights) Nested(path string) *Weights {
+	c := lw.Sub["layers"]
+	if c == nil {
+		return nil
+	}
+	w := &Weights{Layout: LayoutKeras3, Path: path}
+	names := make([]string, 0, len(c.Sub))
+	for n := range c.Sub {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		e := *c.Sub[n]
+		e.Name, e.ClassHint = n, classHint(n)
+		w.Layers = append(w.Layers, e)
+	}
+	return w
 }
 
 // OptimizerState holds an optimizer's stored variables in file order.

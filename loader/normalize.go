@@ -100,7 +100,7 @@ func (p *cfgParser) normalizeLayer(e map[string]any) (LayerConfig, error) {
 	}
 	switch cls {
 	case "Sequential", "Functional", "Model":
-		return LayerConfig{}, p.unsupported(cls, name, "a nested model (flatten it into one Sequential before saving)")
+		return p.nestedModel(cls, name, e)
 	}
 	if !isSupported(cls) {
 		return LayerConfig{}, p.unsupported(cls, name, "")

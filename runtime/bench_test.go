@@ -194,7 +194,8 @@ func benchPredict(b *testing.B, rows int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		g, out, err := net.emit(rows, false)
+		g, outs, err := net.emit(rows, false)
+		out := outs[0]
 		if err != nil {
 			b.Fatal(err)
 		}

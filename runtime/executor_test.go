@@ -48,7 +48,8 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				g, out, err := net.emit(batch, false)
+				g, outs, err := net.emit(batch, false)
+		out := outs[0]
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -71,17 +72,17 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				sp := net.steps[stepKey{true, batch, outShape[len(outShape)-1]}]
+				sp := net.steps[stepKey{train: true, batch: batch, colsTrue: outShape[len(outShape)-1]}]
 				sg := sp.g
-				ins := map[*G.Node]*tensor.Tensor{sg.x: x, sp.yNode: y, sp.swNode: sw}
-				tape := tapeRun(t, sg, ins, sp.outNodes)
+				ins := map[*G.Node]*tensor.Tensor{sg.x: x, sp.ext[1]: y, sp.ext[2]: sw}
+				tape := tapeRun(t, sg, ins, sp.outNode)
 				closeSlices(t, "train yPred", res.YPred.Data(), tape[0], 1e-6, 1e-5)
 				closeSlices(t, "train loss", []float32{res.Loss}, tape[1], 1e-6, 1e-5)
 				if len(res.Grads) != len(vars) {
 					t.Fatalf("%d gradients, want %d", len(res.Grads), len(vars))
 				}
 				for i := range res.Grads {
-					closeSlices(t, "grad "+vars[i].Path, res.Grads[i], tape[2+i], 1e-6, 1e-5)
+					closeSlices(t, "grad "+vars[i].Path, res.Grads[i], tape[3+i], 1e-6, 1e-5)
 				}
 				// test step agrees with the training loss (no dropout/BN here)
 				l, _, err := net.TestStep(x, y, sw)
@@ -147,21 +148,21 @@ func TestExecutorMatchesTapeMachineNorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := net.steps[stepKey{true, 7, 6}]
+	sp := net.steps[stepKey{train: true, batch: 7, colsTrue: 6}]
 	ones := tensor.Zeros(7)
 	for i := range ones.Data() {
 		ones.Data()[i] = 1
 	}
-	ins := map[*G.Node]*tensor.Tensor{sp.g.x: x, sp.yNode: y, sp.swNode: ones}
+	ins := map[*G.Node]*tensor.Tensor{sp.g.x: x, sp.ext[1]: y, sp.ext[2]: ones}
 	for i, m := range sp.g.masks {
 		mt, _ := tensor.FromSlice(append([]float32(nil), sp.f.bufs[sp.p.masks[i]]...), m.node.Shape()...)
 		ins[m.node] = mt
 	}
-	tape := tapeRun(t, sp.g, ins, sp.outNodes)
+	tape := tapeRun(t, sp.g, ins, sp.outNode)
 	closeSlices(t, "yPred", res.YPred.Data(), tape[0], 1e-6, 1e-5)
 	closeSlices(t, "loss", []float32{res.Loss}, tape[1], 1e-6, 1e-5)
 	for i, v := range net.TrainableVariables() {
-		closeSlices(t, "grad "+v.Path, res.Grads[i], tape[2+i], 1e-6, 1e-5)
+		closeSlices(t, "grad "+v.Path, res.Grads[i], tape[3+i], 1e-6, 1e-5)
 	}
 }
 

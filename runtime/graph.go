@@ -21,7 +21,8 @@ type Stage interface {
 // training step (AfterStep), such as BatchNormalization's moving statistics.
 type Graph struct {
 	g        *G.ExprGraph
-	x        *G.Node // the input batch
+	x        *G.Node   // the (first) input batch
+	xs       []*G.Node // every input batch
 	batch    int
 	training bool
 

@@ -199,7 +199,8 @@ func TestBuiltinGorgoniaOps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, out, err := net.emit(4, false)
+	g, outs, err := net.emit(4, false)
+		out := outs[0]
 	if err != nil {
 		t.Fatal(err)
 	}
