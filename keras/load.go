@@ -9,7 +9,6 @@ import (
 	"github.com/kerago/kerago/keras/losses"
 	"github.com/kerago/kerago/keras/optimizers"
 	"github.com/kerago/kerago/loader"
-	"github.com/kerago/kerago/tensor"
 )
 
 // Load reads a Keras model from any file kerago knows — a .keras archive, a
@@ -42,25 +41,16 @@ func FromLoaded(lm *loader.Model) (*Model, error) {
 		return nil, fmt.Errorf("keras: %s: the file holds only weights (%s); build the model in Go and call LoadWeights", lm.Path, lm.Format)
 	}
 	cfg := lm.Config
-	m := &Model{name: cfg.Name, className: cfg.ClassName, kerasMajor: cfg.KerasMajor, inputName: cfg.InputName, backend: lm.Backend}
-	if m.name == "" {
-		m.name = "sequential"
+	m, err := modelFromConfig(lm.Path, cfg, cfg.KerasMajor)
+	if err != nil {
+		return nil, err
 	}
-	if m.className == "" {
-		m.className = "Sequential"
-	}
-	if m.kerasMajor == 0 {
-		m.kerasMajor = 3
-	}
-	for _, lc := range cfg.Layers {
-		l, err := layers.FromConfig(lc, m.kerasMajor)
-		if err != nil {
-			return nil, fmt.Errorf("keras: %s: layer %q (%s): %w", lm.Path, lc.Name, lc.ClassName, err)
+	m.backend = lm.Backend
+	if m.graph != nil {
+		if err := m.build(nil, lm.Weights != nil); err != nil {
+			return nil, fmt.Errorf("keras: %s: %w", lm.Path, err)
 		}
-		if l.Name() == "" {
-			l.SetName(lc.Name)
-		}
-		m.layers = append(m.layers, l)
+		return m.finishLoad(lm)
 	}
 	in := cfg.InputShape
 	if in == nil && lm.Weights != nil {
@@ -79,6 +69,13 @@ func FromLoaded(lm *loader.Model) (*Model, error) {
 	if err := m.build(in, lm.Weights != nil); err != nil {
 		return nil, fmt.Errorf("keras: %s: %w", lm.Path, err)
 	}
+	return m.finishLoad(lm)
+}
+
+// finishLoad assigns a built model's stored weights and restores its
+// compile configuration and optimizer state.
+func (m *Model) finishLoad(lm *loader.Model) (*Model, error) {
+	cfg := lm.Config
 	if lm.Weights != nil {
 		if err := m.assignWeights(lm.Path, cfg, lm.Weights); err != nil {
 			return nil, err
@@ -118,33 +115,109 @@ func inferInputShape(cfg *loader.ModelConfig, w *loader.Weights) []int {
 }
 
 func (m *Model) assignWeights(path string, cfg *loader.ModelConfig, w *loader.Weights) error {
-	counts := make([]int, len(m.layers))
-	for i, l := range m.layers {
-		counts[i] = len(l.Variables())
-	}
-	aligned, err := loader.AlignWeights(cfg, w, counts)
+	pairs, err := m.pairWeights(path, cfg, w)
 	if err != nil {
 		return err
 	}
-	for i, l := range m.layers {
-		vs := l.Variables()
-		if len(aligned[i]) != len(vs) {
-			return fmt.Errorf("keras: %s: layer %q (%s): file has %d variables, the layer has %d", path, l.Name(), l.ClassName(), len(aligned[i]), len(vs))
-		}
-		for j, v := range vs {
-			a := aligned[i][j]
-			if !tensor.SameShape(a.Shape(), v.Value.Shape()) {
-				return fmt.Errorf("keras: %s: layer %q: %s shape %v, want %v", path, l.Name(), v.Name, a.Shape(), v.Value.Shape())
-			}
-		}
-	}
-	for i, l := range m.layers {
-		for j, v := range l.Variables() {
-			copy(v.Value.Data(), aligned[i][j].Data())
-		}
+	for _, p := range pairs {
+		copy(p.v.Value.Data(), p.a.Data())
 	}
 	m.invalidate()
 	return nil
+}
+
+// modelFromConfig creates the layers (and nested models) of a config,
+// unbuilt.
+func modelFromConfig(path string, cfg *loader.ModelConfig, major int) (*Model, error) {
+	m := &Model{name: cfg.Name, className: cfg.ClassName, kerasMajor: major, inputName: cfg.InputName}
+	if m.name == "" {
+		m.name = "sequential"
+	}
+	if m.className == "" {
+		m.className = "Sequential"
+	}
+	if m.kerasMajor == 0 {
+		m.kerasMajor = 3
+	}
+	for _, lc := range cfg.Layers {
+		var l layers.Layer
+		if lc.Model != nil {
+			sub, err := modelFromConfig(path, lc.Model, m.kerasMajor)
+			if err != nil {
+				return nil, err
+			}
+			l = &nestedModel{sub}
+		} else {
+			var err error
+			if l, err = layers.FromConfig(lc, m.kerasMajor); err != nil {
+				return nil, fmt.Errorf("keras: %s: layer %q (%s): %w", path, lc.Name, lc.ClassName, err)
+			}
+		}
+		if l.Name() == "" {
+			l.SetName(lc.Name)
+		}
+		m.layers = append(m.layers, l)
+	}
+	if cfg.Outputs == nil {
+		return m, nil
+	}
+	gr, err := newGraph(cfg, m.layers)
+	if err != nil {
+		return nil, fmt.Errorf("keras: %s: model %q: %w", path, m.name, err)
+	}
+	m.graph = gr
+	return m, nil
+}
+
+// newGraph turns a Functional config's calls into a graph over ls (one
+// layer per config layer).
+func newGraph(cfg *loader.ModelConfig, ls []layers.Layer) (*graph, error) {
+	order, err := cfg.CallOrder()
+	if err != nil {
+		return nil, err
+	}
+	gr := &graph{}
+	inputIdx := map[string]int{}
+	for i, in := range cfg.Inputs {
+		gr.inputs = append(gr.inputs, graphInput{name: in.Name, shape: append([]int(nil), in.Shape...), dtype: in.DType})
+		inputIdx[in.Name] = i
+	}
+	layerIdx := map[string]int{}
+	for i, l := range cfg.Layers {
+		layerIdx[l.Name] = i
+	}
+	callIdx := map[loader.Call]int{}
+	ref := func(r loader.TensorRef) (tref, error) {
+		if k, ok := inputIdx[r.Layer]; ok {
+			return tref{call: -1 - k}, nil
+		}
+		c, ok := callIdx[loader.Call{Layer: layerIdx[r.Layer], Node: r.Node}]
+		if !ok {
+			return tref{}, fmt.Errorf("layer %q call %d is read before it is made", r.Layer, r.Node)
+		}
+		return tref{call: c, out: r.Tensor}, nil
+	}
+	for _, c := range order {
+		lc := cfg.Layers[c.Layer]
+		call := layerCall{layer: ls[c.Layer], node: c.Node}
+		for _, r := range lc.Inbound[c.Node] {
+			t, err := ref(r)
+			if err != nil {
+				return nil, err
+			}
+			call.in = append(call.in, t)
+		}
+		callIdx[c] = len(gr.calls)
+		gr.calls = append(gr.calls, call)
+	}
+	for _, r := range cfg.Outputs {
+		t, err := ref(r)
+		if err != nil {
+			return nil, err
+		}
+		gr.outputs = append(gr.outputs, t)
+	}
+	return gr, nil
 }
 
 // LoadWeights reads weights into this model from a .weights.h5, legacy .h5
@@ -175,7 +248,11 @@ func (m *Model) loaderConfig() *loader.ModelConfig {
 		KerasMajor: 3,
 	}
 	for _, l := range m.layers {
-		cfg.Layers = append(cfg.Layers, loader.LayerConfig{ClassName: l.ClassName(), Name: l.Name(), Config: l.Config()})
+		lc := loader.LayerConfig{ClassName: l.ClassName(), Name: l.Name(), Config: l.Config()}
+		if nm, ok := l.(*nestedModel); ok {
+			lc.Config, lc.Model = nil, nm.m.loaderConfig()
+		}
+		cfg.Layers = append(cfg.Layers, lc)
 	}
 	return cfg
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/kerago/kerago/keras/layers"
 	"github.com/kerago/kerago/runtime"
 	"github.com/kerago/kerago/tensor"
+	G "gorgonia.org/gorgonia"
 )
 
 // Model is a Keras model: a chain of layers (Sequential, or a Functional
@@ -40,6 +41,8 @@ type Model struct {
 	className string // "Sequential" or "Functional"
 	inputName string
 	layers    []layers.Layer
+	// graph is the layer graph of a Functional model; nil for a chain.
+	graph *graph
 	// inputShape is the per-sample input shape, known once built.
 	inputShape []int
 	built      bool
@@ -103,6 +106,9 @@ func (m *Model) InputShape() []int { return append([]int(nil), m.inputShape...) 
 func (m *Model) OutputShape() []int {
 	if !m.built {
 		return nil
+	}
+	if m.graph != nil {
+		return append([]int(nil), m.graph.outShapes[0]...)
 	}
 	if len(m.layers) == 0 {
 		return append([]int(nil), m.inputShape...)
@@ -201,6 +207,22 @@ func (m *Model) Build(inputShape ...int) error {
 // build builds the layers; uninitialized skips the initializers when every
 // variable is assigned right after (loading).
 func (m *Model) build(inputShape []int, uninitialized bool) error {
+	if m.graph != nil {
+		for _, in := range m.graph.inputs {
+			for _, d := range in.shape {
+				if d <= 0 {
+					return fmt.Errorf("keras: model %q: input %q has shape %v; kerago needs every per-sample dimension", m.name, in.name, in.shape)
+				}
+			}
+		}
+		if err := m.buildGraph(uninitialized); err != nil {
+			return err
+		}
+		m.inputShape = append([]int(nil), m.graph.inputs[0].shape...)
+		m.built = true
+		m.invalidate()
+		return nil
+	}
 	if len(inputShape) == 0 {
 		return errors.New("keras: Build needs the per-sample input shape, e.g. Build(4)")
 	}
@@ -294,15 +316,21 @@ func (m *Model) network() (*runtime.Network, error) {
 	if !m.built {
 		return nil, ErrNotBuilt
 	}
-	stages := make([]runtime.Stage, len(m.layers))
-	for i, l := range m.layers {
-		stages[i] = l
-	}
 	cfg := runtime.NetworkConfig{
-		InputShape: m.inputShape,
-		Stages:     stages,
-		Variables:  m.Variables(),
-		Seed:       m.seed,
+		Variables: m.Variables(),
+		Seed:      m.seed,
+	}
+	if m.graph == nil {
+		cfg.InputShape = m.inputShape
+		cfg.Stages = make([]runtime.Stage, len(m.layers))
+		for i, l := range m.layers {
+			cfg.Stages[i] = l
+		}
+	} else {
+		cfg.InputShapes = m.InputShapes()
+		cfg.Forward = func(g *runtime.Graph, xs []*G.Node) ([]*G.Node, error) {
+			return m.forward(g, xs, g.Training())
+		}
 	}
 	if m.comp != nil {
 		cfg.Loss = m.comp.loss

@@ -21,6 +21,7 @@ import (
 	"github.com/kerago/kerago/keras/regularizers"
 	"github.com/kerago/kerago/runtime"
 	"github.com/kerago/kerago/tensor"
+	G "gorgonia.org/gorgonia"
 )
 
 // Layer is one Keras layer of a Sequential model.
@@ -50,6 +51,36 @@ type Layer interface {
 	InputShape() []int
 	// SetName renames the layer (and its variables' paths).
 	SetName(string)
+}
+
+// MultiLayer is a layer called on several tensors or returning several:
+// merge layers (Add, Concatenate, ...) and models used as layers. A model
+// calls EmitMulti instead of Emit, and BuildMulti instead of Build.
+type MultiLayer interface {
+	Layer
+	// BuildMulti creates the variables for the per-sample shapes of the
+	// inputs of the layer's first call.
+	BuildMulti(inputShapes [][]int) error
+	// OutputShapes are the per-sample shapes of the outputs (after Build).
+	OutputShapes() [][]int
+	// EmitMulti emits the layer's outputs from its input nodes.
+	EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*G.Node, error)
+}
+
+// BuildMultiUninitialized builds l like BuildMulti, skipping the
+// initializers when uninitialized (every variable is assigned next).
+func BuildMultiUninitialized(l MultiLayer, inputShapes [][]int, uninitialized bool) error {
+	if u, ok := l.(interface {
+		buildMulti(shapes [][]int, uninitialized bool) error
+	}); ok {
+		return u.buildMulti(inputShapes, uninitialized)
+	}
+	if lb, ok := l.(interface{ layerBase() *base }); ok && uninitialized {
+		b := lb.layerBase()
+		b.noInit = true
+		defer func() { b.noInit = false }()
+	}
+	return l.BuildMulti(inputShapes)
 }
 
 // Option configures a layer. Options that do not apply to a layer are

@@ -1,0 +1,258 @@
+package keras
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kerago/kerago/keras/layers"
+	"github.com/kerago/kerago/runtime"
+	"github.com/kerago/kerago/tensor"
+	G "gorgonia.org/gorgonia"
+)
+
+// graph is the layer graph of a Functional model: its inputs, the calls of
+// its layers in an order where every call follows the calls it reads, and
+// its outputs. A Sequential model has no graph (its layers form a chain).
+type graph struct {
+	inputs  []graphInput
+	calls   []layerCall
+	outputs []tref
+	// outShapes are the per-sample output shapes, known once built.
+	outShapes [][]int
+}
+
+type graphInput struct {
+	name  string
+	shape []int
+	dtype string
+}
+
+// layerCall is one call of a layer on the outputs of earlier calls.
+type layerCall struct {
+	layer layers.Layer
+	node  int // which call of layer this is
+	in    []tref
+	// outShapes are the per-sample shapes of the call's outputs.
+	outShapes [][]int
+}
+
+// tref names an output of a call (call >= 0) or model input -1-call.
+type tref struct{ call, out int }
+
+func (r tref) input() (int, bool) { return -1 - r.call, r.call < 0 }
+
+// callLayer emits one layer call: multi-input/output layers through
+// layers.MultiLayer, the others on their one input.
+func callLayer(l layers.Layer, g *runtime.Graph, in []*G.Node, training bool) ([]*G.Node, error) {
+	if ml, ok := l.(layers.MultiLayer); ok {
+		return ml.EmitMulti(g, in, training)
+	}
+	if len(in) != 1 {
+		return nil, fmt.Errorf("layer %q (%s) takes one input, called on %d", l.Name(), l.ClassName(), len(in))
+	}
+	out, err := l.Emit(g, in[0], training)
+	if err != nil {
+		return nil, err
+	}
+	return []*G.Node{out}, nil
+}
+
+// forward emits the model's outputs from its input nodes.
+func (m *Model) forward(g *runtime.Graph, xs []*G.Node, training bool) ([]*G.Node, error) {
+	if m.graph == nil {
+		if len(xs) != 1 {
+			return nil, fmt.Errorf("model %q has one input, called on %d", m.name, len(xs))
+		}
+		h := xs[0]
+		for _, l := range m.layers {
+			out, err := l.Emit(g, h, training)
+			if err != nil {
+				return nil, fmt.Errorf("layer %q (%s): %w", l.Name(), l.ClassName(), err)
+			}
+			h = out
+		}
+		return []*G.Node{h}, nil
+	}
+	if len(xs) != len(m.graph.inputs) {
+		return nil, fmt.Errorf("model %q has %d inputs, called on %d", m.name, len(m.graph.inputs), len(xs))
+	}
+	vals := make([][]*G.Node, len(m.graph.calls))
+	get := func(r tref) *G.Node {
+		if k, ok := r.input(); ok {
+			return xs[k]
+		}
+		return vals[r.call][r.out]
+	}
+	for i, c := range m.graph.calls {
+		in := make([]*G.Node, len(c.in))
+		for j, r := range c.in {
+			in[j] = get(r)
+		}
+		outs, err := callLayer(c.layer, g, in, training)
+		if err != nil {
+			return nil, fmt.Errorf("layer %q (%s): %w", c.layer.Name(), c.layer.ClassName(), err)
+		}
+		if len(outs) != len(c.outShapes) {
+			return nil, fmt.Errorf("layer %q (%s) returned %d outputs, want %d", c.layer.Name(), c.layer.ClassName(), len(outs), len(c.outShapes))
+		}
+		vals[i] = outs
+	}
+	outs := make([]*G.Node, len(m.graph.outputs))
+	for i, r := range m.graph.outputs {
+		outs[i] = get(r)
+	}
+	return outs, nil
+}
+
+// buildGraph builds every layer of the graph from the shapes flowing into
+// its first call and records each call's output shapes.
+func (m *Model) buildGraph(uninitialized bool) error {
+	gr := m.graph
+	shapeOf := func(r tref) []int {
+		if k, ok := r.input(); ok {
+			return gr.inputs[k].shape
+		}
+		return gr.calls[r.call].outShapes[r.out]
+	}
+	for i := range gr.calls {
+		c := &gr.calls[i]
+		in := make([][]int, len(c.in))
+		for j, r := range c.in {
+			in[j] = shapeOf(r)
+		}
+		outs, err := buildCall(c.layer, in, uninitialized)
+		if err != nil {
+			return fmt.Errorf("keras: model %q: layer %q (%s): %w", m.name, c.layer.Name(), c.layer.ClassName(), err)
+		}
+		c.outShapes = outs
+	}
+	gr.outShapes = gr.outShapes[:0]
+	for _, r := range gr.outputs {
+		if k, ok := r.input(); ok {
+			gr.outShapes = append(gr.outShapes, gr.inputs[k].shape)
+			continue
+		}
+		c := gr.calls[r.call]
+		if r.out >= len(c.outShapes) {
+			return fmt.Errorf("keras: model %q: output reads output %d of layer %q, which has %d", m.name, r.out, c.layer.Name(), len(c.outShapes))
+		}
+		gr.outShapes = append(gr.outShapes, c.outShapes[r.out])
+	}
+	return nil
+}
+
+// buildCall builds l for the input shapes of one of its calls (the first
+// call builds; later calls must see the same shapes) and returns the call's
+// output shapes.
+func buildCall(l layers.Layer, in [][]int, uninitialized bool) ([][]int, error) {
+	if ml, ok := l.(layers.MultiLayer); ok {
+		if !l.Built() {
+			if err := layers.BuildMultiUninitialized(ml, in, uninitialized); err != nil {
+				return nil, err
+			}
+		}
+		return ml.OutputShapes(), nil
+	}
+	if len(in) != 1 {
+		return nil, fmt.Errorf("takes one input, called on %d", len(in))
+	}
+	if !l.Built() {
+		build := l.Build
+		if uninitialized {
+			build = func(s []int) error { return layers.BuildUninitialized(l, s) }
+		}
+		if err := build(in[0]); err != nil {
+			return nil, err
+		}
+	} else if b, ok := l.(interface{ BuiltInputShape() []int }); ok && b.BuiltInputShape() != nil && !tensor.SameShape(b.BuiltInputShape(), in[0]) {
+		return nil, fmt.Errorf("shared layer called on shape %v, built for %v", in[0], b.BuiltInputShape())
+	}
+	return [][]int{l.OutputShape()}, nil
+}
+
+// InputShapes returns the per-sample shape of every input (nil before
+// Build for a Sequential model).
+func (m *Model) InputShapes() [][]int {
+	if m.graph == nil {
+		if m.inputShape == nil {
+			return nil
+		}
+		return [][]int{m.InputShape()}
+	}
+	out := make([][]int, len(m.graph.inputs))
+	for i, in := range m.graph.inputs {
+		out[i] = append([]int(nil), in.shape...)
+	}
+	return out
+}
+
+// OutputShapes returns the per-sample shape of every output (nil before
+// Build).
+func (m *Model) OutputShapes() [][]int {
+	if !m.built {
+		return nil
+	}
+	if m.graph == nil {
+		return [][]int{m.OutputShape()}
+	}
+	out := make([][]int, len(m.graph.outShapes))
+	for i, s := range m.graph.outShapes {
+		out[i] = append([]int(nil), s...)
+	}
+	return out
+}
+
+// InputNames returns the names of the model's inputs (its InputLayers).
+func (m *Model) InputNames() []string {
+	if m.graph == nil {
+		name := m.inputName
+		if name == "" {
+			name = "input_layer"
+		}
+		return []string{name}
+	}
+	out := make([]string, len(m.graph.inputs))
+	for i, in := range m.graph.inputs {
+		out[i] = in.name
+	}
+	return out
+}
+
+// OutputNames returns the names of the layers whose outputs are the
+// model's outputs, as Keras's model.output_names.
+func (m *Model) OutputNames() []string {
+	if m.graph == nil {
+		if len(m.layers) == 0 {
+			return nil
+		}
+		return []string{m.layers[len(m.layers)-1].Name()}
+	}
+	out := make([]string, len(m.graph.outputs))
+	for i, r := range m.graph.outputs {
+		if k, ok := r.input(); ok {
+			out[i] = m.graph.inputs[k].name
+		} else {
+			out[i] = m.graph.calls[r.call].layer.Name()
+		}
+	}
+	return out
+}
+
+// PredictN runs inference on a model with several inputs or outputs: one
+// tensor per input (in InputNames order, the same number of rows each), one
+// result per output (OutputNames order). It is safe for concurrent use.
+func (m *Model) PredictN(xs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+	net, err := m.network()
+	if err != nil {
+		return nil, err
+	}
+	ys, err := net.PredictN(xs)
+	if err != nil {
+		return nil, fmt.Errorf("keras: model %q: %w", m.name, err)
+	}
+	return ys, nil
+}
+
+// errMultiIO is returned by single-tensor methods on models with several
+// inputs or outputs.
+var errMultiIO = errors.New("keras: the model has several inputs or outputs; use PredictN")
