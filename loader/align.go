@@ -44,12 +44,29 @@ func AlignWeights(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Te
 		if out, ok := alignByName(cfg, w, varCounts); ok {
 			return out, nil
 		}
-		return alignByOrder(cfg, w, varCounts)
+		out, err := alignByOrder(cfg, w, varCounts)
+		if err != nil && hasNested(cfg) {
+			// A nested model's variables are stored under their own layers'
+			// names, in get_weights() order: take them in order.
+			if flat, ferr := alignFlat(cfg, w, varCounts); ferr == nil {
+				return flat, nil
+			}
+		}
+		return out, err
 	case LayoutFlat:
 		return alignFlat(cfg, w, varCounts)
 	default:
 		return alignByOrder(cfg, w, varCounts)
 	}
+}
+
+func hasNested(cfg *ModelConfig) bool {
+	for _, l := range cfg.Layers {
+		if l.Model != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func describe(l LayerConfig) string {

@@ -11,6 +11,8 @@ var supportedLayers = []string{
 	"InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape",
 	"BatchNormalization", "LayerNormalization", "Normalization",
 	"ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax", "ThresholdedReLU",
+	"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+	"Permute",
 }
 
 // SupportedLayers returns the layer classes kerago runs (Keras 3 class
@@ -230,6 +232,19 @@ func (p *cfgParser) normalizeLayer(e map[string]any) (LayerConfig, error) {
 		setDefault(c, "axis", -1.0)
 	case "ThresholdedReLU":
 		setDefault(c, "theta", 1.0)
+	case "Concatenate":
+		rename(c, "concat_axis", "axis")
+		setDefault(c, "axis", -1.0)
+	case "Dot":
+		rename(c, "dot_axes", "axes")
+		setDefault(c, "normalize", false)
+		if _, ok := c["axes"]; !ok {
+			err = fmt.Errorf("missing \"axes\"")
+		}
+	case "Permute":
+		if _, ok := c["dims"].([]any); !ok {
+			err = fmt.Errorf("\"dims\" is %s, expected a list of integers", jsonType(c["dims"]))
+		}
 	}
 	if err != nil {
 		if fe, ok := err.(*FormatError); ok {

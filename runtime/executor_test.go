@@ -49,7 +49,7 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 					t.Fatal(err)
 				}
 				g, outs, err := net.emit(batch, false)
-		out := outs[0]
+				out := outs[0]
 				if err != nil {
 					t.Fatal(err)
 				}

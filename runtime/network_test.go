@@ -200,7 +200,7 @@ func TestBuiltinGorgoniaOps(t *testing.T) {
 		t.Fatal(err)
 	}
 	g, outs, err := net.emit(4, false)
-		out := outs[0]
+	out := outs[0]
 	if err != nil {
 		t.Fatal(err)
 	}

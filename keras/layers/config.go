@@ -490,12 +490,27 @@ func FromConfig(lc loader.LayerConfig, kerasMajor int) (Layer, error) {
 	case "ThresholdedReLU":
 		l = ThresholdedReLU(append(common, WithTheta(r.float("theta", 1)))...)
 	default:
-		return nil, fmt.Errorf("layers: layer %q has class %q, which kerago does not run: %w", name, lc.ClassName, loader.ErrUnsupported)
+		var ok bool
+		for _, family := range familyReaders {
+			if l, ok = family(lc.ClassName, r, common); ok {
+				break
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("layers: layer %q has class %q, which kerago does not run: %w", name, lc.ClassName, loader.ErrUnsupported)
+		}
 	}
 	if r.err != nil {
 		return nil, r.err
 	}
 	return l, nil
+}
+
+// familyReaders build the layers of the families kept in their own files
+// (merge, convolution, pooling, reshaping, ...) from their configs.
+var familyReaders = [...]func(class string, r *cfgReader, common []Option) (Layer, bool){
+	mergeFromConfig,
+	reshapingFromConfig,
 }
 
 func withMeanShape(s []int) Option {
