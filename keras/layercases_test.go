@@ -16,8 +16,8 @@ import (
 // must be refused with an error wrapping loader.ErrUnsupported, so that a
 // case neither silently passes nor silently fails.
 var layerCasesRunning = map[string]bool{
-	"merge_multi_io":        true,
-	"shared_residual":       true,
+	"merge_multi_io":  true,
+	"shared_residual": true,
 }
 
 // caseIO reads a case's inputs (x.npy or x0.npy, x1.npy, ...) and Keras's
