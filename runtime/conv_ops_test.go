@@ -453,3 +453,169 @@ func TestConvErrors(t *testing.T) {
 		}
 	}
 }
+
+// convTransposeRef is the spec §2.5 scatter form in float64: x (N, n..., C),
+// kernel (k..., F, C), full[i·s + j·d] += x[i]·K[j], y[q] = full[q + crop].
+func convTransposeRef(x []float64, xs []int, w []float64, ks []int, st, dil, outSize, crop []int) []float64 {
+	r := len(xs) - 2
+	C, F := xs[r+1], ks[r]
+	ys := append(append([]int{xs[0]}, outSize...), F)
+	y := make([]float64, prod(ys))
+	nd(xs[:r+1]).each(func(i []int) {
+		nd(ks[:r]).each(func(j []int) {
+			yi := []int{i[0]}
+			for a := 0; a < r; a++ {
+				q := i[1+a]*st[a] + j[a]*dil[a] - crop[a]
+				if q < 0 || q >= outSize[a] {
+					return
+				}
+				yi = append(yi, q)
+			}
+			for f := 0; f < F; f++ {
+				for c := 0; c < C; c++ {
+					wi := append(append([]int{}, j...), f, c)
+					y[nd(ys).at(append(yi, f)...)] += x[nd(xs).at(append(append([]int{}, i...), c)...)] * w[nd(ks).at(wi...)]
+				}
+			}
+		})
+	})
+	return y
+}
+
+type convTCase struct {
+	name          string
+	x             []int
+	k             []int
+	f             int
+	st, dil       []int
+	padding       string
+	outputPadding []int // nil: None
+}
+
+var convTCases = []convTCase{
+	{name: "1d_s2_same", x: []int{2, 3, 2}, k: []int{3}, f: 3, st: []int{2}, padding: "same"},
+	{name: "1d_s2_valid", x: []int{1, 4, 1}, k: []int{3}, f: 2, st: []int{2}, padding: "valid"},
+	{name: "1d_dil2_valid", x: []int{2, 5, 2}, k: []int{3}, f: 2, st: []int{1}, dil: []int{2}, padding: "valid"},
+	{name: "2d_k3_s2_same", x: []int{2, 3, 4, 2}, k: []int{3, 3}, f: 3, st: []int{2, 2}, padding: "same"},
+	{name: "2d_k4_s2_same_crop", x: []int{1, 3, 3, 2}, k: []int{4, 4}, f: 2, st: []int{2, 2}, padding: "same"},
+	{name: "2d_op1_valid", x: []int{1, 3, 2, 1}, k: []int{3, 2}, f: 2, st: []int{2, 3}, padding: "valid", outputPadding: []int{1, 2}},
+	{name: "2d_op0_same", x: []int{2, 3, 3, 3}, k: []int{3, 3}, f: 2, st: []int{2, 2}, padding: "same", outputPadding: []int{0, 1}},
+	{name: "2d_k2_s3", x: []int{1, 2, 3, 2}, k: []int{2, 2}, f: 2, st: []int{3, 3}, padding: "same"},
+	{name: "3d_s2_same", x: []int{1, 2, 3, 2, 2}, k: []int{2, 3, 2}, f: 2, st: []int{2, 1, 2}, padding: "same"},
+}
+
+// transposeParams computes the op's parameters with ConvTransposeOutputSize.
+func transposeParams(t *testing.T, xs, k, st, dil []int, padding string, op []int) ConvTransposeParams {
+	t.Helper()
+	r := len(k)
+	if st == nil {
+		st = ones(r, 1)
+	}
+	if dil == nil {
+		dil = ones(r, 1)
+	}
+	p := ConvTransposeParams{Strides: st, Dilation: dil, OutSize: make([]int, r), Crop: make([]int, r)}
+	for a := 0; a < r; a++ {
+		o := -1
+		if op != nil {
+			o = op[a]
+		}
+		var err error
+		if p.OutSize[a], p.Crop[a], err = ConvTransposeOutputSize(xs[1+a], k[a], st[a], dil[a], padding, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+func TestConvTransposeMatchesReference(t *testing.T) {
+	for i, tc := range convTCases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 17))
+			p := transposeParams(t, tc.x, tc.k, tc.st, tc.dil, tc.padding, tc.outputPadding)
+			C := tc.x[len(tc.x)-1]
+			ks := append(append([]int{}, tc.k...), tc.f, C)
+			x, w := randF32(r, prod(tc.x)), randF32(r, prod(ks))
+			ys := append(append([]int{tc.x[0]}, p.OutSize...), tc.f)
+			c := randF32(r, prod(ys))
+			res := runOpGraph(t, [][]int{tc.x, ks}, [][]float32{x, w}, func([]int) []float32 { return c },
+				func(g *Graph, in []*G.Node) (*G.Node, error) { return g.ConvTranspose(in[0], in[1], p) })
+			if fmt.Sprint(res.outShape) != fmt.Sprint(ys) {
+				t.Fatalf("output shape %v, want %v", res.outShape, ys)
+			}
+			checkOpRun(t, res, [][]float32{x, w}, c, func(in [][]float64) []float64 {
+				return convTransposeRef(in[0], tc.x, in[1], ks, p.Strides, p.Dilation, p.OutSize, p.Crop)
+			})
+		})
+	}
+}
+
+// TestConvTransposeGolden checks spec §10.1 C8 and the Conv1DTranspose
+// example.
+func TestConvTransposeGolden(t *testing.T) {
+	seq := func(n int) []float32 {
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = 0.1 * float32(i+1)
+		}
+		return d
+	}
+	cases := []struct {
+		name    string
+		x       []float32
+		xs, ks  []int
+		w       []float32
+		padding string
+		want    []float32
+	}{
+		{"k3_same", []float32{1, 2, 3, 4}, []int{1, 2, 2, 1}, []int{3, 3, 1, 1}, seq(9), "same",
+			[]float32{0.1, 0.2, 0.5, 0.4, 0.4, 0.5, 1.4, 1, 1, 1.4, 3.6, 2.4, 1.2, 1.5, 3.4, 2}},
+		{"k3_valid", []float32{1, 2, 3, 4}, []int{1, 2, 2, 1}, []int{3, 3, 1, 1}, seq(9), "valid",
+			[]float32{0.1, 0.2, 0.5, 0.4, 0.6, 0.4, 0.5, 1.4, 1, 1.2, 1, 1.4, 3.6, 2.4, 3, 1.2, 1.5, 3.4, 2, 2.4, 2.1, 2.4, 5.5, 3.2, 3.6}},
+		{"k4_same_crop1", []float32{1, 2, 3, 4}, []int{1, 2, 2, 1}, []int{4, 4, 1, 1}, seq(16), "same",
+			[]float32{0.6, 1.7, 2, 1.4, 1.6, 4.2, 5.2, 3.4, 3.2, 8.200001, 9.200001, 5.8, 3, 6.900001, 7.6, 4.4}},
+		{"1d_same", []float32{1, 2, 3}, []int{1, 3, 1}, []int{3, 1, 1}, []float32{1, 10, 100}, "same",
+			[]float32{1, 10, 102, 20, 203, 30}},
+		{"1d_valid", []float32{1, 2, 3}, []int{1, 3, 1}, []int{3, 1, 1}, []float32{1, 10, 100}, "valid",
+			[]float32{1, 10, 102, 20, 203, 30, 300}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := len(tc.xs) - 2
+			p := transposeParams(t, tc.xs, tc.ks[:r], ones(r, 2), nil, tc.padding, nil)
+			res := runOpGraph(t, [][]int{tc.xs, tc.ks}, [][]float32{tc.x, tc.w}, nil,
+				func(g *Graph, in []*G.Node) (*G.Node, error) { return g.ConvTranspose(in[0], in[1], p) })
+			closeSlices(t, "y", res.out, tc.want, 1e-5, 1e-6)
+		})
+	}
+}
+
+func TestConvTransposeOutputSize(t *testing.T) {
+	// spec §2.5 / §10.1 C8 (n = 2 unless given)
+	cases := []struct {
+		n, k, s, d, op int
+		padding        string
+		out, crop      int
+	}{
+		{2, 3, 2, 1, -1, "same", 4, 0},
+		{2, 3, 2, 1, -1, "valid", 5, 0},
+		{2, 4, 2, 1, -1, "same", 4, 1},
+		{2, 3, 2, 1, 0, "same", 3, 1}, // Keras: pad_len 2, left_pad 1 ⇒ crop 1
+		{2, 3, 2, 1, 1, "valid", 6, 0},
+		{2, 4, 2, 1, 1, "same", 3, 1},
+		{2, 3, 1, 1, -1, "same", 2, 1},
+		{2, 2, 3, 1, -1, "valid", 6, 0},
+		{2, 2, 3, 1, -1, "same", 6, 0},
+		{3, 3, 2, 1, -1, "valid", 7, 0},
+		{3, 3, 2, 1, -1, "same", 6, 0},
+	}
+	for _, c := range cases {
+		out, crop, err := ConvTransposeOutputSize(c.n, c.k, c.s, c.d, c.padding, c.op)
+		if err != nil || out != c.out || crop != c.crop {
+			t.Errorf("ConvTransposeOutputSize(%+v) = %d, %d, %v; want %d, %d", c, out, crop, err, c.out, c.crop)
+		}
+	}
+	if _, _, err := ConvTransposeOutputSize(2, 3, 2, 1, "same", 2); err == nil {
+		t.Error("output_padding ≥ stride gave no error")
+	}
+}
