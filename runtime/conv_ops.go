@@ -97,6 +97,7 @@ type convGeo struct {
 	s, d, pb      [3]int
 	cin, cout, gr int
 	direct        bool // one input channel per group: direct loops, no im2col
+	pool          bool // a pooling window: always uses the tap table
 	// taps[p·kvol + j] is the input pixel read by output pixel p at kernel
 	// tap j, or −1 for padding (built by finish, then immutable).
 	taps []int32
@@ -147,7 +148,7 @@ func (g *convGeo) kernelLen() int { return g.kg() * g.cout }
 // pointwise reports a 1×1 stride-1 unpadded ungrouped convolution: one GEMM
 // over the whole batch.
 func (g *convGeo) pointwise() bool {
-	return g.kvol() == 1 && g.s == [3]int{1, 1, 1} && g.pb == [3]int{} && g.in == g.out && g.gr == 1
+	return !g.pool && g.kvol() == 1 && g.s == [3]int{1, 1, 1} && g.pb == [3]int{} && g.in == g.out && g.gr == 1
 }
 
 func (g *convGeo) String() string {
