@@ -1,0 +1,718 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+)
+
+// This file holds the convolution ops (Conv, DepthwiseConv, ConvTranspose),
+// all channels_last: x (N, spatial..., C) with 1 to 3 spatial axes. They
+// share one geometry (convGeo) and three kernels: forward (x, w → y),
+// backward-data (dy, w → dx) and backward-filter (x, dy → dw). A transposed
+// convolution is the backward-data kernel of the forward convolution that
+// maps its output back to its input.
+
+// ConvParams configures Graph.Conv and Graph.DepthwiseConv. Slices have one
+// entry per spatial axis; nil Strides or Dilation mean 1, nil pads mean 0.
+// The paddings are explicit: layers compute them with ConvOutputSize.
+type ConvParams struct {
+	Strides, Dilation   []int
+	PadBefore, PadAfter []int
+	Groups              int // 0 or 1: ordinary convolution (ignored by DepthwiseConv)
+}
+
+// ConvTransposeParams configures Graph.ConvTranspose. OutSize is the output
+// length per spatial axis and Crop the number of leading cells of the full
+// scatter result dropped (both from ConvTransposeOutputSize).
+type ConvTransposeParams struct {
+	Strides, Dilation []int
+	OutSize, Crop     []int
+}
+
+// ConvOutputSize returns Keras's output length and padding split for a
+// convolution or pooling axis of input length n, kernel (pool) size k,
+// stride and dilation under padding "valid", "same" or "causal" (Keras's
+// compute_conv_output_shape and TF's padding rule: "same" puts the odd
+// cell after, "causal" pads dilation·(k−1) cells before only).
+func ConvOutputSize(n, k, stride, dilation int, padding string) (out, padBefore, padAfter int, err error) {
+	if n < 0 || k < 1 || stride < 1 || dilation < 1 {
+		return 0, 0, 0, fmt.Errorf("runtime: conv axis of length %d with kernel %d, stride %d, dilation %d: sizes must be positive", n, k, stride, dilation)
+	}
+	keff := (k-1)*dilation + 1
+	switch padding {
+	case "valid":
+		if n < keff {
+			return 0, 0, 0, fmt.Errorf("runtime: conv axis of length %d is shorter than the effective kernel size %d (padding \"valid\")", n, keff)
+		}
+		return (n-keff)/stride + 1, 0, 0, nil
+	case "same":
+		out = (n + stride - 1) / stride
+		total := max((out-1)*stride+keff-n, 0)
+		return out, total / 2, total - total/2, nil
+	case "causal":
+		pb := dilation * (k - 1)
+		return (n+pb-keff)/stride + 1, pb, 0, nil
+	}
+	return 0, 0, 0, fmt.Errorf("runtime: unknown padding %q (want \"valid\", \"same\" or \"causal\")", padding)
+}
+
+// ConvTransposeOutputSize returns Keras's output length L of a transposed
+// convolution axis (input length n, kernel k, stride, dilation, padding
+// "valid" or "same", outputPadding < 0 for None) and crop, the number of
+// leading cells of the full scatter result (length (n−1)·stride + k_eff)
+// that are dropped (spec §2.5).
+func ConvTransposeOutputSize(n, k, stride, dilation int, padding string, outputPadding int) (out, crop int, err error) {
+	if n < 1 || k < 1 || stride < 1 || dilation < 1 {
+		return 0, 0, fmt.Errorf("runtime: transposed conv axis of length %d with kernel %d, stride %d, dilation %d: sizes must be positive", n, k, stride, dilation)
+	}
+	if outputPadding >= stride {
+		return 0, 0, fmt.Errorf("runtime: output_padding %d must be smaller than the stride %d", outputPadding, stride)
+	}
+	keff := (k-1)*dilation + 1
+	switch padding {
+	case "valid":
+		if outputPadding < 0 {
+			return (n-1)*stride + max(keff, stride), 0, nil
+		}
+		return (n-1)*stride + keff + outputPadding, 0, nil
+	case "same":
+		if outputPadding < 0 {
+			out = n * stride
+		} else {
+			out = (n-1)*stride + keff%2 + outputPadding
+		}
+		return out, max((n-1)*stride+keff-out, 0) / 2, nil
+	}
+	return 0, 0, fmt.Errorf("runtime: unknown transposed-conv padding %q (want \"valid\" or \"same\")", padding)
+}
+
+// convGeo is the geometry of one convolution, with the spatial axes padded
+// to three (leading axes of size 1).
+type convGeo struct {
+	rank          int // spatial rank of the caller's tensors (1..3)
+	n             int // batch
+	in, out, k    [3]int
+	s, d, pb      [3]int
+	cin, cout, gr int
+	direct        bool // one input channel per group: direct loops, no im2col
+	pool          bool // a pooling window: always uses the tap table
+	// taps[p·kvol + j] is the input pixel read by output pixel p at kernel
+	// tap j, or −1 for padding (built by finish, then immutable).
+	taps []int32
+}
+
+// finish builds the tap table (once; geometries are shared by an op and its
+// gradient ops and never change after that).
+func (g *convGeo) finish() {
+	if g.taps != nil || g.pointwise() {
+		return
+	}
+	kv := g.kvol()
+	g.taps = make([]int32, 0, g.outPix()*kv)
+	for od := 0; od < g.out[0]; od++ {
+		for oh := 0; oh < g.out[1]; oh++ {
+			for ow := 0; ow < g.out[2]; ow++ {
+				g.appendTaps(od, oh, ow)
+			}
+		}
+	}
+}
+
+func (g *convGeo) appendTaps(od, oh, ow int) {
+	for kd := 0; kd < g.k[0]; kd++ {
+		id := od*g.s[0] + kd*g.d[0] - g.pb[0]
+		for kh := 0; kh < g.k[1]; kh++ {
+			ih := oh*g.s[1] + kh*g.d[1] - g.pb[1]
+			for kw := 0; kw < g.k[2]; kw++ {
+				iw := ow*g.s[2] + kw*g.d[2] - g.pb[2]
+				t := int32(-1)
+				if id >= 0 && id < g.in[0] && ih >= 0 && ih < g.in[1] && iw >= 0 && iw < g.in[2] {
+					t = int32((id*g.in[1]+ih)*g.in[2] + iw)
+				}
+				g.taps = append(g.taps, t)
+			}
+		}
+	}
+}
+
+func (g *convGeo) cg() int        { return g.cin / g.gr }
+func (g *convGeo) fg() int        { return g.cout / g.gr }
+func (g *convGeo) kvol() int      { return g.k[0] * g.k[1] * g.k[2] }
+func (g *convGeo) inPix() int     { return g.in[0] * g.in[1] * g.in[2] }
+func (g *convGeo) outPix() int    { return g.out[0] * g.out[1] * g.out[2] }
+func (g *convGeo) kg() int        { return g.kvol() * g.cg() }
+func (g *convGeo) kernelLen() int { return g.kg() * g.cout }
+
+// pointwise reports a 1×1 stride-1 unpadded ungrouped convolution: one GEMM
+// over the whole batch.
+func (g *convGeo) pointwise() bool {
+	return !g.pool && g.kvol() == 1 && g.s == [3]int{1, 1, 1} && g.pb == [3]int{} && g.in == g.out && g.gr == 1
+}
+
+func (g *convGeo) String() string {
+	r := 3 - g.rank
+	return fmt.Sprintf("in%v k%v s%v d%v pb%v out%v c%d→%d g%d", g.in[r:], g.k[r:], g.s[r:], g.d[r:], g.pb[r:], g.out[r:], g.cin, g.cout, g.gr)
+}
+
+// spatial3 pads a per-axis list to three axes (leading def), checking its
+// length; nil means def everywhere.
+func spatial3(v []int, rank int, def int, what string) ([3]int, error) {
+	r := [3]int{def, def, def}
+	if v == nil {
+		return r, nil
+	}
+	if len(v) != rank {
+		return r, fmt.Errorf("%s has %d entries, want one per spatial axis (%d)", what, len(v), rank)
+	}
+	copy(r[3-rank:], v)
+	return r, nil
+}
+
+// newConvGeo checks x (N, spatial..., C) against a kernel of spatial size
+// ks with cin input and cout output channels and computes the output size.
+func newConvGeo(x []int, ks []int, cout, groups int, strides, dil, pb, pa []int) (*convGeo, error) {
+	rank := len(x) - 2
+	if rank < 1 || rank > 3 {
+		return nil, fmt.Errorf("input of shape %v: want (batch, 1 to 3 spatial axes, channels)", x)
+	}
+	if len(ks) != rank {
+		return nil, fmt.Errorf("kernel has %d spatial axes, input %v has %d", len(ks), x, rank)
+	}
+	g := &convGeo{rank: rank, n: x[0], cin: x[rank+1], cout: cout, gr: max(groups, 1)}
+	var err error
+	if g.s, err = spatial3(strides, rank, 1, "strides"); err != nil {
+		return nil, err
+	}
+	if g.d, err = spatial3(dil, rank, 1, "dilation"); err != nil {
+		return nil, err
+	}
+	if g.pb, err = spatial3(pb, rank, 0, "padding before"); err != nil {
+		return nil, err
+	}
+	after, err := spatial3(pa, rank, 0, "padding after")
+	if err != nil {
+		return nil, err
+	}
+	g.in, _ = spatial3(x[1:rank+1], rank, 1, "")
+	g.k, _ = spatial3(ks, rank, 1, "")
+	for a := 0; a < 3; a++ {
+		if g.s[a] < 1 || g.d[a] < 1 || g.pb[a] < 0 || after[a] < 0 || g.k[a] < 1 {
+			return nil, fmt.Errorf("strides %v, dilation %v, paddings %v/%v and kernel %v must be positive (paddings ≥ 0)", strides, dil, pb, pa, ks)
+		}
+		keff := (g.k[a]-1)*g.d[a] + 1
+		span := g.in[a] + g.pb[a] + after[a] - keff
+		if span < 0 {
+			return nil, fmt.Errorf("input %v padded by %v/%v is smaller than the dilated kernel %v", x, pb, pa, ks)
+		}
+		g.out[a] = span/g.s[a] + 1
+	}
+	if g.cin%g.gr != 0 || g.cout%g.gr != 0 {
+		return nil, fmt.Errorf("groups %d must divide the input channels %d and the filters %d", g.gr, g.cin, g.cout)
+	}
+	g.direct = g.gr > 1 && g.cg() == 1
+	return g, nil
+}
+
+// outShape returns the forward output shape (N, out..., cout).
+func (g *convGeo) outShape() []int {
+	s := []int{g.n}
+	s = append(s, g.out[3-g.rank:]...)
+	return append(s, g.cout)
+}
+
+func (g *convGeo) inShape() []int {
+	s := []int{g.n}
+	s = append(s, g.in[3-g.rank:]...)
+	return append(s, g.cin)
+}
+
+// Conv emits a convolution of x (N, spatial..., Cin) with kernel
+// (k..., Cin/Groups, Cout) (Keras's layout; cross-correlation, no flip):
+// y[b, o, f] = Σ_j Σ_{c in group(f)} x̃[b, o·s + j·d − padBefore, c]·K[j, c mod Cin/G, f]
+// with zero padding, output channels split into Groups contiguous blocks.
+// No bias (add it with BiasAdd). Differentiable w.r.t. x and kernel.
+func (g *Graph) Conv(x, kernel *G.Node, p ConvParams) (*G.Node, error) {
+	ks := []int(kernel.Shape())
+	if len(ks) < 3 {
+		return nil, fmt.Errorf("runtime: conv kernel of shape %v: want (kernel..., in_channels/groups, filters)", ks)
+	}
+	r := len(ks) - 2
+	geo, err := newConvGeo(x.Shape(), ks[:r], ks[r+1], p.Groups, p.Strides, p.Dilation, p.PadBefore, p.PadAfter)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: conv of %v with kernel %v: %w", x.Shape(), ks, err)
+	}
+	if geo.cg() != ks[r] {
+		return nil, fmt.Errorf("runtime: conv kernel %v: axis %d is %d, want in_channels/groups = %d/%d", ks, r, ks[r], geo.cin, geo.gr)
+	}
+	return applyConv(convFwd, geo, x, kernel)
+}
+
+// DepthwiseConv emits Keras's depthwise convolution: kernel (k..., Cin, M),
+// y[b, o, c·M + m] = Σ_j x̃[b, o·s + j·d − padBefore, c]·K[j, c, m]. Groups in
+// p is ignored. No bias. Differentiable w.r.t. x and kernel.
+func (g *Graph) DepthwiseConv(x, kernel *G.Node, p ConvParams) (*G.Node, error) {
+	ks, xs := []int(kernel.Shape()), []int(x.Shape())
+	if len(ks) < 3 || len(ks) != len(xs) {
+		return nil, fmt.Errorf("runtime: depthwise kernel of shape %v for input %v: want (kernel..., in_channels, depth_multiplier)", ks, xs)
+	}
+	r := len(ks) - 2
+	if ks[r] != xs[len(xs)-1] {
+		return nil, fmt.Errorf("runtime: depthwise kernel %v: axis %d is %d, want the input channels %d", ks, r, ks[r], xs[len(xs)-1])
+	}
+	geo, err := newConvGeo(xs, ks[:r], ks[r]*ks[r+1], ks[r], p.Strides, p.Dilation, p.PadBefore, p.PadAfter)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: depthwise conv of %v with kernel %v: %w", xs, ks, err)
+	}
+	return applyConv(convFwd, geo, x, kernel)
+}
+
+// ConvTranspose emits Keras's transposed convolution of x (N, n..., C) with
+// kernel (k..., F, C) (output channels first): full[b, i·s + j·d, f] +=
+// x[b, i, c]·K[j, f, c], y[b, q, f] = full[b, q + Crop, f] for q < OutSize
+// (cells past the end of full are 0). No bias. Differentiable w.r.t. x and
+// kernel.
+func (g *Graph) ConvTranspose(x, kernel *G.Node, p ConvTransposeParams) (*G.Node, error) {
+	ks, xs := []int(kernel.Shape()), []int(x.Shape())
+	if len(ks) < 3 || len(ks) != len(xs) {
+		return nil, fmt.Errorf("runtime: transposed conv kernel of shape %v for input %v: want (kernel..., filters, in_channels)", ks, xs)
+	}
+	r := len(ks) - 2
+	if ks[r+1] != xs[r+1] {
+		return nil, fmt.Errorf("runtime: transposed conv kernel %v: last axis %d, want the input channels %d", ks, ks[r+1], xs[r+1])
+	}
+	if len(p.OutSize) != r || (p.Crop != nil && len(p.Crop) != r) {
+		return nil, fmt.Errorf("runtime: transposed conv of %v: OutSize %v and Crop %v need one entry per spatial axis", xs, p.OutSize, p.Crop)
+	}
+	// the forward conv mapping y (N, OutSize..., F) to x's shape
+	ys := append(append([]int{xs[0]}, p.OutSize...), ks[r])
+	geo, err := newConvGeo(ys, ks[:r], ks[r+1], 1, p.Strides, p.Dilation, p.Crop, nil)
+	if err == nil {
+		geo.out, _ = spatial3(xs[1:r+1], r, 1, "")
+		for a := 0; a < 3 && err == nil; a++ {
+			if geo.pb[a] < 0 || geo.out[a] < 1 {
+				err = fmt.Errorf("crop %v and input %v must be non-negative", p.Crop, xs)
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("runtime: transposed conv of %v with kernel %v to %v: %w", xs, ks, p.OutSize, err)
+	}
+	return applyConv(convData, geo, x, kernel)
+}
+
+// convKind selects one of the three kernels of a convGeo.
+type convKind uint8
+
+const (
+	convFwd    convKind = iota // (x, w) → y
+	convData                   // (dy, w) → dx
+	convFilter                 // (x, dy) → dw
+)
+
+var convKindName = [...]string{"Conv", "ConvData", "ConvFilter"}
+
+// applyConv applies kernel kind of geo to (a, b); out is the output shape
+// (only needed for convFilter: the kernel's shape).
+func applyConv(kind convKind, geo *convGeo, a, b *G.Node, out ...int) (*G.Node, error) {
+	switch kind {
+	case convFwd:
+		out = geo.outShape()
+	case convData:
+		out = geo.inShape()
+	}
+	geo.finish()
+	op := &convOp{kind: kind, geo: geo}
+	op.opBase = newOpBase(fmt.Sprintf("%s{%v}", convKindName[kind], geo), out, a, b)
+	return G.ApplyOp(op, a, b)
+}
+
+// convOp is one of the three convolution kernels as a gorgonia op.
+type convOp struct {
+	opBase
+	kind convKind
+	geo  *convGeo
+}
+
+func (op *convOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *convOp) DiffWRT(n int) []bool {
+	if op.kind == convFilter {
+		return make([]bool, n)
+	}
+	return diffAll(n)
+}
+
+// SymDiff: y = fwd(x, w) ⇒ dx = data(dy, w), dw = filter(x, dy);
+// x = data(dy, w) ⇒ d dy = fwd(g, w), dw = filter(g, dy).
+func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if op.kind == convFilter {
+		return nil, errors.Errorf("runtime: %v is not differentiable", op)
+	}
+	var d0, dw *G.Node
+	var err error
+	if op.kind == convFwd {
+		d0, err = applyConv(convData, op.geo, grad, in[1])
+	} else {
+		d0, err = applyConv(convFwd, op.geo, grad, in[1])
+	}
+	if err != nil {
+		return nil, err
+	}
+	x, dy := in[0], grad
+	if op.kind == convData {
+		x, dy = grad, in[0]
+	}
+	if dw, err = applyConv(convFilter, op.geo, x, dy, in[1].Shape()...); err != nil {
+		return nil, err
+	}
+	return G.Nodes{d0, dw}, nil
+}
+
+func (op *convOp) build(c *kctx) (instr, error) {
+	g := op.geo
+	in := &convInstr{geo: g, kind: op.kind, a: c.ins[0], b: c.ins[1], out: c.out, col: -1, wp: -1, yp: -1}
+	if g.direct || g.pointwise() {
+		return in, nil
+	}
+	in.col = c.temp(g.outPix() * g.kg())
+	if g.gr > 1 {
+		in.wp = c.temp(g.kernelLen())
+		in.yp = c.temp(g.outPix() * g.fg())
+	} else if op.kind == convFilter {
+		in.yp = c.temp(g.kernelLen())
+	}
+	return in, nil
+}
+
+// convInstr runs one kernel. Scratch: col (im2col matrix of one sample and
+// group), wp (kernel packed per group), yp (one group's output or dy
+// columns, or a per-sample filter gradient).
+type convInstr struct {
+	geo         *convGeo
+	kind        convKind
+	a, b, out   int
+	col, wp, yp int
+}
+
+func (in *convInstr) run(bufs [][]float32) {
+	g := in.geo
+	a, b, out := bufs[in.a], bufs[in.b], bufs[in.out]
+	var s convScratch
+	if in.col >= 0 {
+		s.col = bufs[in.col]
+	}
+	if in.wp >= 0 {
+		s.wp = bufs[in.wp]
+	}
+	if in.yp >= 0 {
+		s.yp = bufs[in.yp]
+	}
+	switch in.kind {
+	case convFwd:
+		g.forward(a, b, out, s)
+	case convData:
+		g.backwardData(a, b, out, s)
+	default:
+		g.backwardFilter(a, b, out, s)
+	}
+}
+
+type convScratch struct{ col, wp, yp []float32 }
+
+// forward computes y = conv(x, w) for the whole batch.
+func (g *convGeo) forward(x, w, y []float32, s convScratch) {
+	P, F := g.outPix(), g.cout
+	if g.pointwise() {
+		gemm(false, false, g.n*P, F, g.cin, x, w, y)
+		return
+	}
+	if g.direct {
+		g.directForward(x, w, y)
+		return
+	}
+	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	if g.gr > 1 {
+		g.packKernel(w, s.wp)
+	}
+	for b := 0; b < g.n; b++ {
+		xb, yb := x[b*inS:(b+1)*inS], y[b*outS:(b+1)*outS]
+		if g.gr == 1 {
+			g.im2col(xb, s.col, 0)
+			gemm(false, false, P, F, kg, s.col, w, yb)
+			continue
+		}
+		for gi := 0; gi < g.gr; gi++ {
+			g.im2col(xb, s.col, gi)
+			gemm(false, false, P, fg, kg, s.col, s.wp[gi*kg*fg:], s.yp)
+			for p := 0; p < P; p++ {
+				copy(yb[p*F+gi*fg:p*F+gi*fg+fg], s.yp[p*fg:p*fg+fg])
+			}
+		}
+	}
+}
+
+// backwardData computes dx = ∂(Σ dy·conv(x, w))/∂x.
+func (g *convGeo) backwardData(dy, w, dx []float32, s convScratch) {
+	P, F := g.outPix(), g.cout
+	if g.pointwise() {
+		gemm(false, true, g.n*P, g.cin, F, dy, w, dx)
+		return
+	}
+	clear(dx[:g.n*g.inPix()*g.cin])
+	if g.direct {
+		g.directData(dy, w, dx)
+		return
+	}
+	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	if g.gr > 1 {
+		g.packKernel(w, s.wp)
+	}
+	for b := 0; b < g.n; b++ {
+		dyb, dxb := dy[b*outS:(b+1)*outS], dx[b*inS:(b+1)*inS]
+		if g.gr == 1 {
+			gemm(false, true, P, kg, F, dyb, w, s.col)
+			g.col2im(s.col, dxb, 0)
+			continue
+		}
+		for gi := 0; gi < g.gr; gi++ {
+			for p := 0; p < P; p++ {
+				copy(s.yp[p*fg:p*fg+fg], dyb[p*F+gi*fg:])
+			}
+			gemm(false, true, P, kg, fg, s.yp, s.wp[gi*kg*fg:], s.col)
+			g.col2im(s.col, dxb, gi)
+		}
+	}
+}
+
+// backwardFilter computes dw = ∂(Σ dy·conv(x, w))/∂w.
+func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
+	P, F := g.outPix(), g.cout
+	if g.pointwise() {
+		gemm(true, false, g.cin, F, g.n*P, x, dy, dw)
+		return
+	}
+	clear(dw[:g.kernelLen()])
+	if g.direct {
+		g.directFilter(x, dy, dw)
+		return
+	}
+	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	for b := 0; b < g.n; b++ {
+		xb, dyb := x[b*inS:(b+1)*inS], dy[b*outS:(b+1)*outS]
+		if g.gr == 1 {
+			g.im2col(xb, s.col, 0)
+			gemm(true, false, kg, F, P, s.col, dyb, s.yp)
+			addTo(dw, s.yp[:kg*F])
+			continue
+		}
+		for gi := 0; gi < g.gr; gi++ {
+			g.im2col(xb, s.col, gi)
+			for p := 0; p < P; p++ {
+				copy(s.yp[p*fg:p*fg+fg], dyb[p*F+gi*fg:])
+			}
+			gemm(true, false, kg, fg, P, s.col, s.yp, s.wp)
+			for r := 0; r < kg; r++ {
+				addTo(dw[r*F+gi*fg:r*F+gi*fg+fg], s.wp[r*fg:r*fg+fg])
+			}
+		}
+	}
+}
+
+// addTo: dst += src.
+func addTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// packKernel copies the (kg × F) kernel into one contiguous (kg × fg) block
+// per group.
+func (g *convGeo) packKernel(w, wp []float32) {
+	kg, fg, F := g.kg(), g.fg(), g.cout
+	for gi := 0; gi < g.gr; gi++ {
+		blk := wp[gi*kg*fg : (gi+1)*kg*fg]
+		for r := 0; r < kg; r++ {
+			copy(blk[r*fg:r*fg+fg], w[r*F+gi*fg:])
+		}
+	}
+}
+
+// im2col writes the (outPix × kvol·cg) patch matrix of one sample x for
+// group gi (columns in the kernel's (tap, channel) order).
+func (g *convGeo) im2col(x, col []float32, gi int) {
+	cg, kv, cin, c0 := g.cg(), g.kvol(), g.cin, gi*g.cg()
+	for p := 0; p < g.outPix(); p++ {
+		row := col[p*kv*cg : (p+1)*kv*cg]
+		for j, ip := range g.taps[p*kv : (p+1)*kv] {
+			dst := row[j*cg : (j+1)*cg]
+			if ip < 0 {
+				clear(dst)
+			} else {
+				copy(dst, x[int(ip)*cin+c0:])
+			}
+		}
+	}
+}
+
+// col2im adds the patch matrix col back into one sample dx (group gi).
+func (g *convGeo) col2im(col, dx []float32, gi int) {
+	cg, kv, cin, c0 := g.cg(), g.kvol(), g.cin, gi*g.cg()
+	for p := 0; p < g.outPix(); p++ {
+		row := col[p*kv*cg : (p+1)*kv*cg]
+		for j, ip := range g.taps[p*kv : (p+1)*kv] {
+			if ip >= 0 {
+				addTo(dx[int(ip)*cin+c0:], row[j*cg:(j+1)*cg])
+			}
+		}
+	}
+}
+
+// directForward: one input channel per group (depthwise); output channel f
+// reads input channel f/M.
+func (g *convGeo) directForward(x, w, y []float32) {
+	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
+	M := F / cin
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			yr := y[(b*P+p)*F : (b*P+p+1)*F]
+			clear(yr)
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				wr := w[j*F : (j+1)*F]
+				if M == 1 {
+					wr, yr := wr[:len(xr)], yr[:len(xr)]
+					for c, xv := range xr {
+						yr[c] += xv * wr[c]
+					}
+					continue
+				}
+				for c, xv := range xr {
+					for m := c * M; m < (c+1)*M; m++ {
+						yr[m] += xv * wr[m]
+					}
+				}
+			}
+		}
+	}
+}
+
+// directData: dx[c] += Σ_m dy[c·M+m]·w[j, c·M+m] (dx cleared by the caller).
+func (g *convGeo) directData(dy, w, dx []float32) {
+	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
+	M := F / cin
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			dyr := dy[(b*P+p)*F : (b*P+p+1)*F]
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				dxr := dx[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				wr := w[j*F : (j+1)*F]
+				for c := range dxr {
+					var s float32
+					for m := c * M; m < (c+1)*M; m++ {
+						s += dyr[m] * wr[m]
+					}
+					dxr[c] += s
+				}
+			}
+		}
+	}
+}
+
+// directFilter: dw[j, c·M+m] += x[c]·dy[c·M+m] (dw cleared by the caller).
+func (g *convGeo) directFilter(x, dy, dw []float32) {
+	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
+	M := F / cin
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			dyr := dy[(b*P+p)*F : (b*P+p+1)*F]
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				wr := dw[j*F : (j+1)*F]
+				for c, xv := range xr {
+					for m := c * M; m < (c+1)*M; m++ {
+						wr[m] += xv * dyr[m]
+					}
+				}
+			}
+		}
+	}
+}
+
+// BiasAdd emits x + bias along the last axis of x (bias of shape (C,)), for
+// any rank: the bias of Conv/Pool-style channels_last layers.
+// Differentiable w.r.t. x and bias.
+func (g *Graph) BiasAdd(x, bias *G.Node) (*G.Node, error) {
+	xs, bs := []int(x.Shape()), []int(bias.Shape())
+	if len(xs) < 1 || len(bs) != 1 || bs[0] != xs[len(xs)-1] {
+		return nil, fmt.Errorf("runtime: bias of shape %v for input %v: want (%v,)", bs, xs, xs[len(xs)-1:])
+	}
+	op := &biasOp{opBase: newOpBase("BiasAdd", xs, x, bias)}
+	return G.ApplyOp(op, x, bias)
+}
+
+// biasOp: y = x + b (last axis); biasOp with grad set is the bias gradient
+// db = Σ_rows dy (one input).
+type biasOp struct {
+	opBase
+	grad bool
+}
+
+func (op *biasOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *biasOp) DiffWRT(n int) []bool {
+	if op.grad {
+		return make([]bool, n)
+	}
+	return diffAll(n)
+}
+func (op *biasOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if op.grad {
+		return nil, errors.Errorf("runtime: %v is not differentiable", op)
+	}
+	gb := &biasOp{opBase: newOpBase("BiasGrad", in[1].Shape(), grad), grad: true}
+	db, err := G.ApplyOp(gb, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{grad, db}, nil
+}
+func (op *biasOp) build(c *kctx) (instr, error) {
+	if op.grad {
+		return &biasInstr{grad: true, x: c.ins[0], out: c.out, c: c.outShape[0], n: prod(c.inShapes[0])}, nil
+	}
+	return &biasInstr{x: c.ins[0], b: c.ins[1], out: c.out, c: c.inShapes[1][0], n: prod(c.inShapes[0])}, nil
+}
+
+type biasInstr struct {
+	grad         bool
+	x, b, out, c int
+	n            int // elements of x (or dy)
+}
+
+func (in *biasInstr) run(bufs [][]float32) {
+	x, out := bufs[in.x][:in.n], bufs[in.out]
+	if in.grad {
+		clear(out[:in.c])
+		for r := 0; r < in.n; r += in.c {
+			addTo(out, x[r:r+in.c])
+		}
+		return
+	}
+	b := bufs[in.b][:in.c]
+	for r := 0; r < in.n; r += in.c {
+		yr, xr := out[r:r+in.c], x[r:r+in.c]
+		for i, bv := range b {
+			yr[i] = xr[i] + bv
+		}
+	}
+}

@@ -1,0 +1,621 @@
+package runtime
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/kerago/kerago/tensor"
+	G "gorgonia.org/gorgonia"
+)
+
+// opRun is the result of running one op graph: the forward output and the
+// gradients of loss = Σ out ⊙ C w.r.t. every input, from the compiled
+// executor and from gorgonia's TapeMachine (which runs the ops' Do path).
+type opRun struct {
+	out, tapeOut     []float32
+	outShape         []int
+	grads, tapeGrads [][]float32
+}
+
+// runOpGraph builds a training graph with one input node per shape, applies
+// emit and (when c is non-nil) differentiates Σ out ⊙ c with gorgonia.Grad.
+func runOpGraph(t *testing.T, shapes [][]int, data [][]float32, c func(outShape []int) []float32,
+	emit func(g *Graph, ins []*G.Node) (*G.Node, error)) opRun {
+	t.Helper()
+	g := newGraph(shapes[0][0], true)
+	ins := make([]*G.Node, len(shapes))
+	for i, s := range shapes {
+		ins[i] = newInput(g.g, s, fmt.Sprintf("in%d", i))
+	}
+	out, err := emit(g, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := opRun{outShape: []int(out.Shape())}
+	outs := []*G.Node{out}
+	if c != nil {
+		cn, err := g.Constant(c(res.outShape), res.outShape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prodN, err := G.HadamardProd(out, cn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss, err := G.Sum(prodN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		grads, err := G.Grad(loss, ins...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, grads...)
+	}
+	p, err := compile(g, ins, outs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.getFrame()
+	for i, s := range p.ext {
+		f.bufs[s] = data[i]
+	}
+	p.bind(f)
+	p.exec(f)
+	got := make([][]float32, len(outs))
+	for i, s := range p.outs {
+		got[i] = append([]float32(nil), f.bufs[s]...)
+	}
+	p.putFrame(f)
+	tin := map[*G.Node]*tensor.Tensor{}
+	for i, n := range ins {
+		tt, err := tensor.FromSlice(append([]float32(nil), data[i]...), shapes[i]...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tin[n] = tt
+	}
+	tape := tapeRun(t, g, tin, outs)
+	res.out, res.tapeOut = got[0], tape[0]
+	res.grads, res.tapeGrads = got[1:], tape[1:]
+	return res
+}
+
+// checkOpRun compares an opRun with a float64 reference: forward output,
+// executor vs TapeMachine, and (when grads were computed) the gradients
+// against central finite differences of Σ c ⊙ ref.
+func checkOpRun(t *testing.T, r opRun, data [][]float32, c []float32, ref func(in [][]float64) []float64) {
+	t.Helper()
+	in := make([][]float64, len(data))
+	for i, d := range data {
+		in[i] = f64(d)
+	}
+	closeSlices(t, "forward vs float64 reference", r.out, toF32(ref(in)), 1e-5, 1e-5)
+	closeSlices(t, "executor vs TapeMachine forward", r.out, r.tapeOut, 1e-6, 1e-6)
+	if r.grads == nil {
+		return
+	}
+	loss := func() float64 {
+		var l float64
+		for i, v := range ref(in) {
+			l += v * float64(c[i])
+		}
+		return l
+	}
+	for k := range in {
+		closeSlices(t, fmt.Sprintf("executor vs TapeMachine grad %d", k), r.grads[k], r.tapeGrads[k], 1e-5, 1e-5)
+		fd := make([]float32, len(in[k]))
+		for i := range in[k] {
+			old, h := in[k][i], 1e-4
+			in[k][i] = old + h
+			lp := loss()
+			in[k][i] = old - h
+			lm := loss()
+			in[k][i] = old
+			fd[i] = float32((lp - lm) / (2 * h))
+		}
+		closeSlices(t, fmt.Sprintf("grad of input %d vs finite differences", k), r.grads[k], fd, 2e-4, 2e-4)
+	}
+}
+
+func f64(d []float32) []float64 {
+	o := make([]float64, len(d))
+	for i, v := range d {
+		o[i] = float64(v)
+	}
+	return o
+}
+
+func randF32(r *rand.Rand, n int) []float32 {
+	d := make([]float32, n)
+	for i := range d {
+		d[i] = r.Float32()*2 - 1
+	}
+	return d
+}
+
+// nd is a row-major N-D index helper for the references.
+type nd []int
+
+func (s nd) at(idx ...int) int {
+	o := 0
+	for i, v := range idx {
+		o = o*s[i] + v
+	}
+	return o
+}
+
+// each calls fn with every index of shape s in row-major order.
+func (s nd) each(fn func(idx []int)) {
+	idx := make([]int, len(s))
+	if prod(s) == 0 {
+		return
+	}
+	for {
+		fn(idx)
+		d := len(s) - 1
+		for ; d >= 0; d-- {
+			idx[d]++
+			if idx[d] < s[d] {
+				break
+			}
+			idx[d] = 0
+		}
+		if d < 0 {
+			return
+		}
+	}
+}
+
+// convRef is the spec §2.3 formula in float64: x (N, sp..., C), kernel
+// (k..., C/G, F), explicit pads, output size from the pads.
+func convRef(x []float64, xs []int, w []float64, ks []int, groups int, st, dil, pb, pa []int) ([]float64, []int) {
+	r := len(xs) - 2
+	C, F := xs[r+1], ks[r+1]
+	cg, fg := C/groups, F/groups
+	os := []int{xs[0]}
+	for a := 0; a < r; a++ {
+		keff := (ks[a]-1)*dil[a] + 1
+		os = append(os, (xs[1+a]+pb[a]+pa[a]-keff)/st[a]+1)
+	}
+	os = append(os, F)
+	y := make([]float64, prod(os))
+	nd(os).each(func(o []int) {
+		b, f := o[0], o[r+1]
+		gi := f / fg
+		var s float64
+		nd(ks[:r]).each(func(j []int) {
+			xi := []int{b}
+			for a := 0; a < r; a++ {
+				p := o[1+a]*st[a] + j[a]*dil[a] - pb[a]
+				if p < 0 || p >= xs[1+a] {
+					return
+				}
+				xi = append(xi, p)
+			}
+			for ci := 0; ci < cg; ci++ {
+				wi := append(append([]int{}, j...), ci, f)
+				s += x[nd(xs).at(append(xi, gi*cg+ci)...)] * w[nd(ks).at(wi...)]
+			}
+		})
+		y[nd(os).at(o...)] = s
+	})
+	return y, os
+}
+
+func ones(n, v int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
+type convCase struct {
+	name            string
+	x               []int // (N, spatial..., C)
+	k               []int // spatial kernel
+	f, groups       int
+	st, dil, pb, pa []int
+	depthwise       bool // kernel (k..., C, f) with f the multiplier
+}
+
+var convCases = []convCase{
+	{name: "1d_valid", x: []int{2, 7, 3}, k: []int{3}, f: 4},
+	{name: "1d_causal_dil2", x: []int{2, 6, 2}, k: []int{2}, f: 3, dil: []int{2}, pb: []int{2}, pa: []int{0}},
+	{name: "1d_stride3_same", x: []int{1, 10, 2}, k: []int{4}, f: 2, st: []int{3}, pb: []int{1}, pa: []int{2}},
+	{name: "2d_same_s2_odd", x: []int{2, 5, 7, 3}, k: []int{3, 3}, f: 4, st: []int{2, 2}, pb: []int{1, 1}, pa: []int{1, 1}},
+	{name: "2d_same_s2_even", x: []int{1, 4, 6, 2}, k: []int{3, 3}, f: 2, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},
+	{name: "2d_dil_rect", x: []int{2, 7, 6, 2}, k: []int{2, 3}, f: 3, dil: []int{2, 1}},
+	{name: "2d_groups2", x: []int{2, 5, 5, 4}, k: []int{2, 2}, f: 6, groups: 2, pb: []int{0, 1}, pa: []int{1, 0}},
+	{name: "2d_groups3_strided", x: []int{1, 6, 5, 6}, k: []int{3, 2}, f: 3, groups: 3, st: []int{2, 1}},
+	{name: "2d_groups_eq_cin", x: []int{2, 4, 4, 3}, k: []int{3, 3}, f: 6, groups: 3, pb: []int{1, 1}, pa: []int{1, 1}},
+	{name: "2d_pointwise", x: []int{3, 4, 5, 6}, k: []int{1, 1}, f: 5},
+	{name: "2d_pointwise_stride", x: []int{1, 5, 5, 3}, k: []int{1, 1}, f: 2, st: []int{2, 2}},
+	{name: "3d", x: []int{2, 4, 5, 3, 2}, k: []int{2, 3, 2}, f: 3, st: []int{1, 2, 1}, pb: []int{0, 1, 1}, pa: []int{1, 1, 0}},
+	{name: "depthwise_m1", x: []int{2, 5, 5, 3}, k: []int{3, 3}, f: 1, depthwise: true, pb: []int{1, 1}, pa: []int{1, 1}},
+	{name: "depthwise_m2_s2", x: []int{1, 6, 5, 2}, k: []int{3, 2}, f: 2, depthwise: true, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},
+	{name: "depthwise_1d_dil", x: []int{2, 8, 3}, k: []int{3}, f: 3, depthwise: true, dil: []int{2}},
+}
+
+func (tc convCase) params() (ConvParams, []int, []int, []int, []int) {
+	r := len(tc.k)
+	st, dil, pb, pa := tc.st, tc.dil, tc.pb, tc.pa
+	if st == nil {
+		st = ones(r, 1)
+	}
+	if dil == nil {
+		dil = ones(r, 1)
+	}
+	if pb == nil {
+		pb, pa = ones(r, 0), ones(r, 0)
+	}
+	return ConvParams{Strides: tc.st, Dilation: tc.dil, PadBefore: tc.pb, PadAfter: tc.pa, Groups: tc.groups}, st, dil, pb, pa
+}
+
+func TestConvMatchesReference(t *testing.T) {
+	for i, tc := range convCases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 9))
+			p, st, dil, pb, pa := tc.params()
+			C := tc.x[len(tc.x)-1]
+			groups := max(tc.groups, 1)
+			ks := append(append([]int{}, tc.k...), C/groups, tc.f)
+			refKs := ks
+			if tc.depthwise {
+				ks = append(append([]int{}, tc.k...), C, tc.f)
+				// Keras depthwise = grouped conv with groups = C and kernel
+				// (k..., 1, C·M): output channel c·M + m reads channel c
+				refKs = append(append([]int{}, tc.k...), 1, C*tc.f)
+				groups = C
+			}
+			x, w := randF32(r, prod(tc.x)), randF32(r, prod(ks))
+			_, os := convRef(f64(x), tc.x, f64(w), refKs, groups, st, dil, pb, pa)
+			c := randF32(r, prod(os))
+			res := runOpGraph(t, [][]int{tc.x, ks}, [][]float32{x, w}, func([]int) []float32 { return c },
+				func(g *Graph, in []*G.Node) (*G.Node, error) {
+					if tc.depthwise {
+						return g.DepthwiseConv(in[0], in[1], p)
+					}
+					return g.Conv(in[0], in[1], p)
+				})
+			if fmt.Sprint(res.outShape) != fmt.Sprint(os) {
+				t.Fatalf("output shape %v, reference %v", res.outShape, os)
+			}
+			checkOpRun(t, res, [][]float32{x, w}, c, func(in [][]float64) []float64 {
+				y, _ := convRef(in[0], tc.x, in[1], refKs, groups, st, dil, pb, pa)
+				return y
+			})
+		})
+	}
+}
+
+// pat is the spec's golden-input generator: element i = ((i·a mod m) − off)·0.1.
+func pat(n, a, m, off int) []float32 {
+	d := make([]float32, n)
+	for i := range d {
+		d[i] = float32(float64((i*a)%m-off) * 0.1)
+	}
+	return d
+}
+
+// TestConvGolden checks the Keras 3.15.1 golden vectors of spec §10.1 and
+// the gradient goldens of §10.9 (testdata/convops_golden.md).
+func TestConvGolden(t *testing.T) {
+	type golden struct {
+		name                      string
+		x                         []float32
+		xs, ks                    []int
+		w                         []float32
+		p                         ConvParams
+		padding                   string // recomputed with ConvOutputSize when set
+		dw                        bool
+		bias, want                []float32
+		g, wantDW, wantDX, wantDB []float32
+	}
+	c1x, c1w := pat(32, 7, 11, 5), pat(36, 5, 7, 3)
+	cases := []golden{
+		{name: "C1_conv2d_same_s2", x: c1x, xs: []int{1, 4, 4, 2}, ks: []int{3, 3, 2, 2}, w: c1w,
+			p: ConvParams{Strides: []int{2, 2}}, padding: "same", bias: []float32{0.1, -0.2},
+			want: []float32{0.08, -0.58, 0.38, -0.27, 0.009999998, -0.3, -0.03000001, -0.16},
+			g:    []float32{-0.3, 0, 0.3, -0.1, 0.2, -0.2, 0.1, -0.3},
+			wantDW: []float32{0.15, -0.04000001, -0.08, -0.02, 0.13, 0.11, -0.21, 0.02, 0.03, -0.06, 0.07, 0.02, 0.18, -0.1, -0.05, -0.08,
+				0.16, 0.05, 0.15, -0.04000001, 0.02, -0.08000001, 0.06, 0, 0.18, -0.03, -0.15, 0.01, -0.15, 0.05, 0.18, -0.02, -0.09, 0,
+				0.03, 0},
+			wantDB: []float32{0.3, -0.6},
+			wantDX: []float32{0.09, 0, -0.09, 0.03, -0.17, 0.08000001, 0.08000001, 0, -0.03, 0.09, 0, -0.09,
+				0.07000001, -0.17, 0.02, 0.08000001, -0.04, 0.01, 0.13, 0.04, -0.23, 0.03, -0.11, 0.1, 0.04, -0.1, 0.04, 0.04,
+				0.08000001, -0.05, 0.06, 0}},
+		{name: "C2_dil2_valid", x: pat(25, 7, 11, 5), xs: []int{1, 5, 5, 1}, ks: []int{2, 2, 1, 1}, w: []float32{-0.2, 0.1, -0.1, 0.2},
+			p: ConvParams{Dilation: []int{2, 2}}, padding: "valid",
+			want: []float32{0.13, 0.02, 0.13, 0.13, -0.09, -0.09, -0.09, 0.13, 0.02}},
+		{name: "C2_dil2_same", x: pat(25, 7, 11, 5), xs: []int{1, 5, 5, 1}, ks: []int{2, 2, 1, 1}, w: []float32{-0.2, 0.1, -0.1, 0.2},
+			p: ConvParams{Dilation: []int{2, 2}}, padding: "same",
+			want: []float32{0.08000001, 0.03, -0.12, 0.06, 0.04, -0.08, 0.13, 0.02, 0.13, -0.08,
+				-0.02, 0.13, -0.09, -0.09, 0.08000001, -0.07, -0.09, 0.13, 0.02, 0.02, -0.03, 0.02, 0.06, -0.12, 0}},
+		{name: "C3_causal_dil2", x: []float32{-0.5, 0.2, -0.2, 0.5, 0.1, -0.3}, xs: []int{1, 6, 1}, ks: []int{2, 1, 1}, w: []float32{0.5, -1},
+			p: ConvParams{Dilation: []int{2}}, padding: "causal",
+			want: []float32{0.5, -0.2, -0.05, -0.4, -0.2, 0.55}},
+		{name: "C4_groups2", x: pat(36, 7, 11, 5), xs: []int{1, 3, 3, 4}, ks: []int{2, 2, 2, 4}, w: pat(32, 5, 9, 4),
+			p: ConvParams{Groups: 2}, padding: "valid",
+			want: []float32{0.31, -0.25, -0.25, 0.2, -0.2, 0.25, -0.16, 0.2, -0.23, 0.26, -0.2, 0.2, 0.14, 0.1, 0.11, -0.02}},
+		{name: "C6_depthwise_m2", x: pat(18, 7, 11, 5), xs: []int{1, 3, 3, 2}, ks: []int{2, 2, 2, 2}, w: pat(16, 3, 7, 3),
+			padding: "valid", dw: true, bias: []float32{0, 0.1, 0.2, 0.3},
+			want:   []float32{0.19, 0.22, 0.22, 0.13, 0.1, -0.05, 0.44, 0.4, -0.3, 0.29, 0.22, 0.17, 0.16, 0.24, 0.11, 0.44},
+			g:      pat(16, 3, 7, 3),
+			wantDW: []float32{0.19, 0.12, 0.02, -0.17, 0.1, -0.15, 0.24, 0.1, -0.3, 0.19, 0.02, -0.13, 0.16, 0.14, -0.09, 0.14},
+			wantDB: []float32{-0.3, 0.2, 0, -0.2}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := len(tc.xs) - 2
+			p := tc.p
+			st, dil := p.Strides, p.Dilation
+			if st == nil {
+				st = ones(r, 1)
+			}
+			if dil == nil {
+				dil = ones(r, 1)
+			}
+			p.PadBefore, p.PadAfter = make([]int, r), make([]int, r)
+			for a := 0; a < r; a++ {
+				var err error
+				if _, p.PadBefore[a], p.PadAfter[a], err = ConvOutputSize(tc.xs[1+a], tc.ks[a], st[a], dil[a], tc.padding); err != nil {
+					t.Fatal(err)
+				}
+			}
+			shapes := [][]int{tc.xs, tc.ks}
+			data := [][]float32{tc.x, tc.w}
+			if tc.bias != nil {
+				shapes = append(shapes, []int{len(tc.bias)})
+				data = append(data, tc.bias)
+			}
+			var cf func([]int) []float32
+			if tc.g != nil {
+				cf = func([]int) []float32 { return tc.g }
+			}
+			res := runOpGraph(t, shapes, data, cf, func(g *Graph, in []*G.Node) (*G.Node, error) {
+				var y *G.Node
+				var err error
+				if tc.dw {
+					y, err = g.DepthwiseConv(in[0], in[1], p)
+				} else {
+					y, err = g.Conv(in[0], in[1], p)
+				}
+				if err != nil || tc.bias == nil {
+					return y, err
+				}
+				return g.BiasAdd(y, in[2])
+			})
+			closeSlices(t, "y", res.out, tc.want, 1e-6, 1e-6)
+			if tc.g == nil {
+				return
+			}
+			closeSlices(t, "d kernel", res.grads[1], tc.wantDW, 1e-6, 1e-6)
+			closeSlices(t, "d bias", res.grads[2], tc.wantDB, 1e-6, 1e-6)
+			if tc.wantDX != nil {
+				closeSlices(t, "d x", res.grads[0], tc.wantDX, 1e-6, 1e-6)
+			}
+		})
+	}
+}
+
+func TestConvOutputSize(t *testing.T) {
+	cases := []struct {
+		n, k, s, d         int
+		padding            string
+		out, before, after int
+	}{
+		// spec §2.3 examples
+		{4, 3, 2, 1, "same", 2, 0, 1},
+		{5, 2, 1, 2, "same", 5, 1, 1},
+		{5, 2, 1, 1, "same", 5, 0, 1},
+		{7, 3, 2, 1, "valid", 3, 0, 0},
+		{6, 2, 1, 2, "causal", 6, 2, 0},
+		{1, 3, 1, 1, "same", 1, 1, 1},
+		{10, 4, 3, 1, "same", 4, 1, 2},
+	}
+	for _, c := range cases {
+		out, b, a, err := ConvOutputSize(c.n, c.k, c.s, c.d, c.padding)
+		if err != nil || out != c.out || b != c.before || a != c.after {
+			t.Errorf("ConvOutputSize(%d, %d, %d, %d, %q) = %d, %d, %d, %v; want %d, %d, %d", c.n, c.k, c.s, c.d, c.padding, out, b, a, err, c.out, c.before, c.after)
+		}
+	}
+	for _, bad := range []struct {
+		n, k, s, d int
+		padding    string
+	}{{2, 3, 1, 1, "valid"}, {5, 3, 0, 1, "same"}, {5, 3, 1, 1, "full"}, {5, 0, 1, 1, "same"}} {
+		if _, _, _, err := ConvOutputSize(bad.n, bad.k, bad.s, bad.d, bad.padding); err == nil {
+			t.Errorf("ConvOutputSize(%+v) gave no error", bad)
+		}
+	}
+}
+
+func TestConvErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		xs, ks []int
+		p      ConvParams
+	}{
+		{"rank", []int{2, 3}, []int{1, 3, 2}, ConvParams{}},
+		{"channels", []int{1, 5, 5, 3}, []int{3, 3, 2, 4}, ConvParams{}},
+		{"groups", []int{1, 5, 5, 4}, []int{3, 3, 2, 3}, ConvParams{Groups: 2}},
+		{"too_small", []int{1, 2, 2, 1}, []int{3, 3, 1, 1}, ConvParams{}},
+		{"strides_len", []int{1, 5, 5, 1}, []int{3, 3, 1, 1}, ConvParams{Strides: []int{1}}},
+		{"neg_pad", []int{1, 5, 5, 1}, []int{3, 3, 1, 1}, ConvParams{PadBefore: []int{-1, 0}, PadAfter: []int{0, 0}}},
+	}
+	for _, c := range cases {
+		g := newGraph(1, false)
+		x, k := newInput(g.g, c.xs, "x"), newInput(g.g, c.ks, "k")
+		if _, err := g.Conv(x, k, c.p); err == nil {
+			t.Errorf("%s: Conv(%v, %v, %+v) gave no error", c.name, c.xs, c.ks, c.p)
+		}
+	}
+}
+
+// convTransposeRef is the spec §2.5 scatter form in float64: x (N, n..., C),
+// kernel (k..., F, C), full[i·s + j·d] += x[i]·K[j], y[q] = full[q + crop].
+func convTransposeRef(x []float64, xs []int, w []float64, ks []int, st, dil, outSize, crop []int) []float64 {
+	r := len(xs) - 2
+	C, F := xs[r+1], ks[r]
+	ys := append(append([]int{xs[0]}, outSize...), F)
+	y := make([]float64, prod(ys))
+	nd(xs[:r+1]).each(func(i []int) {
+		nd(ks[:r]).each(func(j []int) {
+			yi := []int{i[0]}
+			for a := 0; a < r; a++ {
+				q := i[1+a]*st[a] + j[a]*dil[a] - crop[a]
+				if q < 0 || q >= outSize[a] {
+					return
+				}
+				yi = append(yi, q)
+			}
+			for f := 0; f < F; f++ {
+				for c := 0; c < C; c++ {
+					wi := append(append([]int{}, j...), f, c)
+					y[nd(ys).at(append(yi, f)...)] += x[nd(xs).at(append(append([]int{}, i...), c)...)] * w[nd(ks).at(wi...)]
+				}
+			}
+		})
+	})
+	return y
+}
+
+type convTCase struct {
+	name          string
+	x             []int
+	k             []int
+	f             int
+	st, dil       []int
+	padding       string
+	outputPadding []int // nil: None
+}
+
+var convTCases = []convTCase{
+	{name: "1d_s2_same", x: []int{2, 3, 2}, k: []int{3}, f: 3, st: []int{2}, padding: "same"},
+	{name: "1d_s2_valid", x: []int{1, 4, 1}, k: []int{3}, f: 2, st: []int{2}, padding: "valid"},
+	{name: "1d_dil2_valid", x: []int{2, 5, 2}, k: []int{3}, f: 2, st: []int{1}, dil: []int{2}, padding: "valid"},
+	{name: "2d_k3_s2_same", x: []int{2, 3, 4, 2}, k: []int{3, 3}, f: 3, st: []int{2, 2}, padding: "same"},
+	{name: "2d_k4_s2_same_crop", x: []int{1, 3, 3, 2}, k: []int{4, 4}, f: 2, st: []int{2, 2}, padding: "same"},
+	{name: "2d_op1_valid", x: []int{1, 3, 2, 1}, k: []int{3, 2}, f: 2, st: []int{2, 3}, padding: "valid", outputPadding: []int{1, 2}},
+	{name: "2d_op0_same", x: []int{2, 3, 3, 3}, k: []int{3, 3}, f: 2, st: []int{2, 2}, padding: "same", outputPadding: []int{0, 1}},
+	{name: "2d_k2_s3", x: []int{1, 2, 3, 2}, k: []int{2, 2}, f: 2, st: []int{3, 3}, padding: "same"},
+	{name: "3d_s2_same", x: []int{1, 2, 3, 2, 2}, k: []int{2, 3, 2}, f: 2, st: []int{2, 1, 2}, padding: "same"},
+}
+
+// transposeParams computes the op's parameters with ConvTransposeOutputSize.
+func transposeParams(t *testing.T, xs, k, st, dil []int, padding string, op []int) ConvTransposeParams {
+	t.Helper()
+	r := len(k)
+	if st == nil {
+		st = ones(r, 1)
+	}
+	if dil == nil {
+		dil = ones(r, 1)
+	}
+	p := ConvTransposeParams{Strides: st, Dilation: dil, OutSize: make([]int, r), Crop: make([]int, r)}
+	for a := 0; a < r; a++ {
+		o := -1
+		if op != nil {
+			o = op[a]
+		}
+		var err error
+		if p.OutSize[a], p.Crop[a], err = ConvTransposeOutputSize(xs[1+a], k[a], st[a], dil[a], padding, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+func TestConvTransposeMatchesReference(t *testing.T) {
+	for i, tc := range convTCases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 17))
+			p := transposeParams(t, tc.x, tc.k, tc.st, tc.dil, tc.padding, tc.outputPadding)
+			C := tc.x[len(tc.x)-1]
+			ks := append(append([]int{}, tc.k...), tc.f, C)
+			x, w := randF32(r, prod(tc.x)), randF32(r, prod(ks))
+			ys := append(append([]int{tc.x[0]}, p.OutSize...), tc.f)
+			c := randF32(r, prod(ys))
+			res := runOpGraph(t, [][]int{tc.x, ks}, [][]float32{x, w}, func([]int) []float32 { return c },
+				func(g *Graph, in []*G.Node) (*G.Node, error) { return g.ConvTranspose(in[0], in[1], p) })
+			if fmt.Sprint(res.outShape) != fmt.Sprint(ys) {
+				t.Fatalf("output shape %v, want %v", res.outShape, ys)
+			}
+			checkOpRun(t, res, [][]float32{x, w}, c, func(in [][]float64) []float64 {
+				return convTransposeRef(in[0], tc.x, in[1], ks, p.Strides, p.Dilation, p.OutSize, p.Crop)
+			})
+		})
+	}
+}
+
+// TestConvTransposeGolden checks spec §10.1 C8 and the Conv1DTranspose
+// example.
+func TestConvTransposeGolden(t *testing.T) {
+	seq := func(n int) []float32 {
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = 0.1 * float32(i+1)
+		}
+		return d
+	}
+	cases := []struct {
+		name    string
+		x       []float32
+		xs, ks  []int
+		w       []float32
+		padding string
+		want    []float32
+	}{
+		{"k3_same", []float32{1, 2, 3, 4}, []int{1, 2, 2, 1}, []int{3, 3, 1, 1}, seq(9), "same",
+			[]float32{0.1, 0.2, 0.5, 0.4, 0.4, 0.5, 1.4, 1, 1, 1.4, 3.6, 2.4, 1.2, 1.5, 3.4, 2}},
+		{"k3_valid", []float32{1, 2, 3, 4}, []int{1, 2, 2, 1}, []int{3, 3, 1, 1}, seq(9), "valid",
+			[]float32{0.1, 0.2, 0.5, 0.4, 0.6, 0.4, 0.5, 1.4, 1, 1.2, 1, 1.4, 3.6, 2.4, 3, 1.2, 1.5, 3.4, 2, 2.4, 2.1, 2.4, 5.5, 3.2, 3.6}},
+		{"k4_same_crop1", []float32{1, 2, 3, 4}, []int{1, 2, 2, 1}, []int{4, 4, 1, 1}, seq(16), "same",
+			[]float32{0.6, 1.7, 2, 1.4, 1.6, 4.2, 5.2, 3.4, 3.2, 8.200001, 9.200001, 5.8, 3, 6.900001, 7.6, 4.4}},
+		{"1d_same", []float32{1, 2, 3}, []int{1, 3, 1}, []int{3, 1, 1}, []float32{1, 10, 100}, "same",
+			[]float32{1, 10, 102, 20, 203, 30}},
+		{"1d_valid", []float32{1, 2, 3}, []int{1, 3, 1}, []int{3, 1, 1}, []float32{1, 10, 100}, "valid",
+			[]float32{1, 10, 102, 20, 203, 30, 300}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := len(tc.xs) - 2
+			p := transposeParams(t, tc.xs, tc.ks[:r], ones(r, 2), nil, tc.padding, nil)
+			res := runOpGraph(t, [][]int{tc.xs, tc.ks}, [][]float32{tc.x, tc.w}, nil,
+				func(g *Graph, in []*G.Node) (*G.Node, error) { return g.ConvTranspose(in[0], in[1], p) })
+			closeSlices(t, "y", res.out, tc.want, 1e-5, 1e-6)
+		})
+	}
+}
+
+func TestConvTransposeOutputSize(t *testing.T) {
+	// spec §2.5 / §10.1 C8 (n = 2 unless given)
+	cases := []struct {
+		n, k, s, d, op int
+		padding        string
+		out, crop      int
+	}{
+		{2, 3, 2, 1, -1, "same", 4, 0},
+		{2, 3, 2, 1, -1, "valid", 5, 0},
+		{2, 4, 2, 1, -1, "same", 4, 1},
+		{2, 3, 2, 1, 0, "same", 3, 1}, // Keras: pad_len 2, left_pad 1 ⇒ crop 1
+		{2, 3, 2, 1, 1, "valid", 6, 0},
+		{2, 4, 2, 1, 1, "same", 3, 1},
+		{2, 3, 1, 1, -1, "same", 2, 1},
+		{2, 2, 3, 1, -1, "valid", 6, 0},
+		{2, 2, 3, 1, -1, "same", 6, 0},
+		{3, 3, 2, 1, -1, "valid", 7, 0},
+		{3, 3, 2, 1, -1, "same", 6, 0},
+	}
+	for _, c := range cases {
+		out, crop, err := ConvTransposeOutputSize(c.n, c.k, c.s, c.d, c.padding, c.op)
+		if err != nil || out != c.out || crop != c.crop {
+			t.Errorf("ConvTransposeOutputSize(%+v) = %d, %d, %v; want %d, %d", c, out, crop, err, c.out, c.crop)
+		}
+	}
+	if _, _, err := ConvTransposeOutputSize(2, 3, 2, 1, "same", 2); err == nil {
+		t.Error("output_padding ≥ stride gave no error")
+	}
+}

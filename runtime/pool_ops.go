@@ -1,0 +1,232 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	gt "gorgonia.org/tensor"
+)
+
+// PoolParams configures Graph.Pool. Slices have one entry per spatial axis;
+// nil Strides means Strides = Size (Keras's default), nil pads mean 0. The
+// paddings are explicit: layers compute them with ConvOutputSize (dilation
+// 1), which gives TF's split for "same".
+type PoolParams struct {
+	Max                 bool // max pooling; false: average pooling
+	Size, Strides       []int
+	PadBefore, PadAfter []int
+}
+
+// Pool emits max or average pooling of x (N, spatial..., C), 1 to 3
+// spatial axes, TF/JAX semantics (spec §3.2): padding cells never take
+// part — max is over the window's real cells, average divides the sum of
+// the real cells by their number (not torch's replicate padding). A window
+// without any real cell gives 0. Differentiable w.r.t. x: max pooling
+// routes the gradient to the first maximum in row-major window order.
+func (g *Graph) Pool(x *G.Node, p PoolParams) (*G.Node, error) {
+	xs := []int(x.Shape())
+	st := p.Strides
+	if st == nil {
+		st = p.Size
+	}
+	if len(xs) < 3 {
+		return nil, fmt.Errorf("runtime: pooling input of shape %v: want (batch, 1 to 3 spatial axes, channels)", xs)
+	}
+	geo, err := newConvGeo(xs, p.Size, xs[len(xs)-1], 1, st, nil, p.PadBefore, p.PadAfter)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: pooling of %v with size %v: %w", xs, p.Size, err)
+	}
+	geo.pool = true
+	geo.finish()
+	kind := "AvgPool"
+	if p.Max {
+		kind = "MaxPool"
+	}
+	op := &poolOp{opBase: newOpBase(fmt.Sprintf("%s{%v}", kind, geo), geo.outShape(), x), geo: geo, max: p.Max}
+	return G.ApplyOp(op, x)
+}
+
+// GlobalPool emits the max or mean over all spatial axes of x (N,
+// spatial..., C): shape (N, C), or (N, 1, ..., 1, C) with keepdims.
+// Differentiable w.r.t. x.
+func (g *Graph) GlobalPool(x *G.Node, max, keepdims bool) (*G.Node, error) {
+	xs := []int(x.Shape())
+	if len(xs) < 3 || len(xs) > 5 {
+		return nil, fmt.Errorf("runtime: global pooling input of shape %v: want (batch, 1 to 3 spatial axes, channels)", xs)
+	}
+	sp := xs[1 : len(xs)-1]
+	y, err := g.Pool(x, PoolParams{Max: max, Size: sp, Strides: sp})
+	if err != nil || keepdims {
+		return y, err
+	}
+	return G.Reshape(y, gt.Shape{xs[0], xs[len(xs)-1]})
+}
+
+// poolOp is max or average pooling; poolOp with grad set is its gradient,
+// reading (x, y, dy).
+type poolOp struct {
+	opBase
+	geo  *convGeo
+	max  bool
+	grad bool
+}
+
+func (op *poolOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *poolOp) DiffWRT(n int) []bool {
+	if op.grad {
+		return make([]bool, n)
+	}
+	return []bool{true}
+}
+func (op *poolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if op.grad {
+		return nil, errors.Errorf("runtime: %v is not differentiable", op)
+	}
+	gop := &poolOp{opBase: newOpBase(op.name+"Grad", in[0].Shape(), in[0], out, grad), geo: op.geo, max: op.max, grad: true}
+	dx, err := G.ApplyOp(gop, in[0], out, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx}, nil
+}
+func (op *poolOp) build(c *kctx) (instr, error) {
+	in := &poolInstr{geo: op.geo, max: op.max, grad: op.grad, x: c.ins[0], out: c.out, y: -1, dy: -1, done: -1}
+	if op.grad {
+		in.y, in.dy = c.ins[1], c.ins[2]
+		if op.max {
+			in.done = c.temp(op.geo.cin)
+		}
+	}
+	return in, nil
+}
+
+type poolInstr struct {
+	geo                 *convGeo
+	max, grad           bool
+	x, y, dy, out, done int
+}
+
+func (in *poolInstr) run(b [][]float32) {
+	g := in.geo
+	switch {
+	case !in.grad && in.max:
+		g.maxPool(b[in.x], b[in.out])
+	case !in.grad:
+		g.avgPool(b[in.x], b[in.out])
+	case in.max:
+		g.maxPoolGrad(b[in.x], b[in.y], b[in.dy], b[in.out], b[in.done])
+	default:
+		g.avgPoolGrad(b[in.dy], b[in.out])
+	}
+}
+
+// window calls fn(yOff, xOffs) for every output pixel: yOff the offset of
+// its channel row in y, and the tap list (input pixel offsets of x's
+// channel rows, −1 for padding).
+func (g *convGeo) window(fn func(yOff, xBase int, taps []int32)) {
+	P, kv, inP := g.outPix(), g.kvol(), g.inPix()
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			fn((b*P+p)*g.cout, b*inP, g.taps[p*kv:(p+1)*kv])
+		}
+	}
+}
+
+func (g *convGeo) maxPool(x, y []float32) {
+	C := g.cin
+	g.window(func(yo, xb int, taps []int32) {
+		yr := y[yo : yo+C]
+		first := true
+		for _, ip := range taps {
+			if ip < 0 {
+				continue
+			}
+			xr := x[(xb+int(ip))*C : (xb+int(ip)+1)*C]
+			if first {
+				copy(yr, xr)
+				first = false
+				continue
+			}
+			for c, v := range xr {
+				if v > yr[c] {
+					yr[c] = v
+				}
+			}
+		}
+		if first {
+			clear(yr)
+		}
+	})
+}
+
+func (g *convGeo) avgPool(x, y []float32) {
+	C := g.cin
+	g.window(func(yo, xb int, taps []int32) {
+		yr := y[yo : yo+C]
+		clear(yr)
+		n := 0
+		for _, ip := range taps {
+			if ip >= 0 {
+				addTo(yr, x[(xb+int(ip))*C:(xb+int(ip)+1)*C])
+				n++
+			}
+		}
+		if n > 1 {
+			d := float32(n)
+			for c := range yr {
+				yr[c] /= d
+			}
+		}
+	})
+}
+
+// maxPoolGrad adds dy to the first cell of each window equal to the
+// window's maximum (done marks channels already served).
+func (g *convGeo) maxPoolGrad(x, y, dy, dx, done []float32) {
+	C := g.cin
+	clear(dx[:g.n*g.inPix()*C])
+	g.window(func(yo, xb int, taps []int32) {
+		yr, dyr, dn := y[yo:yo+C], dy[yo:yo+C], done[:C]
+		clear(dn)
+		for _, ip := range taps {
+			if ip < 0 {
+				continue
+			}
+			o := (xb + int(ip)) * C
+			xr, dxr := x[o:o+C], dx[o:o+C]
+			for c, v := range xr {
+				if dn[c] == 0 && v == yr[c] {
+					dxr[c] += dyr[c]
+					dn[c] = 1
+				}
+			}
+		}
+	})
+}
+
+func (g *convGeo) avgPoolGrad(dy, dx []float32) {
+	C := g.cin
+	clear(dx[:g.n*g.inPix()*C])
+	g.window(func(yo, xb int, taps []int32) {
+		n := 0
+		for _, ip := range taps {
+			if ip >= 0 {
+				n++
+			}
+		}
+		if n == 0 {
+			return
+		}
+		dyr, d := dy[yo:yo+C], float32(n)
+		for _, ip := range taps {
+			if ip < 0 {
+				continue
+			}
+			dxr := dx[(xb+int(ip))*C : (xb+int(ip)+1)*C]
+			for c, v := range dyr {
+				dxr[c] += v / d
+			}
+		}
+	})
+}

@@ -1,0 +1,209 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+)
+
+// poolRef is spec §3.2 in float64: max or mean over the window's real
+// cells.
+func poolRef(x []float64, xs []int, max bool, size, st, pb, pa []int) ([]float64, []int) {
+	r := len(xs) - 2
+	C := xs[r+1]
+	os := []int{xs[0]}
+	for a := 0; a < r; a++ {
+		os = append(os, (xs[1+a]+pb[a]+pa[a]-size[a])/st[a]+1)
+	}
+	os = append(os, C)
+	y := make([]float64, prod(os))
+	nd(os).each(func(o []int) {
+		acc, n := math.Inf(-1), 0
+		if !max {
+			acc = 0
+		}
+		nd(size).each(func(j []int) {
+			xi := []int{o[0]}
+			for a := 0; a < r; a++ {
+				p := o[1+a]*st[a] + j[a] - pb[a]
+				if p < 0 || p >= xs[1+a] {
+					return
+				}
+				xi = append(xi, p)
+			}
+			v := x[nd(xs).at(append(xi, o[r+1])...)]
+			n++
+			if max {
+				acc = math.Max(acc, v)
+			} else {
+				acc += v
+			}
+		})
+		if !max {
+			acc /= float64(n)
+		}
+		y[nd(os).at(o...)] = acc
+	})
+	return y, os
+}
+
+type poolCase struct {
+	name     string
+	x        []int
+	size, st []int
+	padding  string
+}
+
+var poolCases = []poolCase{
+	{name: "1d_2_valid", x: []int{2, 7, 3}, size: []int{2}},
+	{name: "1d_3_s2_same", x: []int{2, 8, 2}, size: []int{3}, st: []int{2}, padding: "same"},
+	{name: "1d_4_s1_same", x: []int{1, 5, 2}, size: []int{4}, st: []int{1}, padding: "same"},
+	{name: "2d_2_same_odd", x: []int{2, 5, 7, 3}, size: []int{2, 2}, padding: "same"},
+	{name: "2d_3_s2_same", x: []int{1, 6, 5, 2}, size: []int{3, 3}, st: []int{2, 2}, padding: "same"},
+	{name: "2d_3x2_s1_valid", x: []int{2, 5, 4, 2}, size: []int{3, 2}, st: []int{1, 1}},
+	{name: "2d_overlap_s1_same", x: []int{1, 4, 4, 3}, size: []int{3, 3}, st: []int{1, 1}, padding: "same"},
+	{name: "3d_2_same", x: []int{1, 3, 4, 5, 2}, size: []int{2, 2, 2}, padding: "same"},
+	{name: "3d_3_s2_valid", x: []int{2, 5, 5, 3, 2}, size: []int{3, 3, 2}, st: []int{2, 2, 1}},
+}
+
+func poolPads(t *testing.T, xs, size, st []int, padding string) (pb, pa []int) {
+	t.Helper()
+	r := len(size)
+	pb, pa = make([]int, r), make([]int, r)
+	if padding == "" {
+		padding = "valid"
+	}
+	for a := 0; a < r; a++ {
+		var err error
+		if _, pb[a], pa[a], err = ConvOutputSize(xs[1+a], size[a], st[a], 1, padding); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pb, pa
+}
+
+func TestPoolMatchesReference(t *testing.T) {
+	for i, tc := range poolCases {
+		for _, isMax := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s_max=%v", tc.name, isMax), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(uint64(i), 33))
+				st := tc.st
+				if st == nil {
+					st = tc.size
+				}
+				pb, pa := poolPads(t, tc.x, tc.size, st, tc.padding)
+				x := randF32(r, prod(tc.x))
+				for k := range x { // all negative: padding must never win a max
+					x[k] -= 1.5
+				}
+				_, os := poolRef(f64(x), tc.x, isMax, tc.size, st, pb, pa)
+				c := randF32(r, prod(os))
+				p := PoolParams{Max: isMax, Size: tc.size, Strides: tc.st, PadBefore: pb, PadAfter: pa}
+				res := runOpGraph(t, [][]int{tc.x}, [][]float32{x}, func([]int) []float32 { return c },
+					func(g *Graph, in []*G.Node) (*G.Node, error) { return g.Pool(in[0], p) })
+				if fmt.Sprint(res.outShape) != fmt.Sprint(os) {
+					t.Fatalf("output shape %v, reference %v", res.outShape, os)
+				}
+				checkOpRun(t, res, [][]float32{x}, c, func(in [][]float64) []float64 {
+					y, _ := poolRef(in[0], tc.x, isMax, tc.size, st, pb, pa)
+					return y
+				})
+			})
+		}
+	}
+}
+
+// TestPoolGolden checks spec §10.2 (Keras 3.15.1 / TF-JAX derived values)
+// and the max-pool gradient golden of §10.9.
+func TestPoolGolden(t *testing.T) {
+	nine := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	cases := []struct {
+		name     string
+		x        []float32
+		xs       []int
+		max      bool
+		size, st int
+		padding  string
+		want     []float32
+	}{
+		{"max2_s2_same", nine, []int{1, 3, 3, 1}, true, 2, 2, "same", []float32{5, 6, 8, 9}},
+		{"avg2_s2_same", nine, []int{1, 3, 3, 1}, false, 2, 2, "same", []float32{3, 4.5, 7.5, 9}},
+		{"avg2_s1_same", nine, []int{1, 3, 3, 1}, false, 2, 1, "same", []float32{3, 4, 4.5, 6, 7, 7.5, 7.5, 8.5, 9}},
+		{"avg3_s1_same", nine, []int{1, 3, 3, 1}, false, 3, 1, "same", []float32{3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7}},
+		{"avg2_s2_valid", nine, []int{1, 3, 3, 1}, false, 2, 2, "valid", []float32{3}},
+		{"1d_avg2_s1_same", []float32{1, 2, 4}, []int{1, 3, 1}, false, 2, 1, "same", []float32{1.5, 3, 4}},
+		{"1d_avg3_s2_same", []float32{1, 2, 4}, []int{1, 3, 1}, false, 3, 2, "same", []float32{1.5, 3}},
+		{"1d_max2", []float32{1, 2, 4}, []int{1, 3, 1}, true, 2, 2, "valid", []float32{2}},
+		{"1d_avg3_s2_same_tf", []float32{1, 2, 4, 8}, []int{1, 4, 1}, false, 3, 2, "same", []float32{2.333333, 6}},
+		{"1d_avg4_s1_same_tf", []float32{1, 2, 4}, []int{1, 3, 1}, false, 4, 1, "same", []float32{2.333333, 2.333333, 3}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := len(tc.xs) - 2
+			size, st := ones(r, tc.size), ones(r, tc.st)
+			pb, pa := poolPads(t, tc.xs, size, st, tc.padding)
+			p := PoolParams{Max: tc.max, Size: size, Strides: st, PadBefore: pb, PadAfter: pa}
+			res := runOpGraph(t, [][]int{tc.xs}, [][]float32{tc.x}, nil,
+				func(g *Graph, in []*G.Node) (*G.Node, error) { return g.Pool(in[0], p) })
+			closeSlices(t, "y", res.out, tc.want, 1e-6, 1e-6)
+		})
+	}
+	// §10.9: MaxPooling2D(2) on [[1,3],[3,2]], upstream 1 → first maximum
+	res := runOpGraph(t, [][]int{{1, 2, 2, 1}}, [][]float32{{1, 3, 3, 2}}, func([]int) []float32 { return []float32{1} },
+		func(g *Graph, in []*G.Node) (*G.Node, error) {
+			return g.Pool(in[0], PoolParams{Max: true, Size: []int{2, 2}})
+		})
+	closeSlices(t, "max-pool d x", res.grads[0], []float32{0, 1, 0, 0}, 0, 0)
+	closeSlices(t, "max-pool d x (TapeMachine)", res.tapeGrads[0], []float32{0, 1, 0, 0}, 0, 0)
+}
+
+func TestGlobalPool(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for _, xs := range [][]int{{2, 5, 3}, {3, 4, 3, 2}, {2, 2, 3, 2, 4}} {
+		for _, isMax := range []bool{true, false} {
+			for _, keep := range []bool{true, false} {
+				t.Run(fmt.Sprintf("%v_max=%v_keep=%v", xs, isMax, keep), func(t *testing.T) {
+					x := randF32(r, prod(xs))
+					C := xs[len(xs)-1]
+					want := []int{xs[0], C}
+					if keep {
+						want = append(append([]int{xs[0]}, ones(len(xs)-2, 1)...), C)
+					}
+					c := randF32(r, xs[0]*C)
+					res := runOpGraph(t, [][]int{xs}, [][]float32{x}, func([]int) []float32 { return c },
+						func(g *Graph, in []*G.Node) (*G.Node, error) { return g.GlobalPool(in[0], isMax, keep) })
+					if fmt.Sprint(res.outShape) != fmt.Sprint(want) {
+						t.Fatalf("shape %v, want %v", res.outShape, want)
+					}
+					checkOpRun(t, res, [][]float32{x}, c, func(in [][]float64) []float64 {
+						sp := xs[1 : len(xs)-1]
+						y, _ := poolRef(in[0], xs, isMax, sp, sp, ones(len(sp), 0), ones(len(sp), 0))
+						return y
+					})
+				})
+			}
+		}
+	}
+}
+
+func TestPoolErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		xs   []int
+		p    PoolParams
+	}{
+		{"rank", []int{2, 3}, PoolParams{Size: []int{2}}},
+		{"size_len", []int{1, 4, 4, 1}, PoolParams{Size: []int{2}}},
+		{"too_big", []int{1, 2, 2, 1}, PoolParams{Size: []int{3, 3}}},
+		{"zero_stride", []int{1, 4, 4, 1}, PoolParams{Size: []int{2, 2}, Strides: []int{0, 1}}},
+	}
+	for _, c := range cases {
+		g := newGraph(1, false)
+		if _, err := g.Pool(newInput(g.g, c.xs, "x"), c.p); err == nil {
+			t.Errorf("%s: Pool(%v, %+v) gave no error", c.name, c.xs, c.p)
+		}
+	}
+}
