@@ -6,13 +6,31 @@ import (
 	"strings"
 )
 
-// supportedLayers lists the layer classes kerago runs, by Keras 3 class name.
-var supportedLayers = []string{
+// coreLayers are the layer classes of this file; the other families list
+// theirs beside their normalization (normalize_*.go).
+var coreLayers = []string{
 	"InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape",
 	"BatchNormalization", "LayerNormalization", "Normalization",
 	"ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax", "ThresholdedReLU",
 	"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
 	"Permute",
+}
+
+// supportedLayers lists the layer classes kerago runs, by Keras 3 class name.
+var supportedLayers = concatLists(coreLayers, convLayers, poolingLayers, resamplingLayers, preprocessingLayers, noiseLayers)
+
+func concatLists(ls ...[]string) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// familyNormalizers normalize the config keys of the layer families kept in
+// their own files; each reports whether it knows the class.
+var familyNormalizers = [...]func(p *cfgParser, cls string, c map[string]any) (bool, error){
+	normConv, normPooling, normResampling, normPreprocessing, normNoise,
 }
 
 // SupportedLayers returns the layer classes kerago runs (Keras 3 class
@@ -244,6 +262,13 @@ func (p *cfgParser) normalizeLayer(e map[string]any) (LayerConfig, error) {
 	case "Permute":
 		if _, ok := c["dims"].([]any); !ok {
 			err = fmt.Errorf("\"dims\" is %s, expected a list of integers", jsonType(c["dims"]))
+		}
+	default:
+		for _, norm := range familyNormalizers {
+			var ok bool
+			if ok, err = norm(p, cls, c); ok {
+				break
+			}
 		}
 	}
 	if err != nil {

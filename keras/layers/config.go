@@ -511,6 +511,11 @@ func FromConfig(lc loader.LayerConfig, kerasMajor int) (Layer, error) {
 var familyReaders = [...]func(class string, r *cfgReader, common []Option) (Layer, bool){
 	mergeFromConfig,
 	reshapingFromConfig,
+	convFromConfig,
+	poolingFromConfig,
+	resamplingFromConfig,
+	preprocessingFromConfig,
+	noiseFromConfig,
 }
 
 func withMeanShape(s []int) Option {

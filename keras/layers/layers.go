@@ -116,7 +116,16 @@ type options struct {
 	meanShape                                 []int
 	invert                                    bool
 	kerasMajor                                int
-	used                                      map[string]bool
+
+	// spatial layers (spatial.go)
+	strides, dilation, outputPadding   []int
+	padding, dataFormat, interpolation *string
+	groups, depthMultiplier            int
+	keepdims                           *bool
+	depthwiseInit, pointwiseInit       initializers.Initializer
+	depthwiseReg, pointwiseReg         regularizers.Regularizer
+	depthwiseCons, pointwiseCons       constraints.Constraint
+	used                               map[string]bool
 }
 
 func (o *options) set(key string) {
