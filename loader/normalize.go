@@ -19,6 +19,16 @@ var coreLayers = []string{
 // supportedLayers lists the layer classes kerago runs, by Keras 3 class name.
 var supportedLayers = concatLists(coreLayers, convLayers, poolingLayers, resamplingLayers, preprocessingLayers, noiseLayers)
 
+// classAlias maps a Keras 1 or 2 class name to Keras 3's.
+func classAlias(cls string) (string, bool) {
+	for _, m := range []map[string]string{convAliases, poolingAliases, resamplingAliases, preprocessingAliases, noiseAliases} {
+		if a, ok := m[cls]; ok {
+			return a, true
+		}
+	}
+	return "", false
+}
+
 func concatLists(ls ...[]string) []string {
 	var out []string
 	for _, l := range ls {
@@ -108,6 +118,9 @@ func setDefault(c map[string]any, key string, v any) {
 // LayerConfig with Keras 3 class and key names.
 func (p *cfgParser) normalizeLayer(e map[string]any) (LayerConfig, error) {
 	cls, _ := e["class_name"].(string)
+	if a, ok := classAlias(cls); ok {
+		cls = a
+	}
 	name := layerName(e)
 	if e["module"] != nil || e["registered_name"] != nil || e["build_config"] != nil {
 		p.clues.k3 = true
