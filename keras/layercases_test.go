@@ -16,8 +16,15 @@ import (
 // must be refused with an error wrapping loader.ErrUnsupported, so that a
 // case neither silently passes nor silently fails.
 var layerCasesRunning = map[string]bool{
-	"merge_multi_io":  true,
-	"shared_residual": true,
+	"merge_multi_io":        true,
+	"shared_residual":       true,
+	"conv2d_basic":          true,
+	"separable_depthwise":   true,
+	"conv2d_options":        true,
+	"conv2d_channels_first": true,
+	"conv1d_family":         true,
+	"conv3d_pool3d":         true,
+	"lenet_bn":              true,
 }
 
 // caseIO reads a case's inputs (x.npy or x0.npy, x1.npy, ...) and Keras's
