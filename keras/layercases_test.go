@@ -24,6 +24,9 @@ var layerCasesRunning = map[string]bool{
 	"conv2d_channels_first": true,
 	"conv1d_family":         true,
 	"conv3d_pool3d":         true,
+	"mobilenet_like":        true,
+	"mobilenetv2_teachable": true,
+	"transpose_resample":    true,
 	"lenet_bn":              true,
 }
 
