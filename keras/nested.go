@@ -95,6 +95,12 @@ func (m *Model) legacyVariables() []*runtime.Variable {
 	return append(tr, non...)
 }
 
+// storedAdapter is implemented by layers whose stored variables may come in
+// older layouts (convolution kernels of Keras 1 and Theano files).
+type storedAdapter interface {
+	AdaptStored(i int, a *tensor.Tensor, theano bool) (*tensor.Tensor, error)
+}
+
 // weightPair is one stored array bound for one variable.
 type weightPair struct {
 	v *runtime.Variable
@@ -127,6 +133,7 @@ func (m *Model) pairWeights(path string, cfg *loader.ModelConfig, w *loader.Weig
 					}
 					return nil, fmt.Errorf("keras: %s: nested model %q: the file has no weights for it", path, l.Name())
 				}
+				nm.m.backend = m.backend
 				p, err := nm.m.pairWeights(path, cfg.Layers[i].Model, sub)
 				if err != nil {
 					return nil, err
@@ -143,6 +150,11 @@ func (m *Model) pairWeights(path string, cfg *loader.ModelConfig, w *loader.Weig
 		}
 		for j, v := range vs {
 			a := aligned[i][j]
+			if ad, ok := l.(storedAdapter); ok {
+				if a, err = ad.AdaptStored(j, a, m.backend == "theano"); err != nil {
+					return nil, fmt.Errorf("keras: %s: layer %q: %w", path, l.Name(), err)
+				}
+			}
 			if !tensor.SameShape(a.Shape(), v.Value.Shape()) {
 				return nil, fmt.Errorf("keras: %s: layer %q: %s shape %v, want %v", path, l.Name(), v.Name, a.Shape(), v.Value.Shape())
 			}

@@ -264,3 +264,77 @@ func SameShape(a, b []int) bool {
 	}
 	return true
 }
+
+// Transpose returns a copy of t with its axes permuted: axis i of the
+// result is axis perm[i] of t (numpy.transpose).
+func (t *Tensor) Transpose(perm ...int) (*Tensor, error) {
+	r := len(t.shape)
+	if len(perm) != r {
+		return nil, fmt.Errorf("tensor: transpose of rank %d by %v", r, perm)
+	}
+	seen := make([]bool, r)
+	shape := make([]int, r)
+	for i, p := range perm {
+		if p < 0 || p >= r || seen[p] {
+			return nil, fmt.Errorf("tensor: %v is not a permutation of %d axes", perm, r)
+		}
+		seen[p] = true
+		shape[i] = t.shape[p]
+	}
+	strides := make([]int, r)
+	s := 1
+	for i := r - 1; i >= 0; i-- {
+		strides[i] = s
+		s *= t.shape[i]
+	}
+	out := make([]float32, len(t.data))
+	idx := make([]int, r)
+	for k := range out {
+		off := 0
+		for i, p := range perm {
+			off += idx[i] * strides[p]
+		}
+		out[k] = t.data[off]
+		for i := r - 1; i >= 0; i-- {
+			idx[i]++
+			if idx[i] < shape[i] {
+				break
+			}
+			idx[i] = 0
+		}
+	}
+	return &Tensor{shape: shape, data: out}, nil
+}
+
+// Flip returns a copy of t reversed along the given axes.
+func (t *Tensor) Flip(axes ...int) (*Tensor, error) {
+	r := len(t.shape)
+	flip := make([]bool, r)
+	for _, a := range axes {
+		if a < 0 || a >= r {
+			return nil, fmt.Errorf("tensor: flip axis %d of rank %d", a, r)
+		}
+		flip[a] = true
+	}
+	out := make([]float32, len(t.data))
+	idx := make([]int, r)
+	for k := range out {
+		off := 0
+		for i := 0; i < r; i++ {
+			j := idx[i]
+			if flip[i] {
+				j = t.shape[i] - 1 - j
+			}
+			off = off*t.shape[i] + j
+		}
+		out[k] = t.data[off]
+		for i := r - 1; i >= 0; i-- {
+			idx[i]++
+			if idx[i] < t.shape[i] {
+				break
+			}
+			idx[i] = 0
+		}
+	}
+	return &Tensor{shape: append([]int(nil), t.shape...), data: out}, nil
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/kerago/kerago/keras/initializers"
 	"github.com/kerago/kerago/keras/regularizers"
 	"github.com/kerago/kerago/runtime"
+	"github.com/kerago/kerago/tensor"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -416,4 +417,68 @@ func convFromConfig(class string, r *cfgReader, common []Option) (Layer, bool) {
 		opts = append(opts, WithOutputPadding(r.ints("output_padding")...))
 	}
 	return newConv(class, r.int("filters", 0), r.ints("kernel_size"), opts), true
+}
+
+// AdaptStored converts a stored kernel from the layouts of older Keras
+// files to the layer's (spec keras-layers.md §2.6): Keras 1 Theano-ordered
+// kernels (F, C, k...) and (k, 1, C, F) Conv1D kernels are transposed or
+// reshaped, Keras 1 Deconvolution2D kernels get their channel axes swapped,
+// and kernels trained by Theano (a true convolution) are flipped in every
+// spatial axis. It returns a unchanged when nothing applies.
+func (l *ConvLayer) AdaptStored(i int, a *tensor.Tensor, theano bool) (*tensor.Tensor, error) {
+	if i >= len(l.vars) || (l.vars[i] != l.kernelV && l.vars[i] != l.pointV) {
+		return a, nil
+	}
+	want := l.vars[i].Value.Shape()
+	out := a
+	if !tensor.SameShape(a.Shape(), want) {
+		c, ok := l.legacyLayout(a, want)
+		if !ok {
+			return a, nil
+		}
+		out = c
+	}
+	if theano && l.vars[i] == l.kernelV && (l.kind == convPlain || l.kind == convTranspose) {
+		axes := make([]int, l.rank)
+		for k := range axes {
+			axes[k] = k
+		}
+		return out.Flip(axes...)
+	}
+	return out, nil
+}
+
+// legacyLayout tries the permutations old files need to reach want.
+func (l *ConvLayer) legacyLayout(a *tensor.Tensor, want []int) (*tensor.Tensor, bool) {
+	var perms [][]int
+	switch {
+	case l.rank == 1 && a.Rank() == 4:
+		// Keras 1 Conv1D (k, 1, C, F) or Keras 1.1 (F, C, k, 1)
+		perms = [][]int{{0, 1, 2, 3}, {2, 3, 1, 0}}
+	case l.rank == 2 && l.kind == convTranspose:
+		perms = [][]int{{0, 1, 3, 2}, {2, 3, 0, 1}}
+	case l.rank == 2:
+		perms = [][]int{{2, 3, 1, 0}, {3, 2, 0, 1}}
+	case l.rank == 3:
+		perms = [][]int{{2, 3, 4, 1, 0}, {4, 3, 0, 1, 2}}
+	}
+	for _, p := range perms {
+		t, err := a.Transpose(p...)
+		if err != nil {
+			continue
+		}
+		if l.rank == 1 && t.Rank() == 4 {
+			s := t.Shape()
+			if s[1] != 1 {
+				continue
+			}
+			if t, err = t.Reshape(s[0], s[2], s[3]); err != nil {
+				continue
+			}
+		}
+		if tensor.SameShape(t.Shape(), want) {
+			return t, true
+		}
+	}
+	return nil, false
 }
