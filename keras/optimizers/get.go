@@ -10,15 +10,20 @@ import (
 )
 
 var constructors = map[string]func(...Option) (Optimizer, error){
-	"sgd":      NewSGD,
-	"adam":     NewAdam,
-	"adamw":    NewAdamW,
-	"rmsprop":  NewRMSprop,
-	"adagrad":  NewAdagrad,
-	"adadelta": NewAdadelta,
-	"adamax":   NewAdamax,
-	"nadam":    NewNadam,
-	"lion":     NewLion,
+	"sgd":               NewSGD,
+	"adam":              NewAdam,
+	"adamw":             NewAdamW,
+	"rmsprop":           NewRMSprop,
+	"adagrad":           NewAdagrad,
+	"adadelta":          NewAdadelta,
+	"adamax":            NewAdamax,
+	"nadam":             NewNadam,
+	"lion":              NewLion,
+	"adafactor":         NewAdafactor,
+	"ftrl":              NewFtrl,
+	"lamb":              NewLamb,
+	"muon":              NewMuon,
+	"schedulefreeadamw": NewScheduleFreeAdamW,
 }
 
 func names() string {
@@ -134,6 +139,9 @@ func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
 				err = optNum(LearningRate)
 			}
 		case "weight_decay":
+			if v == nil {
+				opts = append(opts, NoWeightDecay())
+			}
 			err = optNum(WeightDecay)
 		case "clipnorm":
 			err = optNum(ClipNorm)
@@ -182,11 +190,120 @@ func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
 		case "initial_accumulator_value":
 			err = optNum(InitialAccumulatorValue)
 		default:
-			return nil, fmt.Errorf("optimizers: %s config: unknown key %q", cls, k)
+			o, handled, e := moreConfigOption(k, v, bad)
+			if !handled {
+				return nil, fmt.Errorf("optimizers: %s config: unknown key %q", cls, k)
+			}
+			if e != nil {
+				return nil, e
+			}
+			if o != nil {
+				opts = append(opts, o)
+			}
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
 	return c(opts...)
+}
+
+// moreConfigOption maps the config keys of Adafactor, Ftrl, Muon and
+// ScheduleFreeAdamW to options; handled is false for an unknown key. A
+// null adam_weight_decay or rms_rate is None; null elsewhere keeps the
+// default.
+func moreConfigOption(k string, v any, bad func(k string, v any, want string) error) (o Option, handled bool, err error) {
+	num := func(mk func(float64) Option) (Option, bool, error) {
+		if v == nil {
+			return nil, true, nil
+		}
+		f, ok := schedules.ToFloat(v)
+		if !ok {
+			return nil, true, bad(k, v, "a number")
+		}
+		return mk(f), true, nil
+	}
+	integer := func(mk func(int) Option) (Option, bool, error) {
+		f, ok := schedules.ToFloat(v)
+		if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<31 {
+			return nil, true, bad(k, v, "an integer")
+		}
+		return mk(int(f)), true, nil
+	}
+	boolean := func(mk func(bool) Option) (Option, bool, error) {
+		b, ok := v.(bool)
+		if !ok {
+			return nil, true, bad(k, v, "a bool")
+		}
+		return mk(b), true, nil
+	}
+	switch k {
+	case "beta_2_decay":
+		return num(Beta2Decay)
+	case "epsilon_1":
+		return num(Epsilon1)
+	case "epsilon_2":
+		return num(Epsilon2)
+	case "clip_threshold":
+		return num(ClipThreshold)
+	case "relative_step":
+		return boolean(RelativeStep)
+	case "learning_rate_power":
+		return num(LearningRatePower)
+	case "l1_regularization_strength":
+		return num(L1RegularizationStrength)
+	case "l2_regularization_strength":
+		return num(L2RegularizationStrength)
+	case "l2_shrinkage_regularization_strength":
+		return num(L2ShrinkageRegularizationStrength)
+	case "beta":
+		return num(FtrlBeta)
+	case "adam_beta_1":
+		return num(AdamBeta1)
+	case "adam_beta_2":
+		return num(AdamBeta2)
+	case "adam_weight_decay":
+		if v == nil {
+			return NoAdamWeightDecay(), true, nil
+		}
+		return num(AdamWeightDecay)
+	case "rms_rate":
+		if v == nil {
+			return NoRMSRate(), true, nil
+		}
+		return num(RMSRate)
+	case "muon_a":
+		return num(MuonA)
+	case "muon_b":
+		return num(MuonB)
+	case "muon_c":
+		return num(MuonC)
+	case "adam_lr_ratio":
+		return num(AdamLRRatio)
+	case "ns_steps":
+		return integer(NSSteps)
+	case "warmup_steps":
+		return integer(WarmupSteps)
+	case "exclude_embeddings":
+		return boolean(ExcludeEmbeddings)
+	case "exclude_layers":
+		var pats []string
+		switch x := v.(type) {
+		case nil:
+		case []any:
+			for _, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return nil, true, bad(k, v, "a list of strings")
+				}
+				pats = append(pats, s)
+			}
+		case []string:
+			pats = x
+		default:
+			return nil, true, bad(k, v, "a list of strings")
+		}
+		return ExcludeLayers(pats...), true, nil
+	}
+	return nil, false, nil
 }
