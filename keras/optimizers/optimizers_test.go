@@ -163,9 +163,15 @@ func TestSingleStep(t *testing.T) {
 }
 
 // test_weight_decay: grads 0, var 2.0, lr 1.0, wd 0.004 applied by three
-// optimizers in turn → 2·0.996³; the excluded variables stay 2.0.
+// optimizers in turn → 2·0.996³; the excluded variables stay 2.0. Ftrl
+// (w is recomputed from its linear slot) and ScheduleFreeAdamW (w is
+// re-interpolated from its momentum, which holds the pre-decay weights at
+// step 1) overwrite the decayed weight, in Keras too.
 func TestWeightDecay(t *testing.T) {
 	for class, ctor := range constructors {
+		if class == "ftrl" || class == "schedulefreeadamw" {
+			continue
+		}
 		t.Run(class, func(t *testing.T) {
 			var1, var2, var3 := []float32{2}, []float32{2}, []float32{2}
 			zero := []float32{0}
