@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -171,5 +172,60 @@ func TestKerasFitRefs(t *testing.T) {
 				t.Logf("worst per-epoch log rel %.2g; worst final weight abs %.2g (rel %.2g)", r.worstLogRel, r.worstWeightAbs, r.worstWeightRel)
 			})
 		}
+	}
+}
+
+// TestKerasFitRefsOptimizerState saves each new optimizer's state half way
+// through its reference run and loads it back: the variables come back in
+// Keras's layout (names, shapes, values), and training on from the loaded
+// file reproduces Keras's uninterrupted run.
+func TestKerasFitRefsOptimizerState(t *testing.T) {
+	root := filepath.Join(testdata, "fit-refs")
+	for _, c := range kerasFitCases[:8] {
+		dir := filepath.Join(root, c)
+		t.Run(c, func(t *testing.T) {
+			ref := readKerasFitCase(t, dir)
+			m, err := Load(filepath.Join(dir, "init.keras"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := loadNpy(t, filepath.Join(dir, "x.npy"))
+			y := loadNpy(t, filepath.Join(dir, "y.npy"))
+			half := ref.Fit.Epochs / 2
+			cfg := FitConfig{Epochs: half, BatchSize: ref.Fit.BatchSize, Shuffle: ShuffleOff, Verbose: Silent, Output: io.Discard}
+			h1, err := m.Fit(context.Background(), x, y, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "half.keras")
+			if err := m.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			m2, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := m2.LoadWarnings(); len(w) != 0 {
+				t.Fatalf("load warnings: %v", w)
+			}
+			before, after := m.Optimizer().Variables(), m2.Optimizer().Variables()
+			if len(after) != len(before) || len(after) <= 2 {
+				t.Fatalf("%d optimizer variables after loading, %d saved", len(after), len(before))
+			}
+			for i := range before {
+				if !slices.Equal(after[i].Shape, before[i].Shape) || !slices.Equal(after[i].Data, before[i].Data) {
+					t.Fatalf("optimizer variable %d (%s): shape %v → %v, values differ: %v", i, before[i].Name, before[i].Shape, after[i].Shape, !slices.Equal(after[i].Data, before[i].Data))
+				}
+			}
+			h2, err := m2.Fit(context.Background(), x, y, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hist := map[string][]float64{}
+			for k, v := range h1.History {
+				hist[k] = append(append([]float64(nil), v...), h2.History[k]...)
+			}
+			checkKerasFit(t, dir, ref, hist, m2.GetWeights())
+		})
 	}
 }
