@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"testing"
@@ -226,6 +228,49 @@ func TestKerasFitRefsOptimizerState(t *testing.T) {
 				hist[k] = append(append([]float64(nil), v...), h2.History[k]...)
 			}
 			checkKerasFit(t, dir, ref, hist, m2.GetWeights())
+		})
+	}
+}
+
+// TestKerasFitRefsOptimizerConfig checks each optimizer loaded from a
+// Keras-saved file reports Keras's get_config(): the same keys, defaults
+// and values as the optimizer_config Keras recorded in fit.json.
+func TestKerasFitRefsOptimizerConfig(t *testing.T) {
+	for _, c := range kerasFitCases {
+		t.Run(c, func(t *testing.T) {
+			dir := filepath.Join(testdata, "fit-refs", c)
+			b, err := os.ReadFile(filepath.Join(dir, "fit.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ref struct {
+				OptimizerConfig map[string]any `json:"optimizer_config"`
+			}
+			if err := json.Unmarshal(b, &ref); err != nil {
+				t.Fatal(err)
+			}
+			m, err := Load(filepath.Join(dir, "init.keras"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.Marshal(m.Optimizer().Config())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var norm map[string]any
+			if err := json.Unmarshal(got, &norm); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range slices.Sorted(maps.Keys(ref.OptimizerConfig)) {
+				if !reflect.DeepEqual(norm[k], ref.OptimizerConfig[k]) {
+					t.Errorf("%s: %v, Keras %v", k, norm[k], ref.OptimizerConfig[k])
+				}
+			}
+			for k := range norm {
+				if _, ok := ref.OptimizerConfig[k]; !ok {
+					t.Errorf("extra key %s", k)
+				}
+			}
 		})
 	}
 }
