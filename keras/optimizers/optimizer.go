@@ -1,6 +1,8 @@
 // Package optimizers holds Keras 3's optimizers for kerago, computing in
 // float32 exactly as keras.optimizers does: SGD, Adam, AdamW, RMSprop,
-// Adagrad, Adadelta, Adamax, Nadam and Lion, with the shared pipeline of
+// Adagrad, Adadelta, Adamax, Nadam, Lion, Adafactor, Ftrl, Lamb, Muon and
+// ScheduleFreeAdamW (and LossScaleOptimizer around any of them), with the
+// shared pipeline of
 // BaseOptimizer.apply (gradient clipping, decoupled weight decay, learning
 // rate schedules, EMA of the weights, gradient accumulation) and Keras's
 // variable order and names for saving.
@@ -19,6 +21,8 @@
 //	opt.learning_rate = 0.1                              opt.SetLearningRate(0.1)
 //	opt.variables, opt.get_config()                      opt.Variables(), opt.Config()
 //	opt.finalize_variable_values(vars)                   opt.FinalizeVariableValues(vars)
+//	keras.optimizers.Muon(exclude_layers=["head"])       optimizers.NewMuon(optimizers.ExcludeLayers("head"))
+//	keras.optimizers.LossScaleOptimizer(inner)           optimizers.NewLossScaleOptimizer(inner, optimizers.LossScaleOptions{})
 //
 // Variables are flat float32 slices updated in place. Arithmetic follows
 // Keras's generic (TensorFlow/JAX) update_step code op by op in float32:
