@@ -1,8 +1,11 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"os"
@@ -173,5 +176,81 @@ func TestKerasFitRefsResume(t *testing.T) {
 			checkHistory(t, filepath.Join(dir, "h2.json"), ref, half)
 			checkFinal(t, dir, "full.keras", src)
 		})
+	}
+}
+
+// TestLossScaleOptimizerFit trains a file whose optimizer is a Keras 3
+// LossScaleOptimizer around Adam (fit_adam_log_cosh's init.keras with the
+// optimizer wrapped as LossScaleOptimizer.get_config() writes it): the
+// loss scaling is exact in float32, so kerago fit reproduces Keras's Adam
+// reference, and the trained file keeps the wrapper.
+func TestLossScaleOptimizerFit(t *testing.T) {
+	src := filepath.Join(shared, "fit-refs", "fit_adam_log_cosh")
+	ref := readKerasFitRef(t, src)
+	dir := t.TempDir()
+	rewriteKerasConfig(t, filepath.Join(src, "init.keras"), filepath.Join(dir, "lso.keras"), func(cfg map[string]any) {
+		cc := cfg["compile_config"].(map[string]any)
+		cc["optimizer"] = map[string]any{"module": "keras.optimizers", "class_name": "LossScaleOptimizer",
+			"config": map[string]any{"name": "loss_scale_optimizer", "inner_optimizer": cc["optimizer"],
+				"initial_scale": 32768.0, "dynamic_growth_steps": 2000},
+			"registered_name": nil}
+	})
+	copyFile(t, filepath.Join(src, "x.npy"), filepath.Join(dir, "x.npy"))
+	copyFile(t, filepath.Join(src, "y.npy"), filepath.Join(dir, "y.npy"))
+	ok(t, dir, "fit", "lso.keras", "--x", "x.npy", "--y", "y.npy", "--output", "trained.keras",
+		"--epochs", fmt.Sprint(ref.Fit.Epochs), "--batch-size", fmt.Sprint(ref.Fit.BatchSize),
+		"--shuffle=false", "--history", "history.json")
+	checkHistory(t, filepath.Join(dir, "history.json"), ref, 0)
+	checkFinal(t, dir, "trained.keras", src)
+	info := inspectJSONOf(t, dir, "trained.keras")
+	if info.CompileConfig == nil || info.CompileConfig.Optimizer == nil || info.CompileConfig.Optimizer.ClassName != "LossScaleOptimizer" {
+		t.Errorf("trained.keras compile config %+v, want a LossScaleOptimizer", info.CompileConfig)
+	}
+}
+
+// rewriteKerasConfig copies a .keras archive, passing its config.json
+// through edit.
+func rewriteKerasConfig(t *testing.T, src, dst string, edit func(map[string]any)) {
+	t.Helper()
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == "config.json" {
+			var cfg map[string]any
+			if err := json.Unmarshal(data, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			edit(cfg)
+			if data, err = json.Marshal(cfg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
