@@ -210,3 +210,36 @@ func TestNewOptimizerLayouts(t *testing.T) {
 		}
 	}
 }
+
+// TestMuonVariableChoice follows muon_test.py test_should_use_adamw: rank-2
+// variables take the Muon step unless exclude_layers matches their path or
+// exclude_embeddings sees "embedding" in it; other ranks take AdamW (and
+// get a velocity slot).
+func TestMuonVariableChoice(t *testing.T) {
+	shapes := [][]int{{2, 2}, {2, 2}, {3, 2}, {2, 2, 2}, {2}}
+	names := []string{"dense/kernel", "head/kernel", "embedding/embeddings", "conv/kernel", "dense/bias"}
+	for _, c := range []struct {
+		opts []Option
+		adam []bool
+	}{
+		{nil, []bool{false, false, true, true, true}},
+		{[]Option{ExcludeLayers("^head")}, []bool{false, true, true, true, true}},
+		{[]Option{ExcludeEmbeddings(false)}, []bool{false, false, false, true, true}},
+	} {
+		o := must(t)(NewMuon(c.opts...))
+		if err := o.Build(shapes, names); err != nil {
+			t.Fatal(err)
+		}
+		vel := map[string]bool{}
+		for _, v := range o.Variables() {
+			if strings.HasSuffix(v.Name, "_velocity") {
+				vel[strings.TrimSuffix(v.Name, "_velocity")] = true
+			}
+		}
+		for i, n := range names {
+			if got := vel[strings.ReplaceAll(n, "/", "_")]; got != c.adam[i] {
+				t.Errorf("%v: %s uses AdamW = %v, want %v", c.opts, n, got, c.adam[i])
+			}
+		}
+	}
+}
