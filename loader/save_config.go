@@ -727,6 +727,9 @@ var optimizerDefaultLR = map[string]float64{"SGD": 0.01}
 // Keras stores (float(variable.numpy())) unless it is a schedule.
 func optimizerConfigTree(o *ObjectConfig) (string, *jobj, error) {
 	cls := normOptimizerClass(o.ClassName)
+	if cls == "LossScaleOptimizer" {
+		return lossScaleConfigTree(o)
+	}
 	cfg := map[string]any{}
 	for k, v := range o.Config {
 		cfg[k] = v

@@ -10,6 +10,7 @@ var optimizerClasses = map[string]string{
 	"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
 	"adadelta": "Adadelta", "adamax": "Adamax", "nadam": "Nadam", "adamw": "AdamW",
 	"ftrl": "Ftrl", "lion": "Lion", "adafactor": "Adafactor", "lamb": "Lamb", "muon": "Muon",
+	"schedulefreeadamw": "ScheduleFreeAdamW", "lossscaleoptimizer": "LossScaleOptimizer",
 }
 
 // ParseTrainingConfigJSON parses a legacy .h5 "training_config" attribute
@@ -176,4 +177,42 @@ func parseMetrics(v any, depth int) ([]any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("metric is %s, expected a name or an object", jsonType(v))
+}
+
+// lossScaleConfigTree writes Keras 3's LossScaleOptimizer.get_config():
+// name, inner_optimizer (serialized with its class's keys and defaults),
+// initial_scale and dynamic_growth_steps, and none of the base optimizer
+// keys, which Keras 3's LossScaleOptimizer refuses.
+func lossScaleConfigTree(o *ObjectConfig) (string, *jobj, error) {
+	name, _ := o.Config["name"].(string)
+	if name == "" {
+		name = "loss_scale_optimizer"
+	}
+	in, ok := o.Config["inner_optimizer"].(map[string]any)
+	if !ok {
+		return "", nil, fmt.Errorf("optimizer LossScaleOptimizer: inner_optimizer is %s, expected an object", jsonType(o.Config["inner_optimizer"]))
+	}
+	icls, _ := in["class_name"].(string)
+	icfg, _ := in["config"].(map[string]any)
+	if icls == "" {
+		return "", nil, fmt.Errorf("optimizer LossScaleOptimizer: inner_optimizer has no class_name")
+	}
+	cls, c, err := optimizerConfigTree(&ObjectConfig{ClassName: icls, Config: icfg})
+	if err != nil {
+		return "", nil, fmt.Errorf("optimizer LossScaleOptimizer: inner_optimizer: %w", err)
+	}
+	out := newObj().set("name", name).set("inner_optimizer",
+		newObj().set("module", "keras.optimizers").set("class_name", cls).set("config", c).set("registered_name", nil))
+	for _, k := range []kv{{"initial_scale", 32768.0}, {"dynamic_growth_steps", 2000}} {
+		v, ok := o.Config[k.key]
+		if !ok {
+			v = k.def
+		}
+		t, err := toTree(v, k.key, 0)
+		if err != nil {
+			return "", nil, fmt.Errorf("optimizer LossScaleOptimizer: %q: %w", k.key, err)
+		}
+		out.set(k.key, t)
+	}
+	return "LossScaleOptimizer", out, nil
 }

@@ -1,6 +1,8 @@
 // Package optimizers holds Keras 3's optimizers for kerago, computing in
 // float32 exactly as keras.optimizers does: SGD, Adam, AdamW, RMSprop,
-// Adagrad, Adadelta, Adamax, Nadam and Lion, with the shared pipeline of
+// Adagrad, Adadelta, Adamax, Nadam, Lion, Adafactor, Ftrl, Lamb, Muon and
+// ScheduleFreeAdamW (and LossScaleOptimizer around any of them), with the
+// shared pipeline of
 // BaseOptimizer.apply (gradient clipping, decoupled weight decay, learning
 // rate schedules, EMA of the weights, gradient accumulation) and Keras's
 // variable order and names for saving.
@@ -19,6 +21,8 @@
 //	opt.learning_rate = 0.1                              opt.SetLearningRate(0.1)
 //	opt.variables, opt.get_config()                      opt.Variables(), opt.Config()
 //	opt.finalize_variable_values(vars)                   opt.FinalizeVariableValues(vars)
+//	keras.optimizers.Muon(exclude_layers=["head"])       optimizers.NewMuon(optimizers.ExcludeLayers("head"))
+//	keras.optimizers.LossScaleOptimizer(inner)           optimizers.NewLossScaleOptimizer(inner, optimizers.LossScaleOptions{})
 //
 // Variables are flat float32 slices updated in place. Arithmetic follows
 // Keras's generic (TensorFlow/JAX) update_step code op by op in float32:
@@ -124,6 +128,8 @@ type hyper struct {
 	centered   bool
 	initialAcc float64
 	errs       []error
+
+	more moreHyper // Adafactor, Ftrl, Muon, ScheduleFreeAdamW
 }
 
 func (h *hyper) mark(k string) { h.set[k] = true }
@@ -220,10 +226,44 @@ func InitialAccumulatorValue(v float64) Option {
 }
 
 // slotSpec is one add_optimizer_variables call: its slot names are
-// interleaved per model variable, all starting at init.
+// interleaved per model variable, all starting at init (or at inits[k] for
+// names[k] when inits is set).
 type slotSpec struct {
 	names []string
 	init  float32
+	inits []float32
+}
+
+// slotVar is one optimizer variable after iteration, learning_rate, the
+// EMA averages and the gradient accumulators: slot slot of model variable v,
+// with Keras's variable name, its shape and initial value.
+type slotVar struct {
+	slot, v int
+	name    string
+	shape   []int
+	init    float32
+}
+
+// layoutAlgorithm is an algorithm whose variables are not one same-shaped
+// slot per name per model variable (Adafactor's factored moments, Muon's
+// Adam-only velocities). layout lists them in Keras's creation order;
+// nslots is the number of slot indices used.
+type layoutAlgorithm interface {
+	layout(shapes [][]int, names []string) (vars []slotVar, nslots int)
+}
+
+// varInitAlgorithm initialises slots from the model variables' values when
+// the optimizer is built (ScheduleFreeAdamW's momentum starts as a copy of
+// the weights); kerago does it at the first Apply after Build, unless
+// SetVariables restored the slots.
+type varInitAlgorithm interface {
+	initSlots(vars [][]float32, slots [][][]float32)
+}
+
+// weightDecayAlgorithm overrides the decoupled weight decay of variable i
+// (Muon: adam_weight_decay for its Adam variables); nil means none.
+type weightDecayAlgorithm interface {
+	weightDecay(i int, base *float64) *float64
 }
 
 // algorithm is one optimizer's update rule.
@@ -260,24 +300,33 @@ type optimizer struct {
 	names  []string
 	ema    [][]float32
 	accum  [][]float32
-	slots  [][][]float32 // [slot][var]
-	slotNm []string      // slot name per slot index
-	slotSp []int         // spec index per slot index
+	slots  [][][]float32 // [slot][var]; nil where a variable has no such slot
+	order  []slotVar     // the slot variables in Keras's order
 	pend   []Var
-	exRE   *regexp.Regexp
+	// needInit: the slots still have to be initialised from the model
+	// variables (varInitAlgorithm) at the next Apply.
+	needInit bool
+	exRE     *regexp.Regexp
 }
 
 // classKeys lists the class-specific option keys each optimizer accepts.
 var classKeys = map[string][]string{
-	"SGD":      {"momentum", "nesterov"},
-	"Adam":     {"beta_1", "beta_2", "epsilon", "amsgrad"},
-	"AdamW":    {"beta_1", "beta_2", "epsilon", "amsgrad"},
-	"RMSprop":  {"rho", "momentum", "epsilon", "centered"},
-	"Adagrad":  {"initial_accumulator_value", "epsilon"},
-	"Adadelta": {"rho", "epsilon"},
-	"Adamax":   {"beta_1", "beta_2", "epsilon"},
-	"Nadam":    {"beta_1", "beta_2", "epsilon"},
-	"Lion":     {"beta_1", "beta_2"},
+	"SGD":       {"momentum", "nesterov"},
+	"Adam":      {"beta_1", "beta_2", "epsilon", "amsgrad"},
+	"AdamW":     {"beta_1", "beta_2", "epsilon", "amsgrad"},
+	"RMSprop":   {"rho", "momentum", "epsilon", "centered"},
+	"Adagrad":   {"initial_accumulator_value", "epsilon"},
+	"Adadelta":  {"rho", "epsilon"},
+	"Adamax":    {"beta_1", "beta_2", "epsilon"},
+	"Nadam":     {"beta_1", "beta_2", "epsilon"},
+	"Lion":      {"beta_1", "beta_2"},
+	"Adafactor": {"beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step"},
+	"Ftrl": {"learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+		"l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta"},
+	"Lamb": {"beta_1", "beta_2", "epsilon"},
+	"Muon": {"adam_beta_1", "adam_beta_2", "adam_weight_decay", "epsilon", "exclude_layers", "exclude_embeddings",
+		"muon_a", "muon_b", "muon_c", "adam_lr_ratio", "momentum", "ns_steps", "nesterov", "rms_rate"},
+	"ScheduleFreeAdamW": {"beta_1", "beta_2", "epsilon", "warmup_steps"},
 }
 
 var commonKeys = map[string]bool{"name": true, "learning_rate": true, "weight_decay": true, "clipnorm": true,
@@ -472,23 +521,72 @@ func (o *optimizer) Build(shapes [][]int, names []string) error {
 	if o.h.gradAccum != nil {
 		o.accum = alloc(0)
 	}
-	for si, sp := range o.alg.specs() {
-		for _, n := range sp.names {
-			o.slots = append(o.slots, alloc(sp.init))
-			o.slotNm = append(o.slotNm, n)
-			o.slotSp = append(o.slotSp, si)
+	var nslots int
+	if la, ok := o.alg.(layoutAlgorithm); ok {
+		o.order, nslots = la.layout(o.shapes, o.names)
+	} else {
+		o.order, nslots = specLayout(o.alg.specs(), o.shapes, o.names)
+	}
+	o.slots = make([][][]float32, nslots)
+	for k := range o.slots {
+		o.slots[k] = make([][]float32, len(sizes))
+	}
+	for _, sv := range o.order {
+		n := 1
+		for _, d := range sv.shape {
+			n *= d
 		}
+		d := make([]float32, n)
+		if sv.init != 0 {
+			for j := range d {
+				d[j] = sv.init
+			}
+		}
+		o.slots[sv.slot][sv.v] = d
 	}
 	for _, s := range o.alg.scalars() {
 		s.v = s.init
 	}
+	_, o.needInit = o.alg.(varInitAlgorithm)
 	o.built = true
 	if o.pend != nil {
 		p := o.pend
 		o.pend = nil
+		if len(p) <= o.unbuiltCount() {
+			return nil // only iteration and learning_rate were saved
+		}
 		return o.SetVariables(p)
 	}
 	return nil
+}
+
+// unbuiltCount is the number of variables an unbuilt optimizer has.
+func (o *optimizer) unbuiltCount() int {
+	if o.h.schedule == nil {
+		return 2
+	}
+	return 1
+}
+
+// specLayout is add_optimizer_variables for each spec in turn: the spec's
+// names interleaved per model variable, named "<path>_<slot>".
+func specLayout(specs []slotSpec, shapes [][]int, names []string) ([]slotVar, int) {
+	var out []slotVar
+	base := 0
+	for _, sp := range specs {
+		for i := range shapes {
+			for k, n := range sp.names {
+				init := sp.init
+				if sp.inits != nil {
+					init = sp.inits[k]
+				}
+				out = append(out, slotVar{slot: base + k, v: i, name: slotVarName(names[i], n),
+					shape: append([]int(nil), shapes[i]...), init: init})
+			}
+		}
+		base += len(sp.names)
+	}
+	return out, base
 }
 
 func slotVarName(path, slot string) string {
@@ -522,19 +620,8 @@ func (o *optimizer) Variables() []Var {
 	if o.accum != nil {
 		add(o.accum, "gradient_accumulator")
 	}
-	// Slot groups: within a spec, interleave its names per variable.
-	for k := 0; k < len(o.slots); {
-		sp := o.slotSp[k]
-		end := k
-		for end < len(o.slots) && o.slotSp[end] == sp {
-			end++
-		}
-		for i := range o.names {
-			for s := k; s < end; s++ {
-				vs = append(vs, Var{Name: slotVarName(o.names[i], o.slotNm[s]), Shape: append([]int(nil), o.shapes[i]...), Data: widen(o.slots[s][i])})
-			}
-		}
-		k = end
+	for _, sv := range o.order {
+		vs = append(vs, Var{Name: sv.name, Shape: append([]int(nil), sv.shape...), Data: widen(o.slots[sv.slot][sv.v])})
 	}
 	for _, s := range o.alg.scalars() {
 		vs = append(vs, Var{Name: s.name, Shape: []int{}, Data: []float64{float64(s.v)}})
@@ -585,22 +672,13 @@ func (o *optimizer) SetVariables(vs []Var) error {
 			set(o.accum[i], next())
 		}
 	}
-	for k := 0; k < len(o.slots); {
-		sp := o.slotSp[k]
-		end := k
-		for end < len(o.slots) && o.slotSp[end] == sp {
-			end++
-		}
-		for i := range o.names {
-			for s := k; s < end; s++ {
-				set(o.slots[s][i], next())
-			}
-		}
-		k = end
+	for _, sv := range o.order {
+		set(o.slots[sv.slot][sv.v], next())
 	}
 	for _, s := range o.alg.scalars() {
 		s.v = float32(next()[0])
 	}
+	o.needInit = false
 	return nil
 }
 
@@ -655,6 +733,10 @@ func (o *optimizer) Apply(vars, grads [][]float32, names []string) error {
 		if len(vars[i]) != o.sizes[i] {
 			return fmt.Errorf("optimizers: %s: variable %s has %d values, the optimizer was built with %d", o.h.name, o.names[i], len(vars[i]), o.sizes[i])
 		}
+	}
+	if o.needInit {
+		o.alg.(varInitAlgorithm).initSlots(vars, o.slots)
+		o.needInit = false
 	}
 	// Work on a copy (clipping and scaling must not touch the caller's
 	// gradients), in a scratch buffer kept across steps.
@@ -728,15 +810,18 @@ func (o *optimizer) Apply(vars, grads [][]float32, names []string) error {
 func (o *optimizer) update(vars, g [][]float32) {
 	o.clip(g)
 	lr := o.currentLR()
-	if o.h.weightDecay != nil {
-		wd := float32(*o.h.weightDecay)
-		for i, w := range vars {
-			if !o.useWeightDecay(i) {
-				continue
-			}
-			for j := range w {
-				w[j] = w[j] - float32(float32(w[j]*wd)*lr)
-			}
+	wda, perVar := o.alg.(weightDecayAlgorithm)
+	for i, w := range vars {
+		wdp := o.h.weightDecay
+		if perVar {
+			wdp = wda.weightDecay(i, wdp)
+		}
+		if wdp == nil || !o.useWeightDecay(i) {
+			continue
+		}
+		wd := float32(*wdp)
+		for j := range w {
+			w[j] = w[j] - float32(float32(w[j]*wd)*lr)
 		}
 	}
 	o.alg.step(vars, g, o.slots, lr, o.Iterations())
