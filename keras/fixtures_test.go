@@ -102,6 +102,13 @@ type refUnit struct {
 	Reference   string  `json:"reference"`
 }
 
+// realModelsWithOwnTest are beyond-Dense real files that kerago runs and
+// that have no Keras reference output (Keras 3 cannot load them).
+var realModelsWithOwnTest = map[string]bool{
+	"KonduitAI__dl4j-test-resources__cnn_batch_norm": true,
+	"pplonski__keras2cpp__my_nn":                     true,
+}
+
 // TestRealModels checks every Dense-family real-world model file predicts
 // its reference outputs, and every beyond-Dense one fails with a clear
 // unsupported-layer error.
@@ -112,6 +119,9 @@ func TestRealModels(t *testing.T) {
 		caseJSON, err := os.ReadFile(filepath.Join(dir, "case.json"))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if realModelsWithOwnTest[c] {
+			continue // checked against a float64 forward pass (realmodels_layers_test.go)
 		}
 		if strings.Contains(string(caseJSON), "BEYOND DENSE") {
 			t.Run(c+"/unsupported", func(t *testing.T) { checkUnsupported(t, dir) })

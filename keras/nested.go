@@ -98,7 +98,7 @@ func (m *Model) legacyVariables() []*runtime.Variable {
 // storedAdapter is implemented by layers whose stored variables may come in
 // older layouts (convolution kernels of Keras 1 and Theano files).
 type storedAdapter interface {
-	AdaptStored(i int, a *tensor.Tensor, theano bool) (*tensor.Tensor, error)
+	AdaptStored(i int, a *tensor.Tensor, origin string) (*tensor.Tensor, error)
 }
 
 // weightPair is one stored array bound for one variable.
@@ -133,7 +133,7 @@ func (m *Model) pairWeights(path string, cfg *loader.ModelConfig, w *loader.Weig
 					}
 					return nil, fmt.Errorf("keras: %s: nested model %q: the file has no weights for it", path, l.Name())
 				}
-				nm.m.backend = m.backend
+				nm.m.backend, nm.m.kerasMajor = m.backend, m.kerasMajor
 				p, err := nm.m.pairWeights(path, cfg.Layers[i].Model, sub)
 				if err != nil {
 					return nil, err
@@ -151,7 +151,7 @@ func (m *Model) pairWeights(path string, cfg *loader.ModelConfig, w *loader.Weig
 		for j, v := range vs {
 			a := aligned[i][j]
 			if ad, ok := l.(storedAdapter); ok {
-				if a, err = ad.AdaptStored(j, a, m.backend == "theano"); err != nil {
+				if a, err = ad.AdaptStored(j, a, m.weightOrigin()); err != nil {
 					return nil, fmt.Errorf("keras: %s: layer %q: %w", path, l.Name(), err)
 				}
 			}
@@ -162,4 +162,17 @@ func (m *Model) pairWeights(path string, cfg *loader.ModelConfig, w *loader.Weig
 		}
 	}
 	return pairs, nil
+}
+
+// weightOrigin tells layers that convert old kernel layouts who trained
+// the stored weights: "theano" when the file says so, "keras1" for a Keras 1
+// file that records no backend, else "".
+func (m *Model) weightOrigin() string {
+	switch {
+	case m.backend == "theano":
+		return "theano"
+	case m.backend == "" && m.kerasMajor == 1:
+		return "keras1"
+	}
+	return ""
 }

@@ -236,7 +236,7 @@ func TestUnsupportedLayers(t *testing.T) {
 	cases := []struct {
 		name, layer, want string
 	}{
-		{"conv", `{"class_name": "Conv2D", "config": {"name": "conv", "filters": 3}}`, `"conv" has class "Conv2D"`},
+		{"tf op", `{"class_name": "TFOpLambda", "config": {"name": "op", "function": "math.add"}}`, `"op" has class "TFOpLambda"`},
 		{"custom", `{"module": "my_pkg", "class_name": "MyDense", "config": {"name": "md"}, "registered_name": "my_pkg>MyDense"}`, "custom"},
 		{"custom name", `{"class_name": "Custom>Thing", "config": {"name": "t"}}`, "custom"},
 		{"lambda", `{"class_name": "Lambda", "config": {"name": "lam", "function": "evil"}}`, `"Lambda"`},

@@ -65,9 +65,23 @@ func layerVarNames(l LayerConfig) (names []string, trainable []bool, ints []bool
 		}
 	case "PReLU":
 		add("alpha", true, false)
+	case "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D",
+		"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose":
+		add("kernel", true, false)
+		if flag("use_bias", true) {
+			add("bias", true, false)
+		}
+	case "SeparableConv1D", "SeparableConv2D":
+		add("depthwise_kernel", true, false)
+		add("pointwise_kernel", true, false)
+		if flag("use_bias", true) {
+			add("bias", true, false)
+		}
 	case "Activation", "Dropout", "Flatten", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU":
 	default:
-		return nil, nil, nil, false
+		if !contains(poolingLayers, l.ClassName) && !contains(resamplingLayers, l.ClassName) && !contains(coreLayers, l.ClassName) {
+			return nil, nil, nil, false
+		}
 	}
 	if !flag("trainable", true) {
 		for i := range trainable {

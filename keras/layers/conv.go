@@ -424,8 +424,12 @@ func convFromConfig(class string, r *cfgReader, common []Option) (Layer, bool) {
 // kernels (F, C, k...) and (k, 1, C, F) Conv1D kernels are transposed or
 // reshaped, Keras 1 Deconvolution2D kernels get their channel axes swapped,
 // and kernels trained by Theano (a true convolution) are flipped in every
-// spatial axis. It returns a unchanged when nothing applies.
-func (l *ConvLayer) AdaptStored(i int, a *tensor.Tensor, theano bool) (*tensor.Tensor, error) {
+// spatial axis. origin says who trained the weights: "theano" (the file's
+// backend attribute), "keras1" (a Keras 1 file that does not say: its
+// channels_first kernels are taken as Theano's, Keras 1's default backend
+// for that ordering) or "". It returns a unchanged when nothing applies.
+func (l *ConvLayer) AdaptStored(i int, a *tensor.Tensor, origin string) (*tensor.Tensor, error) {
+	theano := origin == "theano" || (origin == "keras1" && l.first)
 	if i >= len(l.vars) || (l.vars[i] != l.kernelV && l.vars[i] != l.pointV) {
 		return a, nil
 	}
