@@ -503,6 +503,9 @@ func FromConfig(lc loader.LayerConfig, kerasMajor int) (Layer, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if lb, ok := l.(interface{ layerBase() *base }); ok && lb.layerBase().err != nil {
+		return nil, fmt.Errorf("layers: %s %q: %w", lc.ClassName, name, lb.layerBase().err)
+	}
 	return l, nil
 }
 

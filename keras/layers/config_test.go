@@ -251,7 +251,7 @@ func TestFromConfigErrors(t *testing.T) {
 		cfg   map[string]any
 		want  string
 	}{
-		{"Conv2D", map[string]any{}, "does not run"},
+		{"Conv2D", map[string]any{}, "kernel_size"},
 		{"Dense", map[string]any{"units": "ten"}, "units"},
 		{"Dense", map[string]any{"units": 2.5}, "units"},
 		{"Dense", map[string]any{"units": 2.0, "use_bias": "yes"}, "use_bias"},
@@ -267,6 +267,10 @@ func TestFromConfigErrors(t *testing.T) {
 		{"Normalization", map[string]any{"mean": []any{1.0, "x"}, "variance": []any{1.0, 2.0}}, "mean"},
 		{"LayerNormalization", map[string]any{"axis": []any{"a"}}, "axis"},
 		{"InputLayer", map[string]any{"batch_shape": []any{nil, nil, 3.0}}, "batch_shape"},
+		{"Conv2D", map[string]any{"filters": 2.0}, "kernel_size"},
+		{"Conv2D", map[string]any{"filters": 2.0, "kernel_size": []any{3.0, 3.0}, "padding": "causal"}, "padding"},
+		{"MaxPooling2D", map[string]any{"pool_size": []any{2.0, 2.0, 2.0}}, "pool_size"},
+		{"Dot", map[string]any{"axes": []any{1.0, 2.0, 3.0}}, "axes"},
 	}
 	for _, tc := range cases {
 		_, err := FromConfig(loader.LayerConfig{ClassName: tc.class, Name: "x", Config: tc.cfg}, 3)
@@ -274,7 +278,7 @@ func TestFromConfigErrors(t *testing.T) {
 			t.Errorf("FromConfig(%s %v) = %v, want an error containing %q", tc.class, tc.cfg, err, tc.want)
 		}
 	}
-	_, err := FromConfig(loader.LayerConfig{ClassName: "Conv2D", Name: "c"}, 3)
+	_, err := FromConfig(loader.LayerConfig{ClassName: "TFOpLambda", Name: "c"}, 3)
 	if !errors.Is(err, loader.ErrUnsupported) {
 		t.Errorf("unsupported class error %v does not wrap loader.ErrUnsupported", err)
 	}

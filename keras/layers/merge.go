@@ -173,7 +173,7 @@ func mergeFromConfig(class string, r *cfgReader, common []Option) (Layer, bool) 
 		}
 		if len(ax) != 2 {
 			r.fail("axes", r.c["axes"], "an integer or a pair of integers")
-			return nil, false
+			return nil, true
 		}
 		return Dot(ax[0], ax[1], r.bool("normalize", false), common...), true
 	}

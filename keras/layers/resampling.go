@@ -230,14 +230,14 @@ func resamplingFromConfig(class string, r *cfgReader, common []Option) (Layer, b
 		flat := r.ints(key)
 		if len(flat) != 2 {
 			r.fail(key, r.c[key], "a [before, after] pair")
-			return nil, false
+			return nil, true
 		}
 		pairs = [][2]int{{flat[0], flat[1]}}
 	} else {
 		vals, shape := r.floats(key)
 		if len(shape) != 2 || shape[0] != rc.rank || shape[1] != 2 {
 			r.fail(key, r.c[key], fmt.Sprintf("%d [before, after] pairs", rc.rank))
-			return nil, false
+			return nil, true
 		}
 		for a := 0; a < rc.rank; a++ {
 			pairs = append(pairs, [2]int{int(vals[2*a]), int(vals[2*a+1])})
