@@ -25,6 +25,10 @@ type CompileConfig struct {
 	Metrics []any
 	// WeightedMetrics are like Metrics but weighted by sample/class weights.
 	WeightedMetrics []any
+	// LossWeights is compile's loss_weights: nil (1), a number, or a list
+	// or dict holding one number (kerago models have one output). The
+	// loss, and the logged "loss", is weight·loss as in Keras.
+	LossWeights any
 }
 
 type compiled struct {
@@ -86,6 +90,13 @@ func (m *Model) Compile(cfg CompileConfig) error {
 		}
 	default:
 		return fmt.Errorf("keras: Compile: loss must be a name or a loss from package losses, got %T", cfg.Loss)
+	}
+	lw, err := singleLossWeight(cfg.LossWeights)
+	if err != nil {
+		return fmt.Errorf("keras: Compile: %w", err)
+	}
+	if lw != 1 {
+		c.loss = weightedLoss{Loss: c.loss, w: float32(lw)}
 	}
 	for _, id := range cfg.Metrics {
 		if err := checkMetricID(id); err != nil {

@@ -111,22 +111,9 @@ func (m *Model) Describe() (*loader.Model, error) {
 		default:
 			tc.Loss = m.comp.lossName
 		}
-		for _, id := range m.comp.metricIDs {
-			switch v := id.(type) {
-			case string:
-				tc.Metrics = append(tc.Metrics, v)
-			case metrics.Metric:
-				tc.Metrics = append(tc.Metrics, v.Name())
-			}
-		}
-		for _, id := range m.comp.wMetricIDs {
-			switch v := id.(type) {
-			case string:
-				tc.WeightedMetrics = append(tc.WeightedMetrics, v)
-			case metrics.Metric:
-				tc.WeightedMetrics = append(tc.WeightedMetrics, v.Name())
-			}
-		}
+		tc.Metrics = metricEntries(m.comp.metricIDs)
+		tc.WeightedMetrics = metricEntries(m.comp.wMetricIDs)
+		tc.LossWeights = m.comp.cfg.LossWeights
 		lm.Training = tc
 		if opt.Built() {
 			st := &loader.OptimizerState{Layout: "keras3"}
@@ -142,4 +129,28 @@ func (m *Model) Describe() (*loader.Model, error) {
 		}
 	}
 	return lm, nil
+}
+
+// metricEntries are compile-config metric entries: strings as given, metric
+// objects as {"class_name", "config"} so their threshold, top_k, class_id
+// and the rest survive a save.
+func metricEntries(ids []any) []any {
+	var out []any
+	for _, id := range ids {
+		switch v := id.(type) {
+		case string:
+			out = append(out, v)
+		case metrics.Metric:
+			c, ok := v.(interface {
+				ClassName() string
+				Config() map[string]any
+			})
+			if !ok {
+				out = append(out, v.Name())
+				continue
+			}
+			out = append(out, &loader.ObjectConfig{ClassName: c.ClassName(), Module: "keras.metrics", Config: c.Config()})
+		}
+	}
+	return out
 }
