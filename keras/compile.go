@@ -29,6 +29,13 @@ type CompileConfig struct {
 	// or dict holding one number (kerago models have one output). The
 	// loss, and the logged "loss", is weight·loss as in Keras.
 	LossWeights any
+	// ClippedCrossentropy computes binary, categorical and sparse
+	// categorical crossentropy on a sigmoid/softmax output from the
+	// probabilities clipped to [1e-7, 1−1e-7], as Keras's torch and jax
+	// backends do. By default kerago does what the TensorFlow backend does
+	// (and what most saved files were trained with): it uses the logits
+	// behind the activation, so a saturated output keeps its gradient.
+	ClippedCrossentropy bool
 }
 
 type compiled struct {
@@ -97,6 +104,9 @@ func (m *Model) Compile(cfg CompileConfig) error {
 	}
 	if lw != 1 {
 		c.loss = weightedLoss{Loss: c.loss, w: float32(lw)}
+	}
+	if cfg.ClippedCrossentropy {
+		c.loss = kernels.Clipped{Loss: c.loss}
 	}
 	for _, id := range cfg.Metrics {
 		if err := checkMetricID(id); err != nil {

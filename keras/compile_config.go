@@ -205,3 +205,13 @@ func short(err error) string {
 	}
 	return s
 }
+
+// OnLogits keeps the weight when the crossentropy moves to the logits (see
+// kernels.OnLogits).
+func (l weightedLoss) OnLogits() (kernels.Loss, bool) {
+	r, _, ok := kernels.OnLogits(l.Loss)
+	if !ok {
+		return nil, false
+	}
+	return weightedLoss{Loss: r, w: l.w}, true
+}

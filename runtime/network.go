@@ -359,7 +359,8 @@ func (n *Network) stepProgram(train bool, batch, colsTrue int) (*stepProgram, er
 	rows := prod(os) / max(1, colsPred)
 	y := newInput(g.g, []int{rows, colsTrue}, "y")
 	sw := newInput(g.g, []int{rows}, "sample_weight")
-	loss, err := G.ApplyOp(newLossOp(n.loss, y, out, sw, rows, colsTrue, colsPred), y, out, sw)
+	lossIn, lossFn := lossInput(n.loss, out)
+	loss, err := G.ApplyOp(newLossOp(lossFn, y, lossIn, sw, rows, colsTrue, colsPred), y, lossIn, sw)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: loss: %w", err)
 	}
