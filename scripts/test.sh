@@ -13,9 +13,6 @@ if ! have_h5py; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "installing python3-h5py python3-numpy (Debian) for the HDF5 interoperability tests"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-h5py python3-numpy >/dev/null) || true
-  elif [ -x /usr/bin/python3 ]; then
-    echo "installing h5py numpy with pip --user for the HDF5 interoperability tests"
-    /usr/bin/python3 -m pip install --user --quiet h5py numpy >/dev/null 2>&1 || true
   fi
   if ! have_h5py; then
     if [ "${CI:-}" = true ]; then
