@@ -72,6 +72,9 @@ func runEvaluate(env Env, o *evaluateOptions, path string) error {
 		return err
 	}
 	printWarnings(env, m)
+	if o.loss == "" && (lm.Training == nil || lm.Training.Loss == nil) {
+		return usagef("%s has no compile config: give --loss (and --metrics)", path)
+	}
 	if o.loss != "" || o.metrics.set || !m.Compiled() {
 		cc, err := overrideCompile(m, lm, "", optionalFloat{}, o.loss, o.metrics)
 		if err != nil {
