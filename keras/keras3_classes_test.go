@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"encoding/json"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -77,4 +79,37 @@ func kerasArchiveConfig(t *testing.T, path string) map[string]any {
 	}
 	t.Fatal("no config.json")
 	return nil
+}
+
+// TestKeras2HardSigmoidNotSavedAsKeras3: a Keras 2 model with hard_sigmoid
+// (clip(0.2x+0.5, 0, 1)) cannot be written as a Keras 3 config, whose
+// hard_sigmoid is relu6(x+3)/6; its weights can.
+func TestKeras2HardSigmoidNotSavedAsKeras3(t *testing.T) {
+	src := filepath.Join(testdata, "keras-cases", "mlp_2_10_10_2")
+	b, err := os.ReadFile(filepath.Join(src, "model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := strings.Replace(string(b), `"activation": "relu"`, `"activation": "hard_sigmoid"`, 1)
+	js = strings.Replace(js, `{"module": "keras", "class_name": "Sequential"`, `{"keras_version": "2.4.0", "class_name": "Sequential"`, 1)
+	if js == string(b) || !strings.Contains(js, `"2.4.0"`) {
+		t.Fatal("fixture did not change")
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "k2.json")
+	if err := os.WriteFile(cfg, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadWithWeights(cfg, filepath.Join(src, "model.weights.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"m.keras", "m.h5", "m.json"} {
+		if err := m.Save(filepath.Join(dir, name)); err == nil || !strings.Contains(err.Error(), "hard_sigmoid") {
+			t.Errorf("%s: err %v, want a refusal naming hard_sigmoid", name, err)
+		}
+	}
+	if err := m.Save(filepath.Join(dir, "m.npz")); err != nil {
+		t.Errorf("weights only: %v", err)
+	}
 }

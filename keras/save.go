@@ -25,6 +25,9 @@ func (m *Model) Save(path string) error {
 
 // SaveFormat is Save with an explicit format.
 func (m *Model) SaveFormat(path string, f loader.Format) error {
+	if err := m.checkKeras3Semantics(f); err != nil {
+		return err
+	}
 	lm, err := m.Describe()
 	if err != nil {
 		return err
@@ -153,4 +156,25 @@ func metricEntries(ids []any) []any {
 		}
 	}
 	return out
+}
+
+// checkKeras3Semantics refuses to write a config that would mean something
+// else once read as Keras 3 (every file kerago writes claims Keras 3):
+// Keras 1/2's hard_sigmoid is clip(0.2x + 0.5, 0, 1), Keras 3's is
+// relu6(x + 3)/6, and Keras 3 has no activation equal to the former.
+// Weights-only formats are not affected.
+func (m *Model) checkKeras3Semantics(f loader.Format) error {
+	switch f {
+	case loader.FormatWeightsH5, loader.FormatLegacyH5W, loader.FormatNPZ, loader.FormatNPYDir:
+		return nil
+	}
+	if m.kerasMajor == 0 || m.kerasMajor >= 3 {
+		return nil
+	}
+	for _, l := range m.layers {
+		if a, _ := l.Config()["activation"].(string); a == "hard_sigmoid" {
+			return fmt.Errorf("keras: Save: layer %q uses Keras %d's hard_sigmoid, clip(0.2·x + 0.5, 0, 1); the Keras 3 file would mean Keras 3's hard_sigmoid, relu6(x + 3)/6, and Keras 3 has no activation equal to Keras 2's: save the weights only (.weights.h5, .npz or a directory)", l.Name(), m.kerasMajor)
+		}
+	}
+	return nil
 }
