@@ -180,6 +180,7 @@ func (c *compiled) resolveMetrics(yTrueShape, yPredShape []int) error {
 	if c.wMetrics, err = build(c.wMetricIDs); err != nil {
 		return err
 	}
+	uniqueMetricNames(c.metrics, c.wMetrics)
 	return nil
 }
 

@@ -215,3 +215,44 @@ func (l weightedLoss) OnLogits() (kernels.Loss, bool) {
 	}
 	return weightedLoss{Loss: r, w: l.w}, true
 }
+
+// renamedMetric gives a metric the unique log name Keras's CompileMetrics
+// assigns.
+type renamedMetric struct {
+	metrics.Metric
+	name string
+}
+
+func (r renamedMetric) Name() string { return r.name }
+
+// uniqueMetricNames renames, in place, metrics whose names repeat, as
+// Keras's CompileMetrics.result does: a repeated metric becomes name_1,
+// name_2, ...; a weighted metric whose name is taken becomes
+// weighted_<name> (then weighted_<name>_1, ...).
+func uniqueMetricNames(unweighted, weighted []metrics.Metric) {
+	count := map[string]int{}
+	for i, mt := range unweighted {
+		n := mt.Name()
+		if k, taken := count[n]; taken {
+			count[n] = k + 1
+			unweighted[i] = renamedMetric{Metric: mt, name: fmt.Sprintf("%s_%d", n, k)}
+			continue
+		}
+		count[n] = 1
+	}
+	for i, mt := range weighted {
+		n := mt.Name()
+		if _, taken := count[n]; !taken {
+			count[n] = 1
+			continue
+		}
+		w := "weighted_" + n
+		if k, taken := count[w]; taken {
+			count[w] = k + 1
+			w = fmt.Sprintf("%s_%d", w, k)
+		} else {
+			count[w] = 1
+		}
+		weighted[i] = renamedMetric{Metric: mt, name: w}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kerago/kerago/keras/layers"
 	"github.com/kerago/kerago/loader"
 	"github.com/kerago/kerago/tensor"
 )
@@ -163,5 +164,47 @@ func TestLossWeightsRefused(t *testing.T) {
 	err = m.Compile(CompileConfig{Loss: "mse", LossWeights: []any{1.0, 2.0}})
 	if err == nil || !strings.Contains(err.Error(), "loss_weights has 2 entries") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// TestWeightedMetricsNamedAsKeras: the same metric in metrics and
+// weighted_metrics logs as "mae" and "weighted_mae" (Keras's
+// CompileMetrics.result); the weighted one uses the sample weights. The
+// values are float64 re-derivations.
+func TestWeightedMetricsNamedAsKeras(t *testing.T) {
+	m, err := NewSequential(layers.Input(2), layers.Dense(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(CompileConfig{Optimizer: "sgd", Loss: "mse", Metrics: []any{"mae", "mae"}, WeightedMetrics: []any{"mae"}}); err != nil {
+		t.Fatal(err)
+	}
+	x := mustTensor(t, []float32{1, 2, -1, 0.5, 3, -2, 0, 1}, 4, 2)
+	y := mustTensor(t, []float32{1, -1, 2, 0}, 4, 1)
+	sw := mustTensor(t, []float32{1, 2, 0.5, 3}, 4)
+	pred, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := m.Evaluate(x, y, EvaluateConfig{Verbose: Silent, SampleWeight: sw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mae, wmae, wsum float64
+	for i := 0; i < 4; i++ {
+		d := math.Abs(float64(pred.Data()[i]) - float64(y.Data()[i]))
+		mae += d / 4
+		wmae += d * float64(sw.Data()[i])
+		wsum += float64(sw.Data()[i])
+	}
+	wmae /= wsum
+	want := map[string]float64{"mae": mae, "mae_1": mae, "weighted_mae": wmae}
+	if got := strings.Join(logs.Keys(), ","); got != "loss,mae,mae_1,weighted_mae" {
+		t.Fatalf("keys %s, want loss,mae,mae_1,weighted_mae", got)
+	}
+	for k, v := range want {
+		if got, _ := logs.Get(k); math.Abs(got-v) > 1e-6*math.Max(1, v) {
+			t.Errorf("%s = %v, float64 %v", k, got, v)
+		}
 	}
 }
