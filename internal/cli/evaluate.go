@@ -76,7 +76,13 @@ func runEvaluate(env Env, o *evaluateOptions, path string) error {
 		return usagef("%s has no compile config: give --loss (and --metrics)", path)
 	}
 	if o.loss != "" || o.metrics.set || !m.Compiled() {
-		cc, err := overrideCompile(m, lm, "", optionalFloat{}, o.loss, o.metrics)
+		// evaluate never steps the optimizer: a file's optimizer kerago cannot
+		// restore does not matter here, so a default one stands in.
+		opt := ""
+		if keras.CompileFromFile(lm.Training).OptimizerErr != nil {
+			opt = "rmsprop"
+		}
+		cc, err := overrideCompile(m, lm, opt, optionalFloat{}, o.loss, o.metrics)
 		if err != nil {
 			return err
 		}
