@@ -181,6 +181,7 @@ type weightedLoss struct {
 // UnwrapLoss implements kernels.Wrapper.
 func (l weightedLoss) UnwrapLoss() kernels.Loss { return l.Loss }
 
+// PerSample is the inner loss's values times the weight.
 func (l weightedLoss) PerSample(out, yTrue, yPred []float32, rows, colsTrue, colsPred int) {
 	l.Loss.PerSample(out, yTrue, yPred, rows, colsTrue, colsPred)
 	for i := range out[:rows] {
@@ -188,6 +189,7 @@ func (l weightedLoss) PerSample(out, yTrue, yPred []float32, rows, colsTrue, col
 	}
 }
 
+// Grad is the inner loss's gradient times the weight.
 func (l weightedLoss) Grad(dPred, dOut, yTrue, yPred []float32, rows, colsTrue, colsPred int) {
 	l.Loss.Grad(dPred, dOut, yTrue, yPred, rows, colsTrue, colsPred)
 	for i := range dPred[:rows*colsPred] {
@@ -223,6 +225,7 @@ type renamedMetric struct {
 	name string
 }
 
+// Name is the unique log name.
 func (r renamedMetric) Name() string { return r.name }
 
 // uniqueMetricNames renames, in place, metrics whose names repeat, as
