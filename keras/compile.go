@@ -25,6 +25,17 @@ type CompileConfig struct {
 	Metrics []any
 	// WeightedMetrics are like Metrics but weighted by sample/class weights.
 	WeightedMetrics []any
+	// LossWeights is compile's loss_weights: nil (1), a number, or a list
+	// or dict holding one number (kerago models have one output). The
+	// loss, and the logged "loss", is weight·loss as in Keras.
+	LossWeights any
+	// ClippedCrossentropy computes binary, categorical and sparse
+	// categorical crossentropy on a sigmoid/softmax output from the
+	// probabilities clipped to [1e-7, 1−1e-7], as Keras's torch and jax
+	// backends do. By default kerago does what the TensorFlow backend does
+	// (and what most saved files were trained with): it uses the logits
+	// behind the activation, so a saturated output keeps its gradient.
+	ClippedCrossentropy bool
 }
 
 type compiled struct {
@@ -86,6 +97,16 @@ func (m *Model) Compile(cfg CompileConfig) error {
 		}
 	default:
 		return fmt.Errorf("keras: Compile: loss must be a name or a loss from package losses, got %T", cfg.Loss)
+	}
+	lw, err := singleLossWeight(cfg.LossWeights)
+	if err != nil {
+		return fmt.Errorf("keras: Compile: %w", err)
+	}
+	if lw != 1 {
+		c.loss = weightedLoss{Loss: c.loss, w: float32(lw)}
+	}
+	if cfg.ClippedCrossentropy {
+		c.loss = kernels.Clipped{Loss: c.loss}
 	}
 	for _, id := range cfg.Metrics {
 		if err := checkMetricID(id); err != nil {
@@ -159,6 +180,7 @@ func (c *compiled) resolveMetrics(yTrueShape, yPredShape []int) error {
 	if c.wMetrics, err = build(c.wMetricIDs); err != nil {
 		return err
 	}
+	uniqueMetricNames(c.metrics, c.wMetrics)
 	return nil
 }
 

@@ -1,12 +1,9 @@
 package keras
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/kerago/kerago/keras/layers"
-	"github.com/kerago/kerago/keras/losses"
 	"github.com/kerago/kerago/keras/optimizers"
 	"github.com/kerago/kerago/loader"
 )
@@ -81,10 +78,7 @@ func (m *Model) finishLoad(lm *loader.Model) (*Model, error) {
 			return nil, err
 		}
 	}
-	if lm.Training != nil {
-		if err := m.compileFromTraining(lm.Training); err != nil {
-			return nil, fmt.Errorf("keras: %s: compile config: %w", lm.Path, err)
-		}
+	if lm.Training != nil && m.compileFromTraining(lm.Training) {
 		// Keras's compile_from_config builds the optimizer's variables right
 		// away; the stored state is then assigned when it matches.
 		net, err := m.network()
@@ -255,48 +249,6 @@ func (m *Model) loaderConfig() *loader.ModelConfig {
 		cfg.Layers = append(cfg.Layers, lc)
 	}
 	return cfg
-}
-
-func (m *Model) compileFromTraining(tc *loader.TrainingConfig) error {
-	var cc CompileConfig
-	if tc.Optimizer != nil {
-		opt, err := optimizers.FromConfig(tc.Optimizer.ClassName, tc.Optimizer.Config)
-		if err != nil {
-			return err
-		}
-		cc.Optimizer = opt
-	}
-	switch l := tc.Loss.(type) {
-	case string:
-		cc.Loss = l
-	case *loader.ObjectConfig:
-		lf, err := losses.FromConfig(l.ClassName, l.Config)
-		if err != nil {
-			return err
-		}
-		cc.Loss = lf
-	case nil:
-		return errors.New("no loss in the compile config")
-	default:
-		return fmt.Errorf("loss of type %T not understood", tc.Loss)
-	}
-	for _, mt := range tc.Metrics {
-		s, ok := mt.(string)
-		if !ok {
-			if oc, ok2 := mt.(*loader.ObjectConfig); ok2 {
-				// Keras 3 serializes metric objects; kerago resolves them by name.
-				if n, ok3 := oc.Config["name"].(string); ok3 {
-					s = n
-				} else {
-					s = strings.ToLower(oc.ClassName)
-				}
-			} else {
-				continue
-			}
-		}
-		cc.Metrics = append(cc.Metrics, s)
-	}
-	return m.Compile(cc)
 }
 
 func (m *Model) restoreOptimizer(st *loader.OptimizerState) error {

@@ -25,6 +25,9 @@ func (m *Model) Save(path string) error {
 
 // SaveFormat is Save with an explicit format.
 func (m *Model) SaveFormat(path string, f loader.Format) error {
+	if err := m.checkKeras3Semantics(f); err != nil {
+		return err
+	}
 	lm, err := m.Describe()
 	if err != nil {
 		return err
@@ -111,22 +114,9 @@ func (m *Model) Describe() (*loader.Model, error) {
 		default:
 			tc.Loss = m.comp.lossName
 		}
-		for _, id := range m.comp.metricIDs {
-			switch v := id.(type) {
-			case string:
-				tc.Metrics = append(tc.Metrics, v)
-			case metrics.Metric:
-				tc.Metrics = append(tc.Metrics, v.Name())
-			}
-		}
-		for _, id := range m.comp.wMetricIDs {
-			switch v := id.(type) {
-			case string:
-				tc.WeightedMetrics = append(tc.WeightedMetrics, v)
-			case metrics.Metric:
-				tc.WeightedMetrics = append(tc.WeightedMetrics, v.Name())
-			}
-		}
+		tc.Metrics = metricEntries(m.comp.metricIDs)
+		tc.WeightedMetrics = metricEntries(m.comp.wMetricIDs)
+		tc.LossWeights = m.comp.cfg.LossWeights
 		lm.Training = tc
 		if opt.Built() {
 			st := &loader.OptimizerState{Layout: "keras3"}
@@ -142,4 +132,49 @@ func (m *Model) Describe() (*loader.Model, error) {
 		}
 	}
 	return lm, nil
+}
+
+// metricEntries are compile-config metric entries: strings as given, metric
+// objects as {"class_name", "config"} so their threshold, top_k, class_id
+// and the rest survive a save.
+func metricEntries(ids []any) []any {
+	var out []any
+	for _, id := range ids {
+		switch v := id.(type) {
+		case string:
+			out = append(out, v)
+		case metrics.Metric:
+			c, ok := v.(interface {
+				ClassName() string
+				Config() map[string]any
+			})
+			if !ok {
+				out = append(out, v.Name())
+				continue
+			}
+			out = append(out, &loader.ObjectConfig{ClassName: c.ClassName(), Module: "keras.metrics", Config: c.Config()})
+		}
+	}
+	return out
+}
+
+// checkKeras3Semantics refuses to write a config that would mean something
+// else once read as Keras 3 (every file kerago writes claims Keras 3):
+// Keras 1/2's hard_sigmoid is clip(0.2x + 0.5, 0, 1), Keras 3's is
+// relu6(x + 3)/6, and Keras 3 has no activation equal to the former.
+// Weights-only formats are not affected.
+func (m *Model) checkKeras3Semantics(f loader.Format) error {
+	switch f {
+	case loader.FormatWeightsH5, loader.FormatLegacyH5W, loader.FormatNPZ, loader.FormatNPYDir:
+		return nil
+	}
+	if m.kerasMajor == 0 || m.kerasMajor >= 3 {
+		return nil
+	}
+	for _, l := range m.layers {
+		if a, _ := l.Config()["activation"].(string); a == "hard_sigmoid" {
+			return fmt.Errorf("keras: Save: layer %q uses Keras %d's hard_sigmoid, clip(0.2·x + 0.5, 0, 1); the Keras 3 file would mean Keras 3's hard_sigmoid, relu6(x + 3)/6, and Keras 3 has no activation equal to Keras 2's: save the weights only (.weights.h5, .npz or a directory)", l.Name(), m.kerasMajor)
+		}
+	}
+	return nil
 }

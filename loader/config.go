@@ -41,9 +41,18 @@ func ParseConfigJSON(path string, data []byte) (*ModelConfig, *TrainingConfig, e
 // decodeJSON decodes Python-flavoured JSON (json.dumps may write NaN,
 // Infinity and -Infinity) into generic Go values.
 func decodeJSON(path string, data []byte) (any, error) {
+	v, err := decodeJSONValue(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return unwrapJSONString(path, v, 0)
+}
+
+func decodeJSONValue(path string, data []byte) (any, error) {
 	if len(data) > MaxConfigSize {
 		return nil, Errorf(path, "config is %d bytes, more than the %d kerago reads", len(data), MaxConfigSize)
 	}
+	data = bytes.TrimPrefix(data, utf8BOM)
 	data, special := replacePythonFloats(data)
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -96,7 +96,7 @@ func detectReader(path string, r io.ReaderAt, size int64) (Format, error) {
 	if ext == ".yaml" || ext == ".yml" {
 		return FormatYAML, nil
 	}
-	if len(text) > 0 && (text[0] == '{' || text[0] == '[') {
+	if isJSONStart(text) {
 		return FormatJSON, nil
 	}
 	if bytes.Contains(head, []byte("class_name:")) {

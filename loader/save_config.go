@@ -276,6 +276,7 @@ func buildModelTree(m *Model, mode cfgMode) (*jobj, error) {
 	}
 	prev := p.inName
 	for i, l := range p.layers {
+		l = keras3Layer(l)
 		cfg, err := layerConfigTree(l)
 		if err != nil {
 			return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.ClassName, err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kerago/kerago/internal/hdf5"
+	"github.com/kerago/kerago/internal/testenv"
 	"github.com/kerago/kerago/tensor"
 )
 
@@ -895,17 +896,11 @@ func svModelFromGetConfig(t *testing.T, configJSON []byte, loaded *Model) *Model
 	return &Model{Config: mc, Training: loaded.Training, Backend: loaded.Backend}
 }
 
-// svPython returns /usr/bin/python3 when it has h5py and numpy, else skips.
+// svPython returns /usr/bin/python3 when it has h5py and numpy, else skips
+// (fails in CI; see testenv.RequireH5py).
 func svPython(t *testing.T) string {
 	t.Helper()
-	const py = "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skipf("Python interop check skipped: %s not found", py)
-	}
-	if out, err := exec.Command(py, "-c", "import h5py, numpy").CombinedOutput(); err != nil {
-		t.Skipf("Python interop check skipped: %s cannot import h5py and numpy (apt-get install python3-h5py python3-numpy): %v %s", py, err, out)
-	}
-	return py
+	return testenv.RequireH5py(t)
 }
 
 // svASCIIAttrs names the attributes Keras stores as variable-length ASCII

@@ -118,25 +118,29 @@ func elem(name, id string, f func(x float32) float32, df func(x, y float32) floa
 	return &Activation{name: name, id: id, kind: actElem, f: f, df: df}
 }
 
+// reluFwd is max(x, 0) with NaN propagated, as tf.nn.relu, torch.relu and
+// jax.nn.relu do (NaN in, NaN out).
 func reluFwd(y, x []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
-		if v > 0 {
-			y[i] = v
-		} else {
+		if v <= 0 {
 			y[i] = 0
+		} else {
+			y[i] = v // v > 0 or NaN
 		}
 	}
 }
 
+// reluBwd passes dy where x is not ≤ 0 (torch's threshold_backward: a NaN
+// input passes its gradient on).
 func reluBwd(dx, x, _, dy []float32) {
 	dx = dx[:len(x)]
 	dy = dy[:len(x)]
 	for i, v := range x {
-		if v > 0 {
-			dx[i] = dy[i]
-		} else {
+		if v <= 0 {
 			dx[i] = 0
+		} else {
+			dx[i] = dy[i]
 		}
 	}
 }
@@ -162,6 +166,15 @@ func ReLUActivation(negativeSlope, maxValue, threshold float64) *Activation {
 	mx := float32(maxValue)
 	clip := maxValue >= 0
 	f := func(x float32) float32 {
+		if x != x {
+			// ReLU.static_call: with a threshold, where(x > θ, x, 0) maps
+			// NaN to 0; otherwise relu/clip keep NaN; a negative slope
+			// adds slope·relu(−x+θ), NaN again.
+			if thr != 0 && ns == 0 {
+				return 0
+			}
+			return x
+		}
 		var neg float32
 		if ns != 0 {
 			neg = -x + thr
@@ -286,13 +299,14 @@ func CELUActivation(alpha float64) *Activation {
 }
 
 // ThresholdActivation returns x if x > theta, else defaultValue
-// (keras.activations.threshold; ThresholdedReLU uses default 0).
+// (keras.activations.threshold; ThresholdedReLU uses default 0). NaN stays
+// NaN, as Keras 2's ThresholdedReLU (x·cast(x > θ)) leaves it.
 func ThresholdActivation(theta, defaultValue float64) *Activation {
 	t := float32(theta)
 	dv := float32(defaultValue)
 	return elem("threshold", fmt.Sprintf("threshold(%v,%v)", theta, defaultValue),
 		func(x float32) float32 {
-			if x > t {
+			if x > t || x != x {
 				return x
 			}
 			return dv

@@ -21,7 +21,7 @@ func (a *Activation) Apply(x *G.Node) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	op := &actOp{opBase: newOpBase("Act{"+a.id+"}", out, x), a: a}
+	op := &actOp{opBase: newOpBase("Act{"+a.id+"}", out, x), a: a, in: x}
 	if a.kind != actElem {
 		if op.axis, err = normAxis(a.axis, len(shape)); err != nil {
 			return nil, fmt.Errorf("activation %s on shape %v: %w", a.name, shape, err)
@@ -34,7 +34,8 @@ func (a *Activation) Apply(x *G.Node) (*G.Node, error) {
 type actOp struct {
 	opBase
 	a    *Activation
-	axis int // normalized axis for axis-wise kinds
+	axis int     // normalized axis for axis-wise kinds
+	in   *G.Node // the input (a crossentropy may take it as logits)
 }
 
 func (op *actOp) Do(vals ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, vals) }

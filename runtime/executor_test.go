@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -24,10 +25,11 @@ var crossCases = []xcase{
 	{"glu_huber", []int{3, 8, 2}, []string{"glu", "linear"}, "huber"},
 }
 
-// TestExecutorMatchesTapeMachine checks that the compiled program computes
-// the same outputs, losses and gradients as gorgonia's TapeMachine running
-// the very same graph.
-func TestExecutorMatchesTapeMachine(t *testing.T) {
+// TestExecutorMatchesFloat64Reference checks the compiled program's
+// outputs, losses and gradients against an independent float64
+// re-derivation (refMLP) and central finite differences of it: no kerago
+// op is on the reference side.
+func TestExecutorMatchesFloat64Reference(t *testing.T) {
 	for _, tc := range crossCases {
 		t.Run(tc.name, func(t *testing.T) {
 			stages, vars := mlp(t, 7, tc.sizes, tc.acts)
@@ -35,28 +37,25 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// glu halves the width of its Dense layer
 			net, err := NewNetwork(NetworkConfig{InputShape: tc.sizes[:1], Stages: stages, Variables: vars, Loss: loss})
 			if err != nil {
 				t.Fatal(err)
 			}
+			ref := refMLP{sizes: tc.sizes, acts: tc.acts, loss: tc.loss}
+			params := make([][]float64, len(vars))
+			for i, v := range vars {
+				params[i] = sl64(v.Value.Data())
+			}
 			r := rand.New(rand.NewPCG(3, 4))
 			for _, batch := range []int{1, 5, 32} {
 				x := randTensor(r, 2, batch, tc.sizes[0])
-				// predict: executor vs TapeMachine on the inference graph
 				got, err := net.Predict(x)
 				if err != nil {
 					t.Fatal(err)
 				}
-				g, outs, err := net.emit(batch, false)
-				out := outs[0]
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := tapeRun(t, g, map[*G.Node]*tensor.Tensor{g.x: x}, []*G.Node{out})
-				closeSlices(t, "predict", got.Data(), want[0], 1e-6, 1e-5)
+				xd := sl64(x.Data())
+				closeSlices(t, "predict", got.Data(), sl32(ref.forward(params, xd, batch)), 1e-5, 1e-5)
 
-				// training step: executor vs TapeMachine on the training graph
 				outShape := net.OutputShape()
 				y := randTensor(r, 1, append([]int{batch}, outShape...)...)
 				for i, v := range y.Data() { // valid targets for crossentropies
@@ -72,33 +71,42 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				sp := net.steps[stepKey{train: true, batch: batch, colsTrue: outShape[len(outShape)-1]}]
-				sg := sp.g
-				ins := map[*G.Node]*tensor.Tensor{sg.x: x, sp.ext[1]: y, sp.ext[2]: sw}
-				tape := tapeRun(t, sg, ins, sp.outNode)
-				closeSlices(t, "train yPred", res.YPred.Data(), tape[0], 1e-6, 1e-5)
-				closeSlices(t, "train loss", []float32{res.Loss}, tape[1], 1e-6, 1e-5)
+				yd, swd := sl64(y.Data()), sl64(sw.Data())
+				lossOf := func() float64 { return ref.lossValue(ref.forward(params, xd, batch), yd, swd, batch) }
+				closeSlices(t, "train loss", []float32{res.Loss}, []float32{float32(lossOf())}, 1e-6, 1e-5)
 				if len(res.Grads) != len(vars) {
 					t.Fatalf("%d gradients, want %d", len(res.Grads), len(vars))
 				}
 				for i := range res.Grads {
-					closeSlices(t, "grad "+vars[i].Path, res.Grads[i], tape[3+i], 1e-6, 1e-5)
+					fd := make([]float64, len(params[i]))
+					for j := range fd {
+						old := params[i][j]
+						const h = 1e-6
+						params[i][j] = old + h
+						lp := lossOf()
+						params[i][j] = old - h
+						lm := lossOf()
+						params[i][j] = old
+						fd[j] = (lp - lm) / (2 * h)
+					}
+					closeSlices(t, "grad "+vars[i].Path+" vs finite differences", res.Grads[i], sl32(fd), 1e-5, 1e-4)
 				}
-				// test step agrees with the training loss (no dropout/BN here)
 				l, _, err := net.TestStep(x, y, sw)
 				if err != nil {
 					t.Fatal(err)
 				}
-				closeSlices(t, "test loss", []float32{l}, []float32{res.Loss}, 0, 1e-6)
+				closeSlices(t, "test loss", []float32{l}, []float32{float32(lossOf())}, 1e-6, 1e-5)
 			}
 		})
 	}
 }
 
-// TestExecutorMatchesTapeMachineNorm cross-checks a training graph with
-// kerago's normalization, PReLU and dropout ops (dropout masks bound to the
-// same draws) and a regularizer.
-func TestExecutorMatchesTapeMachineNorm(t *testing.T) {
+// TestExecutorNormMatchesFloat64Reference checks a training step through
+// kerago's BatchNormalization (batch statistics), LayerNormalization,
+// PReLU, Normalization and dropout ops (the executor's mask draws) with an
+// L2 regularizer against a float64 re-derivation of Keras's formulas and
+// central finite differences of it.
+func TestExecutorNormMatchesFloat64Reference(t *testing.T) {
 	r := rand.New(rand.NewPCG(12, 12))
 	k1 := newVar("d1/kernel", randTensor(r, 1, 3, 4), true)
 	b1 := newVar("d1/bias", randTensor(r, 1, 4), true)
@@ -149,21 +157,116 @@ func TestExecutorMatchesTapeMachineNorm(t *testing.T) {
 		t.Fatal(err)
 	}
 	sp := net.steps[stepKey{train: true, batch: 7, colsTrue: 6}]
-	ones := tensor.Zeros(7)
-	for i := range ones.Data() {
-		ones.Data()[i] = 1
+	if len(sp.g.masks) != 1 {
+		t.Fatalf("%d dropout masks, want 1", len(sp.g.masks))
 	}
-	ins := map[*G.Node]*tensor.Tensor{sp.g.x: x, sp.ext[1]: y, sp.ext[2]: ones}
-	for i, m := range sp.g.masks {
-		mt, _ := tensor.FromSlice(append([]float32(nil), sp.f.bufs[sp.p.masks[i]]...), m.node.Shape()...)
-		ins[m.node] = mt
+	mask := sl64(sp.f.bufs[sp.p.masks[0]][:7*6])
+	params := map[*Variable][]float64{}
+	for _, v := range vars {
+		params[v] = sl64(v.Value.Data())
 	}
-	tape := tapeRun(t, sp.g, ins, sp.outNode)
-	closeSlices(t, "yPred", res.YPred.Data(), tape[0], 1e-6, 1e-5)
-	closeSlices(t, "loss", []float32{res.Loss}, tape[1], 1e-6, 1e-5)
+	xd, yd := sl64(x.Data()), sl64(y.Data())
+	forward := func() ([]float64, float64) {
+		h := affineRef(xd, params[k1], params[b1], 7, 3, 4)
+		h = batchNormRef(h, params[gamma], params[beta], 7, 4)
+		h = affineRef(h, params[k2], nil, 7, 4, 6)
+		h = layerNormRef(h, params[lg], params[lb], 7, 6)
+		for i, v := range h {
+			a := params[alpha][i%6]
+			if v < 0 {
+				h[i] = a * v
+			}
+			h[i] = (h[i] - 0.1*float64(i%6+1)) / math.Sqrt(float64(i%6+1))
+			if mask[i] != 0 {
+				h[i] /= 0.75
+			} else {
+				h[i] = 0
+			}
+		}
+		var l float64
+		for i, v := range h {
+			l += (v - yd[i]) * (v - yd[i]) / 6 / 7
+		}
+		for _, w := range params[k2] {
+			l += float64(float32(0.01)) * w * w
+		}
+		return h, l
+	}
+	yp, l := forward()
+	closeSlices(t, "yPred", res.YPred.Data(), sl32(yp), 1e-5, 1e-5)
+	closeSlices(t, "loss", []float32{res.Loss}, []float32{float32(l)}, 1e-6, 1e-5)
 	for i, v := range net.TrainableVariables() {
-		closeSlices(t, "grad "+v.Path, res.Grads[i], tape[3+i], 1e-6, 1e-5)
+		p := params[v]
+		fd := make([]float64, len(p))
+		for j := range p {
+			old := p[j]
+			const h = 1e-6
+			p[j] = old + h
+			_, lp := forward()
+			p[j] = old - h
+			_, lm := forward()
+			p[j] = old
+			fd[j] = (lp - lm) / (2 * h)
+		}
+		closeSlices(t, "grad "+v.Path+" vs finite differences", res.Grads[i], sl32(fd), 1e-5, 1e-4)
 	}
+}
+
+// affineRef is x·k (+ b) in float64.
+func affineRef(x, k, b []float64, rows, in, out int) []float64 {
+	y := make([]float64, rows*out)
+	for s := 0; s < rows; s++ {
+		for j := 0; j < out; j++ {
+			var v float64
+			if b != nil {
+				v = b[j]
+			}
+			for i := 0; i < in; i++ {
+				v += x[s*in+i] * k[i*out+j]
+			}
+			y[s*out+j] = v
+		}
+	}
+	return y
+}
+
+// batchNormRef is Keras's training-mode BatchNormalization (ε = 1e-3):
+// γ(x − μ_B)/sqrt(σ²_B + ε) + β with the batch's mean and biased variance.
+func batchNormRef(x, gamma, beta []float64, rows, cols int) []float64 {
+	y := make([]float64, len(x))
+	for j := 0; j < cols; j++ {
+		var mu, vr float64
+		for s := 0; s < rows; s++ {
+			mu += x[s*cols+j] / float64(rows)
+		}
+		for s := 0; s < rows; s++ {
+			d := x[s*cols+j] - mu
+			vr += d * d / float64(rows)
+		}
+		for s := 0; s < rows; s++ {
+			y[s*cols+j] = gamma[j]*(x[s*cols+j]-mu)/math.Sqrt(vr+1e-3) + beta[j]
+		}
+	}
+	return y
+}
+
+// layerNormRef is Keras's LayerNormalization over the last axis (ε = 1e-3).
+func layerNormRef(x, gamma, beta []float64, rows, cols int) []float64 {
+	y := make([]float64, len(x))
+	for s := 0; s < rows; s++ {
+		row := x[s*cols : (s+1)*cols]
+		var mu, vr float64
+		for _, v := range row {
+			mu += v / float64(cols)
+		}
+		for _, v := range row {
+			vr += (v - mu) * (v - mu) / float64(cols)
+		}
+		for j, v := range row {
+			y[s*cols+j] = gamma[j]*(v-mu)/math.Sqrt(vr+1e-3) + beta[j]
+		}
+	}
+	return y
 }
 
 // l2reg is a minimal L2 penalty for runtime tests.
@@ -181,4 +284,91 @@ func (r l2reg) AddGrad(grad, w []float32) {
 	for i, v := range w {
 		grad[i] += 2 * float32(r) * v
 	}
+}
+
+// refMLP is an independent float64 re-derivation of the networks mlp
+// builds: Dense (x·W + b) then the activation from the float64 definitions
+// of act_test.go (elemRefs, rowRefs), and the compiled loss (Keras's
+// formulas, spec §5) with "sum_over_batch_size" sample weighting.
+type refMLP struct {
+	sizes []int
+	acts  []string
+	loss  string
+}
+
+func (r refMLP) forward(params [][]float64, x []float64, batch int) []float64 {
+	h, width := x, r.sizes[0]
+	for l := 1; l < len(r.sizes); l++ {
+		k, b, units := params[2*(l-1)], params[2*(l-1)+1], r.sizes[l]
+		z := make([]float64, batch*units)
+		for s := 0; s < batch; s++ {
+			for j := 0; j < units; j++ {
+				v := b[j]
+				for i := 0; i < width; i++ {
+					v += h[s*width+i] * k[i*units+j]
+				}
+				z[s*units+j] = v
+			}
+		}
+		if f, ok := rowRefs[r.acts[l-1]]; ok {
+			var out []float64
+			for s := 0; s < batch; s++ {
+				out = append(out, f(z[s*units:(s+1)*units])...)
+			}
+			h, width = out, len(out)/batch
+			continue
+		}
+		f := elemRefs[r.acts[l-1]].f
+		for i, v := range z {
+			z[i] = f(v)
+		}
+		h, width = z, units
+	}
+	return h
+}
+
+func (r refMLP) lossValue(p, y, sw []float64, batch int) float64 {
+	cols := len(p) / batch
+	var total float64
+	for s := 0; s < batch; s++ {
+		var v float64
+		for j := 0; j < cols; j++ {
+			pv, yv := p[s*cols+j], y[s*cols+j]
+			d := pv - yv
+			switch r.loss {
+			case "mse":
+				v += d * d / float64(cols)
+			case "mae":
+				v += math.Abs(d) / float64(cols)
+			case "huber":
+				if math.Abs(d) <= 1 {
+					v += 0.5 * d * d / float64(cols)
+				} else {
+					v += (math.Abs(d) - 0.5) / float64(cols)
+				}
+			case "binary_crossentropy":
+				v -= (yv*math.Log(pv) + (1-yv)*math.Log(1-pv)) / float64(cols)
+			case "categorical_crossentropy":
+				v -= yv * math.Log(pv)
+			}
+		}
+		total += sw[s] * v
+	}
+	return total / float64(batch)
+}
+
+func sl64(d []float32) []float64 {
+	out := make([]float64, len(d))
+	for i, v := range d {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+func sl32(d []float64) []float32 {
+	out := make([]float32, len(d))
+	for i, v := range d {
+		out[i] = float32(v)
+	}
+	return out
 }

@@ -518,7 +518,8 @@ func (n *Network) stepProgram(train bool, batch int, colsTrue []int) (*stepProgr
 		y := newInput(g.g, []int{so.rows, so.colsTrue}, fmt.Sprintf("y%d", k))
 		sw := newInput(g.g, []int{so.rows}, fmt.Sprintf("sample_weight%d", k))
 		ext = append(ext, y, sw)
-		loss, err := G.ApplyOp(newLossOp(n.losses[k], y, out, sw, so.rows, so.colsTrue, so.colsPred), y, out, sw)
+		lossIn, lossFn := lossInput(n.losses[k], out)
+		loss, err := G.ApplyOp(newLossOp(lossFn, y, lossIn, sw, so.rows, so.colsTrue, so.colsPred), y, lossIn, sw)
 		if err != nil {
 			return nil, fmt.Errorf("runtime: loss: %w", err)
 		}

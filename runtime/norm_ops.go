@@ -975,6 +975,10 @@ func (in *preluInstr) run(b [][]float32) {
 	case 0:
 		for i, v := range x {
 			al := a[op.pidx[i%op.sample]]
+			if v != v { // relu(x) − α·relu(−x) keeps NaN
+				out[i] = v
+				continue
+			}
 			var pos, neg float32
 			if v > 0 {
 				pos = v

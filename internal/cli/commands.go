@@ -139,6 +139,7 @@ func commands() []*command {
 		inspectCommand(),
 		convertCommand(),
 		predictCommand(),
+		evaluateCommand(),
 		fitCommand(),
 		serveCommand(),
 		translateCommand(),

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kerago/kerago/convert"
 	"github.com/kerago/kerago/loader"
 )
 
@@ -19,12 +20,6 @@ type convertOptions struct {
 func (o *convertOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.weights, "weights", "", "read the weights from `W` (IN is then a config: .json, .yaml, ...)")
 	fs.StringVar(&o.format, "format", "", "output `FORMAT`: keras, h5, weights-h5, json, yaml, npz or npy-dir (default: from OUT's extension)")
-}
-
-// writeFormats are the formats convert writes, by --format name.
-var writeFormats = []loader.Format{
-	loader.FormatKeras, loader.FormatH5, loader.FormatWeightsH5, loader.FormatJSON,
-	loader.FormatYAML, loader.FormatNPZ, loader.FormatNPYDir,
 }
 
 func convertCommand() *command {
@@ -61,45 +56,21 @@ Examples:
 }
 
 // outputFormat picks the format for out: the --format flag, else the
-// extension (a trailing slash or an existing directory means npy-dir).
+// extension (convert.FormatFor); a bad choice is a usage error.
 func outputFormat(out, flagValue string) (loader.Format, error) {
+	var f loader.Format
+	var err error
 	if flagValue != "" {
-		for _, f := range writeFormats {
-			if strings.EqualFold(flagValue, string(f)) {
-				return f, nil
-			}
+		f, err = convert.ParseFormat(flagValue)
+		if err != nil {
+			return "", usagef("--format %q: want one of %s", flagValue, convert.FormatNames())
 		}
-		return "", usagef("--format %q: want one of %s", flagValue, formatList())
+		return f, nil
 	}
-	lower := strings.ToLower(out)
-	switch {
-	case strings.HasSuffix(lower, ".weights.h5"):
-		return loader.FormatWeightsH5, nil
-	case strings.HasSuffix(lower, ".keras"):
-		return loader.FormatKeras, nil
-	case strings.HasSuffix(lower, ".h5"), strings.HasSuffix(lower, ".hdf5"):
-		return loader.FormatH5, nil
-	case strings.HasSuffix(lower, ".json"):
-		return loader.FormatJSON, nil
-	case strings.HasSuffix(lower, ".yaml"), strings.HasSuffix(lower, ".yml"):
-		return loader.FormatYAML, nil
-	case strings.HasSuffix(lower, ".npz"):
-		return loader.FormatNPZ, nil
-	case strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)):
-		return loader.FormatNPYDir, nil
+	if f, err = convert.FormatFor(out); err != nil {
+		return "", usagef("cannot tell the output format from %q: give --format (%s) or a known extension", out, convert.FormatNames())
 	}
-	if st, err := os.Stat(out); err == nil && st.IsDir() {
-		return loader.FormatNPYDir, nil
-	}
-	return "", usagef("cannot tell the output format from %q: give --format (%s) or a known extension", out, formatList())
-}
-
-func formatList() string {
-	names := make([]string, len(writeFormats))
-	for i, f := range writeFormats {
-		names[i] = string(f)
-	}
-	return strings.Join(names, ", ")
+	return f, nil
 }
 
 // checkOutputDir reports a missing parent directory before any work.
@@ -126,16 +97,20 @@ func runConvert(o *convertOptions, in, out string) error {
 	if err := checkOutputDir(out); err != nil {
 		return err
 	}
-	m, _, err := loadModel(in, o.weights)
-	if err != nil {
+	if err := mustExist(in); err != nil {
 		return err
 	}
-	target := out
-	if format == loader.FormatNPYDir {
-		target = strings.TrimRight(out, "/")
-		if target == "" {
-			target = out
+	if o.weights != "" {
+		if err := mustExist(o.weights); err != nil {
+			return err
 		}
 	}
-	return saveModel(m, target, format)
+	// What the input held that is not carried over (convert.Result.Warnings:
+	// compile-config entries, unmatched optimizer state) is what Keras
+	// itself drops when it loads and saves such a file; convert stays quiet.
+	_, err = convert.File(in, out, convert.Options{Weights: o.weights, Format: format})
+	if err != nil && strings.Contains(err.Error(), "holds only weights") {
+		return fmt.Errorf("%s holds only weights, no architecture: give the model config as IN and this file with --weights", in)
+	}
+	return err
 }

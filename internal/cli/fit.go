@@ -228,6 +228,7 @@ func runFit(ctx context.Context, env Env, o *fitOptions, path string) error {
 	if err != nil {
 		return err
 	}
+	printWarnings(env, m)
 	if err := compileForFit(m, lm, o); err != nil {
 		return err
 	}
@@ -333,66 +334,14 @@ func sampleCount(t *tensor.Tensor) string {
 }
 
 // compileForFit applies --optimizer, --learning-rate, --loss and --metrics
-// over the compile config MODEL was saved with.
+// over the compile config MODEL was saved with: each flag replaces the
+// file's entry, which then need not be one kerago can restore.
 func compileForFit(m *keras.Model, lm *loader.Model, o *fitOptions) error {
 	recompile := o.optimizer != "" || o.loss != "" || o.metrics.set || !m.Compiled()
 	if recompile {
-		var cc keras.CompileConfig
-		switch {
-		case o.optimizer != "":
-			cfg := map[string]any{}
-			if o.learningRate.set {
-				cfg["learning_rate"] = o.learningRate.value
-			}
-			opt, err := optimizers.FromConfig(o.optimizer, cfg)
-			if err != nil {
-				return usagef("--optimizer %q: %s", o.optimizer, strings.TrimPrefix(err.Error(), "optimizers: "))
-			}
-			cc.Optimizer = opt
-		case m.Compiled():
-			cc.Optimizer = m.Optimizer()
-		default:
-			cc.Optimizer = "rmsprop"
-		}
-		switch {
-		case o.loss != "":
-			if _, err := losses.Get(o.loss); err != nil {
-				return usagef("--loss %q: %s", o.loss, strings.TrimPrefix(err.Error(), "losses: "))
-			}
-			cc.Loss = o.loss
-		case lm.Training != nil && lm.Training.Loss != nil:
-			switch l := lm.Training.Loss.(type) {
-			case *loader.ObjectConfig:
-				lf, err := losses.FromConfig(l.ClassName, l.Config)
-				if err != nil {
-					return fmt.Errorf("%s: compile config: loss: %w", lm.Path, err)
-				}
-				cc.Loss = lf
-			default:
-				cc.Loss = l
-			}
-		default:
-			return usagef("%s has no compile config: give --loss (and --optimizer, rmsprop by default as in Keras)", lm.Path)
-		}
-		if o.metrics.set {
-			for _, name := range strings.Split(o.metrics.value, ",") {
-				if name = strings.TrimSpace(name); name != "" {
-					cc.Metrics = append(cc.Metrics, name)
-				}
-			}
-		} else if lm.Training != nil {
-			for _, mt := range lm.Training.Metrics {
-				switch v := mt.(type) {
-				case string:
-					cc.Metrics = append(cc.Metrics, v)
-				case *loader.ObjectConfig:
-					if n, ok := v.Config["name"].(string); ok {
-						cc.Metrics = append(cc.Metrics, n)
-					} else {
-						cc.Metrics = append(cc.Metrics, strings.ToLower(v.ClassName))
-					}
-				}
-			}
+		cc, err := overrideCompile(m, lm, o.optimizer, o.learningRate, o.loss, o.metrics)
+		if err != nil {
+			return err
 		}
 		if err := m.Compile(cc); err != nil {
 			if o.metrics.set || o.loss != "" {
@@ -407,4 +356,50 @@ func compileForFit(m *keras.Model, lm *loader.Model, o *fitOptions) error {
 		}
 	}
 	return nil
+}
+
+// overrideCompile is the file's compile config (keras.CompileFromFile)
+// with the optimizer, loss and metrics given on the command line in place
+// of the file's.
+func overrideCompile(m *keras.Model, lm *loader.Model, optimizer string, lr optionalFloat, loss string, mets optionalString) (keras.CompileConfig, error) {
+	fc := keras.CompileFromFile(lm.Training)
+	cc := fc.Config
+	switch {
+	case optimizer != "":
+		cfg := map[string]any{}
+		if lr.set {
+			cfg["learning_rate"] = lr.value
+		}
+		opt, err := optimizers.FromConfig(optimizer, cfg)
+		if err != nil {
+			return cc, usagef("--optimizer %q: %s", optimizer, strings.TrimPrefix(err.Error(), "optimizers: "))
+		}
+		cc.Optimizer = opt
+	case m.Compiled():
+		cc.Optimizer = m.Optimizer()
+	case fc.OptimizerErr != nil:
+		return cc, fmt.Errorf("%s: compile config: optimizer: %w (give --optimizer to replace it)", lm.Path, fc.OptimizerErr)
+	case cc.Optimizer == nil:
+		cc.Optimizer = "rmsprop"
+	}
+	switch {
+	case loss != "":
+		if _, err := losses.Get(loss); err != nil {
+			return cc, usagef("--loss %q: %s", loss, strings.TrimPrefix(err.Error(), "losses: "))
+		}
+		cc.Loss = loss
+	case lm.Training == nil || lm.Training.Loss == nil:
+		return cc, usagef("%s has no compile config: give --loss (and --optimizer, rmsprop by default as in Keras)", lm.Path)
+	case fc.LossErr != nil:
+		return cc, fmt.Errorf("%s: compile config: loss: %w (give --loss to replace it)", lm.Path, fc.LossErr)
+	}
+	if mets.set {
+		cc.Metrics = nil
+		for _, name := range strings.Split(mets.value, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				cc.Metrics = append(cc.Metrics, name)
+			}
+		}
+	}
+	return cc, nil
 }

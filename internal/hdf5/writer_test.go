@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kerago/kerago/internal/testenv"
 )
 
 // buildTestFile writes a file exercising every writer feature.
@@ -257,13 +259,7 @@ func truncS(s string) string {
 // is the path without "+").
 func h5pyDescribe(t *testing.T, paths []string) map[string]*sidecar {
 	t.Helper()
-	py := "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("h5py check skipped: /usr/bin/python3 not found (apt-get install python3-h5py python3-numpy)")
-	}
-	if err := exec.Command(py, "-c", "import h5py, numpy").Run(); err != nil {
-		t.Skip("h5py check skipped: python3-h5py / python3-numpy not installed (apt-get install python3-h5py python3-numpy)")
-	}
+	py := testenv.RequireH5py(t)
 	args := append([]string{filepath.Join(realDir, "writer_check.py")}, paths...)
 	cmd := exec.Command(py, args...)
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")

@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/kerago/kerago/internal/kernels"
 	"github.com/kerago/kerago/tensor"
@@ -15,10 +16,14 @@ import (
 type confusion struct {
 	thresholds     []float32
 	tp, fp, tn, fn []float32
+	// topK > 0 keeps the k largest predictions of each row and sets the
+	// others to −1e10 (_filter_top_k); classID ≥ 0 then keeps only that
+	// column of y_true and y_pred (y[..., class_id]).
+	topK, classID int
 }
 
 func newConfusion(th []float64) confusion {
-	c := confusion{thresholds: make([]float32, len(th))}
+	c := confusion{thresholds: make([]float32, len(th)), classID: -1}
 	for i, t := range th {
 		c.thresholds[i] = float32(t)
 	}
@@ -61,6 +66,12 @@ func (c *confusion) update(yTrue, yPred, sw *tensor.Tensor, sigmoid bool) error 
 		}
 	}
 	pd, td := yPred.Data(), yTrue.Data()
+	if c.topK > 0 || c.classID >= 0 {
+		var err error
+		if pd, td, w, err = c.selectPreds(pd, td, w, p); err != nil {
+			return err
+		}
+	}
 	tp := make([]float64, len(c.thresholds))
 	fp := make([]float64, len(c.thresholds))
 	tn := make([]float64, len(c.thresholds))
@@ -94,6 +105,61 @@ func (c *confusion) update(yTrue, yPred, sw *tensor.Tensor, sigmoid bool) error 
 	return nil
 }
 
+// negInf is metrics_utils.NEG_INF.
+const negInf = -1e10
+
+// selectPreds applies top_k and class_id as update_confusion_matrix_variables
+// does, on rows of the last axis of shape.
+func (c *confusion) selectPreds(pd, td, w []float32, shape []int) ([]float32, []float32, []float32, error) {
+	if len(shape) < 2 {
+		if c.classID >= 0 {
+			return nil, nil, nil, fmt.Errorf("class_id needs y_pred of shape (num_samples, num_classes), got %v", shape)
+		}
+	}
+	cols := 1
+	if len(shape) > 0 {
+		cols = shape[len(shape)-1]
+	}
+	if c.classID >= cols {
+		return nil, nil, nil, fmt.Errorf("class_id %d is out of range for y_pred with %d classes", c.classID, cols)
+	}
+	if c.topK > 0 {
+		pd = filterTopK(pd, cols, c.topK)
+	}
+	if c.classID < 0 {
+		return pd, td, w, nil
+	}
+	rows := len(pd) / cols
+	p2, t2, w2 := make([]float32, rows), make([]float32, rows), make([]float32, rows)
+	for r := range rows {
+		i := r*cols + c.classID
+		p2[r], t2[r], w2[r] = pd[i], td[i], w[i]
+	}
+	return p2, t2, w2, nil
+}
+
+// filterTopK is _filter_top_k: x·mask + NEG_INF·(1 − mask) with the mask
+// marking each row's k largest values (ties to the lower index, as
+// ops.top_k).
+func filterTopK(pd []float32, cols, k int) []float32 {
+	out := make([]float32, len(pd))
+	idx := make([]int, cols)
+	for r := 0; r < len(pd)/cols; r++ {
+		row := pd[r*cols : (r+1)*cols]
+		for j := range idx {
+			idx[j] = j
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return row[idx[a]] > row[idx[b]] })
+		for j := range cols {
+			out[r*cols+j] = negInf
+		}
+		for _, j := range idx[:min(k, cols)] {
+			out[r*cols+j] = row[j]
+		}
+	}
+	return out
+}
+
 func divNoNaN(a, b float32) float32 {
 	if b == 0 {
 		return 0
@@ -107,6 +173,7 @@ type ratioMetric struct {
 	c           confusion
 	recall      bool
 	th          []float64
+	explicitTh  bool // thresholds given (get_config's init_thresholds)
 }
 
 func (m *ratioMetric) Name() string      { return m.name }
@@ -122,7 +189,17 @@ func (m *ratioMetric) Config() map[string]any {
 	if len(m.th) > 1 {
 		th = m.th
 	}
-	return map[string]any{"name": m.name, "dtype": "float32", "thresholds": th, "top_k": nil, "class_id": nil}
+	if !m.explicitTh {
+		th = nil
+	}
+	var topK, classID any
+	if m.c.topK > 0 {
+		topK = m.c.topK
+	}
+	if m.c.classID >= 0 {
+		classID = m.c.classID
+	}
+	return map[string]any{"name": m.name, "dtype": "float32", "thresholds": th, "top_k": topK, "class_id": classID}
 }
 
 func (m *ratioMetric) Update(yTrue, yPred, sampleWeight *tensor.Tensor) error {
@@ -157,22 +234,32 @@ func (m *ratioMetric) Results() []float64 {
 func newRatio(class, def string, recall bool, opts []Option) Metric {
 	o := apply(opts)
 	th := o.thresholds
-	if len(th) == 0 {
-		th = []float64{o.threshold}
+	explicit := len(th) > 0
+	if !explicit {
+		// Keras: 0.5, or NEG_INF with top_k.
+		th = []float64{0.5}
+		if o.topK > 0 {
+			th = []float64{negInf}
+		}
 	}
 	name := o.name
 	if name == "" {
 		name = def
 	}
-	return &ratioMetric{name: name, class: class, c: newConfusion(th), recall: recall, th: th}
+	c := newConfusion(th)
+	c.topK, c.classID = o.topK, o.classID
+	return &ratioMetric{name: name, class: class, c: c, recall: recall, th: th, explicitTh: explicit}
 }
 
-// Precision is keras.metrics.Precision(thresholds=0.5): weighted
-// tp/(tp+fp) with ŷ > threshold counted positive. Results() gives every
+// Precision is keras.metrics.Precision(thresholds=None, top_k=None,
+// class_id=None): weighted tp/(tp+fp) with ŷ > threshold counted positive
+// (threshold 0.5, or −1e10 with TopK). TopK keeps each row's k largest
+// predictions; ClassID looks at one column only. Results() gives every
 // threshold's value when several are set.
 func Precision(opts ...Option) Metric { return newRatio("Precision", "precision", false, opts) }
 
-// Recall is keras.metrics.Recall(thresholds=0.5): weighted tp/(tp+fn).
+// Recall is keras.metrics.Recall(thresholds=None, top_k=None,
+// class_id=None): weighted tp/(tp+fn), with TopK and ClassID as Precision.
 func Recall(opts ...Option) Metric { return newRatio("Recall", "recall", true, opts) }
 
 // aucMetric is keras.metrics.AUC with curve="ROC" and

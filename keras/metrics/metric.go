@@ -257,7 +257,17 @@ type options struct {
 	ignoreClass    *int
 	numThresholds  int
 	thresholds     []float64
+	topK           int // 0: none
+	classID        int // -1: none
 }
+
+// TopK sets Precision/Recall's top_k: only each row's k largest
+// predictions can count as positive.
+func TopK(k int) Option { return func(o *options) { o.topK = k } }
+
+// ClassID sets Precision/Recall's class_id: the metric looks at that
+// column of y_true and y_pred only.
+func ClassID(c int) Option { return func(o *options) { o.classID = c } }
 
 // WithName sets the metric's name.
 func WithName(n string) Option { return func(o *options) { o.name = n } }
@@ -288,7 +298,7 @@ func IgnoreClass(c int) Option { return func(o *options) { o.ignoreClass = &c } 
 func NumThresholds(n int) Option { return func(o *options) { o.numThresholds = n } }
 
 func apply(opts []Option) options {
-	o := options{threshold: 0.5, k: 5, numThresholds: 200}
+	o := options{threshold: 0.5, k: 5, numThresholds: 200, classID: -1}
 	for _, f := range opts {
 		f(&o)
 	}
