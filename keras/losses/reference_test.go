@@ -142,7 +142,7 @@ func logProbs(p []float64, logits bool) []float64 {
 	return out
 }
 
-func cce64(logits bool, ls float64) rowLoss {
+func cceRow64(logits bool, ls float64) rowLoss {
 	return func(t, p []float64) float64 {
 		lp := logProbs(p, logits)
 		s := 0.0
@@ -189,9 +189,9 @@ func refLoss(name string) rowLoss {
 		}
 		return bce64(logits, 0)
 	case name == "cce ls":
-		return cce64(true, 0.1)
+		return cceRow64(true, 0.1)
 	case strings.HasPrefix(name, "cce"):
-		return cce64(logits, 0)
+		return cceRow64(logits, 0)
 	case strings.HasPrefix(name, "scce ignore_class"):
 		return scce64(true)
 	case strings.HasPrefix(name, "scce"):
