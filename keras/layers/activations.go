@@ -43,7 +43,7 @@ type ReLULayer struct {
 }
 
 // ReLU returns a ReLU layer (WithMaxValue, WithNegativeSlope, WithThreshold).
-func ReLU(opts ...Option) Layer {
+func ReLU(opts ...Option) *ReLULayer {
 	o := collect(opts)
 	l := &ReLULayer{actLayer: actLayer{base: newBase("ReLU", o)}, maxValue: o.maxValue}
 	if o.negativeSlope != nil {
@@ -91,7 +91,7 @@ type LeakyReLULayer struct {
 }
 
 // LeakyReLU returns a LeakyReLU layer (WithNegativeSlope, default 0.3).
-func LeakyReLU(opts ...Option) Layer {
+func LeakyReLU(opts ...Option) *LeakyReLULayer {
 	o := collect(opts)
 	l := &LeakyReLULayer{actLayer: actLayer{base: newBase("LeakyReLU", o)}, slope: 0.3}
 	if o.negativeSlope != nil {
@@ -121,7 +121,7 @@ type ELULayer struct {
 }
 
 // ELU returns an ELU layer (WithAlpha, default 1.0).
-func ELU(opts ...Option) Layer {
+func ELU(opts ...Option) *ELULayer {
 	o := collect(opts)
 	l := &ELULayer{actLayer: actLayer{base: newBase("ELU", o)}, alpha: 1}
 	if o.alpha != nil {
@@ -148,7 +148,7 @@ type SoftmaxLayer struct {
 }
 
 // Softmax returns a Softmax layer (WithAxis, default -1; one axis).
-func Softmax(opts ...Option) Layer {
+func Softmax(opts ...Option) *SoftmaxLayer {
 	o := collect(opts)
 	l := &SoftmaxLayer{actLayer: actLayer{base: newBase("Softmax", o)}, axis: -1}
 	if o.axisSet {
@@ -194,7 +194,7 @@ type ThresholdedReLULayer struct {
 }
 
 // ThresholdedReLU returns a ThresholdedReLU layer (WithTheta, default 1.0).
-func ThresholdedReLU(opts ...Option) Layer {
+func ThresholdedReLU(opts ...Option) *ThresholdedReLULayer {
 	o := collect(opts)
 	l := &ThresholdedReLULayer{actLayer: actLayer{base: newBase("ThresholdedReLU", o)}, theta: 1}
 	if o.theta != nil {
@@ -229,7 +229,7 @@ type PReLULayer struct {
 }
 
 // PReLU returns a PReLU layer (alpha initializer zeros).
-func PReLU(opts ...Option) Layer {
+func PReLU(opts ...Option) *PReLULayer {
 	o := collect(opts)
 	l := &PReLULayer{base: newBase("PReLU", o), alphaInit: o.alphaInit, alphaReg: o.alphaReg, alphaCons: o.alphaCons, sharedAxes: o.sharedAxes}
 	if l.alphaInit == nil {

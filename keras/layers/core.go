@@ -74,7 +74,7 @@ type DenseLayer struct {
 
 // Dense returns a Dense layer with the given number of units (defaults as
 // Keras: linear activation, bias on, glorot_uniform kernel, zeros bias).
-func Dense(units int, opts ...Option) Layer {
+func Dense(units int, opts ...Option) *DenseLayer {
 	o := collect(opts)
 	l := &DenseLayer{base: newBase("Dense", o), units: units, useBias: true,
 		kernelInit: o.kernelInit, biasInit: o.biasInit,
@@ -204,7 +204,7 @@ type ActivationLayer struct {
 }
 
 // Activation returns a layer applying the named activation.
-func Activation(name string, opts ...Option) Layer {
+func Activation(name string, opts ...Option) *ActivationLayer {
 	o := collect(opts)
 	l := &ActivationLayer{base: newBase("Activation", o)}
 	var err error
@@ -255,7 +255,7 @@ type DropoutLayer struct {
 }
 
 // Dropout returns a Dropout layer dropping units with probability rate.
-func Dropout(rate float64, opts ...Option) Layer {
+func Dropout(rate float64, opts ...Option) *DropoutLayer {
 	o := collect(opts)
 	l := &DropoutLayer{base: newBase("Dropout", o), rate: rate, seed: o.seed, noiseShape: o.noiseShape}
 	if rate < 0 || rate > 1 || rate != rate {
@@ -324,7 +324,7 @@ func (l *DropoutLayer) Config() map[string]any {
 type FlattenLayer struct{ base }
 
 // Flatten returns a layer reshaping each sample to one dimension.
-func Flatten(opts ...Option) Layer {
+func Flatten(opts ...Option) *FlattenLayer {
 	o := collect(opts)
 	l := &FlattenLayer{base: newBase("Flatten", o)}
 	l.err = o.check("Flatten")
@@ -364,7 +364,7 @@ type ReshapeLayer struct {
 
 // Reshape returns a layer reshaping each sample to target (one entry may be
 // -1).
-func Reshape(target []int, opts ...Option) Layer {
+func Reshape(target []int, opts ...Option) *ReshapeLayer {
 	o := collect(opts)
 	l := &ReshapeLayer{base: newBase("Reshape", o), target: append([]int{}, target...)}
 	l.err = o.check("Reshape")

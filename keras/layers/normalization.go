@@ -45,7 +45,7 @@ type BatchNormalizationLayer struct {
 
 // BatchNormalization returns a BatchNormalization layer (defaults as Keras:
 // axis -1, momentum 0.99, epsilon 1e-3, center and scale on).
-func BatchNormalization(opts ...Option) Layer {
+func BatchNormalization(opts ...Option) *BatchNormalizationLayer {
 	o := collect(opts)
 	l := &BatchNormalizationLayer{base: newBase("BatchNormalization", o), axis: -1, momentum: 0.99, epsilon: 1e-3,
 		center: true, scale: true, gammaInit: o.gammaInit, betaInit: o.betaInit, meanInit: o.meanInit, varInit: o.varInit,
@@ -176,7 +176,7 @@ type LayerNormalizationLayer struct {
 
 // LayerNormalization returns a LayerNormalization layer (defaults as Keras:
 // axis -1, epsilon 1e-3, center and scale on).
-func LayerNormalization(opts ...Option) Layer {
+func LayerNormalization(opts ...Option) *LayerNormalizationLayer {
 	o := collect(opts)
 	l := &LayerNormalizationLayer{base: newBase("LayerNormalization", o), axes: []int{-1}, epsilon: 1e-3, center: true, scale: true,
 		gammaInit: o.gammaInit, betaInit: o.betaInit, gammaReg: o.gammaReg, betaReg: o.betaReg, gammaCons: o.gammaCons, betaCons: o.betaCons}
