@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/kerago/kerago/internal/cli/datafile"
 	"github.com/kerago/kerago/keras"
@@ -14,13 +15,24 @@ import (
 type predictOptions struct {
 	weights   string
 	input     string
+	inputs    stringList // every --input, in order
 	output    string
 	batchSize int
 }
 
+// stringList is a flag that may be given several times.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
 func (o *predictOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.weights, "weights", "", "read the weights from `W` (MODEL is then a config: .json, .yaml, ...)")
-	fs.StringVar(&o.input, "input", "", "the samples to score: `X`.npy, .npz or .csv (- reads CSV from standard input)")
+	fs.Var(&o.inputs, "input", "the samples to score: `X`.npy, .npz or .csv (- reads CSV from standard input); a model with several inputs takes one --input per input, in order, or one .npz with an array per input name")
 	fs.StringVar(&o.output, "output", "", "where to write the predictions: `Y`.npy, .npz (array \"y\") or .csv (- writes CSV to standard output)")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per forward pass, as predict(batch_size=`N`)")
 }
@@ -40,6 +52,11 @@ shape (N, ...input shape) or (N, input size). An .npz holding several arrays
 gives the one named "x" (or FILE.npz:KEY). Y gets shape (N, ...output shape);
 a CSV gets one row per sample, no header, values that read back as the same
 float32; an .npz one array named "y".
+
+A model with several inputs takes --input once per input, in the model's
+input order (kerago inspect lists them), or one .npz whose arrays are named
+after the inputs. A model with several outputs writes an .npz with one array
+per output, named after the output layers, in output order.
 
 Example:
   kerago predict model.keras --input batch.csv --output out.csv`,
@@ -90,9 +107,15 @@ func checkDataPath(flagName, path string) error {
 }
 
 func runPredict(env Env, o *predictOptions, path string) error {
-	if err := checkDataPath("input", o.input); err != nil {
-		return err
+	if len(o.inputs) == 0 {
+		return usagef("--input is required")
 	}
+	for _, in := range o.inputs {
+		if err := checkDataPath("input", in); err != nil {
+			return err
+		}
+	}
+	o.input = o.inputs[0]
 	if err := checkDataPath("output", o.output); err != nil {
 		return err
 	}
@@ -108,6 +131,9 @@ func runPredict(env Env, o *predictOptions, path string) error {
 	m, _, err := loadModel(path, o.weights)
 	if err != nil {
 		return err
+	}
+	if len(m.InputShapes()) > 1 || len(m.OutputShapes()) > 1 || len(o.inputs) > 1 {
+		return predictGraph(env, o, m)
 	}
 	x, err := readData(env, o.input, "x")
 	if err != nil {
@@ -129,4 +155,64 @@ func dataName(path string) string {
 		return "standard input"
 	}
 	return path
+}
+
+// predictGraph scores a model with several inputs or outputs.
+func predictGraph(env Env, o *predictOptions, m *keras.Model) error {
+	names, shapes := m.InputNames(), m.InputShapes()
+	outs := m.OutputNames()
+	if k, _ := datafile.KindOf(o.output); len(outs) > 1 && (o.output == "-" || k != datafile.NPZ) {
+		return usagef("--output %s: the model has %d outputs (%s); write them to an .npz", o.output, len(outs), strings.Join(outs, ", "))
+	}
+	xs, err := readInputs(env, o.inputs, names, shapes)
+	if err != nil {
+		return err
+	}
+	ys, err := m.PredictN(xs...)
+	if err != nil {
+		return err
+	}
+	if len(ys) == 1 {
+		return writeData(env, o.output, ys[0], "y")
+	}
+	file, _ := datafile.SplitKey(o.output)
+	return datafile.WriteAll(file, m.OutputNames(), ys)
+}
+
+// readInputs reads one array per model input: from one --input per input
+// (in order), or from one .npz holding an array per input name.
+func readInputs(env Env, paths, names []string, shapes [][]int) ([]*tensor.Tensor, error) {
+	xs := make([]*tensor.Tensor, len(names))
+	switch {
+	case len(paths) == len(names):
+		for i, p := range paths {
+			role := names[i]
+			if len(names) == 1 {
+				role = "x"
+			}
+			x, err := readData(env, p, role)
+			if err != nil {
+				return nil, err
+			}
+			xs[i] = x
+		}
+	case len(paths) == 1 && strings.HasSuffix(paths[0], ".npz"):
+		for i, n := range names {
+			x, err := readData(env, paths[0]+":"+n, n)
+			if err != nil {
+				return nil, fmt.Errorf("%w (a model with %d inputs takes one .npz holding arrays named %s, or one --input per input)", err, len(names), strings.Join(names, ", "))
+			}
+			xs[i] = x
+		}
+	default:
+		return nil, usagef("the model has %d inputs (%s), %d --input given; give one per input in this order, or one .npz with an array per input name", len(names), strings.Join(names, ", "), len(paths))
+	}
+	for i := range xs {
+		x, err := datafile.Samples(xs[i], shapes[i], fmt.Sprintf("input %q", names[i]))
+		if err != nil {
+			return nil, err
+		}
+		xs[i] = x
+	}
+	return xs, nil
 }

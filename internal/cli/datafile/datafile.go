@@ -265,6 +265,14 @@ func Write(path string, t *tensor.Tensor, key string) error {
 	return nil
 }
 
+// WriteAll writes several arrays to one .npz file, under the given names.
+func WriteAll(file string, names []string, ts []*tensor.Tensor) error {
+	if err := WriteFileAtomic(file, func(w io.Writer) error { return tensor.WriteNpz(w, names, ts) }); err != nil {
+		return pathError(file, err)
+	}
+	return nil
+}
+
 // WriteCSV writes t as CSV rows (see Write).
 func WriteCSV(w io.Writer, t *tensor.Tensor) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
