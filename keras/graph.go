@@ -3,6 +3,7 @@ package keras
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kerago/kerago/keras/layers"
 	"github.com/kerago/kerago/runtime"
@@ -256,3 +257,43 @@ func (m *Model) PredictN(xs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 // errMultiIO is returned by single-tensor methods on models with several
 // inputs or outputs.
 var errMultiIO = errors.New("keras: the model has several inputs or outputs; use PredictN")
+
+// chainLike reports a graph that Keras's summary draws like a Sequential:
+// one input, every call reading exactly the previous call's only output, no
+// layer called twice.
+func (gr *graph) chainLike() bool {
+	if len(gr.inputs) != 1 || len(gr.outputs) != 1 {
+		return false
+	}
+	seen := map[layers.Layer]bool{}
+	for i, c := range gr.calls {
+		if seen[c.layer] || len(c.in) != 1 || len(c.outShapes) != 1 || c.in[0].call != i-1 || c.in[0].out != 0 {
+			return false
+		}
+		seen[c.layer] = true
+	}
+	return true
+}
+
+// connections is the summary's "Connected to" cell of a layer: the inputs
+// of each of its calls as name[node][tensor], or "-".
+func (gr *graph) connections(l layers.Layer) string {
+	var parts []string
+	for _, c := range gr.calls {
+		if c.layer != l {
+			continue
+		}
+		for _, r := range c.in {
+			if k, ok := r.input(); ok {
+				parts = append(parts, gr.inputs[k].name+"[0][0]")
+				continue
+			}
+			src := gr.calls[r.call]
+			parts = append(parts, fmt.Sprintf("%s[%d][%d]", src.layer.Name(), src.node, r.out))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}

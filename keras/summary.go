@@ -27,22 +27,33 @@ func (m *Model) SummaryWithConfig(w io.Writer, cfg SummaryConfig) error {
 	if L < 20 {
 		return fmt.Errorf("keras: Summary: line length %d too small", L)
 	}
-	// Keras: positions [0.45, 0.80, 1.0] → column widths; rich adds one
-	// space of padding each side and, when the table is too wide, removes
-	// the excess evenly (rich's ratio_reduce with equal ratios).
+	// Keras: positions [0.45, 0.80, 1.0] → column widths (a Functional
+	// graph that is not a chain: [0.3, 0.56, 0.74, 1.0] and a "Connected to"
+	// column); rich adds one space of padding each side and, when the table
+	// is too wide, removes the excess evenly (rich's ratio_reduce with equal
+	// ratios).
 	pos := []float64{0.45, 0.80, 1.0}
-	widths := make([]int, 3)
+	header := []string{"Layer (type)", "Output Shape", "Param #"}
+	graphLike := m.graph != nil && !m.graph.chainLike()
+	if graphLike {
+		pos = []float64{0.3, 0.56, 0.74, 1.0}
+		header = append(header, "Connected to")
+	}
+	widths := make([]int, len(pos))
 	prev := 0
 	for i, p := range pos {
 		cur := int(p * float64(L))
 		widths[i] = cur - prev + 2 // + padding
 		prev = cur
 	}
-	maxW := L - 4
-	total := widths[0] + widths[1] + widths[2]
+	maxW := L - len(pos) - 1
+	total := 0
+	for _, wd := range widths {
+		total += wd
+	}
 	if total > maxW {
 		excess := total - maxW
-		ratioTotal := 3
+		ratioTotal := len(widths)
 		for i := range widths {
 			d := pyRound(float64(excess) / float64(ratioTotal))
 			if d > widths[i] {
@@ -59,18 +70,18 @@ func (m *Model) SummaryWithConfig(w io.Writer, cfg SummaryConfig) error {
 		b.WriteString(l)
 		for i, wd := range widths {
 			b.WriteString(strings.Repeat(fill, wd))
-			if i < 2 {
+			if i < len(widths)-1 {
 				b.WriteString(mid)
 			}
 		}
 		b.WriteString(r + "\n")
 	}
-	row := func(sep string, cells [][]string, right []bool) {
+	row := func(sep string, texts []string) {
+		cells := make([][]string, len(texts))
 		height := 1
-		for _, c := range cells {
-			if len(c) > height {
-				height = len(c)
-			}
+		for i, t := range texts {
+			cells[i] = wrap(t, widths[i]-2)
+			height = max(height, len(cells[i]))
 		}
 		for h := 0; h < height; h++ {
 			b.WriteString(sep)
@@ -79,12 +90,8 @@ func (m *Model) SummaryWithConfig(w io.Writer, cfg SummaryConfig) error {
 				if h < len(cells[i]) {
 					txt = cells[i][h]
 				}
-				inner := wd - 2
-				pad := inner - runeWidth(txt)
-				if pad < 0 {
-					pad = 0
-				}
-				if right[i] {
+				pad := max(0, wd-2-runeWidth(txt))
+				if i == 2 {
 					b.WriteString(" " + strings.Repeat(" ", pad) + txt + " ")
 				} else {
 					b.WriteString(" " + txt + strings.Repeat(" ", pad) + " ")
@@ -94,15 +101,25 @@ func (m *Model) SummaryWithConfig(w io.Writer, cfg SummaryConfig) error {
 			b.WriteString("\n")
 		}
 	}
-	right := []bool{false, false, true}
 	line("┏", "┳", "┓", "━")
-	row("┃", [][]string{wrap("Layer (type)", widths[0]-2), wrap("Output Shape", widths[1]-2), wrap("Param #", widths[2]-2)}, right)
+	row("┃", header)
 	line("┡", "╇", "┩", "━")
 	var trainable, nonTrainable int
-	for i, l := range m.layers {
-		if i > 0 {
+	first := true
+	sepLine := func() {
+		if !first {
 			line("├", "┼", "┤", "─")
 		}
+		first = false
+	}
+	if graphLike {
+		for _, in := range m.graph.inputs {
+			sepLine()
+			row("│", []string{in.name + " (InputLayer)", pyShape(in.shape), "0", "-"})
+		}
+	}
+	for _, l := range m.layers {
+		sepLine()
 		name := fmt.Sprintf("%s (%s)", l.Name(), l.ClassName())
 		shape := "?"
 		params := "0 (unbuilt)"
@@ -119,7 +136,11 @@ func (m *Model) SummaryWithConfig(w io.Writer, cfg SummaryConfig) error {
 			}
 			params = commas(n)
 		}
-		row("│", [][]string{wrap(name, widths[0]-2), wrap(shape, widths[1]-2), wrap(params, widths[2]-2)}, right)
+		cells := []string{name, shape, params}
+		if graphLike {
+			cells = append(cells, m.graph.connections(l))
+		}
+		row("│", cells)
 	}
 	line("└", "┴", "┘", "─")
 	total = trainable + nonTrainable

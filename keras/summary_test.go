@@ -1,6 +1,7 @@
 package keras
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,5 +76,25 @@ func TestSummaryOptimizerParams(t *testing.T) {
 	_ = m.Summary(&sb)
 	if !strings.Contains(sb.String(), " Optimizer params: 772 (") || !strings.Contains(sb.String(), " Total params: 1,157 (") {
 		t.Fatalf("summary after training:\n%s", sb.String())
+	}
+}
+
+// TestSummaryGraph: a Functional graph that is not a chain gets Keras's
+// "Connected to" column (name[node][tensor] of each call's inputs) and rows
+// for its InputLayers; a shared layer lists both calls.
+func TestSummaryGraph(t *testing.T) {
+	m, err := Load(filepath.Join(testdata, "keras-layers", "shared_residual", "model.keras"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := m.SummaryWithConfig(&b, SummaryConfig{LineLength: 240}); err != nil {
+		t.Fatal(err)
+	}
+	s := b.String()
+	for _, want := range []string{"Connected to", "input_layer_22 (InputLayer)", "│ shared (Dense) ", "input_layer_22[0][0], add_3[0][0]", "shared[0][0], shared[1][0]", "sub (Sequential)"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
 	}
 }

@@ -71,10 +71,19 @@ type modelJSON struct {
 	ClassName          string      `json:"class_name"`
 	InputShape         []*int      `json:"input_shape"`
 	OutputShape        []*int      `json:"output_shape"`
+	Inputs             []ioJSON    `json:"inputs"`
+	Outputs            []ioJSON    `json:"outputs"`
 	Layers             []layerJSON `json:"layers"`
 	TotalParams        int         `json:"total_params"`
 	TrainableParams    int         `json:"trainable_params"`
 	NonTrainableParams int         `json:"non_trainable_params"`
+}
+
+// ioJSON is one input or output of a model: its name (the InputLayer's or
+// the output layer's) and batched shape.
+type ioJSON struct {
+	Name  string `json:"name"`
+	Shape []*int `json:"shape"`
 }
 
 type layerJSON struct {
@@ -177,6 +186,12 @@ func describeInspect(path, weights string, lm *loader.Model, m *keras.Model) (*i
 	}
 	mj := &modelJSON{Name: m.Name(), ClassName: m.ClassName(), InputShape: batchShape(m.InputShape()),
 		OutputShape: batchShape(m.OutputShape()), Layers: []layerJSON{}}
+	for i, n := range m.InputNames() {
+		mj.Inputs = append(mj.Inputs, ioJSON{Name: n, Shape: batchShape(m.InputShapes()[i])})
+	}
+	for i, n := range m.OutputNames() {
+		mj.Outputs = append(mj.Outputs, ioJSON{Name: n, Shape: batchShape(m.OutputShapes()[i])})
+	}
 	for _, l := range m.Layers() {
 		lj := layerJSON{Name: l.Name(), ClassName: l.ClassName(), OutputShape: batchShape(l.OutputShape()), Config: l.Config()}
 		for _, v := range l.Variables() {
@@ -266,8 +281,17 @@ func writeInspectText(w io.Writer, info *inspectJSON) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	fmt.Fprintf(&b, "Input:    %s\n", pyBatchShape(info.Model.InputShape))
-	fmt.Fprintf(&b, "Output:   %s\n", pyBatchShape(info.Model.OutputShape))
+	if len(info.Model.Inputs) > 1 || len(info.Model.Outputs) > 1 {
+		for _, in := range info.Model.Inputs {
+			fmt.Fprintf(&b, "Input:    %s %s\n", in.Name, pyBatchShape(in.Shape))
+		}
+		for _, out := range info.Model.Outputs {
+			fmt.Fprintf(&b, "Output:   %s %s\n", out.Name, pyBatchShape(out.Shape))
+		}
+	} else {
+		fmt.Fprintf(&b, "Input:    %s\n", pyBatchShape(info.Model.InputShape))
+		fmt.Fprintf(&b, "Output:   %s\n", pyBatchShape(info.Model.OutputShape))
+	}
 	if len(info.Weights) == 0 {
 		b.WriteString("Stored weights: none (a config-only file: the model has freshly initialized weights)\n")
 	}
