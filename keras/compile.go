@@ -51,6 +51,9 @@ type compiled struct {
 	// logOrder lists loss (0) and metrics (i+1) in sorted-name order, as
 	// Keras 3 hands logs to callbacks; computed once.
 	logOrder []int
+	// heads are the per-output losses and metrics of a model with several
+	// outputs (nil otherwise; see heads.go).
+	heads []*outputHead
 }
 
 // Compile configures the model for training, as model.compile.
@@ -76,6 +79,14 @@ func (m *Model) Compile(cfg CompileConfig) error {
 		c.opt = o
 	default:
 		return fmt.Errorf("keras: Compile: optimizer must be a name or an optimizers.Optimizer, got %T", cfg.Optimizer)
+	}
+	if outs := m.OutputShapes(); len(outs) > 1 {
+		if err := m.compileHeads(c, cfg); err != nil {
+			return fmt.Errorf("keras: Compile: %w", err)
+		}
+		m.comp = c
+		m.invalidate()
+		return nil
 	}
 	switch l := cfg.Loss.(type) {
 	case nil:
@@ -185,6 +196,9 @@ func (c *compiled) resolveMetrics(yTrueShape, yPredShape []int) error {
 }
 
 func (c *compiled) allMetrics() []metrics.Metric {
+	if c.heads != nil {
+		return c.headMetricList()
+	}
 	return append(append([]metrics.Metric(nil), c.metrics...), c.wMetrics...)
 }
 

@@ -48,6 +48,26 @@ func CompileFromFile(tc *loader.TrainingConfig) FileCompile {
 	}
 	fc.Config.Loss, fc.LossErr = lossFromFile(tc.Loss)
 	fc.Config.Metrics, fc.Warnings = metricsFromFile("metrics", tc.Metrics, fc.Warnings)
+	switch om := tc.OutputMetrics.(type) {
+	case []any:
+		per := make([]any, len(om))
+		for i, e := range om {
+			ids, _ := e.([]any)
+			var list []any
+			list, fc.Warnings = metricsFromFile("metrics", ids, fc.Warnings)
+			per[i] = list
+		}
+		fc.Config.Metrics = per
+	case map[string]any:
+		per := make(map[string]any, len(om))
+		for k, e := range om {
+			ids, _ := e.([]any)
+			var list []any
+			list, fc.Warnings = metricsFromFile("metrics", ids, fc.Warnings)
+			per[k] = list
+		}
+		fc.Config.Metrics = []any{per}
+	}
 	fc.Config.WeightedMetrics, fc.Warnings = metricsFromFile("weighted_metrics", tc.WeightedMetrics, fc.Warnings)
 	fc.Config.LossWeights = tc.LossWeights
 	return fc
@@ -64,6 +84,26 @@ func lossFromFile(v any) (any, error) {
 		return losses.FromConfig(l.ClassName, l.Config)
 	case nil:
 		return nil, errors.New("no loss in the compile config")
+	case []any:
+		out := make([]any, len(l))
+		for i, e := range l {
+			r, err := lossFromFile(e)
+			if err != nil {
+				return nil, fmt.Errorf("output %d: %w", i, err)
+			}
+			out[i] = r
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(l))
+		for k, e := range l {
+			r, err := lossFromFile(e)
+			if err != nil {
+				return nil, fmt.Errorf("output %q: %w", k, err)
+			}
+			out[k] = r
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("loss of type %T not understood", v)
 }

@@ -94,47 +94,48 @@ type FitConfig struct {
 }
 
 type dataset struct {
-	x, y, sw *tensor.Tensor
+	xs, ys []*tensor.Tensor // one per model input / output (ys nil for predict)
+	sw     *tensor.Tensor
 }
 
-func (d dataset) rows() int { return d.x.Dim(0) }
-
-func (d dataset) batch(idx []int) (dataset, error) {
-	var b dataset
-	var err error
-	if b.x, err = d.x.Gather(idx); err != nil {
-		return b, err
+// single is a dataset of one input and one target.
+func single(x, y, sw *tensor.Tensor) dataset {
+	d := dataset{xs: []*tensor.Tensor{x}, sw: sw}
+	if y != nil {
+		d.ys = []*tensor.Tensor{y}
 	}
-	if d.y != nil {
-		if b.y, err = d.y.Gather(idx); err != nil {
-			return b, err
+	return d
+}
+
+func (d dataset) rows() int { return d.xs[0].Dim(0) }
+
+// each applies f to every tensor of d, building a dataset of the results.
+func (d dataset) each(f func(*tensor.Tensor) (*tensor.Tensor, error)) (dataset, error) {
+	var b dataset
+	for _, set := range []struct{ in, out *[]*tensor.Tensor }{{&d.xs, &b.xs}, {&d.ys, &b.ys}} {
+		for _, t := range *set.in {
+			r, err := f(t)
+			if err != nil {
+				return b, err
+			}
+			*set.out = append(*set.out, r)
 		}
 	}
 	if d.sw != nil {
-		if b.sw, err = d.sw.Gather(idx); err != nil {
+		var err error
+		if b.sw, err = f(d.sw); err != nil {
 			return b, err
 		}
 	}
 	return b, nil
+}
+
+func (d dataset) batch(idx []int) (dataset, error) {
+	return d.each(func(t *tensor.Tensor) (*tensor.Tensor, error) { return t.Gather(idx) })
 }
 
 func (d dataset) slice(from, to int) (dataset, error) {
-	var b dataset
-	var err error
-	if b.x, err = d.x.SliceRows(from, to); err != nil {
-		return b, err
-	}
-	if d.y != nil {
-		if b.y, err = d.y.SliceRows(from, to); err != nil {
-			return b, err
-		}
-	}
-	if d.sw != nil {
-		if b.sw, err = d.sw.SliceRows(from, to); err != nil {
-			return b, err
-		}
-	}
-	return b, nil
+	return d.each(func(t *tensor.Tensor) (*tensor.Tensor, error) { return t.SliceRows(from, to) })
 }
 
 func (m *Model) checkData(op string, x, y, sw *tensor.Tensor) error {
@@ -274,6 +275,18 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 	if err := m.checkData("Fit", x, y, cfg.SampleWeight); err != nil {
 		return nil, err
 	}
+	sw := cfg.SampleWeight
+	if cfg.ClassWeight != nil {
+		var err error
+		if sw, err = classWeightsToSampleWeights(y, cfg.ClassWeight); err != nil {
+			return nil, err
+		}
+	}
+	return m.fit(ctx, single(x, y, sw), cfg)
+}
+
+// fit is Fit on a dataset of one tensor per input and output.
+func (m *Model) fit(ctx context.Context, train dataset, cfg FitConfig) (*History, error) {
 	if cfg.BatchSize < 0 || cfg.Epochs < 0 || cfg.StepsPerEpoch < 0 || cfg.InitialEpoch < 0 {
 		return nil, fmt.Errorf("keras: Fit: BatchSize, Epochs, StepsPerEpoch and InitialEpoch must not be negative")
 	}
@@ -286,26 +299,19 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 		out = os.Stdout
 	}
 	verbose := cfg.Verbose.level()
-	sw := cfg.SampleWeight
-	if cfg.ClassWeight != nil {
-		var err error
-		if sw, err = classWeightsToSampleWeights(y, cfg.ClassWeight); err != nil {
-			return nil, err
-		}
-	}
-	train := dataset{x: x, y: y, sw: sw}
 	var val *dataset
 	if cfg.ValidationData != nil {
 		vd := cfg.ValidationData
 		if err := m.checkData("Fit: validation data", vd.X, vd.Y, vd.SampleWeight); err != nil {
 			return nil, err
 		}
-		val = &dataset{x: vd.X, y: vd.Y, sw: vd.SampleWeight}
+		v := single(vd.X, vd.Y, vd.SampleWeight)
+		val = &v
 	} else if cfg.ValidationSplit != 0 {
 		if cfg.ValidationSplit < 0 || cfg.ValidationSplit >= 1 {
 			return nil, fmt.Errorf("keras: Fit: ValidationSplit %v must be in [0, 1)", cfg.ValidationSplit)
 		}
-		n := x.Dim(0)
+		n := train.rows()
 		splitAt := int(math.Floor(float64(n) * (1 - cfg.ValidationSplit)))
 		if splitAt == 0 || splitAt == n {
 			return nil, fmt.Errorf("keras: Fit: ValidationSplit %v leaves no training or no validation samples out of %d", cfg.ValidationSplit, n)
@@ -340,7 +346,7 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 	if valFreq == 0 {
 		valFreq = 1
 	}
-	tr, err := m.prepareTraining(y)
+	tr, err := m.prepareTraining(train.ys)
 	if err != nil {
 		return nil, err
 	}
@@ -372,9 +378,7 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 	}
 	for epoch := cfg.InitialEpoch; epoch < epochs; epoch++ {
 		var tracker meanF32
-		for _, mt := range m.comp.allMetrics() {
-			mt.Reset()
-		}
+		m.comp.reset()
 		if err := cbs.Each(func(c callbacks.Callback) error { return c.OnEpochBegin(epoch, callbacks.NewLogs()) }); err != nil {
 			return nil, err
 		}
@@ -410,12 +414,13 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 			if err != nil {
 				return nil, err
 			}
-			res, err := tr.step(b.x, b.y, b.sw)
+			res, err := tr.step(b)
 			if err != nil {
 				return nil, fmt.Errorf("keras: Fit: epoch %d, batch %d: %w", epoch+1, step, err)
 			}
 			tracker.add(res.Loss, float32(hi-lo))
-			if err := m.updateMetrics(b.y, res.YPred, b.sw); err != nil {
+			m.comp.addHeadLosses(res.Losses, float32(hi-lo))
+			if err := m.updateMetrics(b.ys, res.YPreds, b.sw); err != nil {
 				return nil, err
 			}
 			logs = m.metricLogs(&tracker)
@@ -462,7 +467,11 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 	return m.history, nil
 }
 
-func (m *Model) updateMetrics(y, yPred, sw *tensor.Tensor) error {
+func (m *Model) updateMetrics(ys, yPreds []*tensor.Tensor, sw *tensor.Tensor) error {
+	if m.comp.heads != nil {
+		return m.comp.updateHeads(ys, yPreds, sw)
+	}
+	y, yPred := ys[0], yPreds[0]
 	for _, mt := range m.comp.metrics {
 		if err := mt.Update(y, yPred, nil); err != nil {
 			return fmt.Errorf("keras: metric %q: %w", mt.Name(), err)
@@ -479,6 +488,9 @@ func (m *Model) updateMetrics(y, yPred, sw *tensor.Tensor) error {
 // metricLogs returns loss then compiled metrics, keys sorted as Keras 3
 // hands them to callbacks.
 func (m *Model) metricLogs(tracker *meanF32) *Logs {
+	if m.comp.heads != nil {
+		return m.comp.headLogs(tracker).Sorted()
+	}
 	ms := m.comp.allMetrics()
 	if m.comp.logOrder == nil {
 		names := []string{"loss"}
@@ -553,7 +565,7 @@ func (m *Model) Evaluate(x, y *tensor.Tensor, cfg EvaluateConfig) (*Logs, error)
 	if err := m.comp.resolveMetrics(y.Shape(), append([]int{1}, m.OutputShape()...)); err != nil {
 		return nil, err
 	}
-	logs, err := m.evaluate(context.Background(), dataset{x: x, y: y, sw: cfg.SampleWeight}, bs, cfg.Steps, cbs, false)
+	logs, err := m.evaluate(context.Background(), single(x, y, cfg.SampleWeight), bs, cfg.Steps, cbs, false)
 	if err != nil {
 		return nil, err
 	}
@@ -567,9 +579,7 @@ func (m *Model) evaluate(ctx context.Context, d dataset, bs, maxSteps int, cbs c
 		return nil, err
 	}
 	var tracker meanF32
-	for _, mt := range m.comp.allMetrics() {
-		mt.Reset()
-	}
+	m.comp.reset()
 	if err := cbs.Each(func(c callbacks.Callback) error { return c.OnTestBegin(callbacks.NewLogs()) }); err != nil {
 		return nil, err
 	}
@@ -590,12 +600,13 @@ func (m *Model) evaluate(ctx context.Context, d dataset, bs, maxSteps int, cbs c
 		if err != nil {
 			return nil, err
 		}
-		loss, yPred, err := net.TestStep(b.x, b.y, b.sw)
+		res, err := net.TestStepN(b.xs, b.ys, b.sw)
 		if err != nil {
 			return nil, err
 		}
-		tracker.add(loss, float32(hi-lo))
-		if err := m.updateMetrics(b.y, yPred, b.sw); err != nil {
+		tracker.add(res.Loss, float32(hi-lo))
+		m.comp.addHeadLosses(res.Losses, float32(hi-lo))
+		if err := m.updateMetrics(b.ys, res.YPreds, b.sw); err != nil {
 			return nil, err
 		}
 		logs := m.metricLogs(&tracker)
@@ -611,6 +622,9 @@ func (m *Model) evaluate(ctx context.Context, d dataset, bs, maxSteps int, cbs c
 }
 
 func (m *Model) orderedResults(tracker *meanF32) *Logs {
+	if m.comp.heads != nil {
+		return m.comp.headLogs(tracker)
+	}
 	l := callbacks.NewLogs()
 	l.Set("loss", tracker.result())
 	for _, mt := range m.comp.allMetrics() {
@@ -731,20 +745,18 @@ func (m *Model) TrainOnBatch(x, y, sampleWeight *tensor.Tensor) (*Logs, error) {
 	if err := m.checkData("TrainOnBatch", x, y, sampleWeight); err != nil {
 		return nil, err
 	}
-	trn, err := m.prepareTraining(y)
+	trn, err := m.prepareTraining([]*tensor.Tensor{y})
 	if err != nil {
 		return nil, err
 	}
-	res, err := trn.step(x, y, sampleWeight)
+	res, err := trn.step(single(x, y, sampleWeight))
 	if err != nil {
 		return nil, fmt.Errorf("keras: TrainOnBatch: %w", err)
 	}
-	for _, mt := range m.comp.allMetrics() {
-		mt.Reset()
-	}
+	m.comp.reset()
 	var tr meanF32
 	tr.add(res.Loss, float32(x.Dim(0)))
-	if err := m.updateMetrics(y, res.YPred, sampleWeight); err != nil {
+	if err := m.updateMetrics([]*tensor.Tensor{y}, res.YPreds, sampleWeight); err != nil {
 		return nil, err
 	}
 	return m.orderedResults(&tr), nil
@@ -766,8 +778,8 @@ type trainer struct {
 
 // prepareTraining resolves the compiled metrics for y's shape and returns a
 // trainer with the optimizer built.
-func (m *Model) prepareTraining(y *tensor.Tensor) (*trainer, error) {
-	if err := m.comp.resolveMetrics(y.Shape(), append([]int{1}, m.OutputShape()...)); err != nil {
+func (m *Model) prepareTraining(ys []*tensor.Tensor) (*trainer, error) {
+	if err := m.comp.resolveAll(ys, m.OutputShapes()); err != nil {
 		return nil, err
 	}
 	net, err := m.network()
@@ -784,8 +796,8 @@ func (m *Model) prepareTraining(y *tensor.Tensor) (*trainer, error) {
 // step is one train_step: forward and backward on the batch, the optimizer
 // update, then the variables' constraints (Keras's order). The result holds
 // the pre-update predictions for the metrics.
-func (t *trainer) step(x, y, sw *tensor.Tensor) (*runtime.StepResult, error) {
-	res, err := t.net.TrainStep(x, y, sw)
+func (t *trainer) step(b dataset) (*runtime.StepResult, error) {
+	res, err := t.net.TrainStepN(b.xs, b.ys, b.sw)
 	if err != nil {
 		return nil, err
 	}

@@ -74,6 +74,9 @@ var layerFitRefsRunning = []struct {
 	// on the Dense kernel after it, ≤ 5.5e-6 elsewhere; every per-epoch log
 	// within 4.3e-6.
 	{"fit_conv1d_adamw_mae", 1e-5, 2e-4, "a zero gradient's rounding noise amplified by Adam"},
+	// two inputs, a shared Concatenate/Add graph, two outputs with
+	// mse/categorical crossentropy, loss_weights [1, 0.5], per-output metrics
+	{"fit_multi_io", 1e-5, 1e-5, ""},
 }
 
 // TestFitRefsLayers loads each reference's init.keras, fits it as Keras
@@ -100,7 +103,7 @@ func TestFitRefsLayers(t *testing.T) {
 			if !ref.Fit.Shuffle {
 				cfg.Shuffle = ShuffleOff
 			}
-			got, err := m.Fit(context.Background(), xs[0], ys[0], cfg)
+			got, err := m.FitN(context.Background(), xs, ys, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,11 +116,17 @@ func TestFitRefsLayers(t *testing.T) {
 			for i := range want {
 				assertClose(t, fmt.Sprintf("final weight %d", i), ws[i], want[i], c.weightAbs, c.weightAbs)
 			}
-			pred, err := m.Predict(xs[0])
+			preds, err := m.PredictN(xs...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertClose(t, "final_pred", pred, loadNpy(t, filepath.Join(dir, "final_pred.npy")), c.weightAbs, c.weightAbs)
+			for i, p := range preds {
+				file := "final_pred.npy"
+				if len(preds) > 1 {
+					file = fmt.Sprintf("final_pred%d.npy", i)
+				}
+				assertClose(t, file, p, loadNpy(t, filepath.Join(dir, file)), c.weightAbs, c.weightAbs)
+			}
 		})
 	}
 }

@@ -332,7 +332,12 @@ func (m *Model) network() (*runtime.Network, error) {
 			return m.forward(g, xs, g.Training())
 		}
 	}
-	if m.comp != nil {
+	if m.comp != nil && m.comp.heads != nil {
+		for _, h := range m.comp.heads {
+			cfg.Losses = append(cfg.Losses, h.loss)
+			cfg.LossWeights = append(cfg.LossWeights, h.weight)
+		}
+	} else if m.comp != nil {
 		cfg.Loss = m.comp.loss
 	}
 	n, err := runtime.NewNetwork(cfg)

@@ -127,7 +127,11 @@ type TrainingConfig struct {
 	// Loss is a string ("mse") or an *ObjectConfig.
 	Loss any
 	// Metrics are strings or *ObjectConfig, as compiled.
-	Metrics         []any
+	Metrics []any
+	// OutputMetrics keeps per-output metrics of a model with several
+	// outputs as the file wrote them: a []any of []any (one list per
+	// output) or a map[string]any of []any by output name; nil otherwise.
+	OutputMetrics   any
 	WeightedMetrics []any
 	LossWeights     any
 }

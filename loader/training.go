@@ -52,6 +52,9 @@ func parseTrainingConfig(path string, m map[string]any) (*TrainingConfig, error)
 	if tc.Metrics, err = parseMetrics(m["metrics"], 0); err != nil {
 		return nil, Errorf(path, "training config: metrics: %v", err)
 	}
+	if tc.OutputMetrics, err = perOutputMetrics(m["metrics"]); err != nil {
+		return nil, Errorf(path, "training config: metrics: %v", err)
+	}
 	if tc.WeightedMetrics, err = parseMetrics(m["weighted_metrics"], 0); err != nil {
 		return nil, Errorf(path, "training config: weighted_metrics: %v", err)
 	}
@@ -102,9 +105,18 @@ func normOptimizerClass(cls string) string {
 	return cls
 }
 
-// parseLoss returns a string, an *ObjectConfig, or nil. A per-output dict or
-// list with a single entry is unwrapped (kerago models have one output).
+// parseLoss returns a string, an *ObjectConfig, or nil; for a model with
+// several outputs a []any (one per output) or a map[string]any by output
+// name of those. A per-output dict or list with a single entry is
+// unwrapped.
 func parseLoss(v any) (any, error) {
+	return parseLossDepth(v, 0)
+}
+
+func parseLossDepth(v any, depth int) (any, error) {
+	if depth > 1 {
+		return nil, fmt.Errorf("losses nested too deeply")
+	}
 	switch x := v.(type) {
 	case nil:
 		return nil, nil
@@ -116,15 +128,31 @@ func parseLoss(v any) (any, error) {
 		}
 		if len(x) == 1 {
 			for _, e := range x {
-				return parseLoss(e)
+				return parseLossDepth(e, depth+1)
 			}
 		}
-		return nil, fmt.Errorf("per-output losses for %d outputs; kerago models have one output", len(x))
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			l, err := parseLossDepth(e, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("output %q: %w", k, err)
+			}
+			out[k] = l
+		}
+		return out, nil
 	case []any:
 		if len(x) == 1 {
-			return parseLoss(x[0])
+			return parseLossDepth(x[0], depth+1)
 		}
-		return nil, fmt.Errorf("a list of %d losses; kerago models have one output", len(x))
+		out := make([]any, len(x))
+		for i, e := range x {
+			l, err := parseLossDepth(e, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("output %d: %w", i, err)
+			}
+			out[i] = l
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("loss is %s, expected a name or an object", jsonType(v))
 }
@@ -143,6 +171,44 @@ func objectConfig(cls string, x map[string]any) *ObjectConfig {
 
 // parseMetrics flattens the metric lists Keras stores (a list, a per-output
 // dict or list of lists) into strings and *ObjectConfig values.
+// perOutputMetrics keeps the per-output structure of metrics written for a
+// model with several outputs: a list of lists, or a dict by output name
+// whose values are lists. Nil for the flat forms.
+func perOutputMetrics(v any) (any, error) {
+	switch x := v.(type) {
+	case []any:
+		if len(x) < 2 {
+			return nil, nil
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			if _, ok := e.([]any); !ok && e != nil {
+				return nil, nil
+			}
+			ms, err := parseMetrics(e, 1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = ms
+		}
+		return out, nil
+	case map[string]any:
+		if _, obj := x["class_name"]; obj {
+			return nil, nil
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			ms, err := parseMetrics(e, 1)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = ms
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
 func parseMetrics(v any, depth int) ([]any, error) {
 	if depth > 8 {
 		return nil, fmt.Errorf("metrics nested too deeply")
