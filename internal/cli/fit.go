@@ -57,6 +57,7 @@ func (f *optionalFloat) Set(v string) error {
 }
 
 type fitOptions struct {
+	xs, ys          stringList // every --x and --y, in order
 	weights         string
 	x, y, output    string
 	epochs          int
@@ -77,8 +78,8 @@ type fitOptions struct {
 
 func (o *fitOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.weights, "weights", "", "read the initial weights from `W` (MODEL is then a config: .json, .yaml, ...)")
-	fs.StringVar(&o.x, "x", "", "training inputs `X`: .npy, .npz or .csv, one sample per row")
-	fs.StringVar(&o.y, "y", "", "training targets `Y`: .npy, .npz or .csv, one sample per row")
+	fs.Var(&o.xs, "x", "training inputs `X`: .npy, .npz or .csv, one sample per row (a model with several inputs: one --x per input, in order, or one .npz with an array per input name)")
+	fs.Var(&o.ys, "y", "training targets `Y`: .npy, .npz or .csv, one sample per row (a model with several outputs: one --y per output, in order, or one .npz with an array per output name)")
 	fs.StringVar(&o.output, "output", "", "where to save the trained model: `OUT`.keras, .h5, .weights.h5, .npz or DIR/ (npy-dir)")
 	fs.IntVar(&o.epochs, "epochs", 1, "number of epochs, as fit(epochs=`N`)")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per gradient step, as fit(batch_size=`N`)")
@@ -132,12 +133,23 @@ Example:
 }
 
 func (o *fitOptions) validate() error {
-	if err := checkDataPath("x", o.x); err != nil {
-		return err
+	if len(o.xs) == 0 {
+		return usagef("--x is required")
 	}
-	if err := checkDataPath("y", o.y); err != nil {
-		return err
+	if len(o.ys) == 0 {
+		return usagef("--y is required")
 	}
+	for _, p := range o.xs {
+		if err := checkDataPath("x", p); err != nil {
+			return err
+		}
+	}
+	for _, p := range o.ys {
+		if err := checkDataPath("y", p); err != nil {
+			return err
+		}
+	}
+	o.x, o.y = o.xs[0], o.ys[0]
 	if o.output == "" {
 		return usagef("--output is required: where to save the trained model")
 	}
@@ -233,10 +245,6 @@ func runFit(ctx context.Context, env Env, o *fitOptions, path string) error {
 		return err
 	}
 
-	x, y, err := readXY(env, o.x, o.y, m)
-	if err != nil {
-		return err
-	}
 	cfg := keras.FitConfig{
 		Epochs:          o.epochs,
 		BatchSize:       o.batchSize,
@@ -255,6 +263,13 @@ func runFit(ctx context.Context, env Env, o *fitOptions, path string) error {
 	}
 	if o.seed != 0 {
 		m.SetSeed(o.seed)
+	}
+	if len(m.InputShapes()) > 1 || len(m.OutputShapes()) > 1 || len(o.xs) > 1 || len(o.ys) > 1 {
+		return fitGraph(ctx, env, o, m, cfg, path, outFormat)
+	}
+	x, y, err := readXY(env, o.x, o.y, m)
+	if err != nil {
+		return err
 	}
 	if o.validationX != "" {
 		vx, vy, err := readXY(env, o.validationX, o.validationY, m)
@@ -278,6 +293,34 @@ func runFit(ctx context.Context, env Env, o *fitOptions, path string) error {
 		}
 		return fmt.Errorf("training on %s and %s: %w", dataName(o.x), dataName(o.y), err)
 	}
+	return finishFit(o, m, hist, path, outFormat)
+}
+
+// fitGraph trains a model with several inputs or outputs.
+func fitGraph(ctx context.Context, env Env, o *fitOptions, m *keras.Model, cfg keras.FitConfig, path string, outFormat loader.Format) error {
+	if o.validationX != "" {
+		return usagef("--validation-x/--validation-y are not supported for a model with several inputs or outputs; use --validation-split")
+	}
+	xs, err := readInputs(env, o.xs, m.InputNames(), m.InputShapes())
+	if err != nil {
+		return err
+	}
+	ys, err := readInputs(env, o.ys, m.OutputNames(), m.OutputShapes())
+	if err != nil {
+		return err
+	}
+	hist, err := m.FitN(ctx, xs, ys, cfg)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: nothing saved")
+		}
+		return fmt.Errorf("training on %s and %s: %w", strings.Join(o.xs, ", "), strings.Join(o.ys, ", "), err)
+	}
+	return finishFit(o, m, hist, path, outFormat)
+}
+
+// finishFit saves the trained model, the history and the plot.
+func finishFit(o *fitOptions, m *keras.Model, hist *keras.History, path string, outFormat loader.Format) error {
 	if err := saveModel(m, strings.TrimRight(o.output, "/"), outFormat); err != nil {
 		return err
 	}
