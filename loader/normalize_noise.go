@@ -1,10 +1,10 @@
 package loader
 
 // noiseLayers are the noise and regularization layer classes kerago runs,
-// with GroupNormalization and UnitNormalization (spec keras-layers.md §9).
+// with GroupNormalization, UnitNormalization and RMSNormalization (spec keras-layers.md §9).
 var noiseLayers = []string{
 	"SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-	"ActivityRegularization", "GroupNormalization", "UnitNormalization",
+	"ActivityRegularization", "GroupNormalization", "UnitNormalization", "RMSNormalization",
 }
 
 // noiseAliases are Keras 1 and 2 class names of these layers.

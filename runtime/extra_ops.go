@@ -510,3 +510,132 @@ func (in *activityInstr) run(b [][]float32) {
 		out[i] = g * (l1*s + 2*l2*v)
 	}
 }
+
+// ---------------------------------------------------------------------------
+// RMSNormalization
+
+// RMSNorm emits keras.layers.RMSNormalization: y = x·rsqrt(mean(x²) + ε)·scale
+// with the mean over axes of the batched input; scale (nil for none) has
+// the sizes of the axes in increasing order (spec keras-layers.md §9.2).
+func (g *Graph) RMSNorm(x *G.Node, axes []int, epsilon float64, scale *Variable) (*G.Node, error) {
+	shape := []int(x.Shape())
+	geo, err := axesGeo(shape, axes)
+	if err != nil {
+		return nil, fmt.Errorf("rms normalization of shape %v: %w", shape, err)
+	}
+	op := &rmsOp{geo: geo, eps: float32(epsilon), wrt: -1}
+	ins := []*G.Node{x}
+	if scale != nil {
+		if scale.Value.Len() != geo.m {
+			return nil, fmt.Errorf("variable %q has %d values, want %d (normalized axes of %v)", scale.Path, scale.Value.Len(), geo.m, shape)
+		}
+		n, err := g.Var(scale)
+		if err != nil {
+			return nil, err
+		}
+		ins = append(ins, n)
+	}
+	op.opBase = newOpBase(fmt.Sprintf("RMSNorm{%v,%v,%d}", axes, epsilon, len(ins)), shape, ins...)
+	return G.ApplyOp(op, ins...)
+}
+
+// rmsOp is the forward op (wrt −1; inputs x[, scale]) or, for wrt ≥ 0,
+// the gradient with respect to input wrt (inputs x[, scale], dy):
+// dx = r·u − r³·x·Σ(u·x)/M with u = dy·scale; dscale = Σ dy·x·r.
+type rmsOp struct {
+	opBase
+	geo *lnGeo
+	eps float32
+	wrt int
+}
+
+func (op *rmsOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *rmsOp) DiffWRT(n int) []bool {
+	if op.wrt >= 0 {
+		return make([]bool, n)
+	}
+	return diffAll(n)
+}
+func (op *rmsOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if op.wrt >= 0 {
+		return nil, errors.Errorf("runtime: %v is not differentiable", op)
+	}
+	return gradPerInput(in, grad, func(i int, args G.Nodes) G.Op {
+		return &rmsOp{opBase: newOpBase(fmt.Sprintf("Grad%d%s", i, op.name), in[i].Shape(), args...), geo: op.geo, eps: op.eps, wrt: i}
+	})
+}
+func (op *rmsOp) build(c *kctx) (instr, error) {
+	in := &rmsInstr{op: op, x: c.ins[0], scale: -1, dy: -1, out: c.out, nout: prod(c.outShape),
+		batch: prod(c.inShapes[0]) / op.geo.sample, acc: c.temp(2 * op.geo.groups)}
+	n := len(c.ins)
+	if op.wrt >= 0 {
+		in.dy = c.ins[n-1]
+		n--
+	}
+	if n == 2 {
+		in.scale = c.ins[1]
+	}
+	return in, nil
+}
+
+type rmsInstr struct {
+	op                      *rmsOp
+	x, scale, dy, out, nout int
+	batch, acc              int
+}
+
+func (in *rmsInstr) run(b [][]float32) {
+	op, geo := in.op, in.op.geo
+	x, out := b[in.x], b[in.out]
+	scale, dy := optBuf(b, in.scale), optBuf(b, in.dy)
+	acc := b[in.acc]
+	r, s := acc[:geo.groups], acc[geo.groups:2*geo.groups]
+	if op.wrt > 0 {
+		clear(out[:in.nout])
+	}
+	m := float32(geo.m)
+	for n := 0; n < in.batch; n++ {
+		xs := x[n*geo.sample : (n+1)*geo.sample]
+		clear(r)
+		clear(s)
+		for i, v := range xs {
+			r[geo.group[i]] += v * v
+		}
+		for i, sq := range r {
+			r[i] = float32(1 / math.Sqrt(float64(sq/m+op.eps)))
+		}
+		switch {
+		case op.wrt < 0:
+			ys := out[n*geo.sample : (n+1)*geo.sample]
+			for i, v := range xs {
+				y := v * r[geo.group[i]]
+				if scale != nil {
+					y *= scale[geo.pidx[i]]
+				}
+				ys[i] = y
+			}
+		case op.wrt > 0: // scale
+			ds := dy[n*geo.sample : (n+1)*geo.sample]
+			for i, v := range xs {
+				out[geo.pidx[i]] += ds[i] * v * r[geo.group[i]]
+			}
+		default:
+			ds := dy[n*geo.sample : (n+1)*geo.sample]
+			ys := out[n*geo.sample : (n+1)*geo.sample]
+			u := func(i int) float32 {
+				if scale != nil {
+					return ds[i] * scale[geo.pidx[i]]
+				}
+				return ds[i]
+			}
+			for i, v := range xs {
+				s[geo.group[i]] += u(i) * v
+			}
+			for i, v := range xs {
+				gi := geo.group[i]
+				ri := r[gi]
+				ys[i] = ri*u(i) - ri*ri*ri*v*s[gi]/m
+			}
+		}
+	}
+}

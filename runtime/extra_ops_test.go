@@ -307,3 +307,57 @@ func TestActivityPenaltyGradients(t *testing.T) {
 		}
 	}
 }
+
+// rmsRef is x·(mean(x²)+ε)^−½·scale over the last axis (or all non-batch
+// axes) in float64.
+func rmsRef(all bool, eps float64, hasScale bool) func(h []float64, shape []int, p [][]float64) []float64 {
+	return func(h []float64, shape []int, p [][]float64) []float64 {
+		n := shape[len(shape)-1]
+		if all {
+			n = prod(shape[1:])
+		}
+		y := make([]float64, len(h))
+		for s := 0; s < len(h); s += n {
+			var sq float64
+			for _, v := range h[s : s+n] {
+				sq += v * v
+			}
+			r := 1 / math.Sqrt(sq/float64(n)+eps)
+			for i := s; i < s+n; i++ {
+				y[i] = h[i] * r
+				if hasScale {
+					y[i] *= p[0][i-s]
+				}
+			}
+		}
+		return y
+	}
+}
+
+func TestRMSNormGradients(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, tc := range []struct {
+		perIn    []int
+		axes     []int
+		all      bool
+		pshape   []int
+		hasScale bool
+	}{
+		{[]int{3}, []int{-1}, false, []int{4}, true},
+		{[]int{2, 3}, []int{-1}, false, []int{4}, true},
+		{[]int{2, 3}, []int{1, 2}, true, []int{2, 4}, true},
+		{[]int{3}, []int{-1}, false, nil, false},
+	} {
+		var scale *Variable
+		var params []*Variable
+		if tc.hasScale {
+			scale = newVar("rms/scale", randTensor(r, 1, tc.pshape...), true)
+			params = append(params, scale)
+		}
+		runGradCase(t, gradCase{
+			name: "rms", perIn: tc.perIn, width: 4, batch: 3, params: params,
+			emit: func(g *Graph, h *G.Node) (*G.Node, error) { return g.RMSNorm(h, tc.axes, 1e-6, scale) },
+			ref:  rmsRef(tc.all, 1e-6, tc.hasScale),
+		})
+	}
+}

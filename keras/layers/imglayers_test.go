@@ -126,7 +126,7 @@ func assertAllClose(t *testing.T, got, want []float32, tol float64) {
 
 // TestNormalizationLayersGolden checks keras-layers.md §10.8:
 // GroupNormalization(groups=2) with given gamma/beta, LayerNormalization
-// (rms_scaling) and UnitNormalization.
+// (rms_scaling), RMSNormalization and UnitNormalization.
 func TestNormalizationLayersGolden(t *testing.T) {
 	gn := GroupNormalization(WithGroups(2), WithName("gn"))
 	x := fromSlice(t, []float32{-0.5, 0.2, -0.2, 0.5, 0.1, -0.3, 0.4, 0, -0.4, 0.3, -0.1, -0.5, 0.2, -0.2, 0.5, 0.1}, 1, 2, 2, 4)
@@ -148,6 +148,12 @@ func TestNormalizationLayersGolden(t *testing.T) {
 		[]float32{0.5344462, 1.068892, 1.603338, 3.206677}, 1e-6)
 	if n := len(ln.Variables()); n != 1 {
 		t.Fatalf("rms_scaling LayerNormalization has %d variables, want gamma only", n)
+	}
+	rms := RMSNormalization(WithName("rms"))
+	assertAllClose(t, runLayer(t, rms, fromSlice(t, []float32{1, 2, 3, 6}, 1, 4)).Data(),
+		[]float32{0.2828427, 0.5656854, 0.8485281, 1.697056}, 1e-6)
+	if vs := rms.Variables(); len(vs) != 1 || vs[0].Name != "scale" || !equalInts(vs[0].Value.Shape(), []int{4}) {
+		t.Fatalf("RMSNormalization variables %v, want scale (4,)", vs)
 	}
 	assertAllClose(t, runLayer(t, UnitNormalization(WithName("u")), fromSlice(t, []float32{3, 4, 0, 0}, 2, 2)).Data(),
 		[]float32{0.6, 0.8, 0, 0}, 1e-7)
@@ -307,6 +313,7 @@ func TestImageLayersConfigRoundTrip(t *testing.T) {
 		GroupNormalization(WithName("gn"), WithGroups(4), WithAxis(1), WithEpsilon(1e-5), WithCenter(false),
 			WithGammaInitializer(initializers.Constant(2)), WithGammaRegularizer(regularizers.L2(0.1))),
 		UnitNormalization(WithName("un"), WithAxis(1, 2)),
+		RMSNormalization(WithName("rms"), WithAxis(-1, -2), WithEpsilon(1e-5)),
 	}
 	for _, l := range all {
 		cfg := jsonNorm(t, l.Config()).(map[string]any)

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/kerago/kerago/keras/constraints"
 	"github.com/kerago/kerago/keras/initializers"
@@ -10,8 +11,8 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// GroupNormalization and UnitNormalization (spec keras-layers.md §9.1,
-// §9.3). LayerNormalization's rms_scaling is in normalization.go.
+// GroupNormalization, UnitNormalization and RMSNormalization (spec
+// keras-layers.md §9.1–§9.3). LayerNormalization's rms_scaling is in normalization.go.
 
 // GroupNormalizationLayer is keras.layers.GroupNormalization.
 type GroupNormalizationLayer struct {
@@ -191,8 +192,86 @@ func (l *UnitNormalizationLayer) Config() map[string]any {
 	return c
 }
 
-// extraNormFromConfig builds GroupNormalization and UnitNormalization from
-// their Keras configs; ok is false for other classes.
+// RMSNormalizationLayer is keras.layers.RMSNormalization: x·rsqrt(mean(x²)
+// + ε)·scale over the axes (spec keras-layers.md §9.2).
+type RMSNormalizationLayer struct {
+	base
+	axes    []int
+	epsilon float64
+	scale   *runtime.Variable
+}
+
+// RMSNormalization returns keras.layers.RMSNormalization (axis −1, epsilon
+// 1e-6; WithAxis, WithEpsilon).
+func RMSNormalization(opts ...Option) *RMSNormalizationLayer {
+	o := collect(opts)
+	l := &RMSNormalizationLayer{base: newBase("RMSNormalization", o), axes: []int{-1}, epsilon: 1e-6}
+	if o.axisSet {
+		l.axes = append([]int{}, o.axis...)
+	}
+	if o.epsilon != nil {
+		l.epsilon = *o.epsilon
+	}
+	if len(l.axes) == 0 {
+		l.err = fmt.Errorf("needs at least one axis")
+	}
+	if err := o.check("RMSNormalization", "axis", "epsilon"); err != nil && l.err == nil {
+		l.err = err
+	}
+	return l
+}
+
+// Build creates scale with the sizes of the axes (in increasing order).
+func (l *RMSNormalizationLayer) Build(in []int) error {
+	if err := l.begin(in); err != nil || l.built {
+		return err
+	}
+	pos := make([]int, len(l.axes))
+	for i, a := range l.axes {
+		p, err := normAxisOf(a, len(in))
+		if err != nil {
+			return l.errorf("%v", err)
+		}
+		pos[i] = p
+	}
+	sort.Ints(pos)
+	shape := make([]int, len(pos))
+	for i, p := range pos {
+		if i > 0 && pos[i-1] == p {
+			return l.errorf("axis %v repeats an axis", l.axes)
+		}
+		shape[i] = in[p]
+	}
+	var err error
+	if l.scale, err = l.addVar("scale", shape, initializers.Ones(), l.trainable, nil, nil); err != nil {
+		return err
+	}
+	l.inShape, l.outShape, l.built = append([]int{}, in...), append([]int{}, in...), true
+	return nil
+}
+
+// Emit normalizes by the root mean square over the axes.
+func (l *RMSNormalizationLayer) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, error) {
+	if !l.built {
+		return nil, l.errorf("not built")
+	}
+	y, err := g.RMSNorm(x, l.axes, l.epsilon, l.scale)
+	if err != nil {
+		return nil, l.errorf("%v", err)
+	}
+	return y, nil
+}
+
+// Config returns Keras 3's RMSNormalization config (axis as the list a
+// built Keras layer writes).
+func (l *RMSNormalizationLayer) Config() map[string]any {
+	c := l.baseConfig()
+	c["axis"], c["epsilon"] = intsAny(l.axes), l.epsilon
+	return c
+}
+
+// extraNormFromConfig builds GroupNormalization, UnitNormalization and
+// RMSNormalization from their Keras configs; ok is false for other classes.
 func extraNormFromConfig(class string, r *cfgReader, common []Option) (Layer, bool) {
 	switch class {
 	case "GroupNormalization":
@@ -214,6 +293,12 @@ func extraNormFromConfig(class string, r *cfgReader, common []Option) (Layer, bo
 			axes = []int{-1}
 		}
 		return UnitNormalization(append(common, WithAxis(axes...))...), true
+	case "RMSNormalization":
+		axes := r.ints("axis")
+		if axes == nil {
+			axes = []int{-1}
+		}
+		return RMSNormalization(append(common, WithAxis(axes...), WithEpsilon(r.float("epsilon", 1e-6)))...), true
 	}
 	return nil, false
 }
