@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -381,6 +382,52 @@ func TestImageLayerErrors(t *testing.T) {
 		err := tc.l.Build(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.l.ClassName()) {
 			t.Errorf("%s: error %v, want one naming the layer and containing %q", tc.l.ClassName(), err, tc.want)
+		}
+	}
+}
+
+// TestTrainStepGradientsNormalizationLayers differentiates the
+// keras-layers model normalization_layers (Conv2D → GroupNormalization →
+// UnitNormalization → Dense → LayerNormalization(rms_scaling) → Dense,
+// Keras's weights) and compares TrainStep's gradients with central finite
+// differences of TestStep's loss (float32, so loose tolerances; the exact
+// per-op checks are in package runtime).
+func TestTrainStepGradientsNormalizationLayers(t *testing.T) {
+	dir := "../../testdata/keras-layers/normalization_layers"
+	m := loadCase(t, dir)
+	net := m.trainNet(t, "mse")
+	x, _ := tensor.LoadNpy(filepath.Join(dir, "x.npy"))
+	y, _ := tensor.LoadNpy(filepath.Join(dir, "y.npy"))
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range y.Data() {
+		y.Data()[i] += float32(r.NormFloat64())
+	}
+	res, err := net.TrainStep(x, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tv := net.TrainableVariables()
+	for vi, v := range tv {
+		g := append([]float32(nil), res.Grads[vi]...)
+		w := v.Value.Data()
+		for k := 0; k < 6; k++ {
+			j := r.IntN(len(w))
+			old := w[j]
+			ok := false
+			var fds []float64
+			for _, h := range []float32{1e-2, 3e-3, 1e-3} {
+				w[j] = old + h
+				lp, _, _ := net.TestStep(x, y, nil)
+				w[j] = old - h
+				lm, _, _ := net.TestStep(x, y, nil)
+				w[j] = old
+				fd := float64(lp-lm) / float64(2*h)
+				fds = append(fds, fd)
+				ok = ok || math.Abs(float64(g[j])-fd) <= 1e-3+1e-2*math.Abs(fd)
+			}
+			if !ok {
+				t.Fatalf("%s[%d]: gradient %v, finite differences %v", v.Path, j, g[j], fds)
+			}
 		}
 	}
 }
