@@ -373,6 +373,8 @@ func TestImageLayerErrors(t *testing.T) {
 	}{
 		{Resizing(2, 2, ResizingOptions{Interpolation: "lanczos3"}, WithName("r")), []int{4, 4, 1}, "lanczos3"},
 		{Resizing(0, 2, ResizingOptions{}, WithName("r")), []int{4, 4, 1}, "positive"},
+		{Resizing(1<<20, 1<<20, ResizingOptions{}, WithName("r")), []int{4, 4, 3}, "limit"},
+		{Resizing(1, 1<<14, ResizingOptions{PadToAspectRatio: true}, WithName("r")), []int{4096, 4, 3}, "padding"},
 		{CenterCrop(2, 2, WithName("c")), []int{4, 4}, "height, width, channels"},
 		{GroupNormalization(WithGroups(3), WithName("g")), []int{4, 4}, "groups must divide"},
 		{SpatialDropout2D(0.5, WithName("s")), []int{4, 4}, "rank 3"},

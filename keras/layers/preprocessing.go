@@ -217,9 +217,26 @@ func (l *ResizeLayer) Build(in []int) error {
 		return l.errorf("needs images of per-sample shape (height, width, channels), got %v", in)
 	}
 	sh := lastShape(in, l.first)
+	if !smallImage(l.height, l.width, sh[2]) {
+		return l.errorf("output %dx%dx%d exceeds kerago's limit of %d values per image", l.height, l.width, sh[2], maxImageValues)
+	}
+	if l.pad {
+		if ph, pw, _, _ := aspectPad(sh[0], sh[1], l.height, l.width); !smallImage(ph, pw, sh[2]) {
+			return l.errorf("padding %v to the aspect ratio of %dx%d gives %dx%d, over kerago's limit of %d values per image", in, l.height, l.width, ph, pw, maxImageValues)
+		}
+	}
 	out := firstShape([]int{l.height, l.width, sh[2]}, l.first)
 	l.inShape, l.outShape, l.built = append([]int(nil), in...), out, true
 	return nil
+}
+
+// maxImageValues bounds the values of one resized or padded image (1 GiB
+// of float32), so that a hostile config cannot exhaust memory.
+const maxImageValues = 1 << 28
+
+// smallImage reports h·w·c ≤ maxImageValues without overflowing.
+func smallImage(h, w, c int) bool {
+	return h <= maxImageValues && w <= maxImageValues/h && c <= maxImageValues/(h*w)
 }
 
 // aspectCrop is Keras's crop to the target aspect ratio (smart_resize):
