@@ -321,10 +321,10 @@ func (l *ResizeLayer) Config() map[string]any {
 // ---------------------------------------------------------------------------
 // Random augmentation layers
 
-// RandomLayers are the random image augmentation classes kerago loads:
+// randomLayers are the random image augmentation classes kerago loads:
 // identities at inference (Keras 3.15.1, spec keras-layers.md §4.4; Keras
 // 2's RandomCrop centre-crops and resizes instead), refused in training.
-var RandomLayers = []string{
+var randomLayers = []string{
 	"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
 	"RandomCrop", "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomSharpness", "RandomShear",
 	"RandomColorDegeneration", "RandomColorJitter", "RandomPerspective", "RandomPosterization", "RandomInvert",
@@ -332,7 +332,12 @@ var RandomLayers = []string{
 	"MixUp", "CutMix", "RandomHeight", "RandomWidth",
 }
 
-// RandomLayer is one of Keras's random augmentation layers (RandomLayers).
+// RandomLayerClasses returns the random augmentation classes kerago loads
+// (identities at inference, refused in training).
+func RandomLayerClasses() []string { return append([]string(nil), randomLayers...) }
+
+// RandomLayer is one of Keras's random augmentation layers
+// (RandomLayerClasses).
 type RandomLayer struct {
 	base
 	cfg    map[string]any // the class's own config keys, as Keras writes them
@@ -341,7 +346,7 @@ type RandomLayer struct {
 }
 
 // RandomAugmentation returns a random augmentation layer of the given class
-// (one of RandomLayers) with its Keras config keys (data_format, seed,
+// (one of RandomLayerClasses) with its Keras config keys (data_format, seed,
 // factor, ...; name, trainable and dtype are taken from opts).
 func RandomAugmentation(class string, cfg map[string]any, opts ...Option) *RandomLayer {
 	o := collect(opts)
@@ -353,7 +358,7 @@ func RandomAugmentation(class string, cfg map[string]any, opts ...Option) *Rando
 			l.cfg[k] = v
 		}
 	}
-	if !contains(RandomLayers, class) {
+	if !contains(randomLayers, class) {
 		l.err = fmt.Errorf("%q is not a random augmentation layer: %w", class, loader.ErrUnsupported)
 	}
 	if df, ok := l.cfg["data_format"]; ok && df != nil {
@@ -500,7 +505,7 @@ func preprocessingFromConfig(class string, r *cfgReader, common []Option) (Layer
 		opts := append(common, WithDataFormat(r.str("data_format", "channels_last")))
 		return CenterCrop(r.int("height", 0), r.int("width", 0), opts...), true
 	}
-	if contains(RandomLayers, class) {
+	if contains(randomLayers, class) {
 		return RandomAugmentation(class, r.c, common...), true
 	}
 	return nil, false
