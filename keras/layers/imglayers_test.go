@@ -433,3 +433,27 @@ func TestTrainStepGradientsNormalizationLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestLoaderAcceptsImageLayers: every class these files build is one the
+// loader accepts (the two lists live in different packages).
+func TestLoaderAcceptsImageLayers(t *testing.T) {
+	sup := map[string]bool{}
+	for _, c := range loader.SupportedLayers() {
+		sup[c] = true
+	}
+	classes := append(RandomLayerClasses(), "Rescaling", "Resizing", "CenterCrop", "SpatialDropout1D", "SpatialDropout2D",
+		"SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
+		"GroupNormalization", "UnitNormalization", "RMSNormalization")
+	for _, c := range classes {
+		if !sup[c] {
+			t.Errorf("loader does not accept %s", c)
+		}
+		cfg := map[string]any{"height": 2.0, "width": 2.0}
+		if c == "Rescaling" {
+			cfg["scale"] = 1.0
+		}
+		if _, err := FromConfig(loader.LayerConfig{ClassName: c, Name: "x", Config: cfg}, 3); err != nil {
+			t.Errorf("FromConfig(%s): %v", c, err)
+		}
+	}
+}
