@@ -28,6 +28,9 @@ var layerCasesRunning = map[string]bool{
 	"mobilenetv2_teachable": true,
 	"transpose_resample":    true,
 	"lenet_bn":              true,
+	"preprocessing":         true,
+	"regularizing_identity": true,
+	"normalization_layers":  true,
 }
 
 // caseIO reads a case's inputs (x.npy or x0.npy, x1.npy, ...) and Keras's

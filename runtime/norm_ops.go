@@ -731,7 +731,7 @@ func (op *lnGradOp) build(c *kctx) (instr, error) {
 		batch = c.inShapes[0][0]
 	}
 	in := &lnGradInstr{op: op, x: c.ins[0], dy: c.ins[len(c.ins)-1], out: c.out, gamma: -1, batch: batch,
-		stats: c.temp(2 * op.ln.geo.groups), acc: c.temp(2 * op.ln.geo.groups)}
+		stats: c.temp(2 * op.ln.geo.groups), acc: c.temp(2 * op.ln.geo.groups), nout: prod(c.outShape)}
 	if op.ln.gamma >= 0 {
 		in.gamma = c.ins[op.ln.gamma]
 	}
@@ -742,6 +742,7 @@ type lnGradInstr struct {
 	op                *lnGradOp
 	x, dy, out, gamma int
 	batch, stats, acc int
+	nout              int // output size (parameter count for γ and β; GroupNorm's differs from geo.m)
 }
 
 func (in *lnGradInstr) run(b [][]float32) {
@@ -753,7 +754,7 @@ func (in *lnGradInstr) run(b [][]float32) {
 	mean, rinv := st[:geo.groups], st[geo.groups:2*geo.groups]
 	wrt := in.op.wrt
 	if wrt != 0 { // parameter gradients accumulate over the batch
-		for i := range out[:geo.m] {
+		for i := range out[:in.nout] {
 			out[i] = 0
 		}
 	}
