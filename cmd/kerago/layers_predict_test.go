@@ -85,7 +85,7 @@ func TestPredictMultiInputErrors(t *testing.T) {
 	src, _ := filepath.Abs(filepath.Join(shared, "keras-layers", "merge_multi_io"))
 	dir := t.TempDir()
 	r := run(t, dir, "", "predict", filepath.Join(src, "model.keras"), "--input", filepath.Join(src, "x0.npy"), "--output", "y.npz")
-	if r.code != 2 || !strings.Contains(r.stderr, "2 inputs (a, b)") {
+	if r.code != 2 || !strings.Contains(r.stderr, "2 arrays for --input (a, b)") {
 		t.Errorf("one input for two: exit %d, %q", r.code, r.stderr)
 	}
 	r = run(t, dir, "", "predict", filepath.Join(src, "model.keras"), "--input", filepath.Join(src, "x0.npy"), "--input", filepath.Join(src, "x1.npy"), "--output", "y.csv")

@@ -149,7 +149,9 @@ func (o *fitOptions) validate() error {
 			return err
 		}
 	}
-	o.x, o.y = o.xs[0], o.ys[0]
+	// a model with one input and one output takes the last --x and --y,
+	// as a repeated flag always did
+	o.x, o.y = o.xs[len(o.xs)-1], o.ys[len(o.ys)-1]
 	if o.output == "" {
 		return usagef("--output is required: where to save the trained model")
 	}
@@ -264,7 +266,7 @@ func runFit(ctx context.Context, env Env, o *fitOptions, path string) error {
 	if o.seed != 0 {
 		m.SetSeed(o.seed)
 	}
-	if len(m.InputShapes()) > 1 || len(m.OutputShapes()) > 1 || len(o.xs) > 1 || len(o.ys) > 1 {
+	if len(m.InputShapes()) > 1 || len(m.OutputShapes()) > 1 {
 		return fitGraph(ctx, env, o, m, cfg, path, outFormat)
 	}
 	x, y, err := readXY(env, o.x, o.y, m)
@@ -301,11 +303,11 @@ func fitGraph(ctx context.Context, env Env, o *fitOptions, m *keras.Model, cfg k
 	if o.validationX != "" {
 		return usagef("--validation-x/--validation-y are not supported for a model with several inputs or outputs; use --validation-split")
 	}
-	xs, err := readInputs(env, o.xs, m.InputNames(), m.InputShapes())
+	xs, err := readInputs(env, "x", o.xs, m.InputNames(), m.InputShapes())
 	if err != nil {
 		return err
 	}
-	ys, err := readInputs(env, o.ys, m.OutputNames(), m.OutputShapes())
+	ys, err := readInputs(env, "y", o.ys, m.OutputNames(), m.OutputShapes())
 	if err != nil {
 		return err
 	}

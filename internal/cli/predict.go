@@ -115,7 +115,7 @@ func runPredict(env Env, o *predictOptions, path string) error {
 			return err
 		}
 	}
-	o.input = o.inputs[0]
+	o.input = o.inputs[len(o.inputs)-1] // one input: the last --input, as a repeated flag always did
 	if err := checkDataPath("output", o.output); err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func runPredict(env Env, o *predictOptions, path string) error {
 	if err != nil {
 		return err
 	}
-	if len(m.InputShapes()) > 1 || len(m.OutputShapes()) > 1 || len(o.inputs) > 1 {
+	if len(m.InputShapes()) > 1 || len(m.OutputShapes()) > 1 {
 		return predictGraph(env, o, m)
 	}
 	x, err := readData(env, o.input, "x")
@@ -164,7 +164,7 @@ func predictGraph(env Env, o *predictOptions, m *keras.Model) error {
 	if k, _ := datafile.KindOf(o.output); len(outs) > 1 && (o.output == "-" || k != datafile.NPZ) {
 		return usagef("--output %s: the model has %d outputs (%s); write them to an .npz", o.output, len(outs), strings.Join(outs, ", "))
 	}
-	xs, err := readInputs(env, o.inputs, names, shapes)
+	xs, err := readInputs(env, "input", o.inputs, names, shapes)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func predictGraph(env Env, o *predictOptions, m *keras.Model) error {
 
 // readInputs reads one array per model input: from one --input per input
 // (in order), or from one .npz holding an array per input name.
-func readInputs(env Env, paths, names []string, shapes [][]int) ([]*tensor.Tensor, error) {
+func readInputs(env Env, flagName string, paths, names []string, shapes [][]int) ([]*tensor.Tensor, error) {
 	xs := make([]*tensor.Tensor, len(names))
 	switch {
 	case len(paths) == len(names):
@@ -200,12 +200,12 @@ func readInputs(env Env, paths, names []string, shapes [][]int) ([]*tensor.Tenso
 		for i, n := range names {
 			x, err := readData(env, paths[0]+":"+n, n)
 			if err != nil {
-				return nil, fmt.Errorf("%w (a model with %d inputs takes one .npz holding arrays named %s, or one --input per input)", err, len(names), strings.Join(names, ", "))
+				return nil, fmt.Errorf("%w (give one .npz holding arrays named %s, or one --%s per name)", err, strings.Join(names, ", "), flagName)
 			}
 			xs[i] = x
 		}
 	default:
-		return nil, usagef("the model has %d inputs (%s), %d --input given; give one per input in this order, or one .npz with an array per input name", len(names), strings.Join(names, ", "), len(paths))
+		return nil, usagef("the model needs %d arrays for --%s (%s), %d given; give one --%s per name in this order, or one .npz with an array per name", len(names), flagName, strings.Join(names, ", "), len(paths), flagName)
 	}
 	for i := range xs {
 		x, err := datafile.Samples(xs[i], shapes[i], fmt.Sprintf("input %q", names[i]))
