@@ -619,3 +619,140 @@ func TestConvTransposeOutputSize(t *testing.T) {
 		t.Error("output_padding ≥ stride gave no error")
 	}
 }
+
+// cnnChain emits every op of this package in one chain (for the allocation
+// and concurrency tests): x (2, 9, 8, 3).
+func cnnChain(g *Graph, in []*G.Node) (*G.Node, error) {
+	x, k, b, dk, tk := in[0], in[1], in[2], in[3], in[4]
+	y, err := g.Conv(x, k, ConvParams{Strides: []int{2, 1}, PadBefore: []int{1, 0}, PadAfter: []int{1, 1}})
+	if err == nil {
+		y, err = g.BiasAdd(y, b)
+	}
+	if err == nil {
+		y, err = g.Pool(y, PoolParams{Max: true, Size: []int{2, 2}, PadBefore: []int{0, 0}, PadAfter: []int{1, 0}})
+	}
+	if err == nil {
+		y, err = g.DepthwiseConv(y, dk, ConvParams{PadBefore: []int{1, 1}, PadAfter: []int{1, 1}})
+	}
+	if err == nil {
+		y, err = g.Pool(y, PoolParams{Size: []int{2, 2}, Strides: []int{1, 1}, PadBefore: []int{0, 0}, PadAfter: []int{1, 1}})
+	}
+	if err == nil {
+		y, err = g.ResizeBilinear(y, []int{5, 7})
+	}
+	if err == nil {
+		y, err = g.Pad(y, []int{1, -1}, []int{0, 2}, 0)
+	}
+	if err == nil {
+		y, err = g.ConvTranspose(y, tk, ConvTransposeParams{Strides: []int{2, 2}, OutSize: []int{12, 16}, Crop: []int{0, 0}})
+	}
+	if err == nil {
+		y, err = g.UpsampleNearest(y, []int{1, 2})
+	}
+	if err == nil {
+		y, err = g.GlobalPool(y, false, false)
+	}
+	return y, err
+}
+
+var cnnChainShapes = [][]int{{2, 9, 8, 3}, {3, 3, 3, 4}, {4}, {3, 3, 4, 2}, {3, 3, 5, 8}}
+
+// TestConvOpsRunWithoutAllocation checks that a compiled program of all
+// ops and their gradients runs without allocating and gives the same
+// results from several goroutines at once (one frame each).
+func TestConvOpsRunWithoutAllocation(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	g := newGraph(2, true)
+	ins := make([]*G.Node, len(cnnChainShapes))
+	data := make([][]float32, len(ins))
+	for i, s := range cnnChainShapes {
+		ins[i] = newInput(g.g, s, fmt.Sprintf("in%d", i))
+		data[i] = randF32(r, prod(s))
+	}
+	out, err := cnnChain(g, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := G.Sum(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(loss, ins...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := compile(g, ins, append([]*G.Node{out}, grads...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(f *frame) [][]float32 {
+		for i, s := range p.ext {
+			f.bufs[s] = data[i]
+		}
+		p.bind(f)
+		p.exec(f)
+		res := make([][]float32, len(p.outs))
+		for i, s := range p.outs {
+			res[i] = append([]float32(nil), f.bufs[s]...)
+		}
+		return res
+	}
+	f := p.newFrame()
+	want := run(f)
+	if allocs := testing.AllocsPerRun(5, func() { p.exec(f) }); allocs != 0 {
+		t.Errorf("a run allocates %v times", allocs)
+	}
+	done := make(chan [][]float32)
+	for w := 0; w < 4; w++ {
+		go func() { done <- run(p.newFrame()) }()
+	}
+	for w := 0; w < 4; w++ {
+		got := <-done
+		for i := range want {
+			closeSlices(t, fmt.Sprintf("concurrent output %d", i), got[i], want[i], 0, 0)
+		}
+	}
+}
+
+// TestConvInNetwork trains through Network.TrainStep: Dense → Conv2D(same)
+// → BiasAdd → MaxPool → GlobalAveragePool, loss and gradients (including the
+// conv kernel and bias) against float64 references and finite differences.
+func TestConvInNetwork(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	k := newVar("conv/kernel", randTensor(r, 0.7, 3, 2, 3, 4), true)
+	b := newVar("conv/bias", randTensor(r, 0.5, 4), true)
+	st, dil, pb, pa := []int{1, 2}, []int{1, 1}, []int{1, 0}, []int{1, 1}
+	runGradCase(t, gradCase{
+		name: "conv", perIn: []int{5, 6, 2}, width: 3, params: []*Variable{k, b}, batch: 3,
+		emit: func(g *Graph, h *G.Node) (*G.Node, error) {
+			kn, err := g.Var(k)
+			if err != nil {
+				return nil, err
+			}
+			bn, err := g.Var(b)
+			if err != nil {
+				return nil, err
+			}
+			y, err := g.Conv(h, kn, ConvParams{Strides: st, PadBefore: pb, PadAfter: pa})
+			if err == nil {
+				y, err = g.BiasAdd(y, bn)
+			}
+			if err == nil {
+				y, err = g.Pool(y, PoolParams{Max: true, Size: []int{2, 2}, PadBefore: []int{0, 0}, PadAfter: []int{1, 1}})
+			}
+			if err == nil {
+				y, err = g.GlobalPool(y, false, false)
+			}
+			return y, err
+		},
+		ref: func(h []float64, shape []int, p [][]float64) []float64 {
+			y, ys := convRef(h, shape, p[0], []int{3, 2, 3, 4}, 1, st, dil, pb, pa)
+			for i := range y {
+				y[i] += p[1][i%4]
+			}
+			y, ys = poolRef(y, ys, true, []int{2, 2}, []int{2, 2}, []int{0, 0}, []int{1, 1})
+			y, _ = poolRef(y, ys, false, ys[1:3], ys[1:3], []int{0, 0}, []int{0, 0})
+			return y
+		},
+	})
+}
