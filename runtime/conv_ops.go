@@ -88,6 +88,11 @@ func ConvTransposeOutputSize(n, k, stride, dilation int, padding string, outputP
 	return 0, 0, fmt.Errorf("runtime: unknown transposed-conv padding %q (want \"valid\" or \"same\")", padding)
 }
 
+// denseMaxFilters is the filter count below which an ungrouped convolution
+// runs direct loops instead of im2col + GEMM (short GEMM rows do not pay
+// for the patch matrix).
+const denseMaxFilters = 16
+
 // convGeo is the geometry of one convolution, with the spatial axes padded
 // to three (leading axes of size 1).
 type convGeo struct {
@@ -97,6 +102,7 @@ type convGeo struct {
 	s, d, pb      [3]int
 	cin, cout, gr int
 	direct        bool // one input channel per group: direct loops, no im2col
+	dense         bool // groups 1 with few filters: direct loops, no im2col
 	pool          bool // a pooling window: always uses the tap table
 	// taps[p·kvol + j] is the input pixel read by output pixel p at kernel
 	// tap j, or −1 for padding (built by finish, then immutable).
@@ -212,6 +218,7 @@ func newConvGeo(x []int, ks []int, cout, groups int, strides, dil, pb, pa []int)
 		return nil, fmt.Errorf("groups %d must divide the input channels %d and the filters %d", g.gr, g.cin, g.cout)
 	}
 	g.direct = g.gr > 1 && g.cg() == 1
+	g.dense = g.gr == 1 && g.cout < denseMaxFilters
 	return g, nil
 }
 
@@ -372,7 +379,7 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 func (op *convOp) build(c *kctx) (instr, error) {
 	g := op.geo
 	in := &convInstr{geo: g, kind: op.kind, a: c.ins[0], b: c.ins[1], out: c.out, col: -1, wp: -1, yp: -1}
-	if g.direct || g.pointwise() {
+	if g.direct || g.pointwise() || g.dense {
 		return in, nil
 	}
 	in.col = c.temp(g.outPix() * g.kg())
@@ -431,6 +438,10 @@ func (g *convGeo) forward(x, w, y []float32, s convScratch) {
 		g.directForward(x, w, y)
 		return
 	}
+	if g.dense {
+		g.denseForward(x, w, y)
+		return
+	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
 	if g.gr > 1 {
 		g.packKernel(w, s.wp)
@@ -464,6 +475,10 @@ func (g *convGeo) backwardData(dy, w, dx []float32, s convScratch) {
 		g.directData(dy, w, dx)
 		return
 	}
+	if g.dense {
+		g.denseData(dy, w, dx)
+		return
+	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
 	if g.gr > 1 {
 		g.packKernel(w, s.wp)
@@ -495,6 +510,10 @@ func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
 	clear(dw[:g.kernelLen()])
 	if g.direct {
 		g.directFilter(x, dy, dw)
+		return
+	}
+	if g.dense {
+		g.denseFilter(x, dy, dw)
 		return
 	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
@@ -543,6 +562,17 @@ func (g *convGeo) packKernel(w, wp []float32) {
 // group gi (columns in the kernel's (tap, channel) order).
 func (g *convGeo) im2col(x, col []float32, gi int) {
 	cg, kv, cin, c0 := g.cg(), g.kvol(), g.cin, gi*g.cg()
+	if cg == 1 { // one channel: a gather
+		col = col[:g.outPix()*kv]
+		for i, ip := range g.taps[:len(col)] {
+			if ip < 0 {
+				col[i] = 0
+			} else {
+				col[i] = x[int(ip)*cin+c0]
+			}
+		}
+		return
+	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
 		for j, ip := range g.taps[p*kv : (p+1)*kv] {
@@ -559,6 +589,15 @@ func (g *convGeo) im2col(x, col []float32, gi int) {
 // col2im adds the patch matrix col back into one sample dx (group gi).
 func (g *convGeo) col2im(col, dx []float32, gi int) {
 	cg, kv, cin, c0 := g.cg(), g.kvol(), g.cin, gi*g.cg()
+	if cg == 1 { // one channel: a scatter
+		col = col[:g.outPix()*kv]
+		for i, ip := range g.taps[:len(col)] {
+			if ip >= 0 {
+				dx[int(ip)*cin+c0] += col[i]
+			}
+		}
+		return
+	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
 		for j, ip := range g.taps[p*kv : (p+1)*kv] {
@@ -614,6 +653,13 @@ func (g *convGeo) directData(dy, w, dx []float32) {
 				}
 				dxr := dx[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
 				wr := w[j*F : (j+1)*F]
+				if M == 1 {
+					dyr, wr := dyr[:len(dxr)], wr[:len(dxr)]
+					for c := range dxr {
+						dxr[c] += dyr[c] * wr[c]
+					}
+					continue
+				}
 				for c := range dxr {
 					var s float32
 					for m := c * M; m < (c+1)*M; m++ {
@@ -639,6 +685,13 @@ func (g *convGeo) directFilter(x, dy, dw []float32) {
 				}
 				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
 				wr := dw[j*F : (j+1)*F]
+				if M == 1 {
+					dyr, wr := dyr[:len(xr)], wr[:len(xr)]
+					for c, xv := range xr {
+						wr[c] += xv * dyr[c]
+					}
+					continue
+				}
 				for c, xv := range xr {
 					for m := c * M; m < (c+1)*M; m++ {
 						wr[m] += xv * dyr[m]
@@ -713,6 +766,75 @@ func (in *biasInstr) run(bufs [][]float32) {
 		yr, xr := out[r:r+in.c], x[r:r+in.c]
 		for i, bv := range b {
 			yr[i] = xr[i] + bv
+		}
+	}
+}
+
+// denseForward: groups 1, direct loops: y[p] = Σ_j Σ_c x[tap j, c]·w[j, c, :].
+func (g *convGeo) denseForward(x, w, y []float32) {
+	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			yr := y[(b*P+p)*F : (b*P+p+1)*F]
+			clear(yr)
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				for c, xv := range xr {
+					wr := w[(j*cin+c)*F : (j*cin+c+1)*F]
+					for f, wv := range wr {
+						yr[f] += xv * wv
+					}
+				}
+			}
+		}
+	}
+}
+
+// denseData: dx[tap j, c] += Σ_f dy[p, f]·w[j, c, f] (dx cleared by the caller).
+func (g *convGeo) denseData(dy, w, dx []float32) {
+	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			dyr := dy[(b*P+p)*F : (b*P+p+1)*F]
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				dxr := dx[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				for c := range dxr {
+					wr := w[(j*cin+c)*F : (j*cin+c+1)*F]
+					var s float32
+					for f, v := range dyr {
+						s += v * wr[f]
+					}
+					dxr[c] += s
+				}
+			}
+		}
+	}
+}
+
+// denseFilter: dw[j, c, f] += x[tap j, c]·dy[p, f] (dw cleared by the caller).
+func (g *convGeo) denseFilter(x, dy, dw []float32) {
+	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			dyr := dy[(b*P+p)*F : (b*P+p+1)*F]
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				for c, xv := range xr {
+					wr := dw[(j*cin+c)*F : (j*cin+c+1)*F]
+					for f, v := range dyr {
+						wr[f] += xv * v
+					}
+				}
+			}
 		}
 	}
 }

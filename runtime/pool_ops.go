@@ -148,10 +148,9 @@ func (g *convGeo) maxPool(x, y []float32) {
 				first = false
 				continue
 			}
+			yr := yr[:len(xr)]
 			for c, v := range xr {
-				if v > yr[c] {
-					yr[c] = v
-				}
+				yr[c] = max(yr[c], v)
 			}
 		}
 		if first {
