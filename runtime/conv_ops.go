@@ -83,6 +83,9 @@ func ConvTransposeOutputSize(n, k, stride, dilation int, padding string, outputP
 		} else {
 			out = (n-1)*stride + keff%2 + outputPadding
 		}
+		if out < 1 {
+			return 0, 0, fmt.Errorf("runtime: transposed conv axis of length %d with kernel %d, stride %d, output_padding %d has no output", n, k, stride, outputPadding)
+		}
 		return out, max((n-1)*stride+keff-out, 0) / 2, nil
 	}
 	return 0, 0, fmt.Errorf("runtime: unknown transposed-conv padding %q (want \"valid\" or \"same\")", padding)
@@ -292,9 +295,14 @@ func (g *Graph) ConvTranspose(x, kernel *G.Node, p ConvTransposeParams) (*G.Node
 	if len(p.OutSize) != r || (p.Crop != nil && len(p.Crop) != r) {
 		return nil, fmt.Errorf("runtime: transposed conv of %v: OutSize %v and Crop %v need one entry per spatial axis", xs, p.OutSize, p.Crop)
 	}
-	// the forward conv mapping y (N, OutSize..., F) to x's shape
+	// the forward conv mapping y (N, OutSize..., F) to x's shape: pad
+	// before by Crop and after by what the full scatter result overhangs
 	ys := append(append([]int{xs[0]}, p.OutSize...), ks[r])
-	geo, err := newConvGeo(ys, ks[:r], ks[r+1], 1, p.Strides, p.Dilation, p.Crop, nil)
+	after, err := transposeOverhang(xs[1:r+1], ks[:r], p)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: transposed conv of %v with kernel %v to %v: %w", xs, ks, p.OutSize, err)
+	}
+	geo, err := newConvGeo(ys, ks[:r], ks[r+1], 1, p.Strides, p.Dilation, p.Crop, after)
 	if err == nil {
 		geo.out, _ = spatial3(xs[1:r+1], r, 1, "")
 		for a := 0; a < 3 && err == nil; a++ {
@@ -307,6 +315,30 @@ func (g *Graph) ConvTranspose(x, kernel *G.Node, p ConvTransposeParams) (*G.Node
 		return nil, fmt.Errorf("runtime: transposed conv of %v with kernel %v to %v: %w", xs, ks, p.OutSize, err)
 	}
 	return applyConv(convData, geo, x, kernel)
+}
+
+// transposeOverhang returns, per axis, how far the full scatter result
+// ((n−1)·s + k_eff) reaches past Crop + OutSize (0 when it ends earlier).
+func transposeOverhang(n, k []int, p ConvTransposeParams) ([]int, error) {
+	r := len(n)
+	st, err := spatial3(p.Strides, r, 1, "strides")
+	if err != nil {
+		return nil, err
+	}
+	dil, err := spatial3(p.Dilation, r, 1, "dilation")
+	if err != nil {
+		return nil, err
+	}
+	crop, err := spatial3(p.Crop, r, 0, "crop")
+	if err != nil {
+		return nil, err
+	}
+	after := make([]int, r)
+	for a := range after {
+		i := a + 3 - r
+		after[a] = max((n[a]-1)*st[i]+(k[a]-1)*dil[i]+1-crop[i]-p.OutSize[a], 0)
+	}
+	return after, nil
 }
 
 // convKind selects one of the three kernels of a convGeo.
@@ -522,7 +554,7 @@ func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
 		if g.gr == 1 {
 			g.im2col(xb, s.col, 0)
 			gemm(true, false, kg, F, P, s.col, dyb, s.yp)
-			addTo(dw, s.yp[:kg*F])
+			addInto(dw, s.yp[:kg*F])
 			continue
 		}
 		for gi := 0; gi < g.gr; gi++ {
@@ -532,14 +564,14 @@ func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
 			}
 			gemm(true, false, kg, fg, P, s.col, s.yp, s.wp)
 			for r := 0; r < kg; r++ {
-				addTo(dw[r*F+gi*fg:r*F+gi*fg+fg], s.wp[r*fg:r*fg+fg])
+				addInto(dw[r*F+gi*fg:r*F+gi*fg+fg], s.wp[r*fg:r*fg+fg])
 			}
 		}
 	}
 }
 
-// addTo: dst += src.
-func addTo(dst, src []float32) {
+// addInto: dst += src.
+func addInto(dst, src []float32) {
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] += v
@@ -602,7 +634,7 @@ func (g *convGeo) col2im(col, dx []float32, gi int) {
 		row := col[p*kv*cg : (p+1)*kv*cg]
 		for j, ip := range g.taps[p*kv : (p+1)*kv] {
 			if ip >= 0 {
-				addTo(dx[int(ip)*cin+c0:], row[j*cg:(j+1)*cg])
+				addInto(dx[int(ip)*cin+c0:], row[j*cg:(j+1)*cg])
 			}
 		}
 	}
@@ -757,7 +789,7 @@ func (in *biasInstr) run(bufs [][]float32) {
 	if in.grad {
 		clear(out[:in.c])
 		for r := 0; r < in.n; r += in.c {
-			addTo(out, x[r:r+in.c])
+			addInto(out, x[r:r+in.c])
 		}
 		return
 	}

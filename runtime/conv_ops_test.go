@@ -89,7 +89,7 @@ func checkOpRun(t *testing.T, r opRun, data [][]float32, c []float32, ref func(i
 	t.Helper()
 	in := make([][]float64, len(data))
 	for i, d := range data {
-		in[i] = f64(d)
+		in[i] = toF64(d)
 	}
 	closeSlices(t, "forward vs float64 reference", r.out, toF32(ref(in)), 1e-5, 1e-5)
 	closeSlices(t, "executor vs TapeMachine forward", r.out, r.tapeOut, 1e-6, 1e-6)
@@ -131,7 +131,7 @@ func centralDiff(v []float64, i int, loss func() float64) float64 {
 	return (lp - lm) / (2 * h)
 }
 
-func f64(d []float32) []float64 {
+func toF64(d []float32) []float64 {
 	o := make([]float64, len(d))
 	for i, v := range d {
 		o[i] = float64(v)
@@ -147,10 +147,10 @@ func randF32(r *rand.Rand, n int) []float32 {
 	return d
 }
 
-// nd is a row-major N-D index helper for the references.
-type nd []int
+// ndShape is a row-major N-D index helper for the references.
+type ndShape []int
 
-func (s nd) at(idx ...int) int {
+func (s ndShape) at(idx ...int) int {
 	o := 0
 	for i, v := range idx {
 		o = o*s[i] + v
@@ -159,7 +159,7 @@ func (s nd) at(idx ...int) int {
 }
 
 // each calls fn with every index of shape s in row-major order.
-func (s nd) each(fn func(idx []int)) {
+func (s ndShape) each(fn func(idx []int)) {
 	idx := make([]int, len(s))
 	if prod(s) == 0 {
 		return
@@ -193,11 +193,11 @@ func convRef(x []float64, xs []int, w []float64, ks []int, groups int, st, dil, 
 	}
 	os = append(os, F)
 	y := make([]float64, prod(os))
-	nd(os).each(func(o []int) {
+	ndShape(os).each(func(o []int) {
 		b, f := o[0], o[r+1]
 		gi := f / fg
 		var s float64
-		nd(ks[:r]).each(func(j []int) {
+		ndShape(ks[:r]).each(func(j []int) {
 			xi := []int{b}
 			for a := 0; a < r; a++ {
 				p := o[1+a]*st[a] + j[a]*dil[a] - pb[a]
@@ -208,15 +208,15 @@ func convRef(x []float64, xs []int, w []float64, ks []int, groups int, st, dil, 
 			}
 			for ci := 0; ci < cg; ci++ {
 				wi := append(append([]int{}, j...), ci, f)
-				s += x[nd(xs).at(append(xi, gi*cg+ci)...)] * w[nd(ks).at(wi...)]
+				s += x[ndShape(xs).at(append(xi, gi*cg+ci)...)] * w[ndShape(ks).at(wi...)]
 			}
 		})
-		y[nd(os).at(o...)] = s
+		y[ndShape(os).at(o...)] = s
 	})
 	return y, os
 }
 
-func ones(n, v int) []int {
+func filledInts(n, v int) []int {
 	s := make([]int, n)
 	for i := range s {
 		s[i] = v
@@ -260,13 +260,13 @@ func (tc convCase) params() (ConvParams, []int, []int, []int, []int) {
 	r := len(tc.k)
 	st, dil, pb, pa := tc.st, tc.dil, tc.pb, tc.pa
 	if st == nil {
-		st = ones(r, 1)
+		st = filledInts(r, 1)
 	}
 	if dil == nil {
-		dil = ones(r, 1)
+		dil = filledInts(r, 1)
 	}
 	if pb == nil {
-		pb, pa = ones(r, 0), ones(r, 0)
+		pb, pa = filledInts(r, 0), filledInts(r, 0)
 	}
 	return ConvParams{Strides: tc.st, Dilation: tc.dil, PadBefore: tc.pb, PadAfter: tc.pa, Groups: tc.groups}, st, dil, pb, pa
 }
@@ -288,7 +288,7 @@ func TestConvMatchesReference(t *testing.T) {
 				groups = C
 			}
 			x, w := randF32(r, prod(tc.x)), randF32(r, prod(ks))
-			_, os := convRef(f64(x), tc.x, f64(w), refKs, groups, st, dil, pb, pa)
+			_, os := convRef(toF64(x), tc.x, toF64(w), refKs, groups, st, dil, pb, pa)
 			c := randF32(r, prod(os))
 			res := runOpGraph(t, [][]int{tc.x, ks}, [][]float32{x, w}, func([]int) []float32 { return c },
 				func(g *Graph, in []*G.Node) (*G.Node, error) {
@@ -308,8 +308,8 @@ func TestConvMatchesReference(t *testing.T) {
 	}
 }
 
-// pat is the spec's golden-input generator: element i = ((i·a mod m) − off)·0.1.
-func pat(n, a, m, off int) []float32 {
+// specPat is the spec's golden-input generator: element i = ((i·a mod m) − off)·0.1.
+func specPat(n, a, m, off int) []float32 {
 	d := make([]float32, n)
 	for i := range d {
 		d[i] = float32(float64((i*a)%m-off) * 0.1)
@@ -318,7 +318,8 @@ func pat(n, a, m, off int) []float32 {
 }
 
 // TestConvGolden checks the Keras 3.15.1 golden vectors of spec §10.1 and
-// the gradient goldens of §10.9 (testdata/convops_golden.md).
+// the gradient goldens of §10.9: values copied from /work/shared/spec/keras-layers.md
+// (Keras 3.15.1 oracle, float32), kept inline here so the test needs no ../shared.
 func TestConvGolden(t *testing.T) {
 	type golden struct {
 		name                      string
@@ -331,7 +332,7 @@ func TestConvGolden(t *testing.T) {
 		bias, want                []float32
 		g, wantDW, wantDX, wantDB []float32
 	}
-	c1x, c1w := pat(32, 7, 11, 5), pat(36, 5, 7, 3)
+	c1x, c1w := specPat(32, 7, 11, 5), specPat(36, 5, 7, 3)
 	cases := []golden{
 		{name: "C1_conv2d_same_s2", x: c1x, xs: []int{1, 4, 4, 2}, ks: []int{3, 3, 2, 2}, w: c1w,
 			p: ConvParams{Strides: []int{2, 2}}, padding: "same", bias: []float32{0.1, -0.2},
@@ -344,23 +345,23 @@ func TestConvGolden(t *testing.T) {
 			wantDX: []float32{0.09, 0, -0.09, 0.03, -0.17, 0.08000001, 0.08000001, 0, -0.03, 0.09, 0, -0.09,
 				0.07000001, -0.17, 0.02, 0.08000001, -0.04, 0.01, 0.13, 0.04, -0.23, 0.03, -0.11, 0.1, 0.04, -0.1, 0.04, 0.04,
 				0.08000001, -0.05, 0.06, 0}},
-		{name: "C2_dil2_valid", x: pat(25, 7, 11, 5), xs: []int{1, 5, 5, 1}, ks: []int{2, 2, 1, 1}, w: []float32{-0.2, 0.1, -0.1, 0.2},
+		{name: "C2_dil2_valid", x: specPat(25, 7, 11, 5), xs: []int{1, 5, 5, 1}, ks: []int{2, 2, 1, 1}, w: []float32{-0.2, 0.1, -0.1, 0.2},
 			p: ConvParams{Dilation: []int{2, 2}}, padding: "valid",
 			want: []float32{0.13, 0.02, 0.13, 0.13, -0.09, -0.09, -0.09, 0.13, 0.02}},
-		{name: "C2_dil2_same", x: pat(25, 7, 11, 5), xs: []int{1, 5, 5, 1}, ks: []int{2, 2, 1, 1}, w: []float32{-0.2, 0.1, -0.1, 0.2},
+		{name: "C2_dil2_same", x: specPat(25, 7, 11, 5), xs: []int{1, 5, 5, 1}, ks: []int{2, 2, 1, 1}, w: []float32{-0.2, 0.1, -0.1, 0.2},
 			p: ConvParams{Dilation: []int{2, 2}}, padding: "same",
 			want: []float32{0.08000001, 0.03, -0.12, 0.06, 0.04, -0.08, 0.13, 0.02, 0.13, -0.08,
 				-0.02, 0.13, -0.09, -0.09, 0.08000001, -0.07, -0.09, 0.13, 0.02, 0.02, -0.03, 0.02, 0.06, -0.12, 0}},
 		{name: "C3_causal_dil2", x: []float32{-0.5, 0.2, -0.2, 0.5, 0.1, -0.3}, xs: []int{1, 6, 1}, ks: []int{2, 1, 1}, w: []float32{0.5, -1},
 			p: ConvParams{Dilation: []int{2}}, padding: "causal",
 			want: []float32{0.5, -0.2, -0.05, -0.4, -0.2, 0.55}},
-		{name: "C4_groups2", x: pat(36, 7, 11, 5), xs: []int{1, 3, 3, 4}, ks: []int{2, 2, 2, 4}, w: pat(32, 5, 9, 4),
+		{name: "C4_groups2", x: specPat(36, 7, 11, 5), xs: []int{1, 3, 3, 4}, ks: []int{2, 2, 2, 4}, w: specPat(32, 5, 9, 4),
 			p: ConvParams{Groups: 2}, padding: "valid",
 			want: []float32{0.31, -0.25, -0.25, 0.2, -0.2, 0.25, -0.16, 0.2, -0.23, 0.26, -0.2, 0.2, 0.14, 0.1, 0.11, -0.02}},
-		{name: "C6_depthwise_m2", x: pat(18, 7, 11, 5), xs: []int{1, 3, 3, 2}, ks: []int{2, 2, 2, 2}, w: pat(16, 3, 7, 3),
+		{name: "C6_depthwise_m2", x: specPat(18, 7, 11, 5), xs: []int{1, 3, 3, 2}, ks: []int{2, 2, 2, 2}, w: specPat(16, 3, 7, 3),
 			padding: "valid", dw: true, bias: []float32{0, 0.1, 0.2, 0.3},
 			want:   []float32{0.19, 0.22, 0.22, 0.13, 0.1, -0.05, 0.44, 0.4, -0.3, 0.29, 0.22, 0.17, 0.16, 0.24, 0.11, 0.44},
-			g:      pat(16, 3, 7, 3),
+			g:      specPat(16, 3, 7, 3),
 			wantDW: []float32{0.19, 0.12, 0.02, -0.17, 0.1, -0.15, 0.24, 0.1, -0.3, 0.19, 0.02, -0.13, 0.16, 0.14, -0.09, 0.14},
 			wantDB: []float32{-0.3, 0.2, 0, -0.2}},
 	}
@@ -370,10 +371,10 @@ func TestConvGolden(t *testing.T) {
 			p := tc.p
 			st, dil := p.Strides, p.Dilation
 			if st == nil {
-				st = ones(r, 1)
+				st = filledInts(r, 1)
 			}
 			if dil == nil {
-				dil = ones(r, 1)
+				dil = filledInts(r, 1)
 			}
 			p.PadBefore, p.PadAfter = make([]int, r), make([]int, r)
 			for a := 0; a < r; a++ {
@@ -478,8 +479,8 @@ func convTransposeRef(x []float64, xs []int, w []float64, ks []int, st, dil, out
 	C, F := xs[r+1], ks[r]
 	ys := append(append([]int{xs[0]}, outSize...), F)
 	y := make([]float64, prod(ys))
-	nd(xs[:r+1]).each(func(i []int) {
-		nd(ks[:r]).each(func(j []int) {
+	ndShape(xs[:r+1]).each(func(i []int) {
+		ndShape(ks[:r]).each(func(j []int) {
 			yi := []int{i[0]}
 			for a := 0; a < r; a++ {
 				q := i[1+a]*st[a] + j[a]*dil[a] - crop[a]
@@ -491,7 +492,7 @@ func convTransposeRef(x []float64, xs []int, w []float64, ks []int, st, dil, out
 			for f := 0; f < F; f++ {
 				for c := 0; c < C; c++ {
 					wi := append(append([]int{}, j...), f, c)
-					y[nd(ys).at(append(yi, f)...)] += x[nd(xs).at(append(append([]int{}, i...), c)...)] * w[nd(ks).at(wi...)]
+					y[ndShape(ys).at(append(yi, f)...)] += x[ndShape(xs).at(append(append([]int{}, i...), c)...)] * w[ndShape(ks).at(wi...)]
 				}
 			}
 		})
@@ -518,6 +519,9 @@ var convTCases = []convTCase{
 	{name: "2d_op1_valid", x: []int{1, 3, 2, 1}, k: []int{3, 2}, f: 2, st: []int{2, 3}, padding: "valid", outputPadding: []int{1, 2}},
 	{name: "2d_op0_same", x: []int{2, 3, 3, 3}, k: []int{3, 3}, f: 2, st: []int{2, 2}, padding: "same", outputPadding: []int{0, 1}},
 	{name: "2d_k2_s3", x: []int{1, 2, 3, 2}, k: []int{2, 2}, f: 2, st: []int{3, 3}, padding: "same"},
+	{name: "1x1_input_k3_same", x: []int{2, 1, 1, 2}, k: []int{3, 3}, f: 2, st: []int{1, 1}, padding: "same"},
+	{name: "1x2_input_k4_s2_same_op1", x: []int{1, 1, 2, 2}, k: []int{4, 4}, f: 3, st: []int{2, 2}, padding: "same", outputPadding: []int{1, 1}},
+	{name: "1d_k2_s3_valid_op2", x: []int{1, 2, 1}, k: []int{2}, f: 2, st: []int{3}, padding: "valid", outputPadding: []int{2}},
 	{name: "3d_s2_same", x: []int{1, 2, 3, 2, 2}, k: []int{2, 3, 2}, f: 2, st: []int{2, 1, 2}, padding: "same"},
 }
 
@@ -526,10 +530,10 @@ func transposeParams(t *testing.T, xs, k, st, dil []int, padding string, op []in
 	t.Helper()
 	r := len(k)
 	if st == nil {
-		st = ones(r, 1)
+		st = filledInts(r, 1)
 	}
 	if dil == nil {
-		dil = ones(r, 1)
+		dil = filledInts(r, 1)
 	}
 	p := ConvTransposeParams{Strides: st, Dilation: dil, OutSize: make([]int, r), Crop: make([]int, r)}
 	for a := 0; a < r; a++ {
@@ -599,7 +603,7 @@ func TestConvTransposeGolden(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := len(tc.xs) - 2
-			p := transposeParams(t, tc.xs, tc.ks[:r], ones(r, 2), nil, tc.padding, nil)
+			p := transposeParams(t, tc.xs, tc.ks[:r], filledInts(r, 2), nil, tc.padding, nil)
 			res := runOpGraph(t, [][]int{tc.xs, tc.ks}, [][]float32{tc.x, tc.w}, nil,
 				func(g *Graph, in []*G.Node) (*G.Node, error) { return g.ConvTranspose(in[0], in[1], p) })
 			closeSlices(t, "y", res.out, tc.want, 1e-5, 1e-6)
@@ -634,6 +638,9 @@ func TestConvTransposeOutputSize(t *testing.T) {
 	}
 	if _, _, err := ConvTransposeOutputSize(2, 3, 2, 1, "same", 2); err == nil {
 		t.Error("output_padding ≥ stride gave no error")
+	}
+	if _, _, err := ConvTransposeOutputSize(1, 4, 2, 1, "same", 0); err == nil {
+		t.Error("an empty output gave no error")
 	}
 }
 
@@ -824,20 +831,53 @@ var convBenches = []convBench{
 	{name: "mobilenet_c3_28x28x128_k3_f128", x: []int{1, 28, 28, 128}, k: 3, f: 128, s: 1, padding: "same"},
 }
 
+// benchOp compiles emit over inputs of the given shapes (and, with grad,
+// the op's own gradient ops from SymDiff with dy an input, so that only
+// this package's kernels are timed) and times one run of the program.
+func benchOp(b *testing.B, shapes [][]int, data [][]float32, grad bool, emit func(g *Graph, in []*G.Node) (*G.Node, error)) {
+	g := newGraph(shapes[0][0], grad)
+	ins := make([]*G.Node, len(shapes))
+	for i, s := range shapes {
+		ins[i] = newInput(g.g, s, fmt.Sprintf("in%d", i))
+	}
+	y, err := emit(g, ins)
+	if err != nil {
+		b.Fatal(err)
+	}
+	outs, ext := []*G.Node{y}, ins
+	if grad {
+		dy := newInput(g.g, y.Shape(), "dy")
+		gr, err := y.Op().(G.SDOp).SymDiff(ins, y, dy)
+		if err != nil {
+			b.Fatal(err)
+		}
+		outs, ext = append(outs, gr...), append(append([]*G.Node{}, ins...), dy)
+		data = append(append([][]float32{}, data...), make([]float32, prod(y.Shape())))
+	}
+	prog, err := compile(g, ext, outs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := prog.newFrame()
+	for i, s := range prog.ext {
+		f.bufs[s] = data[i]
+	}
+	prog.bind(f)
+	for b.Loop() {
+		prog.exec(f)
+	}
+}
+
 // BenchmarkConv measures the compiled conv forward ("fwd") and forward +
 // both gradients ("train") beside the naive direct-loop baseline ("naive",
-// forward only, not for depthwise) on LeNet- and MobileNet-size layers.
+// forward only; none for depthwise) on LeNet- and MobileNet-size layers.
 func BenchmarkConv(b *testing.B) {
 	for _, bc := range convBenches {
 		r := rand.New(rand.NewPCG(1, 2))
 		n, h, w, c := bc.x[0], bc.x[1], bc.x[2], bc.x[3]
 		ks := []int{bc.k, bc.k, c, bc.f}
-		if !bc.depthwise && bc.f > 0 {
-			ks = []int{bc.k, bc.k, c, bc.f}
-		}
-		oh, pbh, _, _ := ConvOutputSize(h, bc.k, bc.s, 1, bc.padding)
+		oh, pbh, pah, _ := ConvOutputSize(h, bc.k, bc.s, 1, bc.padding)
 		ow, pbw, paw, _ := ConvOutputSize(w, bc.k, bc.s, 1, bc.padding)
-		_, _, pah, _ := ConvOutputSize(h, bc.k, bc.s, 1, bc.padding)
 		p := ConvParams{Strides: []int{bc.s, bc.s}, PadBefore: []int{pbh, pbw}, PadAfter: []int{pah, paw}}
 		x, k := randF32(r, prod(bc.x)), randF32(r, prod(ks))
 		for _, train := range []bool{false, true} {
@@ -846,41 +886,12 @@ func BenchmarkConv(b *testing.B) {
 				mode = "train"
 			}
 			b.Run(bc.name+"/"+mode, func(b *testing.B) {
-				g := newGraph(n, train)
-				xn, kn := newInput(g.g, bc.x, "x"), newInput(g.g, ks, "k")
-				var y *G.Node
-				var err error
-				if bc.depthwise {
-					y, err = g.DepthwiseConv(xn, kn, p)
-				} else {
-					y, err = g.Conv(xn, kn, p)
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-				outs := []*G.Node{y}
-				if train {
-					loss, err := G.Sum(y)
-					if err != nil {
-						b.Fatal(err)
+				benchOp(b, [][]int{bc.x, ks}, [][]float32{x, k}, train, func(g *Graph, in []*G.Node) (*G.Node, error) {
+					if bc.depthwise {
+						return g.DepthwiseConv(in[0], in[1], p)
 					}
-					gr, err := G.Grad(loss, xn, kn)
-					if err != nil {
-						b.Fatal(err)
-					}
-					outs = append(outs, gr...)
-				}
-				prog, err := compile(g, []*G.Node{xn, kn}, outs)
-				if err != nil {
-					b.Fatal(err)
-				}
-				f := prog.newFrame()
-				f.bufs[prog.ext[0]], f.bufs[prog.ext[1]] = x, k
-				prog.bind(f)
-				b.ResetTimer()
-				for b.Loop() {
-					prog.exec(f)
-				}
+					return g.Conv(in[0], in[1], p)
+				})
 			})
 		}
 		if bc.depthwise {
@@ -903,32 +914,35 @@ func BenchmarkPool(b *testing.B) {
 	for _, isMax := range []bool{true, false} {
 		for _, train := range []bool{false, true} {
 			b.Run(fmt.Sprintf("max=%v/train=%v", isMax, train), func(b *testing.B) {
-				g := newGraph(1, train)
-				xn := newInput(g.g, xs, "x")
-				y, err := g.Pool(xn, PoolParams{Max: isMax, Size: []int{2, 2}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				outs := []*G.Node{y}
-				if train {
-					loss, _ := G.Sum(y)
-					gr, err := G.Grad(loss, xn)
-					if err != nil {
-						b.Fatal(err)
-					}
-					outs = append(outs, gr...)
-				}
-				prog, err := compile(g, []*G.Node{xn}, outs)
-				if err != nil {
-					b.Fatal(err)
-				}
-				f := prog.newFrame()
-				f.bufs[prog.ext[0]] = x
-				prog.bind(f)
-				for b.Loop() {
-					prog.exec(f)
-				}
+				benchOp(b, [][]int{xs}, [][]float32{x}, train, func(g *Graph, in []*G.Node) (*G.Node, error) {
+					return g.Pool(in[0], PoolParams{Max: isMax, Size: []int{2, 2}})
+				})
 			})
 		}
 	}
+}
+
+func ExampleConvOutputSize() {
+	// Conv2D(kernel_size=3, strides=2, padding="same") on 4 rows: the odd
+	// padding cell goes after (TF's rule).
+	out, before, after, _ := ConvOutputSize(4, 3, 2, 1, "same")
+	fmt.Println(out, before, after)
+	// Conv1D(kernel_size=2, dilation_rate=2, padding="causal") on 6 steps.
+	out, before, after, _ = ConvOutputSize(6, 2, 1, 2, "causal")
+	fmt.Println(out, before, after)
+	// Output:
+	// 2 0 1
+	// 6 2 0
+}
+
+func ExampleConvTransposeOutputSize() {
+	// Conv2DTranspose(kernel_size=4, strides=2, padding="same") on 2 rows,
+	// output_padding None (−1) and 1.
+	out, crop, _ := ConvTransposeOutputSize(2, 4, 2, 1, "same", -1)
+	fmt.Println(out, crop)
+	out, crop, _ = ConvTransposeOutputSize(2, 4, 2, 1, "same", 1)
+	fmt.Println(out, crop)
+	// Output:
+	// 4 1
+	// 3 1
 }

@@ -167,7 +167,7 @@ func (g *convGeo) avgPool(x, y []float32) {
 		n := 0
 		for _, ip := range taps {
 			if ip >= 0 {
-				addTo(yr, x[(xb+int(ip))*C:(xb+int(ip)+1)*C])
+				addInto(yr, x[(xb+int(ip))*C:(xb+int(ip)+1)*C])
 				n++
 			}
 		}

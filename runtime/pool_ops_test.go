@@ -20,12 +20,12 @@ func poolRef(x []float64, xs []int, max bool, size, st, pb, pa []int) ([]float64
 	}
 	os = append(os, C)
 	y := make([]float64, prod(os))
-	nd(os).each(func(o []int) {
+	ndShape(os).each(func(o []int) {
 		acc, n := math.Inf(-1), 0
 		if !max {
 			acc = 0
 		}
-		nd(size).each(func(j []int) {
+		ndShape(size).each(func(j []int) {
 			xi := []int{o[0]}
 			for a := 0; a < r; a++ {
 				p := o[1+a]*st[a] + j[a] - pb[a]
@@ -34,7 +34,7 @@ func poolRef(x []float64, xs []int, max bool, size, st, pb, pa []int) ([]float64
 				}
 				xi = append(xi, p)
 			}
-			v := x[nd(xs).at(append(xi, o[r+1])...)]
+			v := x[ndShape(xs).at(append(xi, o[r+1])...)]
 			n++
 			if max {
 				acc = math.Max(acc, v)
@@ -45,7 +45,7 @@ func poolRef(x []float64, xs []int, max bool, size, st, pb, pa []int) ([]float64
 		if !max {
 			acc /= float64(n)
 		}
-		y[nd(os).at(o...)] = acc
+		y[ndShape(os).at(o...)] = acc
 	})
 	return y, os
 }
@@ -99,7 +99,7 @@ func TestPoolMatchesReference(t *testing.T) {
 				for k := range x { // all negative: padding must never win a max
 					x[k] -= 1.5
 				}
-				_, os := poolRef(f64(x), tc.x, isMax, tc.size, st, pb, pa)
+				_, os := poolRef(toF64(x), tc.x, isMax, tc.size, st, pb, pa)
 				c := randF32(r, prod(os))
 				p := PoolParams{Max: isMax, Size: tc.size, Strides: tc.st, PadBefore: pb, PadAfter: pa}
 				res := runOpGraph(t, [][]int{tc.x}, [][]float32{x}, func([]int) []float32 { return c },
@@ -143,7 +143,7 @@ func TestPoolGolden(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := len(tc.xs) - 2
-			size, st := ones(r, tc.size), ones(r, tc.st)
+			size, st := filledInts(r, tc.size), filledInts(r, tc.st)
 			pb, pa := poolPads(t, tc.xs, size, st, tc.padding)
 			p := PoolParams{Max: tc.max, Size: size, Strides: st, PadBefore: pb, PadAfter: pa}
 			res := runOpGraph(t, [][]int{tc.xs}, [][]float32{tc.x}, nil,
@@ -170,7 +170,7 @@ func TestGlobalPool(t *testing.T) {
 					C := xs[len(xs)-1]
 					want := []int{xs[0], C}
 					if keep {
-						want = append(append([]int{xs[0]}, ones(len(xs)-2, 1)...), C)
+						want = append(append([]int{xs[0]}, filledInts(len(xs)-2, 1)...), C)
 					}
 					c := randF32(r, xs[0]*C)
 					res := runOpGraph(t, [][]int{xs}, [][]float32{x}, func([]int) []float32 { return c },
@@ -180,7 +180,7 @@ func TestGlobalPool(t *testing.T) {
 					}
 					checkOpRun(t, res, [][]float32{x}, c, func(in [][]float64) []float64 {
 						sp := xs[1 : len(xs)-1]
-						y, _ := poolRef(in[0], xs, isMax, sp, sp, ones(len(sp), 0), ones(len(sp), 0))
+						y, _ := poolRef(in[0], xs, isMax, sp, sp, filledInts(len(sp), 0), filledInts(len(sp), 0))
 						return y
 					})
 				})
