@@ -193,22 +193,24 @@ func convRef(x []float64, xs []int, w []float64, ks []int, groups int, st, dil, 
 	}
 	os = append(os, F)
 	y := make([]float64, prod(os))
+	xi := make([]int, r+2)
+	wi := make([]int, r+2)
 	ndShape(os).each(func(o []int) {
 		b, f := o[0], o[r+1]
 		gi := f / fg
 		var s float64
 		ndShape(ks[:r]).each(func(j []int) {
-			xi := []int{b}
+			xi[0] = b
 			for a := 0; a < r; a++ {
 				p := o[1+a]*st[a] + j[a]*dil[a] - pb[a]
 				if p < 0 || p >= xs[1+a] {
 					return
 				}
-				xi = append(xi, p)
+				xi[1+a], wi[a] = p, j[a]
 			}
 			for ci := 0; ci < cg; ci++ {
-				wi := append(append([]int{}, j...), ci, f)
-				s += x[ndShape(xs).at(append(xi, gi*cg+ci)...)] * w[ndShape(ks).at(wi...)]
+				xi[r+1], wi[r], wi[r+1] = gi*cg+ci, ci, f
+				s += x[ndShape(xs).at(xi...)] * w[ndShape(ks).at(wi...)]
 			}
 		})
 		y[ndShape(os).at(o...)] = s
