@@ -229,3 +229,91 @@ func (g *convGeo) avgPoolGrad(dy, dx []float32) {
 		}
 	})
 }
+
+// MaskedGlobalAverage emits Keras's GlobalAveragePooling1D with a mask:
+// x (N, T, C), mask (N, T) of 1 (keep) and 0 (masked):
+// y[b, c] = Σ_t m[b,t]·x[b,t,c] / Σ_t m[b,t] (shape (N, C), or (N, 1, C)
+// with keepdims); a fully masked row gives NaN (0/0) as in Keras.
+// Differentiable w.r.t. x (the mask gets no gradient).
+func (g *Graph) MaskedGlobalAverage(x, mask *G.Node, keepdims bool) (*G.Node, error) {
+	xs, ms := []int(x.Shape()), []int(mask.Shape())
+	if len(xs) != 3 || len(ms) != 2 || ms[0] != xs[0] || ms[1] != xs[1] {
+		return nil, fmt.Errorf("runtime: masked global average of %v with mask %v: want x (batch, steps, channels) and mask (batch, steps)", xs, ms)
+	}
+	out := []int{xs[0], xs[2]}
+	if keepdims {
+		out = []int{xs[0], 1, xs[2]}
+	}
+	op := &maskedMeanOp{opBase: newOpBase(fmt.Sprintf("MaskedMean{%v}", keepdims), out, x, mask), n: xs[0], t: xs[1], c: xs[2]}
+	return G.ApplyOp(op, x, mask)
+}
+
+// maskedMeanOp: y = Σ m·x / Σ m over steps; with grad set it reads
+// (x, mask, dy) and returns dx = m·dy / Σ m.
+type maskedMeanOp struct {
+	opBase
+	n, t, c int
+	grad    bool
+}
+
+func (op *maskedMeanOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *maskedMeanOp) DiffWRT(n int) []bool {
+	d := make([]bool, n)
+	d[0] = !op.grad
+	return d
+}
+func (op *maskedMeanOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if op.grad {
+		return nil, errors.Errorf("runtime: %v is not differentiable", op)
+	}
+	gop := &maskedMeanOp{opBase: newOpBase(op.name+"Grad", in[0].Shape(), in[0], in[1], grad), n: op.n, t: op.t, c: op.c, grad: true}
+	dx, err := G.ApplyOp(gop, in[0], in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, nil}, nil
+}
+func (op *maskedMeanOp) build(c *kctx) (instr, error) {
+	in := &maskedMeanInstr{op: op, x: c.ins[0], m: c.ins[1], out: c.out, dy: -1}
+	if op.grad {
+		in.dy = c.ins[2]
+	}
+	return in, nil
+}
+
+type maskedMeanInstr struct {
+	op            *maskedMeanOp
+	x, m, dy, out int
+}
+
+func (in *maskedMeanInstr) run(b [][]float32) {
+	T, C := in.op.t, in.op.c
+	m, out := b[in.m], b[in.out]
+	for n := 0; n < in.op.n; n++ {
+		var cnt float32
+		for _, v := range m[n*T : (n+1)*T] {
+			cnt += v
+		}
+		if in.op.grad {
+			dy := b[in.dy][n*C : (n+1)*C]
+			for t := 0; t < T; t++ {
+				dx := out[(n*T+t)*C : (n*T+t+1)*C]
+				s := m[n*T+t] / cnt
+				for c, v := range dy {
+					dx[c] = v * s
+				}
+			}
+			continue
+		}
+		yr := out[n*C : (n+1)*C]
+		clear(yr)
+		for t := 0; t < T; t++ {
+			if mv := m[n*T+t]; mv != 0 {
+				axpy(yr, mv, b[in.x][(n*T+t)*C:(n*T+t+1)*C])
+			}
+		}
+		for c := range yr {
+			yr[c] /= cnt
+		}
+	}
+}

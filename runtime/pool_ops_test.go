@@ -207,3 +207,46 @@ func TestPoolErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskedGlobalAverage(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	xs := []int{3, 5, 4}
+	x := randF32(r, prod(xs))
+	m := []float32{1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1}
+	for _, keep := range []bool{false, true} {
+		c := randF32(r, xs[0]*xs[2])
+		res := runOpGraphWRT(t, [][]int{xs, {3, 5}}, [][]float32{x, m}, func([]int) []float32 { return c }, 1,
+			func(g *Graph, in []*G.Node) (*G.Node, error) { return g.MaskedGlobalAverage(in[0], in[1], keep) })
+		want := []int{3, 4}
+		if keep {
+			want = []int{3, 1, 4}
+		}
+		if fmt.Sprint(res.outShape) != fmt.Sprint(want) {
+			t.Fatalf("shape %v, want %v", res.outShape, want)
+		}
+		checkOpRun(t, res, [][]float32{x, m}, c, func(in [][]float64) []float64 {
+			y := make([]float64, 12)
+			for b := 0; b < 3; b++ {
+				var n float64
+				for s := 0; s < 5; s++ {
+					n += in[1][b*5+s]
+					for ch := 0; ch < 4; ch++ {
+						y[b*4+ch] += in[1][b*5+s] * in[0][(b*5+s)*4+ch]
+					}
+				}
+				for ch := 0; ch < 4; ch++ {
+					y[b*4+ch] /= n
+				}
+			}
+			return y
+		})
+	}
+	// spec §10.3: [[1,10],[2,20],[3,30],[0,0]] with the zero row masked → [2, 20];
+	// all masked → NaN
+	res := runOpGraphWRT(t, [][]int{{2, 4, 2}, {2, 4}}, [][]float32{{1, 10, 2, 20, 3, 30, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8}, {1, 1, 1, 0, 0, 0, 0, 0}}, nil, 0,
+		func(g *Graph, in []*G.Node) (*G.Node, error) { return g.MaskedGlobalAverage(in[0], in[1], false) })
+	closeSlices(t, "masked GAP1D", res.out[:2], []float32{2, 20}, 0, 0)
+	if !math.IsNaN(float64(res.out[2])) || !math.IsNaN(float64(res.out[3])) {
+		t.Errorf("all-masked row gave %v, want NaN", res.out[2:])
+	}
+}
