@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -95,6 +96,10 @@ func ConvTransposeOutputSize(n, k, stride, dilation int, padding string, outputP
 // runs direct loops instead of im2col + GEMM (short GEMM rows do not pay
 // for the patch matrix).
 const denseMaxFilters = 16
+
+// maxTaps bounds a geometry's tap table (output pixels × kernel taps,
+// int32 each: 1 GiB).
+const maxTaps = 1 << 28
 
 // convGeo is the geometry of one convolution, with the spatial axes padded
 // to three (leading axes of size 1).
@@ -220,6 +225,9 @@ func newConvGeo(x []int, ks []int, cout, groups int, strides, dil, pb, pa []int)
 	if g.cin%g.gr != 0 || g.cout%g.gr != 0 {
 		return nil, fmt.Errorf("groups %d must divide the input channels %d and the filters %d", g.gr, g.cin, g.cout)
 	}
+	if g.inPix() >= math.MaxInt32 || g.outPix()*g.kvol() > maxTaps {
+		return nil, fmt.Errorf("input %v with kernel %v is too large (tap table of %d entries, limit %d)", x, ks, g.outPix()*g.kvol(), maxTaps)
+	}
 	g.direct = g.gr > 1 && g.cg() == 1
 	g.dense = g.gr == 1 && g.cout < denseMaxFilters
 	return g, nil
@@ -294,6 +302,11 @@ func (g *Graph) ConvTranspose(x, kernel *G.Node, p ConvTransposeParams) (*G.Node
 	}
 	if len(p.OutSize) != r || (p.Crop != nil && len(p.Crop) != r) {
 		return nil, fmt.Errorf("runtime: transposed conv of %v: OutSize %v and Crop %v need one entry per spatial axis", xs, p.OutSize, p.Crop)
+	}
+	for _, L := range p.OutSize {
+		if L < 1 {
+			return nil, fmt.Errorf("runtime: transposed conv of %v: OutSize %v must be positive", xs, p.OutSize)
+		}
 	}
 	// the forward conv mapping y (N, OutSize..., F) to x's shape: pad
 	// before by Crop and after by what the full scatter result overhangs

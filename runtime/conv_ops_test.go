@@ -479,6 +479,29 @@ func TestConvErrors(t *testing.T) {
 			t.Errorf("%s: Conv(%v, %v, %+v) gave no error", c.name, c.xs, c.ks, c.p)
 		}
 	}
+	tcases := []struct {
+		name   string
+		xs, ks []int
+		p      ConvTransposeParams
+	}{
+		{"channels", []int{1, 2, 2, 3}, []int{3, 3, 1, 2}, ConvTransposeParams{OutSize: []int{4, 4}}},
+		{"outsize_len", []int{1, 2, 2, 1}, []int{3, 3, 1, 1}, ConvTransposeParams{OutSize: []int{4}}},
+		{"outsize_zero", []int{1, 2, 2, 1}, []int{3, 3, 1, 1}, ConvTransposeParams{OutSize: []int{0, 4}}},
+		{"neg_crop", []int{1, 2, 2, 1}, []int{3, 3, 1, 1}, ConvTransposeParams{OutSize: []int{4, 4}, Crop: []int{-1, 0}}},
+		{"strides_len", []int{1, 2, 2, 1}, []int{3, 3, 1, 1}, ConvTransposeParams{OutSize: []int{4, 4}, Strides: []int{2}}},
+	}
+	for _, c := range tcases {
+		g := newGraph(1, false)
+		x, k := newInput(g.g, c.xs, "x"), newInput(g.g, c.ks, "k")
+		if _, err := g.ConvTranspose(x, k, c.p); err == nil {
+			t.Errorf("%s: ConvTranspose(%v, %v, %+v) gave no error", c.name, c.xs, c.ks, c.p)
+		}
+	}
+	g := newGraph(1, false)
+	x, k := newInput(g.g, []int{1, 4, 4, 2}, "x"), newInput(g.g, []int{3, 3, 3, 2}, "k")
+	if _, err := g.DepthwiseConv(x, k, ConvParams{}); err == nil {
+		t.Error("DepthwiseConv with a kernel for 3 channels on 2 gave no error")
+	}
 }
 
 // convTransposeRef is the spec §2.5 scatter form in float64: x (N, n..., C),
