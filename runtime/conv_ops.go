@@ -97,6 +97,11 @@ func ConvTransposeOutputSize(n, k, stride, dilation int, padding string, outputP
 // for the patch matrix).
 const denseMaxFilters = 16
 
+// colBudget is the patch-matrix size (floats) up to which an ungrouped
+// convolution puts several samples into one im2col block, so that small
+// feature maps still make tall GEMMs.
+const colBudget = 1 << 18
+
 // maxTaps bounds a geometry's tap table (output pixels × kernel taps,
 // int32 each: 1 GiB).
 const maxTaps = 1 << 28
@@ -111,6 +116,7 @@ type convGeo struct {
 	cin, cout, gr int
 	direct        bool // one input channel per group: direct loops, no im2col
 	dense         bool // groups 1 with few filters: direct loops, no im2col
+	budget        int  // im2col block size in floats (0: colBudget; tests set it)
 	pool          bool // a pooling window: always uses the tap table
 	// taps[p·kvol + j] is the input pixel read by output pixel p at kernel
 	// tap j, or −1 for padding (built by finish, then immutable).
@@ -158,6 +164,18 @@ func (g *convGeo) inPix() int     { return g.in[0] * g.in[1] * g.in[2] }
 func (g *convGeo) outPix() int    { return g.out[0] * g.out[1] * g.out[2] }
 func (g *convGeo) kg() int        { return g.kvol() * g.cg() }
 func (g *convGeo) kernelLen() int { return g.kg() * g.cout }
+
+// chunk returns the number of samples per im2col block (1 with groups).
+func (g *convGeo) chunk() int {
+	if g.gr > 1 {
+		return 1
+	}
+	budget := colBudget
+	if g.budget > 0 {
+		budget = g.budget
+	}
+	return min(g.n, max(1, budget/max(g.outPix()*g.kg(), 1)))
+}
 
 // pointwise reports a 1×1 stride-1 unpadded ungrouped convolution: one GEMM
 // over the whole batch.
@@ -427,7 +445,7 @@ func (op *convOp) build(c *kctx) (instr, error) {
 	if g.direct || g.pointwise() || g.dense {
 		return in, nil
 	}
-	in.col = c.temp(g.outPix() * g.kg())
+	in.col = c.temp(g.chunk() * g.outPix() * g.kg())
 	if g.gr > 1 {
 		in.wp = c.temp(g.kernelLen())
 		in.yp = c.temp(g.outPix() * g.fg())
@@ -488,16 +506,18 @@ func (g *convGeo) forward(x, w, y []float32, s convScratch) {
 		return
 	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
-	if g.gr > 1 {
-		g.packKernel(w, s.wp)
+	if g.gr == 1 {
+		g.blocks(func(b0, nb int) {
+			for b := b0; b < b0+nb; b++ {
+				g.im2col(x[b*inS:(b+1)*inS], s.col[(b-b0)*P*kg:], 0)
+			}
+			gemm(false, false, nb*P, F, kg, s.col, w, y[b0*outS:(b0+nb)*outS])
+		})
+		return
 	}
+	g.packKernel(w, s.wp)
 	for b := 0; b < g.n; b++ {
 		xb, yb := x[b*inS:(b+1)*inS], y[b*outS:(b+1)*outS]
-		if g.gr == 1 {
-			g.im2col(xb, s.col, 0)
-			gemm(false, false, P, F, kg, s.col, w, yb)
-			continue
-		}
 		for gi := 0; gi < g.gr; gi++ {
 			g.im2col(xb, s.col, gi)
 			gemm(false, false, P, fg, kg, s.col, s.wp[gi*kg*fg:], s.yp)
@@ -525,16 +545,18 @@ func (g *convGeo) backwardData(dy, w, dx []float32, s convScratch) {
 		return
 	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
-	if g.gr > 1 {
-		g.packKernel(w, s.wp)
+	if g.gr == 1 {
+		g.blocks(func(b0, nb int) {
+			gemm(false, true, nb*P, kg, F, dy[b0*outS:(b0+nb)*outS], w, s.col)
+			for b := b0; b < b0+nb; b++ {
+				g.col2im(s.col[(b-b0)*P*kg:], dx[b*inS:(b+1)*inS], 0)
+			}
+		})
+		return
 	}
+	g.packKernel(w, s.wp)
 	for b := 0; b < g.n; b++ {
 		dyb, dxb := dy[b*outS:(b+1)*outS], dx[b*inS:(b+1)*inS]
-		if g.gr == 1 {
-			gemm(false, true, P, kg, F, dyb, w, s.col)
-			g.col2im(s.col, dxb, 0)
-			continue
-		}
 		for gi := 0; gi < g.gr; gi++ {
 			for p := 0; p < P; p++ {
 				copy(s.yp[p*fg:p*fg+fg], dyb[p*F+gi*fg:])
@@ -562,14 +584,18 @@ func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
 		return
 	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	if g.gr == 1 {
+		g.blocks(func(b0, nb int) {
+			for b := b0; b < b0+nb; b++ {
+				g.im2col(x[b*inS:(b+1)*inS], s.col[(b-b0)*P*kg:], 0)
+			}
+			gemm(true, false, kg, F, nb*P, s.col, dy[b0*outS:(b0+nb)*outS], s.yp)
+			addInto(dw, s.yp[:kg*F])
+		})
+		return
+	}
 	for b := 0; b < g.n; b++ {
 		xb, dyb := x[b*inS:(b+1)*inS], dy[b*outS:(b+1)*outS]
-		if g.gr == 1 {
-			g.im2col(xb, s.col, 0)
-			gemm(true, false, kg, F, P, s.col, dyb, s.yp)
-			addInto(dw, s.yp[:kg*F])
-			continue
-		}
 		for gi := 0; gi < g.gr; gi++ {
 			g.im2col(xb, s.col, gi)
 			for p := 0; p < P; p++ {
@@ -580,6 +606,15 @@ func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
 				addInto(dw[r*F+gi*fg:r*F+gi*fg+fg], s.wp[r*fg:r*fg+fg])
 			}
 		}
+	}
+}
+
+// blocks calls fn(first sample, count) for consecutive blocks of chunk()
+// samples.
+func (g *convGeo) blocks(fn func(b0, nb int)) {
+	c := g.chunk()
+	for b0 := 0; b0 < g.n; b0 += c {
+		fn(b0, min(c, g.n-b0))
 	}
 }
 

@@ -978,3 +978,55 @@ func ExampleConvTransposeOutputSize() {
 	// 4 1
 	// 3 1
 }
+
+// TestConvIm2colBlocks runs the im2col kernels with blocks of 1, 2 (not
+// dividing the batch of 3) and 3 samples against the float64 reference.
+func TestConvIm2colBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	xs, ks := []int{3, 5, 4, 2}, []int{3, 2, 2, 16}
+	st, dil, pb, pa := []int{1, 2}, []int{1, 1}, []int{1, 0}, []int{1, 1}
+	x, w := toF64(randF32(r, prod(xs))), toF64(randF32(r, prod(ks)))
+	want, ys := convRef(x, xs, w, ks, 1, st, dil, pb, pa)
+	dy := randF32(r, prod(ys))
+	// L = Σ dy·conv(x, w) is linear in x and in w: its derivative w.r.t.
+	// one element is exactly L(element + 1) − L
+	loss := func() float64 {
+		y, _ := convRef(x, xs, w, ks, 1, st, dil, pb, pa)
+		var s float64
+		for i, v := range y {
+			s += v * float64(dy[i])
+		}
+		return s
+	}
+	grad := func(v []float64) []float32 {
+		l0 := loss()
+		g := make([]float32, len(v))
+		for i := range v {
+			v[i]++
+			g[i] = float32(loss() - l0)
+			v[i]--
+		}
+		return g
+	}
+	wantDX, wantDW := grad(x), grad(w)
+	for _, blk := range []int{1, 2, 3} {
+		geo, err := newConvGeo(xs, ks[:2], 16, 1, st, dil, pb, pa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		geo.dense = false
+		geo.budget = blk * geo.outPix() * geo.kg()
+		geo.finish()
+		if geo.chunk() != blk {
+			t.Fatalf("chunk %d, want %d", geo.chunk(), blk)
+		}
+		s := convScratch{col: make([]float32, blk*geo.outPix()*geo.kg()), yp: make([]float32, geo.kernelLen())}
+		y, dx, dw := make([]float32, prod(ys)), make([]float32, len(x)), make([]float32, len(w))
+		geo.forward(toF32(x), toF32(w), y, s)
+		geo.backwardData(dy, toF32(w), dx, s)
+		geo.backwardFilter(toF32(x), dy, dw, s)
+		closeSlices(t, fmt.Sprintf("forward, blocks of %d", blk), y, toF32(want), 1e-5, 1e-5)
+		closeSlices(t, fmt.Sprintf("dx, blocks of %d", blk), dx, wantDX, 1e-5, 1e-5)
+		closeSlices(t, fmt.Sprintf("dw, blocks of %d", blk), dw, wantDW, 1e-5, 1e-5)
+	}
+}
