@@ -181,24 +181,31 @@ func (g *convGeo) avgPool(x, y []float32) {
 }
 
 // maxPoolGrad adds dy to the first cell of each window equal to the
-// window's maximum (done marks channels already served).
-func (g *convGeo) maxPoolGrad(x, y, dy, dx, done []float32) {
+// window's maximum: scanning the taps backwards, arg[c] ends on the first
+// matching tap (a select, no data-dependent branch on the done state).
+func (g *convGeo) maxPoolGrad(x, y, dy, dx, arg []float32) {
 	C := g.cin
 	clear(dx[:g.n*g.inPix()*C])
 	g.window(func(yo, xb int, taps []int32) {
-		yr, dyr, dn := y[yo:yo+C], dy[yo:yo+C], done[:C]
-		clear(dn)
-		for _, ip := range taps {
-			if ip < 0 {
+		yr, dyr, ar := y[yo:yo+C], dy[yo:yo+C], arg[:C]
+		fillF32(ar, -1)
+		for t := len(taps) - 1; t >= 0; t-- {
+			if taps[t] < 0 {
 				continue
 			}
-			o := (xb + int(ip)) * C
-			xr, dxr := x[o:o+C], dx[o:o+C]
+			o := (xb + int(taps[t])) * C
+			xr, ar, ft := x[o:o+C], ar[:C], float32(t)
 			for c, v := range xr {
-				if dn[c] == 0 && v == yr[c] {
-					dxr[c] += dyr[c]
-					dn[c] = 1
+				a := ar[c]
+				if v == yr[c] {
+					a = ft
 				}
+				ar[c] = a
+			}
+		}
+		for c, d := range dyr {
+			if t := int(ar[c]); t >= 0 {
+				dx[(xb+int(taps[t]))*C+c] += d
 			}
 		}
 	})
