@@ -1030,3 +1030,53 @@ func TestConvIm2colBlocks(t *testing.T) {
 		closeSlices(t, fmt.Sprintf("dw, blocks of %d", blk), dw, wantDW, 1e-5, 1e-5)
 	}
 }
+
+// TestConvChannelsFirst checks the channels_first recipe for layers
+// (gorgonia's Transpose around Conv, both compiled and differentiated):
+// spec §10.1 C1 with x transposed to (1, 2, 4, 4) gives C1's y transposed.
+func TestConvChannelsFirst(t *testing.T) {
+	xl := specPat(32, 7, 11, 5) // channels_last (1, 4, 4, 2)
+	xf := make([]float32, 32)
+	for i := 0; i < 16; i++ {
+		for c := 0; c < 2; c++ {
+			xf[c*16+i] = xl[i*2+c]
+		}
+	}
+	yl := []float32{0.08, -0.58, 0.38, -0.27, 0.009999998, -0.3, -0.03000001, -0.16}
+	want := make([]float32, 8)
+	for i := 0; i < 4; i++ {
+		for c := 0; c < 2; c++ {
+			want[c*4+i] = yl[i*2+c] - []float32{0.1, -0.2}[c] // no bias here
+		}
+	}
+	c := randF32(rand.New(rand.NewPCG(3, 3)), 8)
+	res := runOpGraph(t, [][]int{{1, 2, 4, 4}, {3, 3, 2, 2}}, [][]float32{xf, specPat(36, 5, 7, 3)}, func([]int) []float32 { return c },
+		func(g *Graph, in []*G.Node) (*G.Node, error) {
+			x, err := G.Transpose(in[0], 0, 2, 3, 1)
+			if err != nil {
+				return nil, err
+			}
+			y, err := g.Conv(x, in[1], ConvParams{Strides: []int{2, 2}, PadBefore: []int{0, 0}, PadAfter: []int{1, 1}})
+			if err != nil {
+				return nil, err
+			}
+			return G.Transpose(y, 0, 3, 1, 2)
+		})
+	closeSlices(t, "channels_first y", res.out, want, 1e-6, 1e-6)
+	checkOpRun(t, res, [][]float32{xf, specPat(36, 5, 7, 3)}, c, func(in [][]float64) []float64 {
+		x := make([]float64, 32)
+		for i := 0; i < 16; i++ {
+			for ch := 0; ch < 2; ch++ {
+				x[i*2+ch] = in[0][ch*16+i]
+			}
+		}
+		y, _ := convRef(x, []int{1, 4, 4, 2}, in[1], []int{3, 3, 2, 2}, 1, []int{2, 2}, []int{1, 1}, []int{0, 0}, []int{1, 1})
+		out := make([]float64, 8)
+		for i := 0; i < 4; i++ {
+			for ch := 0; ch < 2; ch++ {
+				out[ch*4+i] = y[i*2+ch]
+			}
+		}
+		return out
+	})
+}
