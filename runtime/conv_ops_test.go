@@ -1080,3 +1080,57 @@ func TestConvChannelsFirst(t *testing.T) {
 		return out
 	})
 }
+
+// convStage is how a layer uses the ops: Conv2D(1, 2, padding="same") with
+// a bias, then MaxPooling2D(2) (valid).
+type convStage struct{ kernel, bias *Variable }
+
+func (s convStage) Emit(g *Graph, x *G.Node, training bool) (*G.Node, error) {
+	k, err := g.Var(s.kernel)
+	if err != nil {
+		return nil, err
+	}
+	b, err := g.Var(s.bias)
+	if err != nil {
+		return nil, err
+	}
+	xs := []int(x.Shape())
+	p := ConvParams{PadBefore: make([]int, 2), PadAfter: make([]int, 2)}
+	for a := 0; a < 2; a++ {
+		if _, p.PadBefore[a], p.PadAfter[a], err = ConvOutputSize(xs[1+a], 2, 1, 1, "same"); err != nil {
+			return nil, err
+		}
+	}
+	y, err := g.Conv(x, k, p)
+	if err != nil {
+		return nil, err
+	}
+	if y, err = g.BiasAdd(y, b); err != nil {
+		return nil, err
+	}
+	return g.Pool(y, PoolParams{Max: true, Size: []int{2, 2}})
+}
+
+func ExampleGraph_Conv() {
+	kernel := newVar("conv/kernel", tensor.Zeros(2, 2, 1, 1), true)
+	copy(kernel.Value.Data(), []float32{1, 1, 1, 1}) // sums 2×2 windows
+	bias := newVar("conv/bias", tensor.Zeros(1), true)
+	bias.Value.Data()[0] = 0.5
+	net, err := NewNetwork(NetworkConfig{InputShape: []int{3, 4, 1}, Stages: []Stage{convStage{kernel, bias}},
+		Variables: []*Variable{kernel, bias}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	x, _ := tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 1, 3, 4, 1)
+	y, err := net.Predict(x)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// conv rows 0–1 (+0.5): [14.5 18.5 22.5 12.5], [30.5 34.5 38.5 20.5];
+	// the third row is dropped by the valid 2×2 pooling
+	fmt.Println(y.Shape(), y.Data())
+	// Output:
+	// [1 1 2 1] [34.5 38.5]
+}
