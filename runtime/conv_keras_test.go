@@ -81,6 +81,18 @@ func (c *kchain) pool(max bool, size, st []int, padding string) *kchain {
 	})
 }
 
+// bn is BatchNormalization (epsilon 1e-3, inference) with gamma, beta,
+// moving mean and variance at weights w..w+3.
+func (c *kchain) bn(w int) *kchain {
+	vars := make([]*Variable, 4)
+	for i := range vars {
+		vars[i] = &Variable{Path: fmt.Sprintf("bn%d/%d", w, i), Value: c.wt[w+i]}
+	}
+	return c.do(func() (*G.Node, error) {
+		return c.g.BatchNorm(c.h, BatchNormParams{Axis: -1, Epsilon: 1e-3, Gamma: vars[0], Beta: vars[1], MovingMean: vars[2], MovingVariance: vars[3]})
+	})
+}
+
 func (c *kchain) flatten() *kchain {
 	return c.do(func() (*G.Node, error) {
 		s := []int(c.h.Shape())
@@ -136,13 +148,22 @@ func TestKerasLayerFixtures(t *testing.T) {
 			c.depthwise([]int{3, 3}, two, "same", 0, 1, "relu").
 				depthwise([]int{3, 3}, two, "valid", 2, -1, "linear").
 				conv(two, two, two, "valid", 1, 3, 4, "linear")
-			vars := make([]*Variable, 4)
-			for i := range vars {
-				vars[i] = &Variable{Path: fmt.Sprintf("bn/%d", i), Value: c.wt[5+i]}
-			}
-			c.do(func() (*G.Node, error) {
-				return c.g.BatchNorm(c.h, BatchNormParams{Axis: -1, Epsilon: 1e-3, Gamma: vars[0], Beta: vars[1], MovingMean: vars[2], MovingVariance: vars[3]})
-			}).depthwise([]int{2, 2}, []int{2, 2}, "valid", 9, 10, "linear").flatten().dense(11, 12)
+			c.bn(5).depthwise([]int{2, 2}, []int{2, 2}, "valid", 9, 10, "linear").flatten().dense(11, 12)
+		},
+		"lenet_bn": func(c *kchain) {
+			c.conv([]int{3, 3}, two, two, "valid", 1, 0, 1, "linear").bn(2).act("relu").
+				pool(true, []int{2, 2}, []int{2, 2}, "valid").
+				conv([]int{3, 3}, two, two, "same", 1, 6, 7, "linear").bn(8).act("relu").
+				pool(true, []int{2, 2}, []int{2, 2}, "valid").
+				flatten().dense(12, 13).act("softmax") // Dropout: identity in predict
+		},
+		"preprocessing": func(c *kchain) {
+			// x was rescaled on the host (Rescaling, float32 x·scale + offset);
+			// Resizing(6, 8) bilinear, CenterCrop(5, 4) of 6×8 = rows [0, 5),
+			// cols [2, 6); random augmentation layers are identities
+			c.do(func() (*G.Node, error) { return c.g.ResizeBilinear(c.h, []int{6, 8}) }).
+				do(func() (*G.Node, error) { return c.g.Crop(c.h, []int{0, 2}, []int{1, 2}) }).
+				conv([]int{2, 2}, two, two, "valid", 1, 0, 1, "linear").flatten().dense(2, 3)
 		},
 	}
 	for name, build := range cases {
@@ -153,6 +174,12 @@ func TestKerasLayerFixtures(t *testing.T) {
 			ws, err := filepath.Glob(filepath.Join(dir, "weights", "*.npy"))
 			if err != nil || len(ws) == 0 {
 				t.Fatalf("weights of %s: %v", dir, err)
+			}
+			if name == "preprocessing" {
+				scale, offset := float32(1.0/255), float32(-0.5)
+				for i, v := range x.Data() {
+					x.Data()[i] = v*scale + offset
+				}
 			}
 			shapes, data := [][]int{x.Shape()}, [][]float32{x.Data()}
 			var wt []*tensor.Tensor
