@@ -157,6 +157,30 @@ func TestKerasLayerFixtures(t *testing.T) {
 				pool(true, []int{2, 2}, []int{2, 2}, "valid").
 				flatten().dense(12, 13).act("softmax") // Dropout: identity in predict
 		},
+		"mobilenet_like": func(c *kchain) {
+			// stem, then three inverted-residual blocks (weights: conv, 4 BN
+			// each), block 2 with ZeroPadding2D((0,1),(0,1)) + valid stride 2
+			c.conv([]int{3, 3}, []int{2, 2}, two, "same", 1, 0, -1, "linear").bn(1).act("relu6")
+			block := func(w int, stride2, residual bool) {
+				in := c.h
+				c.conv(two, two, two, "valid", 1, w, -1, "linear").bn(w + 1).act("relu6")
+				st, padding := two, "same"
+				if stride2 {
+					c.do(func() (*G.Node, error) { return c.g.Pad(c.h, []int{0, 0}, []int{1, 1}, 0) })
+					st, padding = []int{2, 2}, "valid"
+				}
+				c.depthwise([]int{3, 3}, st, padding, w+5, -1, "linear").bn(w+6).act("relu6").
+					conv(two, two, two, "valid", 1, w+10, -1, "linear").bn(w + 11)
+				if residual {
+					c.do(func() (*G.Node, error) { return G.Add(in, c.h) })
+				}
+			}
+			block(5, false, true)
+			block(20, true, false)
+			block(35, false, true)
+			c.do(func() (*G.Node, error) { return c.g.GlobalPool(c.h, false, false) }).
+				dense(50, 51).act("relu").dense(52, 53).act("softmax")
+		},
 		"preprocessing": func(c *kchain) {
 			// x was rescaled on the host (Rescaling, float32 x·scale + offset);
 			// Resizing(6, 8) bilinear, CenterCrop(5, 4) of 6×8 = rows [0, 5),
