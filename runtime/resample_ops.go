@@ -137,7 +137,11 @@ func (in *padInstr) run(b [][]float32) {
 				// the columns: [value…][x columns][value…]
 				lo := max(-p.before[2], 0)               // first input column used
 				hi := min(p.in[2], p.out[2]-p.before[2]) // one past the last
-				lead := max(p.before[2], 0) * C
+				lead := min(max(p.before[2], 0), p.out[2]) * C
+				if hi <= lo { // the columns kept hold no input column
+					fillF32(row, p.value)
+					continue
+				}
 				fillF32(row[:lead], p.value)
 				src := ((n*p.in[0]+id)*p.in[1] + ih) * p.in[2] * C
 				m := copy(row[lead:], x[src+lo*C:src+hi*C])

@@ -49,6 +49,8 @@ func TestPadMatchesReference(t *testing.T) {
 		{"2d_crop", []int{2, 5, 6, 3}, []int{1, 2}, []int{0, 1}, 0},
 		{"2d_mixed", []int{1, 4, 5, 2}, []int{-1, 2}, []int{2, -3}, 0.5},
 		{"3d", []int{1, 3, 2, 4, 2}, []int{1, 0, -1}, []int{0, 2, 1}, 0},
+		{"crop_past_input", []int{1, 2, 3, 1}, []int{-3, -4}, []int{5, 6}, 2}, // keeps only padding
+		{"pad_past_output", []int{1, 2, 3, 1}, []int{4, 5}, []int{-5, -6}, 1},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
