@@ -1134,3 +1134,54 @@ func ExampleGraph_Conv() {
 	// Output:
 	// [1 1 2 1] [34.5 38.5]
 }
+
+// TestConvRandomGeometries draws 60 random small convolutions (rank 1–3,
+// strides, dilations, pads, groups, 1–20 filters, so every kernel path)
+// and checks each with checkOpRun; geometries the op rejects must be the
+// ones whose padded input is smaller than the dilated kernel.
+func TestConvRandomGeometries(t *testing.T) {
+	r := rand.New(rand.NewPCG(99, 1))
+	for i := 0; i < 60; i++ {
+		rank := 1 + r.IntN(3)
+		groups := 1 + r.IntN(3)
+		cin := groups * (1 + r.IntN(2))
+		f := groups * (1 + r.IntN(20/groups))
+		xs, ks := []int{1 + r.IntN(2)}, []int{}
+		st, dil, pb, pa := make([]int, rank), make([]int, rank), make([]int, rank), make([]int, rank)
+		fits := true
+		for a := 0; a < rank; a++ {
+			xs = append(xs, 1+r.IntN(6))
+			ks = append(ks, 1+r.IntN(3))
+			st[a], dil[a], pb[a], pa[a] = 1+r.IntN(3), 1+r.IntN(2), r.IntN(3), r.IntN(3)
+			if xs[1+a]+pb[a]+pa[a] < (ks[a]-1)*dil[a]+1 {
+				fits = false
+			}
+		}
+		xs = append(xs, cin)
+		kshape := append(append([]int{}, ks...), cin/groups, f)
+		p := ConvParams{Strides: st, Dilation: dil, PadBefore: pb, PadAfter: pa, Groups: groups}
+		name := fmt.Sprintf("%d_x%v_k%v_%+v", i, xs, kshape, p)
+		t.Run(name, func(t *testing.T) {
+			g := newGraph(xs[0], false)
+			_, err := g.Conv(newInput(g.g, xs, "x"), newInput(g.g, kshape, "k"), p)
+			if !fits {
+				if err == nil {
+					t.Fatal("no error for a kernel larger than the padded input")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, w := randF32(r, prod(xs)), randF32(r, prod(kshape))
+			_, os := convRef(toF64(x), xs, toF64(w), kshape, groups, st, dil, pb, pa)
+			c := randF32(r, prod(os))
+			res := runOpGraph(t, [][]int{xs, kshape}, [][]float32{x, w}, func([]int) []float32 { return c },
+				func(g *Graph, in []*G.Node) (*G.Node, error) { return g.Conv(in[0], in[1], p) })
+			checkOpRun(t, res, [][]float32{x, w}, c, func(in [][]float64) []float64 {
+				y, _ := convRef(in[0], xs, in[1], kshape, groups, st, dil, pb, pa)
+				return y
+			})
+		})
+	}
+}
