@@ -105,8 +105,8 @@ func (c *kchain) dense(w, b int) *kchain {
 	return c.bias(b)
 }
 
-// TestKerasLayerFixtures runs Keras 3.15.1 models (testdata/keras-layers,
-// see PROVENANCE.md) built from this package's ops on Keras's input and
+// TestKerasLayerFixtures runs Keras 3.15.1 models (keras-layers fixtures,
+// see kerasLayersDir and PROVENANCE.md) built from this package's ops on Keras's input and
 // compares with Keras's predict output (allclose 1e-5).
 func TestKerasLayerFixtures(t *testing.T) {
 	one, two, three := []int{1}, []int{1, 1}, []int{1, 1, 1}
@@ -192,7 +192,7 @@ func TestKerasLayerFixtures(t *testing.T) {
 	}
 	for name, build := range cases {
 		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("testdata", "keras-layers", name)
+			dir := filepath.Join(kerasLayersDir(), name)
 			x := loadNpy(t, filepath.Join(dir, "x.npy"))
 			want := loadNpy(t, filepath.Join(dir, "y.npy"))
 			ws, err := filepath.Glob(filepath.Join(dir, "weights", "*.npy"))
@@ -220,6 +220,19 @@ func TestKerasLayerFixtures(t *testing.T) {
 			closeSlices(t, name+" vs Keras predict", res.out, want.Data(), 1e-5, 1e-5)
 		})
 	}
+}
+
+// kerasLayersDir is the repository's shared copy of the keras-layers
+// fixtures (../testdata/keras-layers) when present, else this package's
+// copy (runtime/testdata/keras-layers: the same files, for branches made
+// before the shared copy existed; it can be deleted once the shared one is
+// there).
+func kerasLayersDir() string {
+	shared := filepath.Join("..", "testdata", "keras-layers")
+	if _, err := os.Stat(filepath.Join(shared, "conv2d_options", "y.npy")); err == nil {
+		return shared
+	}
+	return filepath.Join("testdata", "keras-layers")
 }
 
 func loadNpy(t *testing.T, path string) *tensor.Tensor {
