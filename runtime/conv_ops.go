@@ -622,6 +622,23 @@ func (g *convGeo) blocks(fn func(b0, nb int)) {
 	}
 }
 
+// mulAdd: y[i] += x[i]·w[i] (len(x), len(w) ≥ len(y)), unrolled by 4.
+func mulAdd(y, x, w []float32) {
+	n := len(y)
+	x, w = x[:n], w[:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		ys, xs, ws := y[i:i+4:i+4], x[i:i+4:i+4], w[i:i+4:i+4]
+		ys[0] += xs[0] * ws[0]
+		ys[1] += xs[1] * ws[1]
+		ys[2] += xs[2] * ws[2]
+		ys[3] += xs[3] * ws[3]
+	}
+	for ; i < n; i++ {
+		y[i] += x[i] * w[i]
+	}
+}
+
 // addInto: dst += src.
 func addInto(dst, src []float32) {
 	dst = dst[:len(src)]
@@ -708,10 +725,7 @@ func (g *convGeo) directForward(x, w, y []float32) {
 				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
 				wr := w[j*F : (j+1)*F]
 				if M == 1 {
-					wr, yr := wr[:len(xr)], yr[:len(xr)]
-					for c, xv := range xr {
-						yr[c] += xv * wr[c]
-					}
+					mulAdd(yr, xr, wr)
 					continue
 				}
 				for c, xv := range xr {
@@ -738,10 +752,7 @@ func (g *convGeo) directData(dy, w, dx []float32) {
 				dxr := dx[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
 				wr := w[j*F : (j+1)*F]
 				if M == 1 {
-					dyr, wr := dyr[:len(dxr)], wr[:len(dxr)]
-					for c := range dxr {
-						dxr[c] += dyr[c] * wr[c]
-					}
+					mulAdd(dxr, dyr, wr)
 					continue
 				}
 				for c := range dxr {
@@ -770,10 +781,7 @@ func (g *convGeo) directFilter(x, dy, dw []float32) {
 				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
 				wr := dw[j*F : (j+1)*F]
 				if M == 1 {
-					dyr, wr := dyr[:len(xr)], wr[:len(xr)]
-					for c, xv := range xr {
-						wr[c] += xv * dyr[c]
-					}
+					mulAdd(wr, xr, dyr)
 					continue
 				}
 				for c, xv := range xr {
