@@ -715,19 +715,21 @@ func (g *convGeo) directForward(x, w, y []float32) {
 	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
 	M := F / cin
 	for b := 0; b < g.n; b++ {
+		xb := x[b*inP*cin : (b+1)*inP*cin]
 		for p := 0; p < P; p++ {
 			yr := y[(b*P+p)*F : (b*P+p+1)*F]
+			taps := g.taps[p*kv : (p+1)*kv]
+			if M == 1 {
+				depthwiseRow(yr, xb, w, taps)
+				continue
+			}
 			clear(yr)
-			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+			for j, ip := range taps {
 				if ip < 0 {
 					continue
 				}
 				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
 				wr := w[j*F : (j+1)*F]
-				if M == 1 {
-					mulAdd(yr, xr, wr)
-					continue
-				}
 				for c, xv := range xr {
 					for m := c * M; m < (c+1)*M; m++ {
 						yr[m] += xv * wr[m]
@@ -735,6 +737,38 @@ func (g *convGeo) directForward(x, w, y []float32) {
 				}
 			}
 		}
+	}
+}
+
+// depthwiseRow computes one output pixel of a depthwise conv with
+// multiplier 1: y[c] = Σ_j x[taps[j], c]·w[j, c], four channels at a time in
+// registers (one store per output instead of one per tap).
+func depthwiseRow(y, x, w []float32, taps []int32) {
+	C := len(y)
+	c := 0
+	for ; c+4 <= C; c += 4 {
+		var s0, s1, s2, s3 float32
+		for j, ip := range taps {
+			if ip < 0 {
+				continue
+			}
+			xs := x[int(ip)*C+c : int(ip)*C+c+4 : int(ip)*C+c+4]
+			ws := w[j*C+c : j*C+c+4 : j*C+c+4]
+			s0 += xs[0] * ws[0]
+			s1 += xs[1] * ws[1]
+			s2 += xs[2] * ws[2]
+			s3 += xs[3] * ws[3]
+		}
+		y[c], y[c+1], y[c+2], y[c+3] = s0, s1, s2, s3
+	}
+	for ; c < C; c++ {
+		var s float32
+		for j, ip := range taps {
+			if ip >= 0 {
+				s += x[int(ip)*C+c] * w[j*C+c]
+			}
+		}
+		y[c] = s
 	}
 }
 
