@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -83,10 +84,29 @@ func ConvTransposeOutputSize(n, k, stride, dilation int, padding string, outputP
 		} else {
 			out = (n-1)*stride + keff%2 + outputPadding
 		}
+		if out < 1 {
+			return 0, 0, fmt.Errorf("runtime: transposed conv axis of length %d with kernel %d, stride %d, output_padding %d has no output", n, k, stride, outputPadding)
+		}
 		return out, max((n-1)*stride+keff-out, 0) / 2, nil
 	}
 	return 0, 0, fmt.Errorf("runtime: unknown transposed-conv padding %q (want \"valid\" or \"same\")", padding)
 }
+
+// denseMaxFilters is the filter count below which an ungrouped convolution
+// whose GEMM would be small (m·n·k < gemmSmall) runs direct loops instead
+// of im2col + GEMM. Large products always take the GEMM: with the packed
+// SGEMM of branch gemm, im2col + GEMM beat the direct loops 2.5× on LeNet's
+// first layer (6 filters) even though gonum's path lost to them 2×.
+const denseMaxFilters = 16
+
+// colBudget is the patch-matrix size (floats) up to which an ungrouped
+// convolution puts several samples into one im2col block, so that small
+// feature maps still make tall GEMMs.
+const colBudget = 1 << 18
+
+// maxTaps bounds a geometry's tap table (output pixels × kernel taps,
+// int32 each: 1 GiB).
+const maxTaps = 1 << 28
 
 // convGeo is the geometry of one convolution, with the spatial axes padded
 // to three (leading axes of size 1).
@@ -97,6 +117,8 @@ type convGeo struct {
 	s, d, pb      [3]int
 	cin, cout, gr int
 	direct        bool // one input channel per group: direct loops, no im2col
+	dense         bool // groups 1 with few filters: direct loops, no im2col
+	budget        int  // im2col block size in floats (0: colBudget; tests set it)
 	pool          bool // a pooling window: always uses the tap table
 	// taps[p·kvol + j] is the input pixel read by output pixel p at kernel
 	// tap j, or −1 for padding (built by finish, then immutable).
@@ -109,6 +131,9 @@ func (g *convGeo) finish() {
 	if g.taps != nil || g.pointwise() {
 		return
 	}
+	// few filters and a GEMM below gemm's own small-product threshold:
+	// direct loops (the patch matrix would not pay for itself)
+	g.dense = g.gr == 1 && g.cout < denseMaxFilters && g.chunk()*g.outPix()*g.cout*g.kg() < gemmSmall
 	kv := g.kvol()
 	g.taps = make([]int32, 0, g.outPix()*kv)
 	for od := 0; od < g.out[0]; od++ {
@@ -144,6 +169,18 @@ func (g *convGeo) inPix() int     { return g.in[0] * g.in[1] * g.in[2] }
 func (g *convGeo) outPix() int    { return g.out[0] * g.out[1] * g.out[2] }
 func (g *convGeo) kg() int        { return g.kvol() * g.cg() }
 func (g *convGeo) kernelLen() int { return g.kg() * g.cout }
+
+// chunk returns the number of samples per im2col block (1 with groups).
+func (g *convGeo) chunk() int {
+	if g.gr > 1 {
+		return 1
+	}
+	budget := colBudget
+	if g.budget > 0 {
+		budget = g.budget
+	}
+	return min(g.n, max(1, budget/max(g.outPix()*g.kg(), 1)))
+}
 
 // pointwise reports a 1×1 stride-1 unpadded ungrouped convolution: one GEMM
 // over the whole batch.
@@ -210,6 +247,9 @@ func newConvGeo(x []int, ks []int, cout, groups int, strides, dil, pb, pa []int)
 	}
 	if g.cin%g.gr != 0 || g.cout%g.gr != 0 {
 		return nil, fmt.Errorf("groups %d must divide the input channels %d and the filters %d", g.gr, g.cin, g.cout)
+	}
+	if g.inPix() >= math.MaxInt32 || g.outPix()*g.kvol() > maxTaps {
+		return nil, fmt.Errorf("input %v with kernel %v is too large (tap table of %d entries, limit %d)", x, ks, g.outPix()*g.kvol(), maxTaps)
 	}
 	g.direct = g.gr > 1 && g.cg() == 1
 	return g, nil
@@ -285,9 +325,19 @@ func (g *Graph) ConvTranspose(x, kernel *G.Node, p ConvTransposeParams) (*G.Node
 	if len(p.OutSize) != r || (p.Crop != nil && len(p.Crop) != r) {
 		return nil, fmt.Errorf("runtime: transposed conv of %v: OutSize %v and Crop %v need one entry per spatial axis", xs, p.OutSize, p.Crop)
 	}
-	// the forward conv mapping y (N, OutSize..., F) to x's shape
+	for _, L := range p.OutSize {
+		if L < 1 {
+			return nil, fmt.Errorf("runtime: transposed conv of %v: OutSize %v must be positive", xs, p.OutSize)
+		}
+	}
+	// the forward conv mapping y (N, OutSize..., F) to x's shape: pad
+	// before by Crop and after by what the full scatter result overhangs
 	ys := append(append([]int{xs[0]}, p.OutSize...), ks[r])
-	geo, err := newConvGeo(ys, ks[:r], ks[r+1], 1, p.Strides, p.Dilation, p.Crop, nil)
+	after, err := transposeOverhang(xs[1:r+1], ks[:r], p)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: transposed conv of %v with kernel %v to %v: %w", xs, ks, p.OutSize, err)
+	}
+	geo, err := newConvGeo(ys, ks[:r], ks[r+1], 1, p.Strides, p.Dilation, p.Crop, after)
 	if err == nil {
 		geo.out, _ = spatial3(xs[1:r+1], r, 1, "")
 		for a := 0; a < 3 && err == nil; a++ {
@@ -300,6 +350,30 @@ func (g *Graph) ConvTranspose(x, kernel *G.Node, p ConvTransposeParams) (*G.Node
 		return nil, fmt.Errorf("runtime: transposed conv of %v with kernel %v to %v: %w", xs, ks, p.OutSize, err)
 	}
 	return applyConv(convData, geo, x, kernel)
+}
+
+// transposeOverhang returns, per axis, how far the full scatter result
+// ((n−1)·s + k_eff) reaches past Crop + OutSize (0 when it ends earlier).
+func transposeOverhang(n, k []int, p ConvTransposeParams) ([]int, error) {
+	r := len(n)
+	st, err := spatial3(p.Strides, r, 1, "strides")
+	if err != nil {
+		return nil, err
+	}
+	dil, err := spatial3(p.Dilation, r, 1, "dilation")
+	if err != nil {
+		return nil, err
+	}
+	crop, err := spatial3(p.Crop, r, 0, "crop")
+	if err != nil {
+		return nil, err
+	}
+	after := make([]int, r)
+	for a := range after {
+		i := a + 3 - r
+		after[a] = max((n[a]-1)*st[i]+(k[a]-1)*dil[i]+1-crop[i]-p.OutSize[a], 0)
+	}
+	return after, nil
 }
 
 // convKind selects one of the three kernels of a convGeo.
@@ -372,10 +446,10 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 func (op *convOp) build(c *kctx) (instr, error) {
 	g := op.geo
 	in := &convInstr{geo: g, kind: op.kind, a: c.ins[0], b: c.ins[1], out: c.out, col: -1, wp: -1, yp: -1}
-	if g.direct || g.pointwise() {
+	if g.direct || g.pointwise() || g.dense {
 		return in, nil
 	}
-	in.col = c.temp(g.outPix() * g.kg())
+	in.col = c.temp(g.chunk() * g.outPix() * g.kg())
 	if g.gr > 1 {
 		in.wp = c.temp(g.kernelLen())
 		in.yp = c.temp(g.outPix() * g.fg())
@@ -431,17 +505,23 @@ func (g *convGeo) forward(x, w, y []float32, s convScratch) {
 		g.directForward(x, w, y)
 		return
 	}
-	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
-	if g.gr > 1 {
-		g.packKernel(w, s.wp)
+	if g.dense {
+		g.denseForward(x, w, y)
+		return
 	}
+	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	if g.gr == 1 {
+		g.blocks(func(b0, nb int) {
+			for b := b0; b < b0+nb; b++ {
+				g.im2col(x[b*inS:(b+1)*inS], s.col[(b-b0)*P*kg:], 0)
+			}
+			gemm(false, false, nb*P, F, kg, s.col, w, y[b0*outS:(b0+nb)*outS])
+		})
+		return
+	}
+	g.packKernel(w, s.wp)
 	for b := 0; b < g.n; b++ {
 		xb, yb := x[b*inS:(b+1)*inS], y[b*outS:(b+1)*outS]
-		if g.gr == 1 {
-			g.im2col(xb, s.col, 0)
-			gemm(false, false, P, F, kg, s.col, w, yb)
-			continue
-		}
 		for gi := 0; gi < g.gr; gi++ {
 			g.im2col(xb, s.col, gi)
 			gemm(false, false, P, fg, kg, s.col, s.wp[gi*kg*fg:], s.yp)
@@ -464,17 +544,23 @@ func (g *convGeo) backwardData(dy, w, dx []float32, s convScratch) {
 		g.directData(dy, w, dx)
 		return
 	}
-	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
-	if g.gr > 1 {
-		g.packKernel(w, s.wp)
+	if g.dense {
+		g.denseData(dy, w, dx)
+		return
 	}
+	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	if g.gr == 1 {
+		g.blocks(func(b0, nb int) {
+			gemm(false, true, nb*P, kg, F, dy[b0*outS:(b0+nb)*outS], w, s.col)
+			for b := b0; b < b0+nb; b++ {
+				g.col2im(s.col[(b-b0)*P*kg:], dx[b*inS:(b+1)*inS], 0)
+			}
+		})
+		return
+	}
+	g.packKernel(w, s.wp)
 	for b := 0; b < g.n; b++ {
 		dyb, dxb := dy[b*outS:(b+1)*outS], dx[b*inS:(b+1)*inS]
-		if g.gr == 1 {
-			gemm(false, true, P, kg, F, dyb, w, s.col)
-			g.col2im(s.col, dxb, 0)
-			continue
-		}
 		for gi := 0; gi < g.gr; gi++ {
 			for p := 0; p < P; p++ {
 				copy(s.yp[p*fg:p*fg+fg], dyb[p*F+gi*fg:])
@@ -497,15 +583,23 @@ func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
 		g.directFilter(x, dy, dw)
 		return
 	}
+	if g.dense {
+		g.denseFilter(x, dy, dw)
+		return
+	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	if g.gr == 1 {
+		g.blocks(func(b0, nb int) {
+			for b := b0; b < b0+nb; b++ {
+				g.im2col(x[b*inS:(b+1)*inS], s.col[(b-b0)*P*kg:], 0)
+			}
+			gemm(true, false, kg, F, nb*P, s.col, dy[b0*outS:(b0+nb)*outS], s.yp)
+			addInto(dw, s.yp[:kg*F])
+		})
+		return
+	}
 	for b := 0; b < g.n; b++ {
 		xb, dyb := x[b*inS:(b+1)*inS], dy[b*outS:(b+1)*outS]
-		if g.gr == 1 {
-			g.im2col(xb, s.col, 0)
-			gemm(true, false, kg, F, P, s.col, dyb, s.yp)
-			addTo(dw, s.yp[:kg*F])
-			continue
-		}
 		for gi := 0; gi < g.gr; gi++ {
 			g.im2col(xb, s.col, gi)
 			for p := 0; p < P; p++ {
@@ -513,14 +607,40 @@ func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
 			}
 			gemm(true, false, kg, fg, P, s.col, s.yp, s.wp)
 			for r := 0; r < kg; r++ {
-				addTo(dw[r*F+gi*fg:r*F+gi*fg+fg], s.wp[r*fg:r*fg+fg])
+				addInto(dw[r*F+gi*fg:r*F+gi*fg+fg], s.wp[r*fg:r*fg+fg])
 			}
 		}
 	}
 }
 
-// addTo: dst += src.
-func addTo(dst, src []float32) {
+// blocks calls fn(first sample, count) for consecutive blocks of chunk()
+// samples.
+func (g *convGeo) blocks(fn func(b0, nb int)) {
+	c := g.chunk()
+	for b0 := 0; b0 < g.n; b0 += c {
+		fn(b0, min(c, g.n-b0))
+	}
+}
+
+// mulAdd: y[i] += x[i]·w[i] (len(x), len(w) ≥ len(y)), unrolled by 4.
+func mulAdd(y, x, w []float32) {
+	n := len(y)
+	x, w = x[:n], w[:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		ys, xs, ws := y[i:i+4:i+4], x[i:i+4:i+4], w[i:i+4:i+4]
+		ys[0] += xs[0] * ws[0]
+		ys[1] += xs[1] * ws[1]
+		ys[2] += xs[2] * ws[2]
+		ys[3] += xs[3] * ws[3]
+	}
+	for ; i < n; i++ {
+		y[i] += x[i] * w[i]
+	}
+}
+
+// addInto: dst += src.
+func addInto(dst, src []float32) {
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] += v
@@ -543,6 +663,17 @@ func (g *convGeo) packKernel(w, wp []float32) {
 // group gi (columns in the kernel's (tap, channel) order).
 func (g *convGeo) im2col(x, col []float32, gi int) {
 	cg, kv, cin, c0 := g.cg(), g.kvol(), g.cin, gi*g.cg()
+	if cg == 1 { // one channel: a gather
+		col = col[:g.outPix()*kv]
+		for i, ip := range g.taps[:len(col)] {
+			if ip < 0 {
+				col[i] = 0
+			} else {
+				col[i] = x[int(ip)*cin+c0]
+			}
+		}
+		return
+	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
 		for j, ip := range g.taps[p*kv : (p+1)*kv] {
@@ -559,11 +690,20 @@ func (g *convGeo) im2col(x, col []float32, gi int) {
 // col2im adds the patch matrix col back into one sample dx (group gi).
 func (g *convGeo) col2im(col, dx []float32, gi int) {
 	cg, kv, cin, c0 := g.cg(), g.kvol(), g.cin, gi*g.cg()
+	if cg == 1 { // one channel: a scatter
+		col = col[:g.outPix()*kv]
+		for i, ip := range g.taps[:len(col)] {
+			if ip >= 0 {
+				dx[int(ip)*cin+c0] += col[i]
+			}
+		}
+		return
+	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
 		for j, ip := range g.taps[p*kv : (p+1)*kv] {
 			if ip >= 0 {
-				addTo(dx[int(ip)*cin+c0:], row[j*cg:(j+1)*cg])
+				addInto(dx[int(ip)*cin+c0:], row[j*cg:(j+1)*cg])
 			}
 		}
 	}
@@ -575,22 +715,21 @@ func (g *convGeo) directForward(x, w, y []float32) {
 	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
 	M := F / cin
 	for b := 0; b < g.n; b++ {
+		xb := x[b*inP*cin : (b+1)*inP*cin]
 		for p := 0; p < P; p++ {
 			yr := y[(b*P+p)*F : (b*P+p+1)*F]
+			taps := g.taps[p*kv : (p+1)*kv]
+			if M == 1 {
+				depthwiseRow(yr, xb, w, taps)
+				continue
+			}
 			clear(yr)
-			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+			for j, ip := range taps {
 				if ip < 0 {
 					continue
 				}
 				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
 				wr := w[j*F : (j+1)*F]
-				if M == 1 {
-					wr, yr := wr[:len(xr)], yr[:len(xr)]
-					for c, xv := range xr {
-						yr[c] += xv * wr[c]
-					}
-					continue
-				}
 				for c, xv := range xr {
 					for m := c * M; m < (c+1)*M; m++ {
 						yr[m] += xv * wr[m]
@@ -598,6 +737,38 @@ func (g *convGeo) directForward(x, w, y []float32) {
 				}
 			}
 		}
+	}
+}
+
+// depthwiseRow computes one output pixel of a depthwise conv with
+// multiplier 1: y[c] = Σ_j x[taps[j], c]·w[j, c], four channels at a time in
+// registers (one store per output instead of one per tap).
+func depthwiseRow(y, x, w []float32, taps []int32) {
+	C := len(y)
+	c := 0
+	for ; c+4 <= C; c += 4 {
+		var s0, s1, s2, s3 float32
+		for j, ip := range taps {
+			if ip < 0 {
+				continue
+			}
+			xs := x[int(ip)*C+c : int(ip)*C+c+4 : int(ip)*C+c+4]
+			ws := w[j*C+c : j*C+c+4 : j*C+c+4]
+			s0 += xs[0] * ws[0]
+			s1 += xs[1] * ws[1]
+			s2 += xs[2] * ws[2]
+			s3 += xs[3] * ws[3]
+		}
+		y[c], y[c+1], y[c+2], y[c+3] = s0, s1, s2, s3
+	}
+	for ; c < C; c++ {
+		var s float32
+		for j, ip := range taps {
+			if ip >= 0 {
+				s += x[int(ip)*C+c] * w[j*C+c]
+			}
+		}
+		y[c] = s
 	}
 }
 
@@ -614,6 +785,10 @@ func (g *convGeo) directData(dy, w, dx []float32) {
 				}
 				dxr := dx[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
 				wr := w[j*F : (j+1)*F]
+				if M == 1 {
+					mulAdd(dxr, dyr, wr)
+					continue
+				}
 				for c := range dxr {
 					var s float32
 					for m := c * M; m < (c+1)*M; m++ {
@@ -639,6 +814,10 @@ func (g *convGeo) directFilter(x, dy, dw []float32) {
 				}
 				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
 				wr := dw[j*F : (j+1)*F]
+				if M == 1 {
+					mulAdd(wr, xr, dyr)
+					continue
+				}
 				for c, xv := range xr {
 					for m := c * M; m < (c+1)*M; m++ {
 						wr[m] += xv * dyr[m]
@@ -704,7 +883,7 @@ func (in *biasInstr) run(bufs [][]float32) {
 	if in.grad {
 		clear(out[:in.c])
 		for r := 0; r < in.n; r += in.c {
-			addTo(out, x[r:r+in.c])
+			addInto(out, x[r:r+in.c])
 		}
 		return
 	}
@@ -713,6 +892,75 @@ func (in *biasInstr) run(bufs [][]float32) {
 		yr, xr := out[r:r+in.c], x[r:r+in.c]
 		for i, bv := range b {
 			yr[i] = xr[i] + bv
+		}
+	}
+}
+
+// denseForward: groups 1, direct loops: y[p] = Σ_j Σ_c x[tap j, c]·w[j, c, :].
+func (g *convGeo) denseForward(x, w, y []float32) {
+	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			yr := y[(b*P+p)*F : (b*P+p+1)*F]
+			clear(yr)
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				for c, xv := range xr {
+					wr := w[(j*cin+c)*F : (j*cin+c+1)*F]
+					for f, wv := range wr {
+						yr[f] += xv * wv
+					}
+				}
+			}
+		}
+	}
+}
+
+// denseData: dx[tap j, c] += Σ_f dy[p, f]·w[j, c, f] (dx cleared by the caller).
+func (g *convGeo) denseData(dy, w, dx []float32) {
+	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			dyr := dy[(b*P+p)*F : (b*P+p+1)*F]
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				dxr := dx[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				for c := range dxr {
+					wr := w[(j*cin+c)*F : (j*cin+c+1)*F]
+					var s float32
+					for f, v := range dyr {
+						s += v * wr[f]
+					}
+					dxr[c] += s
+				}
+			}
+		}
+	}
+}
+
+// denseFilter: dw[j, c, f] += x[tap j, c]·dy[p, f] (dw cleared by the caller).
+func (g *convGeo) denseFilter(x, dy, dw []float32) {
+	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
+	for b := 0; b < g.n; b++ {
+		for p := 0; p < P; p++ {
+			dyr := dy[(b*P+p)*F : (b*P+p+1)*F]
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				for c, xv := range xr {
+					wr := dw[(j*cin+c)*F : (j*cin+c+1)*F]
+					for f, v := range dyr {
+						wr[f] += xv * v
+					}
+				}
+			}
 		}
 	}
 }

@@ -148,10 +148,9 @@ func (g *convGeo) maxPool(x, y []float32) {
 				first = false
 				continue
 			}
+			yr := yr[:len(xr)]
 			for c, v := range xr {
-				if v > yr[c] {
-					yr[c] = v
-				}
+				yr[c] = max(yr[c], v)
 			}
 		}
 		if first {
@@ -168,7 +167,7 @@ func (g *convGeo) avgPool(x, y []float32) {
 		n := 0
 		for _, ip := range taps {
 			if ip >= 0 {
-				addTo(yr, x[(xb+int(ip))*C:(xb+int(ip)+1)*C])
+				addInto(yr, x[(xb+int(ip))*C:(xb+int(ip)+1)*C])
 				n++
 			}
 		}
@@ -182,24 +181,31 @@ func (g *convGeo) avgPool(x, y []float32) {
 }
 
 // maxPoolGrad adds dy to the first cell of each window equal to the
-// window's maximum (done marks channels already served).
-func (g *convGeo) maxPoolGrad(x, y, dy, dx, done []float32) {
+// window's maximum: scanning the taps backwards, arg[c] ends on the first
+// matching tap (a select, no data-dependent branch on the done state).
+func (g *convGeo) maxPoolGrad(x, y, dy, dx, arg []float32) {
 	C := g.cin
 	clear(dx[:g.n*g.inPix()*C])
 	g.window(func(yo, xb int, taps []int32) {
-		yr, dyr, dn := y[yo:yo+C], dy[yo:yo+C], done[:C]
-		clear(dn)
-		for _, ip := range taps {
-			if ip < 0 {
+		yr, dyr, ar := y[yo:yo+C], dy[yo:yo+C], arg[:C]
+		fillF32(ar, -1)
+		for t := len(taps) - 1; t >= 0; t-- {
+			if taps[t] < 0 {
 				continue
 			}
-			o := (xb + int(ip)) * C
-			xr, dxr := x[o:o+C], dx[o:o+C]
+			o := (xb + int(taps[t])) * C
+			xr, ar, ft := x[o:o+C], ar[:C], float32(t)
 			for c, v := range xr {
-				if dn[c] == 0 && v == yr[c] {
-					dxr[c] += dyr[c]
-					dn[c] = 1
+				a := ar[c]
+				if v == yr[c] {
+					a = ft
 				}
+				ar[c] = a
+			}
+		}
+		for c, d := range dyr {
+			if t := int(ar[c]); t >= 0 {
+				dx[(xb+int(taps[t]))*C+c] += d
 			}
 		}
 	})
@@ -229,4 +235,92 @@ func (g *convGeo) avgPoolGrad(dy, dx []float32) {
 			}
 		}
 	})
+}
+
+// MaskedGlobalAverage emits Keras's GlobalAveragePooling1D with a mask:
+// x (N, T, C), mask (N, T) of 1 (keep) and 0 (masked):
+// y[b, c] = Σ_t m[b,t]·x[b,t,c] / Σ_t m[b,t] (shape (N, C), or (N, 1, C)
+// with keepdims); a fully masked row gives NaN (0/0) as in Keras.
+// Differentiable w.r.t. x (the mask gets no gradient).
+func (g *Graph) MaskedGlobalAverage(x, mask *G.Node, keepdims bool) (*G.Node, error) {
+	xs, ms := []int(x.Shape()), []int(mask.Shape())
+	if len(xs) != 3 || len(ms) != 2 || ms[0] != xs[0] || ms[1] != xs[1] {
+		return nil, fmt.Errorf("runtime: masked global average of %v with mask %v: want x (batch, steps, channels) and mask (batch, steps)", xs, ms)
+	}
+	out := []int{xs[0], xs[2]}
+	if keepdims {
+		out = []int{xs[0], 1, xs[2]}
+	}
+	op := &maskedMeanOp{opBase: newOpBase(fmt.Sprintf("MaskedMean{%v}", keepdims), out, x, mask), n: xs[0], t: xs[1], c: xs[2]}
+	return G.ApplyOp(op, x, mask)
+}
+
+// maskedMeanOp: y = Σ m·x / Σ m over steps; with grad set it reads
+// (x, mask, dy) and returns dx = m·dy / Σ m.
+type maskedMeanOp struct {
+	opBase
+	n, t, c int
+	grad    bool
+}
+
+func (op *maskedMeanOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *maskedMeanOp) DiffWRT(n int) []bool {
+	d := make([]bool, n)
+	d[0] = !op.grad
+	return d
+}
+func (op *maskedMeanOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if op.grad {
+		return nil, errors.Errorf("runtime: %v is not differentiable", op)
+	}
+	gop := &maskedMeanOp{opBase: newOpBase(op.name+"Grad", in[0].Shape(), in[0], in[1], grad), n: op.n, t: op.t, c: op.c, grad: true}
+	dx, err := G.ApplyOp(gop, in[0], in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, nil}, nil
+}
+func (op *maskedMeanOp) build(c *kctx) (instr, error) {
+	in := &maskedMeanInstr{op: op, x: c.ins[0], m: c.ins[1], out: c.out, dy: -1}
+	if op.grad {
+		in.dy = c.ins[2]
+	}
+	return in, nil
+}
+
+type maskedMeanInstr struct {
+	op            *maskedMeanOp
+	x, m, dy, out int
+}
+
+func (in *maskedMeanInstr) run(b [][]float32) {
+	T, C := in.op.t, in.op.c
+	m, out := b[in.m], b[in.out]
+	for n := 0; n < in.op.n; n++ {
+		var cnt float32
+		for _, v := range m[n*T : (n+1)*T] {
+			cnt += v
+		}
+		if in.op.grad {
+			dy := b[in.dy][n*C : (n+1)*C]
+			for t := 0; t < T; t++ {
+				dx := out[(n*T+t)*C : (n*T+t+1)*C]
+				s := m[n*T+t] / cnt
+				for c, v := range dy {
+					dx[c] = v * s
+				}
+			}
+			continue
+		}
+		yr := out[n*C : (n+1)*C]
+		clear(yr)
+		for t := 0; t < T; t++ {
+			if mv := m[n*T+t]; mv != 0 {
+				axpy(yr, mv, b[in.x][(n*T+t)*C:(n*T+t+1)*C])
+			}
+		}
+		for c := range yr {
+			yr[c] /= cnt
+		}
+	}
 }

@@ -20,12 +20,12 @@ func poolRef(x []float64, xs []int, max bool, size, st, pb, pa []int) ([]float64
 	}
 	os = append(os, C)
 	y := make([]float64, prod(os))
-	nd(os).each(func(o []int) {
+	ndShape(os).each(func(o []int) {
 		acc, n := math.Inf(-1), 0
 		if !max {
 			acc = 0
 		}
-		nd(size).each(func(j []int) {
+		ndShape(size).each(func(j []int) {
 			xi := []int{o[0]}
 			for a := 0; a < r; a++ {
 				p := o[1+a]*st[a] + j[a] - pb[a]
@@ -34,7 +34,7 @@ func poolRef(x []float64, xs []int, max bool, size, st, pb, pa []int) ([]float64
 				}
 				xi = append(xi, p)
 			}
-			v := x[nd(xs).at(append(xi, o[r+1])...)]
+			v := x[ndShape(xs).at(append(xi, o[r+1])...)]
 			n++
 			if max {
 				acc = math.Max(acc, v)
@@ -45,7 +45,7 @@ func poolRef(x []float64, xs []int, max bool, size, st, pb, pa []int) ([]float64
 		if !max {
 			acc /= float64(n)
 		}
-		y[nd(os).at(o...)] = acc
+		y[ndShape(os).at(o...)] = acc
 	})
 	return y, os
 }
@@ -99,7 +99,7 @@ func TestPoolMatchesReference(t *testing.T) {
 				for k := range x { // all negative: padding must never win a max
 					x[k] -= 1.5
 				}
-				_, os := poolRef(f64(x), tc.x, isMax, tc.size, st, pb, pa)
+				_, os := poolRef(toF64(x), tc.x, isMax, tc.size, st, pb, pa)
 				c := randF32(r, prod(os))
 				p := PoolParams{Max: isMax, Size: tc.size, Strides: tc.st, PadBefore: pb, PadAfter: pa}
 				res := runOpGraph(t, [][]int{tc.x}, [][]float32{x}, func([]int) []float32 { return c },
@@ -143,7 +143,7 @@ func TestPoolGolden(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := len(tc.xs) - 2
-			size, st := ones(r, tc.size), ones(r, tc.st)
+			size, st := filledInts(r, tc.size), filledInts(r, tc.st)
 			pb, pa := poolPads(t, tc.xs, size, st, tc.padding)
 			p := PoolParams{Max: tc.max, Size: size, Strides: st, PadBefore: pb, PadAfter: pa}
 			res := runOpGraph(t, [][]int{tc.xs}, [][]float32{tc.x}, nil,
@@ -170,7 +170,7 @@ func TestGlobalPool(t *testing.T) {
 					C := xs[len(xs)-1]
 					want := []int{xs[0], C}
 					if keep {
-						want = append(append([]int{xs[0]}, ones(len(xs)-2, 1)...), C)
+						want = append(append([]int{xs[0]}, filledInts(len(xs)-2, 1)...), C)
 					}
 					c := randF32(r, xs[0]*C)
 					res := runOpGraph(t, [][]int{xs}, [][]float32{x}, func([]int) []float32 { return c },
@@ -180,7 +180,7 @@ func TestGlobalPool(t *testing.T) {
 					}
 					checkOpRun(t, res, [][]float32{x}, c, func(in [][]float64) []float64 {
 						sp := xs[1 : len(xs)-1]
-						y, _ := poolRef(in[0], xs, isMax, sp, sp, ones(len(sp), 0), ones(len(sp), 0))
+						y, _ := poolRef(in[0], xs, isMax, sp, sp, filledInts(len(sp), 0), filledInts(len(sp), 0))
 						return y
 					})
 				})
@@ -205,5 +205,48 @@ func TestPoolErrors(t *testing.T) {
 		if _, err := g.Pool(newInput(g.g, c.xs, "x"), c.p); err == nil {
 			t.Errorf("%s: Pool(%v, %+v) gave no error", c.name, c.xs, c.p)
 		}
+	}
+}
+
+func TestMaskedGlobalAverage(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	xs := []int{3, 5, 4}
+	x := randF32(r, prod(xs))
+	m := []float32{1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1}
+	for _, keep := range []bool{false, true} {
+		c := randF32(r, xs[0]*xs[2])
+		res := runOpGraphWRT(t, [][]int{xs, {3, 5}}, [][]float32{x, m}, func([]int) []float32 { return c }, 1,
+			func(g *Graph, in []*G.Node) (*G.Node, error) { return g.MaskedGlobalAverage(in[0], in[1], keep) })
+		want := []int{3, 4}
+		if keep {
+			want = []int{3, 1, 4}
+		}
+		if fmt.Sprint(res.outShape) != fmt.Sprint(want) {
+			t.Fatalf("shape %v, want %v", res.outShape, want)
+		}
+		checkOpRun(t, res, [][]float32{x, m}, c, func(in [][]float64) []float64 {
+			y := make([]float64, 12)
+			for b := 0; b < 3; b++ {
+				var n float64
+				for s := 0; s < 5; s++ {
+					n += in[1][b*5+s]
+					for ch := 0; ch < 4; ch++ {
+						y[b*4+ch] += in[1][b*5+s] * in[0][(b*5+s)*4+ch]
+					}
+				}
+				for ch := 0; ch < 4; ch++ {
+					y[b*4+ch] /= n
+				}
+			}
+			return y
+		})
+	}
+	// spec §10.3: [[1,10],[2,20],[3,30],[0,0]] with the zero row masked → [2, 20];
+	// all masked → NaN
+	res := runOpGraphWRT(t, [][]int{{2, 4, 2}, {2, 4}}, [][]float32{{1, 10, 2, 20, 3, 30, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8}, {1, 1, 1, 0, 0, 0, 0, 0}}, nil, 0,
+		func(g *Graph, in []*G.Node) (*G.Node, error) { return g.MaskedGlobalAverage(in[0], in[1], false) })
+	closeSlices(t, "masked GAP1D", res.out[:2], []float32{2, 20}, 0, 0)
+	if !math.IsNaN(float64(res.out[2])) || !math.IsNaN(float64(res.out[3])) {
+		t.Errorf("all-masked row gave %v, want NaN", res.out[2:])
 	}
 }

@@ -131,23 +131,27 @@ func (in *padInstr) run(b [][]float32) {
 				row := y[o : o+p.out[2]*C]
 				o += len(row)
 				if id < 0 || id >= p.in[0] || ih < 0 || ih >= p.in[1] {
-					fill(row, p.value)
+					fillF32(row, p.value)
 					continue
 				}
 				// the columns: [value…][x columns][value…]
 				lo := max(-p.before[2], 0)               // first input column used
 				hi := min(p.in[2], p.out[2]-p.before[2]) // one past the last
-				lead := max(p.before[2], 0) * C
-				fill(row[:lead], p.value)
+				lead := min(max(p.before[2], 0), p.out[2]) * C
+				if hi <= lo { // the columns kept hold no input column
+					fillF32(row, p.value)
+					continue
+				}
+				fillF32(row[:lead], p.value)
 				src := ((n*p.in[0]+id)*p.in[1] + ih) * p.in[2] * C
 				m := copy(row[lead:], x[src+lo*C:src+hi*C])
-				fill(row[lead+m:], p.value)
+				fillF32(row[lead+m:], p.value)
 			}
 		}
 	}
 }
 
-func fill(d []float32, v float32) {
+func fillF32(d []float32, v float32) {
 	if v == 0 {
 		clear(d)
 		return

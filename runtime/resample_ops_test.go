@@ -17,7 +17,7 @@ func padRef(x []float64, xs []int, before, after []int, value float64) ([]float6
 		os[1+a] = xs[1+a] + before[a] + after[a]
 	}
 	y := make([]float64, prod(os))
-	nd(os).each(func(o []int) {
+	ndShape(os).each(func(o []int) {
 		xi := append([]int{}, o...)
 		v := value
 		inside := true
@@ -28,9 +28,9 @@ func padRef(x []float64, xs []int, before, after []int, value float64) ([]float6
 			}
 		}
 		if inside {
-			v = x[nd(xs).at(xi...)]
+			v = x[ndShape(xs).at(xi...)]
 		}
-		y[nd(os).at(o...)] = v
+		y[ndShape(os).at(o...)] = v
 	})
 	return y, os
 }
@@ -49,12 +49,14 @@ func TestPadMatchesReference(t *testing.T) {
 		{"2d_crop", []int{2, 5, 6, 3}, []int{1, 2}, []int{0, 1}, 0},
 		{"2d_mixed", []int{1, 4, 5, 2}, []int{-1, 2}, []int{2, -3}, 0.5},
 		{"3d", []int{1, 3, 2, 4, 2}, []int{1, 0, -1}, []int{0, 2, 1}, 0},
+		{"crop_past_input", []int{1, 2, 3, 1}, []int{-3, -4}, []int{5, 6}, 2}, // keeps only padding
+		{"pad_past_output", []int{1, 2, 3, 1}, []int{4, 5}, []int{-5, -6}, 1},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 3))
 			x := randF32(r, prod(tc.x))
-			_, os := padRef(f64(x), tc.x, tc.before, tc.after, float64(tc.value))
+			_, os := padRef(toF64(x), tc.x, tc.before, tc.after, float64(tc.value))
 			c := randF32(r, prod(os))
 			res := runOpGraph(t, [][]int{tc.x}, [][]float32{x}, func([]int) []float32 { return c },
 				func(g *Graph, in []*G.Node) (*G.Node, error) { return g.Pad(in[0], tc.before, tc.after, tc.value) })
@@ -69,7 +71,7 @@ func TestPadMatchesReference(t *testing.T) {
 	}
 }
 
-func iota32(n int) []float32 {
+func rampF32(n int) []float32 {
 	d := make([]float32, n)
 	for i := range d {
 		d[i] = float32(i)
@@ -79,7 +81,7 @@ func iota32(n int) []float32 {
 
 // TestPadCropGolden checks spec §10.4's Cropping2D and ZeroPadding2D.
 func TestPadCropGolden(t *testing.T) {
-	res := runOpGraph(t, [][]int{{1, 5, 5, 1}}, [][]float32{iota32(25)}, nil, func(g *Graph, in []*G.Node) (*G.Node, error) {
+	res := runOpGraph(t, [][]int{{1, 5, 5, 1}}, [][]float32{rampF32(25)}, nil, func(g *Graph, in []*G.Node) (*G.Node, error) {
 		return g.Crop(in[0], []int{1, 0}, []int{0, 2})
 	})
 	closeSlices(t, "Cropping2D(((1,0),(0,2)))", res.out, []float32{5, 6, 7, 10, 11, 12, 15, 16, 17, 20, 21, 22}, 0, 0)
@@ -159,18 +161,18 @@ func resizeRef(x []float64, xs, outSize []int, method string, antialias, legacy 
 	}
 	os := append(append([]int{xs[0]}, outSize...), xs[r+1])
 	y := make([]float64, prod(os))
-	nd(os).each(func(o []int) {
+	ndShape(os).each(func(o []int) {
 		var s float64
-		nd(xs[1 : r+1]).each(func(j []int) {
+		ndShape(xs[1 : r+1]).each(func(j []int) {
 			w := 1.0
 			for a := 0; a < r; a++ {
 				w *= ws[a][o[1+a]][j[a]]
 			}
 			if w != 0 {
-				s += w * x[nd(xs).at(append(append([]int{o[0]}, j...), o[r+1])...)]
+				s += w * x[ndShape(xs).at(append(append([]int{o[0]}, j...), o[r+1])...)]
 			}
 		})
-		y[nd(os).at(o...)] = s
+		y[ndShape(os).at(o...)] = s
 	})
 	return y
 }
@@ -225,12 +227,12 @@ func TestUpsampleNearest(t *testing.T) {
 				func(g *Graph, in []*G.Node) (*G.Node, error) { return g.UpsampleNearest(in[0], tc.f) })
 			checkOpRun(t, res, [][]float32{x}, c, func(in [][]float64) []float64 { // repetition
 				y := make([]float64, prod(os))
-				nd(os).each(func(o []int) {
+				ndShape(os).each(func(o []int) {
 					xi := append([]int{}, o...)
 					for a := 0; a < rk; a++ {
 						xi[1+a] /= tc.f[a]
 					}
-					y[nd(os).at(o...)] = in[0][nd(tc.x).at(xi...)]
+					y[ndShape(os).at(o...)] = in[0][ndShape(tc.x).at(xi...)]
 				})
 				return y
 			})
@@ -255,13 +257,13 @@ func TestResizeGolden(t *testing.T) {
 			[]float32{1, 1, 2, 2, 1, 1, 2, 2, 4, 4, 8, 8, 4, 4, 8, 8}},
 		{"upsampling2d_bilinear_legacy", x4, []int{1, 2, 2, 1}, []int{4, 4}, ResizeParams{Interpolation: "bilinear", Legacy: true},
 			[]float32{1, 1.5, 2, 2, 2.5, 3.75, 5, 5, 4, 6, 8, 8, 4, 6, 8, 8}},
-		{"resizing_bilinear", iota32(25), []int{1, 5, 5, 1}, []int{3, 2}, ResizeParams{Interpolation: "bilinear"},
+		{"resizing_bilinear", rampF32(25), []int{1, 5, 5, 1}, []int{3, 2}, ResizeParams{Interpolation: "bilinear"},
 			[]float32{2.416667, 4.916667, 10.75, 13.25, 19.08333, 21.58333}},
-		{"resizing_nearest", iota32(25), []int{1, 5, 5, 1}, []int{3, 2}, ResizeParams{Interpolation: "nearest"},
+		{"resizing_nearest", rampF32(25), []int{1, 5, 5, 1}, []int{3, 2}, ResizeParams{Interpolation: "nearest"},
 			[]float32{1, 3, 11, 13, 21, 23}},
-		{"resizing_bicubic", iota32(25), []int{1, 5, 5, 1}, []int{3, 2}, ResizeParams{Interpolation: "bicubic"},
+		{"resizing_bicubic", rampF32(25), []int{1, 5, 5, 1}, []int{3, 2}, ResizeParams{Interpolation: "bicubic"},
 			[]float32{1.91682, 4.496973, 10.70992, 13.29008, 19.50303, 22.08318}},
-		{"resizing_bilinear_antialias", iota32(25), []int{1, 5, 5, 1}, []int{3, 2}, ResizeParams{Interpolation: "bilinear", Antialias: true},
+		{"resizing_bilinear_antialias", rampF32(25), []int{1, 5, 5, 1}, []int{3, 2}, ResizeParams{Interpolation: "bilinear", Antialias: true},
 			[]float32{3.142857, 5.142857, 11, 13, 18.85714, 20.85714}},
 	}
 	for _, tc := range cases {
