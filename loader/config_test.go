@@ -327,8 +327,18 @@ func TestTrainingConfigForms(t *testing.T) {
 	if tc, err := ParseTrainingConfigJSON("t", []byte(`{}`)); tc != nil || err != nil {
 		t.Errorf("empty compile_config gives %v %v", tc, err)
 	}
-	if _, err := ParseTrainingConfigJSON("t", []byte(`{"loss": ["a", "b"]}`)); err == nil {
-		t.Error("two losses accepted")
+	tc, err = ParseTrainingConfigJSON("t", []byte(`{"loss": ["mse", {"class_name": "Huber", "config": {}}], "metrics": [["mae"], ["accuracy", "mse"]]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := tc.Loss.([]any); !ok || len(l) != 2 || l[0] != "mse" || l[1].(*ObjectConfig).ClassName != "Huber" {
+		t.Errorf("per-output losses %#v", tc.Loss)
+	}
+	if om, ok := tc.OutputMetrics.([]any); !ok || len(om) != 2 || len(om[1].([]any)) != 2 {
+		t.Errorf("per-output metrics %#v", tc.OutputMetrics)
+	}
+	if _, err := ParseTrainingConfigJSON("t", []byte(`{"loss": [["a"], "b"]}`)); err == nil {
+		t.Error("nested loss lists accepted")
 	}
 }
 

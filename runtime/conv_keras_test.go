@@ -222,18 +222,8 @@ func TestKerasLayerFixtures(t *testing.T) {
 	}
 }
 
-// kerasLayersDir is the repository's shared copy of the keras-layers
-// fixtures (../testdata/keras-layers) when present, else this package's
-// copy (runtime/testdata/keras-layers: the same files, for branches made
-// before the shared copy existed; it can be deleted once the shared one is
-// there).
-func kerasLayersDir() string {
-	shared := filepath.Join("..", "testdata", "keras-layers")
-	if _, err := os.Stat(filepath.Join(shared, "conv2d_options", "y.npy")); err == nil {
-		return shared
-	}
-	return filepath.Join("testdata", "keras-layers")
-}
+// kerasLayersDir is the repository's copy of the keras-layers fixtures.
+func kerasLayersDir() string { return filepath.Join("..", "testdata", "keras-layers") }
 
 func loadNpy(t *testing.T, path string) *tensor.Tensor {
 	t.Helper()
