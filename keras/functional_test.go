@@ -2,11 +2,15 @@ package keras
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kerago/kerago/keras/initializers"
 	"github.com/kerago/kerago/keras/layers"
+	"github.com/kerago/kerago/keras/regularizers"
+	"github.com/kerago/kerago/tensor"
 )
 
 // TestFunctionalBuilder rebuilds the merge_multi_io case with the Go
@@ -87,4 +91,32 @@ func ExampleNewModel() {
 	}
 	fmt.Println(m.ClassName(), m.InputShapes(), m.OutputShapes(), len(m.Layers()))
 	// Output: Functional [[4]] [[1]] 4
+}
+
+// TestActivityRegularizer reproduces spec keras-layers.md §9.5's Keras
+// oracle: Dense(1, kernel ones, no bias, activity L2(0.1)) on four rows,
+// targets 0, MSE: evaluate gives 15.75 + 0.1·(9+49+1+4)/4 = 17.325, and a
+// file's activity_regularizer is kept when saved.
+func TestActivityRegularizer(t *testing.T) {
+	m, err := NewSequential(layers.Dense(1, layers.WithUseBias(false), layers.WithInputShape(2),
+		layers.WithKernelInitializer(initializers.Ones()), layers.WithActivityRegularizer(regularizers.L2(0.1))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(CompileConfig{Optimizer: "sgd", Loss: "mse"}); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := tensor.FromRows([][]float32{{1, 2}, {3, 4}, {0, 1}, {1, 1}})
+	y := tensor.Zeros(4, 1)
+	logs, err := m.Evaluate(x, y, EvaluateConfig{Verbose: Silent, BatchSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := logs.Get("loss"); math.Abs(l-17.325) > 1e-5 {
+		t.Errorf("loss %v, Keras 17.325", l)
+	}
+	c := m.Layers()[0].Config()
+	if c["activity_regularizer"] == nil {
+		t.Errorf("config lost the activity_regularizer: %v", c)
+	}
 }

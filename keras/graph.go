@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kerago/kerago/keras/layers"
+	"github.com/kerago/kerago/keras/regularizers"
 	"github.com/kerago/kerago/runtime"
 	"github.com/kerago/kerago/tensor"
 	G "gorgonia.org/gorgonia"
@@ -43,19 +44,54 @@ type tref struct{ call, out int }
 func (r tref) input() (int, bool) { return -1 - r.call, r.call < 0 }
 
 // callLayer emits one layer call: multi-input/output layers through
-// layers.MultiLayer, the others on their one input.
+// layers.MultiLayer, the others on their one input; then the layer's
+// activity regularization, if any.
 func callLayer(l layers.Layer, g *runtime.Graph, in []*G.Node, training bool) ([]*G.Node, error) {
+	var outs []*G.Node
 	if ml, ok := l.(layers.MultiLayer); ok {
-		return ml.EmitMulti(g, in, training)
+		var err error
+		if outs, err = ml.EmitMulti(g, in, training); err != nil {
+			return nil, err
+		}
+	} else {
+		if len(in) != 1 {
+			return nil, fmt.Errorf("layer %q (%s) takes one input, called on %d", l.Name(), l.ClassName(), len(in))
+		}
+		out, err := l.Emit(g, in[0], training)
+		if err != nil {
+			return nil, err
+		}
+		outs = []*G.Node{out}
 	}
-	if len(in) != 1 {
-		return nil, fmt.Errorf("layer %q (%s) takes one input, called on %d", l.Name(), l.ClassName(), len(in))
+	return outs, addActivityLoss(l, g, outs)
+}
+
+// addActivityLoss adds a layer's activity_regularizer penalty on each of
+// its outputs to the loss: (l1·Σ|y| + l2·Σy²) / batch, as Keras 3's
+// Layer.__call__ (spec keras-layers.md §9.5).
+func addActivityLoss(l layers.Layer, g *runtime.Graph, outs []*G.Node) error {
+	ar, ok := l.(interface {
+		ActivityRegularizer() regularizers.Regularizer
+	})
+	if !ok || ar.ActivityRegularizer() == nil {
+		return nil
 	}
-	out, err := l.Emit(g, in[0], training)
-	if err != nil {
-		return nil, err
+	cfg := ar.ActivityRegularizer().Config()
+	l1, _ := cfg["l1"].(float64)
+	l2, _ := cfg["l2"].(float64)
+	for _, out := range outs {
+		if out.Dims() == 0 {
+			continue
+		}
+		p, err := g.ActivityPenalty(out, l1, l2)
+		if err != nil {
+			return err
+		}
+		if err := g.AddLoss(p); err != nil {
+			return err
+		}
 	}
-	return []*G.Node{out}, nil
+	return nil
 }
 
 // forward emits the model's outputs from its input nodes.
@@ -66,11 +102,11 @@ func (m *Model) forward(g *runtime.Graph, xs []*G.Node, training bool) ([]*G.Nod
 		}
 		h := xs[0]
 		for _, l := range m.layers {
-			out, err := l.Emit(g, h, training)
+			outs, err := callLayer(l, g, []*G.Node{h}, training)
 			if err != nil {
 				return nil, fmt.Errorf("layer %q (%s): %w", l.Name(), l.ClassName(), err)
 			}
-			h = out
+			h = outs[0]
 		}
 		return []*G.Node{h}, nil
 	}

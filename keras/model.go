@@ -320,17 +320,9 @@ func (m *Model) network() (*runtime.Network, error) {
 		Variables: m.Variables(),
 		Seed:      m.seed,
 	}
-	if m.graph == nil {
-		cfg.InputShape = m.inputShape
-		cfg.Stages = make([]runtime.Stage, len(m.layers))
-		for i, l := range m.layers {
-			cfg.Stages[i] = l
-		}
-	} else {
-		cfg.InputShapes = m.InputShapes()
-		cfg.Forward = func(g *runtime.Graph, xs []*G.Node) ([]*G.Node, error) {
-			return m.forward(g, xs, g.Training())
-		}
+	cfg.InputShapes = m.InputShapes()
+	cfg.Forward = func(g *runtime.Graph, xs []*G.Node) ([]*G.Node, error) {
+		return m.forward(g, xs, g.Training())
 	}
 	if m.comp != nil && m.comp.heads != nil {
 		for _, h := range m.comp.heads {

@@ -21,7 +21,11 @@ func dtypePolicy() map[string]any {
 }
 
 func (b *base) baseConfig() map[string]any {
-	return map[string]any{"name": b.name, "trainable": b.trainable, "dtype": dtypePolicy()}
+	c := map[string]any{"name": b.name, "trainable": b.trainable, "dtype": dtypePolicy()}
+	if b.activityReg != nil {
+		c["activity_regularizer"] = serialReg(b.activityReg)
+	}
+	return c
 }
 
 func serialObj(module, class string, cfg map[string]any) map[string]any {
@@ -339,6 +343,9 @@ func FromConfig(lc loader.LayerConfig, kerasMajor int) (Layer, error) {
 	common := []Option{WithName(name), WithKerasMajor(kerasMajor)}
 	if r.has("trainable") {
 		common = append(common, WithTrainable(r.bool("trainable", true)))
+	}
+	if r.has("activity_regularizer") && r.c["activity_regularizer"] != nil {
+		common = append(common, WithActivityRegularizer(r.regularizer("activity_regularizer")))
 	}
 	var l Layer
 	switch lc.ClassName {

@@ -117,6 +117,8 @@ type options struct {
 	invert                                    bool
 	kerasMajor                                int
 
+	activityReg regularizers.Regularizer
+
 	// spatial layers (spatial.go)
 	strides, dilation, outputPadding   []int
 	padding, dataFormat, interpolation *string
@@ -137,7 +139,7 @@ func (o *options) set(key string) {
 
 // check reports options given to a layer that does not take them.
 func (o *options) check(class string, allowed ...string) error {
-	ok := map[string]bool{"name": true, "input_shape": true, "trainable": true, "keras_major": true}
+	ok := map[string]bool{"name": true, "input_shape": true, "trainable": true, "keras_major": true, "activity_regularizer": true}
 	for _, a := range allowed {
 		ok[a] = true
 	}
@@ -151,6 +153,13 @@ func (o *options) check(class string, allowed ...string) error {
 
 func f64(v float64) *float64 { return &v }
 func bptr(v bool) *bool      { return &v }
+
+// WithActivityRegularizer penalizes the layer's outputs (Keras's
+// activity_regularizer=...): regularizer(output) / batch size is added to
+// the loss.
+func WithActivityRegularizer(r regularizers.Regularizer) Option {
+	return func(o *options) { o.activityReg = r; o.set("activity_regularizer") }
+}
 
 // WithName sets the layer name (default: the model assigns dense, dense_1, ...).
 func WithName(name string) Option { return func(o *options) { o.name = name } }
@@ -369,7 +378,15 @@ type base struct {
 	err       error // construction error, reported by Build
 	major     int
 	noInit    bool // BuildUninitialized: leave variables zero
+	// activityReg penalizes the layer's outputs (Keras's
+	// activity_regularizer), nil for none.
+	activityReg regularizers.Regularizer
 }
+
+// ActivityRegularizer returns the layer's activity_regularizer (nil for
+// none): the model adds its penalty on every output, divided by the batch
+// size, to the training and evaluation loss, as Keras 3 does.
+func (b *base) ActivityRegularizer() regularizers.Regularizer { return b.activityReg }
 
 func (b *base) layerBase() *base { return b }
 
@@ -387,7 +404,7 @@ func BuildUninitialized(l Layer, inputShape []int) error {
 }
 
 func newBase(class string, o *options) base {
-	b := base{name: o.name, class: class, trainable: true, declared: o.inputShape, major: o.kerasMajor}
+	b := base{name: o.name, class: class, trainable: true, declared: o.inputShape, major: o.kerasMajor, activityReg: o.activityReg}
 	if o.trainable != nil {
 		b.trainable = *o.trainable
 	}
