@@ -63,7 +63,24 @@ func callLayer(l layers.Layer, g *runtime.Graph, in []*G.Node, training bool) ([
 		}
 		outs = []*G.Node{out}
 	}
+	propagateMask(l, g, in, outs)
 	return outs, addActivityLoss(l, g, outs)
+}
+
+// propagateMask passes the Keras mask of a layer's one input to its one
+// output when the layer supports masking and set no mask of its own, as
+// Keras's Layer.__call__ does; other layers drop it.
+func propagateMask(l layers.Layer, g *runtime.Graph, in, outs []*G.Node) {
+	if len(in) != 1 || len(outs) != 1 || g.Mask(outs[0]) != nil {
+		return
+	}
+	mask := g.Mask(in[0])
+	if mask == nil {
+		return
+	}
+	if sm, ok := l.(interface{ SupportsMasking() bool }); ok && sm.SupportsMasking() {
+		g.SetMask(outs[0], mask)
+	}
 }
 
 // addActivityLoss adds a layer's activity_regularizer penalty on each of

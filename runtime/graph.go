@@ -32,6 +32,9 @@ type Graph struct {
 
 	masks []maskInput
 	hooks []statHook
+	// keras masks: the mask (1 keep, 0 masked; shape (batch, steps)) that
+	// flows beside an output node, as Keras's _keras_mask
+	seqMasks map[*G.Node]*G.Node
 	extra []*G.Node // extra scalar loss terms
 }
 
@@ -101,6 +104,18 @@ func (g *Graph) DropoutMask(shape []int, keep float64, seed int64) *G.Node {
 	g.masks = append(g.masks, maskInput{node: n, keep: float32(keep), seed: seed})
 	return n
 }
+
+// SetMask records mask as the Keras mask of x: a (batch, steps) node of 1
+// (keep) and 0 (masked), as Embedding(mask_zero=True) and Masking make.
+func (g *Graph) SetMask(x, mask *G.Node) {
+	if g.seqMasks == nil {
+		g.seqMasks = map[*G.Node]*G.Node{}
+	}
+	g.seqMasks[x] = mask
+}
+
+// Mask returns the Keras mask flowing beside x, or nil.
+func (g *Graph) Mask(x *G.Node) *G.Node { return g.seqMasks[x] }
 
 // AfterStep registers fn to run after each training step with the values the
 // step computed for node (for example a batch mean). fn runs on the caller's
