@@ -235,11 +235,11 @@ func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int, b *readBud
 		}
 	}
 	var opt *OptimizerState
-	if k, err := root.Kind("optimizer"); err == nil && k == hdf5.KindGroup {
-		og, err := root.Group("optimizer")
-		if err != nil {
-			return nil, nil, &FormatError{Path: path, Msg: "optimizer", Err: err}
-		}
+	og, err := optionalGroup(path, root, "optimizer", "the optimizer state")
+	if err != nil {
+		return nil, nil, err
+	}
+	if og != nil {
 		lw, err := readVarsGroup(path, og, "", b)
 		if err != nil {
 			return nil, nil, err
@@ -286,7 +286,9 @@ func readVarsGroup(path string, parent *hdf5.Group, name string, b *readBudget) 
 		return nil, &FormatError{Path: path, Msg: g.Path() + "/vars", Err: err}
 	}
 	lw := &LayerWeights{}
-	if s, ok, err := h5Attr(vg, "name"); err == nil && ok {
+	if s, ok, err := h5Attr(vg, "name"); err != nil {
+		return nil, &FormatError{Path: path, Msg: vg.Path() + ": reading the name attribute", Err: err}
+	} else if ok {
 		lw.SavedName = s
 	}
 	members, err := vg.Members()
@@ -347,10 +349,14 @@ func h5Kind(root *hdf5.Group) (Format, error) {
 	}
 	if k, err := root.Kind("model_weights"); err == nil && k == hdf5.KindGroup {
 		return FormatLegacyH5W, nil
+	} else if err != nil && !errors.Is(err, hdf5.ErrNotFound) {
+		return "", fmt.Errorf("/model_weights cannot be read; the file is damaged: %w", err)
 	}
 	for _, n := range []string{"layers", "_layer_checkpoint_dependencies", "vars", "optimizer"} {
 		if k, err := root.Kind(n); err == nil && k == hdf5.KindGroup {
 			return FormatWeightsH5, nil
+		} else if err != nil && !errors.Is(err, hdf5.ErrNotFound) {
+			return "", fmt.Errorf("/%s cannot be read; the file is damaged: %w", n, err)
 		}
 	}
 	return "", errors.New("HDF5 file has no model_config or layer_names attribute and no layers/vars groups; it is not a Keras model or weights file")

@@ -2,7 +2,9 @@ package loader
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/kerago/kerago/internal/hdf5"
 )
@@ -131,17 +133,9 @@ func loadH5(path string) (*Model, error) {
 			}
 		}
 	}
-	wg := root
-	if _, ok, err := h5StringList(root, "layer_names"); err != nil {
-		return nil, &FormatError{Path: path, Msg: "reading layer_names", Err: err}
-	} else if !ok {
-		if k, err := root.Kind("model_weights"); err == nil && k == hdf5.KindGroup {
-			if wg, err = root.Group("model_weights"); err != nil {
-				return nil, &FormatError{Path: path, Msg: "model_weights", Err: err}
-			}
-		} else {
-			wg = nil
-		}
+	wg, err := storedWeightsGroup(path, root)
+	if err != nil {
+		return nil, err
 	}
 	if wg != nil {
 		if m.Weights, err = readLegacyWeights(path, wg, budget); err != nil {
@@ -153,18 +147,52 @@ func loadH5(path string) (*Model, error) {
 			}
 		}
 	}
-	if k, err := root.Kind("optimizer_weights"); err == nil && k == hdf5.KindGroup {
-		og, err := root.Group("optimizer_weights")
-		if err != nil {
-			return nil, &FormatError{Path: path, Msg: "optimizer_weights", Err: err}
-		}
+	og, err := optionalGroup(path, root, "optimizer_weights", "the optimizer state")
+	if err != nil {
+		return nil, err
+	}
+	if og != nil {
 		if m.Optimizer, err = readLegacyOptimizer(path, og, legacyOptimizerLayout(m.KerasVersion, rawTraining), budget); err != nil {
 			return nil, err
 		}
-	} else if err != nil && !errors.Is(err, hdf5.ErrNotFound) {
-		return nil, &FormatError{Path: path, Msg: "optimizer_weights", Err: err}
 	}
 	return m, nil
+}
+
+// storedWeightsGroup returns the group holding a legacy file's weights: the
+// root when it has layer_names (save_weights), else /model_weights, else nil
+// (a full model saved without weights). A model_weights that is present but
+// cannot be read is an error, never "no weights": loading a damaged file as
+// a config-only model would predict with freshly initialized weights.
+func storedWeightsGroup(path string, root *hdf5.Group) (*hdf5.Group, error) {
+	if _, ok, err := h5StringList(root, "layer_names"); err != nil {
+		return nil, &FormatError{Path: path, Msg: "reading layer_names", Err: err}
+	} else if ok {
+		return root, nil
+	}
+	return optionalGroup(path, root, "model_weights", "the model's weights")
+}
+
+// optionalGroup returns the group name of parent, nil when it is absent, and
+// an error naming path and the object (what) when it is present but is not
+// a readable group.
+func optionalGroup(path string, parent *hdf5.Group, name, what string) (*hdf5.Group, error) {
+	k, err := parent.Kind(name)
+	if errors.Is(err, hdf5.ErrNotFound) {
+		return nil, nil
+	}
+	obj := strings.TrimSuffix(parent.Path(), "/") + "/" + name
+	if err != nil {
+		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("%s (%s) cannot be read; the file is damaged", obj, what), Err: err}
+	}
+	if k != hdf5.KindGroup {
+		return nil, Errorf(path, "%s (%s) is not a group (found: %s); the file is damaged", obj, what, k)
+	}
+	g, err := parent.Group(name)
+	if err != nil {
+		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("%s (%s) cannot be read; the file is damaged", obj, what), Err: err}
+	}
+	return g, nil
 }
 
 func readVersionAttrs(m *Model, g *hdf5.Group) error {

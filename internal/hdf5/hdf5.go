@@ -45,6 +45,10 @@ import (
 // ErrNotFound is returned (wrapped) when a group member or attribute does not exist.
 var ErrNotFound = errors.New("hdf5: not found")
 
+// ErrTruncated is wrapped by the error for a file shorter than the
+// end-of-file address its superblock records.
+var ErrTruncated = errors.New("hdf5: truncated file")
+
 // ErrUnsupported is wrapped by errors about valid HDF5 features this package does not implement.
 var ErrUnsupported = errors.New("hdf5: unsupported feature")
 
@@ -58,7 +62,7 @@ type FormatError struct {
 // Error formats the error as "hdf5: <msg> at offset 0x...".
 func (e *FormatError) Error() string {
 	s := fmt.Sprintf("hdf5: %s at offset 0x%x", e.Msg, e.Offset)
-	if e.Err != nil && e.Err != ErrUnsupported {
+	if e.Err != nil && e.Err != ErrUnsupported && e.Err != ErrTruncated {
 		s += ": " + e.Err.Error()
 	}
 	return s
@@ -132,6 +136,7 @@ type File struct {
 	offSize   int // size of file addresses in bytes
 	lenSize   int // size of lengths in bytes
 	rootAddr  uint64
+	eofAddr   uint64 // end-of-file address the superblock records
 
 	mu         sync.Mutex
 	gheaps     map[uint64]*globalHeap
