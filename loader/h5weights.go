@@ -64,17 +64,15 @@ func h5StringList(g *hdf5.Group, name string) ([]string, bool, error) {
 	return out, found, nil
 }
 
-// MaxWeightBytes bounds the float32 bytes kerago reads from one weights
-// file (4 GiB); a file may also yield at most 256 times its own size plus
-// 64 MiB, so that HDF5 hard links repeating one dataset cannot amplify a
-// small file into a large allocation.
-const MaxWeightBytes = 4 << 30
+// readBudget counts the bytes of weight values still allowed for one file:
+// at most the memory budget, and at most 256 times the file's size plus 64
+// MiB, so that HDF5 hard links repeating one dataset cannot amplify a small
+// file into a large allocation.
+type readBudget struct{ left, limit int64 }
 
-// readBudget counts the bytes still allowed for one file.
-type readBudget struct{ left int64 }
-
-func newBudget(fileSize int64) *readBudget {
-	return &readBudget{left: min(MaxWeightBytes, 256*max(fileSize, 0)+64<<20)}
+func newBudget(fileSize, mem int64) *readBudget {
+	n := min(mem, 256*max(fileSize, 0)+64<<20)
+	return &readBudget{left: n, limit: n}
 }
 
 // datasetTensor reads a dataset as a float32 tensor after checking its size
@@ -89,7 +87,7 @@ func datasetTensor(ds *hdf5.Dataset, b *readBudget) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("dataset %s: %v", ds.Path(), err)
 	}
 	if int64(n)*4 > b.left {
-		return nil, fmt.Errorf("dataset %s of shape %v exceeds what kerago reads from this file (at most %d bytes of weights, and 256 times the file size)", ds.Path(), shape, int64(MaxWeightBytes))
+		return nil, fmt.Errorf("dataset %s of shape %v (%s) exceeds what kerago reads from this file: %s of weights (the memory budget, and at most 256 times the file size)", ds.Path(), shape, FormatSize(int64(n)*4), FormatSize(b.limit))
 	}
 	b.left -= int64(n) * 4
 	if a, err := ds.Attr("dtype"); err == nil {

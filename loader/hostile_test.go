@@ -97,7 +97,7 @@ func TestKerasArchiveHostile(t *testing.T) {
 		{"duplicate config", buildZip(t, member{name: "config.json", data: cfg}, member{name: "config.json", data: cfg}, member{name: "model.weights.h5", data: weights}), "appears twice"},
 		{"config bomb", buildZip(t, member{name: "config.json", data: bigZeros, method: zip.Deflate}, member{name: "model.weights.h5", data: weights}), "more than"},
 		{"config lies about size", buildZip(t, member{name: "config.json", data: bigZeros[:1<<20], method: zip.Deflate, raw: deflate(bigZeros[:1<<20]), declared: 100}, member{name: "model.weights.h5", data: weights}), "config.json"},
-		{"weights declare 3 GiB", buildZip(t, member{name: "config.json", data: cfg}, member{name: "model.weights.h5", data: weights, method: zip.Deflate, raw: deflate(weights), declared: 3 << 30}), "more than"},
+		{"weights declare 3 GiB", buildZip(t, member{name: "config.json", data: cfg}, member{name: "model.weights.h5", data: weights, method: zip.Deflate, raw: deflate(weights), declared: 3 << 30}), "declares"},
 		{"weights not hdf5", buildZip(t, member{name: "config.json", data: cfg}, member{name: "model.weights.h5", data: []byte("not hdf5 at all")}), "HDF5"},
 		{"config not json", buildZip(t, member{name: "config.json", data: []byte("{nope")}, member{name: "model.weights.h5", data: weights}), "invalid JSON"},
 		{"metadata not json", buildZip(t, member{name: "config.json", data: cfg}, member{name: "metadata.json", data: []byte("[")}, member{name: "model.weights.h5", data: weights}), "metadata.json"},
@@ -105,7 +105,7 @@ func TestKerasArchiveHostile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := readKerasArchive("bad.keras", bytes.NewReader(c.data), int64(len(c.data)))
+			_, err := readKerasArchive("bad.keras", bytes.NewReader(c.data), int64(len(c.data)), DefaultMemoryBudget)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -114,9 +114,9 @@ func TestKerasArchiveHostile(t *testing.T) {
 			}
 		})
 	}
-	// A deflated (rather than stored) weights member is read into memory.
+	// A deflated (rather than stored) weights member is inflated as it is read.
 	def := buildZip(t, member{name: "metadata.json", data: meta}, member{name: "config.json", data: cfg, method: zip.Deflate}, member{name: "model.weights.h5", data: weights, method: zip.Deflate})
-	m, err := readKerasArchive("deflated.keras", bytes.NewReader(def), int64(len(def)))
+	m, err := readKerasArchive("deflated.keras", bytes.NewReader(def), int64(len(def)), DefaultMemoryBudget)
 	if err != nil || len(m.Weights.Layers) == 0 {
 		t.Fatalf("deflated archive: %v", err)
 	}
@@ -440,7 +440,7 @@ func FuzzReadKerasArchive(f *testing.F) {
 		f.Add(readTD(f, rel))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := readKerasArchive("f.keras", bytes.NewReader(b), int64(len(b)))
+		m, err := readKerasArchive("f.keras", bytes.NewReader(b), int64(len(b)), DefaultMemoryBudget)
 		if err != nil {
 			return
 		}

@@ -14,8 +14,16 @@ import (
 // files, a to_json()/YAML config, an .npz of weights, or a directory of .npy
 // files with manifest.json. The format is detected from the content (see
 // Detect). Config-only files give a Model with nil Weights; weights-only
-// files a Model with nil Config.
+// files a Model with nil Config. Memory is bounded by the budget
+// Options.MemoryBudget documents (the KERAGO_MEMORY_BUDGET environment
+// variable, else DefaultMemoryBudget); Options.Load sets it explicitly.
 func Load(path string) (*Model, error) {
+	return Options{}.Load(path)
+}
+
+// loadFile reads the file at path, spending at most about mem bytes on
+// weights.
+func loadFile(path string, mem int64) (*Model, error) {
 	format, err := Detect(path)
 	if err != nil {
 		return nil, err
@@ -23,11 +31,11 @@ func Load(path string) (*Model, error) {
 	switch format {
 	case FormatKeras:
 		if st, err := os.Stat(path); err == nil && st.IsDir() {
-			return readKerasDir(path)
+			return readKerasDir(path, mem)
 		}
-		return readKerasFile(path)
+		return readKerasFile(path, mem)
 	case FormatH5, FormatLegacyH5W, FormatWeightsH5:
-		return loadH5(path)
+		return loadH5(path, mem)
 	case FormatJSON, FormatYAML:
 		data, err := readFileLimited(path, MaxConfigSize)
 		if err != nil {
@@ -58,13 +66,13 @@ func Load(path string) (*Model, error) {
 		}
 		return m, nil
 	case FormatNPZ:
-		w, err := readNpzWeights(path)
+		w, err := readNpzWeights(path, mem)
 		if err != nil {
 			return nil, err
 		}
 		return &Model{Path: path, Format: format, Weights: w}, nil
 	case FormatNPYDir:
-		w, err := readNpyDir(path)
+		w, err := readNpyDir(path, mem)
 		if err != nil {
 			return nil, err
 		}
@@ -76,12 +84,12 @@ func Load(path string) (*Model, error) {
 }
 
 // loadH5 reads a legacy full model, legacy weights or Keras 3 weights file.
-func loadH5(path string) (*Model, error) {
+func loadH5(path string, mem int64) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	budget := newBudget(st.Size())
+	budget := newBudget(st.Size(), mem)
 	hf, err := hdf5.Open(path)
 	if err != nil {
 		return nil, &FormatError{Path: path, Msg: "not a readable HDF5 file", Err: err}
@@ -219,14 +227,21 @@ func readVersionAttrs(m *Model, g *hdf5.Group) error {
 // weights), and returns them as one Model. The weights are not matched to
 // the layers here; see AlignWeights.
 func LoadWithWeights(configPath, weightsPath string) (*Model, error) {
-	cm, err := Load(configPath)
+	return Options{}.LoadWithWeights(configPath, weightsPath)
+}
+
+// LoadWithWeights is the package-level LoadWithWeights with these options.
+// The memory budget applies to each file and, before anything is
+// allocated, to the combined model (see CheckMemory).
+func (o Options) LoadWithWeights(configPath, weightsPath string) (*Model, error) {
+	cm, err := o.Load(configPath)
 	if err != nil {
 		return nil, err
 	}
 	if cm.Config == nil {
 		return nil, Errorf(configPath, "holds no model config (it is a %s weights file)", cm.Format)
 	}
-	wm, err := Load(weightsPath)
+	wm, err := o.Load(weightsPath)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +264,13 @@ func LoadWithWeights(configPath, weightsPath string) (*Model, error) {
 	}
 	if m.Backend == "" {
 		m.Backend = wm.Backend
+	}
+	mem, err := o.budget()
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckMemory(&m, mem); err != nil {
+		return nil, err
 	}
 	return &m, nil
 }

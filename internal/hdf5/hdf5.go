@@ -196,5 +196,14 @@ func (f *File) Root() *Group {
 	return &Group{f: f, path: "/", addr: f.rootAddr}
 }
 
+// EndOfFile reports the end-of-file address the superblock records (the
+// file's length as libhdf5 wrote it), or -1 when it is undefined.
+func (f *File) EndOfFile() int64 {
+	if f.undef(f.eofAddr) || f.eofAddr > 1<<62 {
+		return -1
+	}
+	return int64(f.eofAddr)
+}
+
 // SuperblockVersion reports the version of the file's superblock (0 to 3).
 func (f *File) SuperblockVersion() int { return f.sbVersion }
