@@ -14,11 +14,13 @@ import (
 type convertOptions struct {
 	weights string
 	format  string
+	budget  budgetFlag
 }
 
 func (o *convertOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.weights, "weights", "", "read the weights from `W` (IN is then a config: .json, .yaml, ...)")
 	fs.StringVar(&o.format, "format", "", "output `FORMAT`: keras, h5, weights-h5, json, yaml, npz or npy-dir (default: from OUT's extension)")
+	registerBudget(fs, &o.budget)
 }
 
 // writeFormats are the formats convert writes, by --format name.
@@ -126,7 +128,7 @@ func runConvert(o *convertOptions, in, out string) error {
 	if err := checkOutputDir(out); err != nil {
 		return err
 	}
-	m, _, err := loadModel(in, o.weights)
+	m, _, err := loadModel(in, o.weights, o.budget)
 	if err != nil {
 		return err
 	}

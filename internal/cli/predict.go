@@ -16,6 +16,7 @@ type predictOptions struct {
 	input     string
 	output    string
 	batchSize int
+	budget    budgetFlag
 }
 
 func (o *predictOptions) register(fs *flag.FlagSet) {
@@ -23,6 +24,7 @@ func (o *predictOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.input, "input", "", "the samples to score: `X`.npy, .npz or .csv (- reads CSV from standard input)")
 	fs.StringVar(&o.output, "output", "", "where to write the predictions: `Y`.npy, .npz (array \"y\") or .csv (- writes CSV to standard output)")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per forward pass, as predict(batch_size=`N`)")
+	registerBudget(fs, &o.budget)
 }
 
 func predictCommand() *command {
@@ -105,7 +107,7 @@ func runPredict(env Env, o *predictOptions, path string) error {
 			return err
 		}
 	}
-	m, _, err := loadModel(path, o.weights)
+	m, _, err := loadModel(path, o.weights, o.budget)
 	if err != nil {
 		return err
 	}
