@@ -66,7 +66,30 @@ func readKerasArchive(path string, r io.ReaderAt, size, mem int64) (*Model, erro
 	if err := m.applyKeras3Weights(path+"/model.weights.h5", ra, wsize, mem); err != nil {
 		return nil, err
 	}
+	if err := verifyMember(path, wf, ra); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// verifyMember reads the rest of the weights member, discarding it, so that
+// archive/zip checks its CRC-32 and length: the HDF5 reader reads only what
+// it needs, and a damaged member must not load. Memory stays constant.
+func verifyMember(path string, wf *zip.File, ra io.ReaderAt) error {
+	var err error
+	if lm, ok := ra.(*lazyMember); ok {
+		err = lm.drain()
+	} else {
+		var rc io.ReadCloser
+		if rc, err = wf.Open(); err == nil {
+			_, err = io.Copy(io.Discard, rc)
+			rc.Close()
+		}
+	}
+	if err != nil {
+		return &FormatError{Path: path, Msg: "model.weights.h5 fails the archive's integrity check (damaged)", Err: err}
+	}
+	return nil
 }
 
 // openWeightsMember gives random access to model.weights.h5 without reading

@@ -72,3 +72,21 @@ func (m *lazyMember) fill(end int64) error {
 	}
 	return nil
 }
+
+// drain reads the rest of the member without keeping it, so that the
+// archive reader checks its length and CRC-32.
+func (m *lazyMember) drain() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
+	n, err := io.Copy(io.Discard, m.rc)
+	if err != nil {
+		return err
+	}
+	if got := int64(len(m.buf)) + n; got != m.size {
+		return fmt.Errorf("%s: the member holds %d bytes but declares %d", m.name, got, m.size)
+	}
+	return nil
+}
