@@ -47,9 +47,14 @@ func testSharedHostileFiles(t *testing.T) {
 		"silent2_act_soft_shrink_h5_flip8.h5":                 {"/model_weights", "damaged"},
 		"silent3_functional_mlp_h5_zero512.h5":                {"/model_weights", "damaged"},
 	}
-	x := filepath.Join(hostileDir, "x_2features.npy")
+	// inputs of the right width, so that predict could run if loading let it
+	inputs := map[string]string{"silent1_no_bias_h5_truncated_6420.h5": "x_3features.npy", "silent2_act_soft_shrink_h5_flip8.h5": "x_4features.npy"}
 	for name, frags := range want {
 		p := filepath.Join(hostileDir, name)
+		x := filepath.Join(hostileDir, "x_2features.npy")
+		if in, ok := inputs[name]; ok {
+			x = filepath.Join(hostileDir, in)
+		}
 		for _, args := range [][]string{
 			{"inspect", p}, {"inspect", p, "--json"},
 			{"predict", p, "--input", x, "--output", filepath.Join(t.TempDir(), "y.npy")},
