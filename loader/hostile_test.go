@@ -397,6 +397,9 @@ func FuzzParseConfigJSON(f *testing.F) {
 		f.Add(readTD(f, rel))
 	}
 	f.Add([]byte(`{"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {"name": "d", "output_dim": 3, "input_dim": NaN}}]}`))
+	for _, b := range hostileFiles(f, ".json") {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		mc, _, err := ParseConfigJSON("f.json", b)
 		if err != nil {
@@ -439,8 +442,11 @@ func FuzzReadKerasArchive(f *testing.F) {
 	for rel := range expectedFilesWithExt(f, ".keras") {
 		f.Add(readTD(f, rel))
 	}
+	for _, b := range hostileFiles(f, ".keras") {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := readKerasArchive("f.keras", bytes.NewReader(b), int64(len(b)), DefaultMemoryBudget)
+		m, err := readKerasArchive("f.keras", bytes.NewReader(b), int64(len(b)), 256<<20)
 		if err != nil {
 			return
 		}
@@ -459,4 +465,53 @@ func TestHardLinkAmplification(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "exceeds what kerago reads") || !strings.Contains(err.Error(), p) {
 		t.Fatalf("error %v", err)
 	}
+}
+
+// hostileFiles reads the damaged and hostile files of issue 15
+// (testdata/hostile) whose names end in ext.
+func hostileFiles(f *testing.F, ext string) [][]byte {
+	paths, err := filepath.Glob(filepath.Join(sharedTD, "hostile", "*"+ext))
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no hostile %s files: %v", ext, err)
+	}
+	var out [][]byte
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// FuzzLoad loads arbitrary bytes as a model file of each kind (the format
+// is detected from the content) under a 256 MiB memory budget: no panic,
+// and every error names the file. Seeded with the hostile files of issue 15
+// and real files of every format.
+func FuzzLoad(f *testing.F) {
+	for _, ext := range []string{".h5", ".keras", ".json"} {
+		for _, b := range hostileFiles(f, ext) {
+			f.Add(b)
+		}
+	}
+	for _, rel := range []string{"keras-cases/mlp_2_10_10_2/model.h5", "keras-cases/mlp_2_10_10_2/model.weights.h5", "keras-cases/no_bias/model.json"} {
+		f.Add(readTD(f, rel))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "model")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Options{MemoryBudget: 256 << 20}.Load(p)
+		if err != nil {
+			if !strings.Contains(err.Error(), p) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if m.Config != nil && m.Weights != nil {
+			AlignWeights(m.Config, m.Weights, varCounts(m.Config))
+		}
+	})
 }
