@@ -85,7 +85,8 @@ func testSharedHostileFiles(t *testing.T) {
 	}
 }
 
-// modelFiles lists every legacy .h5 and .keras file under testdata (the
+// modelFiles lists every .h5 (legacy model or weights, Keras 3 weights),
+// .keras, .npz and model.json (to_json() config) under testdata (the
 // hostile reproductions excepted).
 func modelFiles(t *testing.T) []string {
 	var out []string
@@ -96,7 +97,7 @@ func modelFiles(t *testing.T) []string {
 		if d.IsDir() && d.Name() == "hostile" {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && (strings.HasSuffix(p, ".h5") || strings.HasSuffix(p, ".keras")) {
+		if !d.IsDir() && (strings.HasSuffix(p, ".h5") || strings.HasSuffix(p, ".keras") || strings.HasSuffix(p, ".npz") || strings.HasSuffix(p, "model.json")) {
 			out = append(out, p)
 		}
 		return nil
