@@ -87,7 +87,7 @@ func datasetTensor(ds *hdf5.Dataset, b *readBudget) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("dataset %s: %v", ds.Path(), err)
 	}
 	if int64(n)*4 > b.left {
-		return nil, fmt.Errorf("dataset %s of shape %v (%s) exceeds what kerago reads from this file: %s of weights (the memory budget, and at most 256 times the file size)", ds.Path(), shape, FormatSize(int64(n)*4), FormatSize(b.limit))
+		return nil, fmt.Errorf("dataset %s of shape %v (%s) exceeds what kerago reads from this file: %s of weights in all (the smaller of the memory budget, which --memory-budget or %s raise, and 256 times the file size plus 64 MiB)", ds.Path(), shape, FormatSize(int64(n)*4), FormatSize(b.limit), MemoryBudgetEnv)
 	}
 	b.left -= int64(n) * 4
 	if a, err := ds.Attr("dtype"); err == nil {
