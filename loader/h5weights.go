@@ -254,7 +254,7 @@ func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int, b *readBud
 }
 
 // readVarsGroup reads <parent>/<name>/vars/0..n-1 (name "" means parent
-// itself). It returns nil when there is no vars group.
+// itself). A layer group without a vars group gives empty LayerWeights.
 func readVarsGroup(path string, parent *hdf5.Group, name string, b *readBudget) (*LayerWeights, error) {
 	g := parent
 	if name != "" {
@@ -263,7 +263,9 @@ func readVarsGroup(path string, parent *hdf5.Group, name string, b *readBudget) 
 			return nil, &FormatError{Path: path, Msg: parent.Path() + "/" + name, Err: err}
 		}
 		if k != hdf5.KindGroup {
-			return nil, nil
+			// Keras writes only groups here: anything else is damage, and
+			// skipping it would leave a layer without its weights.
+			return nil, Errorf(path, "%s/%s is not a group (found: %s); the file is damaged", parent.Path(), name, k)
 		}
 		if g, err = parent.Group(name); err != nil {
 			return nil, &FormatError{Path: path, Msg: parent.Path() + "/" + name, Err: err}
