@@ -28,9 +28,14 @@ var identityLayers = map[string]bool{
 // variables; Flatten, Reshape and the activation and dropout layers change
 // or keep the shape. After a layer of another class the shape is unknown
 // and later layers get Params -1.
+//
+// Only chains are estimated: a Sequential, or a Functional whose raw config
+// shows every layer fed by exactly the one before it (see isChain). For any
+// other graph every layer gets Params -1, so that a branch is never
+// mistaken for the previous layer's output.
 func EstimateParams(cfg *ModelConfig) []LayerParams {
 	var cur []int64
-	if cfg.InputShape != nil {
+	if cfg.InputShape != nil && isChain(cfg) {
 		cur = make([]int64, len(cfg.InputShape))
 		for i, d := range cfg.InputShape {
 			cur[i] = int64(d)
@@ -268,4 +273,80 @@ func storedValues(w *Weights) int64 {
 		}
 	}
 	return n
+}
+
+// isChain reports whether cfg's layers each take the previous layer's output
+// (the first one the model input): true for a Sequential; for a Functional,
+// checked on the raw config, whose layers must be listed in that order with
+// one InputLayer first and each other layer called once on the one before.
+func isChain(cfg *ModelConfig) bool {
+	if cfg.ClassName == "Sequential" {
+		return true
+	}
+	body, _ := cfg.Raw["config"].(map[string]any)
+	if body == nil {
+		body = cfg.Raw
+	}
+	raw, _ := body["layers"].([]any)
+	if len(raw) != len(cfg.Layers)+1 {
+		return false
+	}
+	prev := ""
+	for i, l := range raw {
+		e, _ := l.(map[string]any)
+		name, _ := e["name"].(string)
+		if c, ok := e["config"].(map[string]any); ok && name == "" {
+			name, _ = c["name"].(string)
+		}
+		refs := inboundNames(e["inbound_nodes"], 0)
+		if i == 0 {
+			if e["class_name"] != "InputLayer" || len(refs) != 0 {
+				return false
+			}
+		} else if name != cfg.Layers[i-1].Name || len(refs) != 1 || refs[0] != prev {
+			return false
+		}
+		prev = name
+	}
+	return true
+}
+
+// inboundNames lists the layers an inbound_nodes value refers to: Keras 3
+// __keras_tensor__ objects (keras_history [layer, node, tensor]) and Keras
+// 1/2 [layer, node, tensor, kwargs] lists.
+func inboundNames(v any, depth int) []string {
+	if depth > 32 {
+		return []string{""}
+	}
+	switch x := v.(type) {
+	case []any:
+		if len(x) >= 3 {
+			if s, ok := x[0].(string); ok {
+				if _, ok := x[1].(float64); ok {
+					return []string{s}
+				}
+			}
+		}
+		var out []string
+		for _, e := range x {
+			out = append(out, inboundNames(e, depth+1)...)
+		}
+		return out
+	case map[string]any:
+		if x["class_name"] == "__keras_tensor__" {
+			c, _ := x["config"].(map[string]any)
+			h, _ := c["keras_history"].([]any)
+			if len(h) > 0 {
+				s, _ := h[0].(string)
+				return []string{s}
+			}
+			return []string{""}
+		}
+		var out []string
+		for _, e := range x {
+			out = append(out, inboundNames(e, depth+1)...)
+		}
+		return out
+	}
+	return nil
 }
