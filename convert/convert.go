@@ -41,6 +41,9 @@ type Options struct {
 	// Format is the output format; empty picks it from the output path
 	// (see FormatFor).
 	Format loader.Format
+	// MemoryBudget bounds what loading the input may spend, in bytes (see
+	// loader.Options); 0 means the loader's default.
+	MemoryBudget int64
 }
 
 // Result describes a finished conversion.
@@ -127,10 +130,11 @@ func File(in, out string, opt Options) (*Result, error) {
 	}
 	var lm *loader.Model
 	var err error
+	lo := loader.Options{MemoryBudget: opt.MemoryBudget}
 	if opt.Weights == "" {
-		lm, err = loader.Load(in)
+		lm, err = lo.Load(in)
 	} else {
-		lm, err = loader.LoadWithWeights(in, opt.Weights)
+		lm, err = lo.LoadWithWeights(in, opt.Weights)
 	}
 	if err != nil {
 		return nil, err

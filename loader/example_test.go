@@ -58,3 +58,23 @@ func ExampleParseConfigJSON() {
 	// 1 [4] 8 map[class_name:HeNormal config:map[]]
 	// 0.2
 }
+
+// Load with a memory budget: a model whose variables would need more is
+// refused before anything is allocated, naming the layer and the size.
+func ExampleOptions_Load() {
+	opts := loader.Options{MemoryBudget: 4 << 20}
+	_, err := opts.Load("../testdata/hostile/oom1_mlp_json_batch_shape_1e8.json")
+	fmt.Println(err)
+	m, err := opts.Load("../testdata/keras-cases/mlp_2_10_10_2/model.keras")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, lp := range loader.EstimateParams(m.Config) {
+		fmt.Println(lp.Name, lp.Shapes, lp.Params)
+	}
+	// Output:
+	// loader: ../testdata/hostile/oom1_mlp_json_batch_shape_1e8.json: layer "dense_1" (Dense): its variables [[100000000 10] [10]] need 3.7 GiB, bringing the model to 3.7 GiB, beyond the memory budget of 4.0 MiB (raise it with --memory-budget or KERAGO_MEMORY_BUDGET)
+	// dense_1 [[2 10] [10]] 30
+	// dense_2 [[10 10] [10]] 110
+	// dense_3 [[10 2] [2]] 22
+}

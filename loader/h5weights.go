@@ -64,17 +64,15 @@ func h5StringList(g *hdf5.Group, name string) ([]string, bool, error) {
 	return out, found, nil
 }
 
-// MaxWeightBytes bounds the float32 bytes kerago reads from one weights
-// file (4 GiB); a file may also yield at most 256 times its own size plus
-// 64 MiB, so that HDF5 hard links repeating one dataset cannot amplify a
-// small file into a large allocation.
-const MaxWeightBytes = 4 << 30
+// readBudget counts the bytes of weight values still allowed for one file:
+// at most the memory budget, and at most 256 times the file's size plus 64
+// MiB, so that HDF5 hard links repeating one dataset cannot amplify a small
+// file into a large allocation.
+type readBudget struct{ left, limit int64 }
 
-// readBudget counts the bytes still allowed for one file.
-type readBudget struct{ left int64 }
-
-func newBudget(fileSize int64) *readBudget {
-	return &readBudget{left: min(MaxWeightBytes, 256*max(fileSize, 0)+64<<20)}
+func newBudget(fileSize, mem int64) *readBudget {
+	n := min(mem, 256*max(fileSize, 0)+64<<20)
+	return &readBudget{left: n, limit: n}
 }
 
 // datasetTensor reads a dataset as a float32 tensor after checking its size
@@ -89,7 +87,7 @@ func datasetTensor(ds *hdf5.Dataset, b *readBudget) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("dataset %s: %v", ds.Path(), err)
 	}
 	if int64(n)*4 > b.left {
-		return nil, fmt.Errorf("dataset %s of shape %v exceeds what kerago reads from this file (at most %d bytes of weights, and 256 times the file size)", ds.Path(), shape, int64(MaxWeightBytes))
+		return nil, fmt.Errorf("dataset %s of shape %v (%s) exceeds what kerago reads from this file: %s of weights in all (the smaller of the memory budget, which --memory-budget or %s raise, and 256 times the file size plus 64 MiB)", ds.Path(), shape, FormatSize(int64(n)*4), FormatSize(b.limit), MemoryBudgetEnv)
 	}
 	b.left -= int64(n) * 4
 	if a, err := ds.Attr("dtype"); err == nil {
@@ -235,11 +233,11 @@ func readKeras3Weights(path string, root *hdf5.Group, kerasMajor int, b *readBud
 		}
 	}
 	var opt *OptimizerState
-	if k, err := root.Kind("optimizer"); err == nil && k == hdf5.KindGroup {
-		og, err := root.Group("optimizer")
-		if err != nil {
-			return nil, nil, &FormatError{Path: path, Msg: "optimizer", Err: err}
-		}
+	og, err := optionalGroup(path, root, "optimizer", "the optimizer state")
+	if err != nil {
+		return nil, nil, err
+	}
+	if og != nil {
 		lw, err := readVarsGroup(path, og, "", b)
 		if err != nil {
 			return nil, nil, err
@@ -293,7 +291,7 @@ func readLayerTree(path string, parent *hdf5.Group, name string, b *readBudget, 
 }
 
 // readVarsGroup reads <parent>/<name>/vars/0..n-1 (name "" means parent
-// itself). It returns nil when there is no vars group.
+// itself). A layer group without a vars group gives empty LayerWeights.
 func readVarsGroup(path string, parent *hdf5.Group, name string, b *readBudget) (*LayerWeights, error) {
 	g := parent
 	if name != "" {
@@ -302,7 +300,9 @@ func readVarsGroup(path string, parent *hdf5.Group, name string, b *readBudget) 
 			return nil, &FormatError{Path: path, Msg: parent.Path() + "/" + name, Err: err}
 		}
 		if k != hdf5.KindGroup {
-			return nil, nil
+			// Keras writes only groups here: anything else is damage, and
+			// skipping it would leave a layer without its weights.
+			return nil, Errorf(path, "%s/%s is not a group (found: %s); the file is damaged", parent.Path(), name, k)
 		}
 		if g, err = parent.Group(name); err != nil {
 			return nil, &FormatError{Path: path, Msg: parent.Path() + "/" + name, Err: err}
@@ -323,7 +323,9 @@ func readVarsGroup(path string, parent *hdf5.Group, name string, b *readBudget) 
 		return nil, &FormatError{Path: path, Msg: g.Path() + "/vars", Err: err}
 	}
 	lw := &LayerWeights{}
-	if s, ok, err := h5Attr(vg, "name"); err == nil && ok {
+	if s, ok, err := h5Attr(vg, "name"); err != nil {
+		return nil, &FormatError{Path: path, Msg: vg.Path() + ": reading the name attribute", Err: err}
+	} else if ok {
 		lw.SavedName = s
 	}
 	members, err := vg.Members()
@@ -384,10 +386,14 @@ func h5Kind(root *hdf5.Group) (Format, error) {
 	}
 	if k, err := root.Kind("model_weights"); err == nil && k == hdf5.KindGroup {
 		return FormatLegacyH5W, nil
+	} else if err != nil && !errors.Is(err, hdf5.ErrNotFound) {
+		return "", fmt.Errorf("/model_weights cannot be read; the file is damaged: %w", err)
 	}
 	for _, n := range []string{"layers", "_layer_checkpoint_dependencies", "vars", "optimizer"} {
 		if k, err := root.Kind(n); err == nil && k == hdf5.KindGroup {
 			return FormatWeightsH5, nil
+		} else if err != nil && !errors.Is(err, hdf5.ErrNotFound) {
+			return "", fmt.Errorf("/%s cannot be read; the file is damaged: %w", n, err)
 		}
 	}
 	return "", errors.New("HDF5 file has no model_config or layer_names attribute and no layers/vars groups; it is not a Keras model or weights file")

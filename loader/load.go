@@ -2,7 +2,9 @@ package loader
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/kerago/kerago/internal/hdf5"
 )
@@ -12,8 +14,16 @@ import (
 // files, a to_json()/YAML config, an .npz of weights, or a directory of .npy
 // files with manifest.json. The format is detected from the content (see
 // Detect). Config-only files give a Model with nil Weights; weights-only
-// files a Model with nil Config.
+// files a Model with nil Config. Memory is bounded by the budget
+// Options.MemoryBudget documents (the KERAGO_MEMORY_BUDGET environment
+// variable, else DefaultMemoryBudget); Options.Load sets it explicitly.
 func Load(path string) (*Model, error) {
+	return Options{}.Load(path)
+}
+
+// loadFile reads the file at path, spending at most about mem bytes on
+// weights.
+func loadFile(path string, mem int64) (*Model, error) {
 	format, err := Detect(path)
 	if err != nil {
 		return nil, err
@@ -21,11 +31,11 @@ func Load(path string) (*Model, error) {
 	switch format {
 	case FormatKeras:
 		if st, err := os.Stat(path); err == nil && st.IsDir() {
-			return readKerasDir(path)
+			return readKerasDir(path, mem)
 		}
-		return readKerasFile(path)
+		return readKerasFile(path, mem)
 	case FormatH5, FormatLegacyH5W, FormatWeightsH5:
-		return loadH5(path)
+		return loadH5(path, mem)
 	case FormatJSON, FormatYAML:
 		data, err := readFileLimited(path, MaxConfigSize)
 		if err != nil {
@@ -56,13 +66,13 @@ func Load(path string) (*Model, error) {
 		}
 		return m, nil
 	case FormatNPZ:
-		w, err := readNpzWeights(path)
+		w, err := readNpzWeights(path, mem)
 		if err != nil {
 			return nil, err
 		}
 		return &Model{Path: path, Format: format, Weights: w}, nil
 	case FormatNPYDir:
-		w, err := readNpyDir(path)
+		w, err := readNpyDir(path, mem)
 		if err != nil {
 			return nil, err
 		}
@@ -74,12 +84,12 @@ func Load(path string) (*Model, error) {
 }
 
 // loadH5 reads a legacy full model, legacy weights or Keras 3 weights file.
-func loadH5(path string) (*Model, error) {
+func loadH5(path string, mem int64) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	budget := newBudget(st.Size())
+	budget := newBudget(st.Size(), mem)
 	hf, err := hdf5.Open(path)
 	if err != nil {
 		return nil, &FormatError{Path: path, Msg: "not a readable HDF5 file", Err: err}
@@ -131,17 +141,9 @@ func loadH5(path string) (*Model, error) {
 			}
 		}
 	}
-	wg := root
-	if _, ok, err := h5StringList(root, "layer_names"); err != nil {
-		return nil, &FormatError{Path: path, Msg: "reading layer_names", Err: err}
-	} else if !ok {
-		if k, err := root.Kind("model_weights"); err == nil && k == hdf5.KindGroup {
-			if wg, err = root.Group("model_weights"); err != nil {
-				return nil, &FormatError{Path: path, Msg: "model_weights", Err: err}
-			}
-		} else {
-			wg = nil
-		}
+	wg, err := storedWeightsGroup(path, root)
+	if err != nil {
+		return nil, err
 	}
 	if wg != nil {
 		if m.Weights, err = readLegacyWeights(path, wg, budget); err != nil {
@@ -153,18 +155,52 @@ func loadH5(path string) (*Model, error) {
 			}
 		}
 	}
-	if k, err := root.Kind("optimizer_weights"); err == nil && k == hdf5.KindGroup {
-		og, err := root.Group("optimizer_weights")
-		if err != nil {
-			return nil, &FormatError{Path: path, Msg: "optimizer_weights", Err: err}
-		}
+	og, err := optionalGroup(path, root, "optimizer_weights", "the optimizer state")
+	if err != nil {
+		return nil, err
+	}
+	if og != nil {
 		if m.Optimizer, err = readLegacyOptimizer(path, og, legacyOptimizerLayout(m.KerasVersion, rawTraining), budget); err != nil {
 			return nil, err
 		}
-	} else if err != nil && !errors.Is(err, hdf5.ErrNotFound) {
-		return nil, &FormatError{Path: path, Msg: "optimizer_weights", Err: err}
 	}
 	return m, nil
+}
+
+// storedWeightsGroup returns the group holding a legacy file's weights: the
+// root when it has layer_names (save_weights), else /model_weights, else nil
+// (a full model saved without weights). A model_weights that is present but
+// cannot be read is an error, never "no weights": loading a damaged file as
+// a config-only model would predict with freshly initialized weights.
+func storedWeightsGroup(path string, root *hdf5.Group) (*hdf5.Group, error) {
+	if _, ok, err := h5StringList(root, "layer_names"); err != nil {
+		return nil, &FormatError{Path: path, Msg: "reading layer_names", Err: err}
+	} else if ok {
+		return root, nil
+	}
+	return optionalGroup(path, root, "model_weights", "the model's weights")
+}
+
+// optionalGroup returns the group name of parent, nil when it is absent, and
+// an error naming path and the object (what) when it is present but is not
+// a readable group.
+func optionalGroup(path string, parent *hdf5.Group, name, what string) (*hdf5.Group, error) {
+	k, err := parent.Kind(name)
+	if errors.Is(err, hdf5.ErrNotFound) {
+		return nil, nil
+	}
+	obj := strings.TrimSuffix(parent.Path(), "/") + "/" + name
+	if err != nil {
+		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("%s (%s) cannot be read; the file is damaged", obj, what), Err: err}
+	}
+	if k != hdf5.KindGroup {
+		return nil, Errorf(path, "%s (%s) is not a group (found: %s); the file is damaged", obj, what, k)
+	}
+	g, err := parent.Group(name)
+	if err != nil {
+		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("%s (%s) cannot be read; the file is damaged", obj, what), Err: err}
+	}
+	return g, nil
 }
 
 func readVersionAttrs(m *Model, g *hdf5.Group) error {
@@ -191,14 +227,21 @@ func readVersionAttrs(m *Model, g *hdf5.Group) error {
 // weights), and returns them as one Model. The weights are not matched to
 // the layers here; see AlignWeights.
 func LoadWithWeights(configPath, weightsPath string) (*Model, error) {
-	cm, err := Load(configPath)
+	return Options{}.LoadWithWeights(configPath, weightsPath)
+}
+
+// LoadWithWeights is the package-level LoadWithWeights with these options.
+// The memory budget applies to each file and, before anything is
+// allocated, to the combined model (see CheckMemory).
+func (o Options) LoadWithWeights(configPath, weightsPath string) (*Model, error) {
+	cm, err := o.Load(configPath)
 	if err != nil {
 		return nil, err
 	}
 	if cm.Config == nil {
 		return nil, Errorf(configPath, "holds no model config (it is a %s weights file)", cm.Format)
 	}
-	wm, err := Load(weightsPath)
+	wm, err := o.Load(weightsPath)
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +264,13 @@ func LoadWithWeights(configPath, weightsPath string) (*Model, error) {
 	}
 	if m.Backend == "" {
 		m.Backend = wm.Backend
+	}
+	mem, err := o.budget()
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckMemory(&m, mem); err != nil {
+		return nil, err
 	}
 	return &m, nil
 }

@@ -17,8 +17,8 @@ import (
 // ("sequential/dense/kernel", "dense/kernel:0") are grouped by layer (the
 // path component before the variable name) and matched by layer name;
 // np.savez(*model.get_weights()) keys arr_0, arr_1, ... form one flat list.
-func readNpzWeights(path string) (*Weights, error) {
-	m, order, err := tensor.ReadNpz(path)
+func readNpzWeights(path string, mem int64) (*Weights, error) {
+	m, order, err := tensor.ReadNpzFile(path, mem)
 	if err != nil {
 		return nil, &FormatError{Path: path, Msg: "reading .npz", Err: err}
 	}
@@ -119,7 +119,7 @@ const maxManifest = 16 << 20
 // readNpyDir reads a directory of .npy files described by manifest.json: a
 // list of {index, path, name, shape, dtype, trainable, file}, one per
 // variable in model.weights order.
-func readNpyDir(dir string) (*Weights, error) {
+func readNpyDir(dir string, mem int64) (*Weights, error) {
 	mp := filepath.Join(dir, "manifest.json")
 	b, err := readFileLimited(mp, maxManifest)
 	if err != nil {
@@ -145,6 +145,9 @@ func readNpyDir(dir string) (*Weights, error) {
 		t, err := tensor.LoadNpy(fp)
 		if err != nil {
 			return nil, &FormatError{Path: fp, Msg: fmt.Sprintf("variable %q", e.Path), Err: err}
+		}
+		if mem -= 4 * int64(t.Len()); mem < 0 {
+			return nil, Errorf(fp, "variable %q (shape %v) brings the weights beyond the memory budget (raise it with --memory-budget or %s)", e.Path, t.Shape(), MemoryBudgetEnv)
 		}
 		if e.Shape != nil && !tensor.SameShape(t.Shape(), e.Shape) {
 			return nil, Errorf(fp, "variable %q has shape %v, manifest says %v", e.Path, t.Shape(), e.Shape)

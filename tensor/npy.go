@@ -590,6 +590,11 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 // may total at most NpzMaxTotal, and no member may inflate past its declared
 // size.
 func ReadNpz(path string) (map[string]*Tensor, []string, error) {
+	return ReadNpzFile(path, NpzMaxTotal)
+}
+
+// ReadNpzFile is ReadNpz with the bound of ReadNpzLimit.
+func ReadNpzFile(path string, limit int64) (map[string]*Tensor, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -599,7 +604,7 @@ func ReadNpz(path string) (map[string]*Tensor, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	m, names, err := ReadNpzFrom(f, st.Size())
+	m, names, err := ReadNpzLimit(f, st.Size(), limit)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -608,6 +613,15 @@ func ReadNpz(path string) (map[string]*Tensor, []string, error) {
 
 // ReadNpzFrom is ReadNpz for an archive held in r (size bytes long).
 func ReadNpzFrom(r io.ReaderAt, size int64) (map[string]*Tensor, []string, error) {
+	return ReadNpzLimit(r, size, NpzMaxTotal)
+}
+
+// ReadNpzLimit is ReadNpzFrom with a bound of limit bytes (instead of
+// NpzMaxTotal) on the sum of the members' uncompressed sizes. As no member
+// may inflate past its declared size, the arrays read hold at most limit
+// bytes of data (and limit float32 values' worth when converted from
+// smaller types, such as float16 or int8, at most 4 times as many bytes).
+func ReadNpzLimit(r io.ReaderAt, size, limit int64) (map[string]*Tensor, []string, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: not a zip archive: %v", ErrNpy, err)
@@ -615,8 +629,8 @@ func ReadNpzFrom(r io.ReaderAt, size int64) (map[string]*Tensor, []string, error
 	var total uint64
 	for _, zf := range zr.File {
 		total += zf.UncompressedSize64
-		if total > NpzMaxTotal || zf.UncompressedSize64 > NpzMaxTotal {
-			return nil, nil, fmt.Errorf("%w: members declare more than %d bytes in total", ErrNpy, uint64(NpzMaxTotal))
+		if total > uint64(limit) || zf.UncompressedSize64 > uint64(limit) {
+			return nil, nil, fmt.Errorf("%w: members declare more than %d bytes in total", ErrNpy, limit)
 		}
 	}
 	out := make(map[string]*Tensor, len(zr.File))

@@ -15,11 +15,13 @@ import (
 type convertOptions struct {
 	weights string
 	format  string
+	budget  budgetFlag
 }
 
 func (o *convertOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.weights, "weights", "", "read the weights from `W` (IN is then a config: .json, .yaml, ...)")
 	fs.StringVar(&o.format, "format", "", "output `FORMAT`: keras, h5, weights-h5, json, yaml, npz or npy-dir (default: from OUT's extension)")
+	registerBudget(fs, &o.budget)
 }
 
 func convertCommand() *command {
@@ -108,7 +110,7 @@ func runConvert(o *convertOptions, in, out string) error {
 	// What the input held that is not carried over (convert.Result.Warnings:
 	// compile-config entries, unmatched optimizer state) is what Keras
 	// itself drops when it loads and saves such a file; convert stays quiet.
-	_, err = convert.File(in, out, convert.Options{Weights: o.weights, Format: format})
+	_, err = convert.File(in, out, convert.Options{Weights: o.weights, Format: format, MemoryBudget: o.budget.n})
 	if err != nil && strings.Contains(err.Error(), "holds only weights") {
 		return fmt.Errorf("%s holds only weights, no architecture: give the model config as IN and this file with --weights", in)
 	}

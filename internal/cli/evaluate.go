@@ -20,6 +20,7 @@ type evaluateOptions struct {
 	json      bool
 	loss      string
 	metrics   optionalString
+	budget    budgetFlag
 }
 
 func (o *evaluateOptions) register(fs *flag.FlagSet) {
@@ -30,6 +31,7 @@ func (o *evaluateOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.json, "json", false, "print {\"loss\": ..., \"<metric>\": ...} as JSON")
 	fs.StringVar(&o.loss, "loss", "", "evaluate loss `NAME` instead of the model's")
 	fs.Var(&o.metrics, "metrics", "evaluate metrics `a,b` instead of the model's; \"\" for none")
+	registerBudget(fs, &o.budget)
 }
 
 func evaluateCommand() *command {
@@ -67,7 +69,7 @@ func runEvaluate(env Env, o *evaluateOptions, path string) error {
 	if o.batchSize <= 0 {
 		return usagef("--batch-size %d must be positive", o.batchSize)
 	}
-	m, lm, err := loadModel(path, o.weights)
+	m, lm, err := loadModel(path, o.weights, o.budget)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,7 @@ type fitOptions struct {
 	history         string
 	plot            string
 	verbose         string
+	budget          budgetFlag
 }
 
 func (o *fitOptions) register(fs *flag.FlagSet) {
@@ -95,6 +96,7 @@ func (o *fitOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.history, "history", "", "write the per-epoch history to `H`.json ({\"epoch\": [...], \"history\": {...}}) or H.csv (as CSVLogger)")
 	fs.StringVar(&o.plot, "plot", "", "plot every history series per epoch to `P`.png or P.svg")
 	fs.StringVar(&o.verbose, "verbose", "", "`LEVEL` of output as fit(verbose=...): 0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a terminal, 0 otherwise)")
+	registerBudget(fs, &o.budget)
 }
 
 func fitCommand() *command {
@@ -238,7 +240,7 @@ func runFit(ctx context.Context, env Env, o *fitOptions, path string) error {
 		}
 	}
 
-	m, lm, err := loadModel(path, o.weights)
+	m, lm, err := loadModel(path, o.weights, o.budget)
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,13 @@ import (
 type inspectOptions struct {
 	weights string
 	json    bool
+	budget  budgetFlag
 }
 
 func (o *inspectOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.weights, "weights", "", "read the weights from `W` (MODEL is then a config: .json, .yaml, ...)")
 	fs.BoolVar(&o.json, "json", false, "print a JSON object instead of text")
+	registerBudget(fs, &o.budget)
 }
 
 func inspectCommand() *command {
@@ -216,7 +218,7 @@ func describeInspect(path, weights string, lm *loader.Model, m *keras.Model) (*i
 }
 
 func runInspect(env Env, o *inspectOptions, path string) error {
-	lm, err := readModelFile(path, o.weights)
+	lm, err := readModelFile(path, o.weights, o.budget)
 	if err != nil {
 		return err
 	}
@@ -235,10 +237,11 @@ func runInspect(env Env, o *inspectOptions, path string) error {
 		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
+		markInspectNonFinite(info)
 		if err := enc.Encode(info); err != nil {
-			return fmt.Errorf("encoding JSON: %w", err)
+			return fmt.Errorf("%s: encoding the description as JSON: %w", path, err)
 		}
-		_, err := env.Stdout.Write(b.Bytes())
+		_, err := env.Stdout.Write(unmarkNonFinite(b.Bytes()))
 		return err
 	}
 	return writeInspectText(env.Stdout, info)

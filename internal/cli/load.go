@@ -44,23 +44,25 @@ func mustExist(path string) error {
 }
 
 // readModelFile parses MODEL (and --weights W) without building it.
-func readModelFile(path, weights string) (*loader.Model, error) {
+// budget is the --memory-budget value (0: the loader's default).
+func readModelFile(path, weights string, budget budgetFlag) (*loader.Model, error) {
 	if err := mustExist(path); err != nil {
 		return nil, err
 	}
+	opts := loader.Options{MemoryBudget: budget.n}
 	if weights == "" {
-		return loader.Load(path)
+		return opts.Load(path)
 	}
 	if err := mustExist(weights); err != nil {
 		return nil, err
 	}
-	return loader.LoadWithWeights(path, weights)
+	return opts.LoadWithWeights(path, weights)
 }
 
 // loadModel reads MODEL (and --weights W) and builds the runnable model.
 // It returns what the file said too.
-func loadModel(path, weights string) (*keras.Model, *loader.Model, error) {
-	lm, err := readModelFile(path, weights)
+func loadModel(path, weights string, budget budgetFlag) (*keras.Model, *loader.Model, error) {
+	lm, err := readModelFile(path, weights, budget)
 	if err != nil {
 		return nil, nil, err
 	}

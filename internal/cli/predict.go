@@ -18,6 +18,7 @@ type predictOptions struct {
 	inputs    stringList // every --input, in order
 	output    string
 	batchSize int
+	budget    budgetFlag
 }
 
 // stringList is a flag that may be given several times.
@@ -35,6 +36,7 @@ func (o *predictOptions) register(fs *flag.FlagSet) {
 	fs.Var(&o.inputs, "input", "the samples to score: `X`.npy, .npz or .csv (- reads CSV from standard input); a model with several inputs takes one --input per input, in order, or one .npz with an array per input name")
 	fs.StringVar(&o.output, "output", "", "where to write the predictions: `Y`.npy, .npz (array \"y\") or .csv (- writes CSV to standard output)")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per forward pass, as predict(batch_size=`N`)")
+	registerBudget(fs, &o.budget)
 }
 
 func predictCommand() *command {
@@ -128,7 +130,7 @@ func runPredict(env Env, o *predictOptions, path string) error {
 			return err
 		}
 	}
-	m, _, err := loadModel(path, o.weights)
+	m, _, err := loadModel(path, o.weights, o.budget)
 	if err != nil {
 		return err
 	}

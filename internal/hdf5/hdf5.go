@@ -45,6 +45,10 @@ import (
 // ErrNotFound is returned (wrapped) when a group member or attribute does not exist.
 var ErrNotFound = errors.New("hdf5: not found")
 
+// ErrTruncated is wrapped by the error for a file shorter than the
+// end-of-file address its superblock records.
+var ErrTruncated = errors.New("hdf5: truncated file")
+
 // ErrUnsupported is wrapped by errors about valid HDF5 features this package does not implement.
 var ErrUnsupported = errors.New("hdf5: unsupported feature")
 
@@ -58,7 +62,7 @@ type FormatError struct {
 // Error formats the error as "hdf5: <msg> at offset 0x...".
 func (e *FormatError) Error() string {
 	s := fmt.Sprintf("hdf5: %s at offset 0x%x", e.Msg, e.Offset)
-	if e.Err != nil && e.Err != ErrUnsupported {
+	if e.Err != nil && e.Err != ErrUnsupported && e.Err != ErrTruncated {
 		s += ": " + e.Err.Error()
 	}
 	return s
@@ -132,6 +136,7 @@ type File struct {
 	offSize   int // size of file addresses in bytes
 	lenSize   int // size of lengths in bytes
 	rootAddr  uint64
+	eofAddr   uint64 // end-of-file address the superblock records
 
 	mu         sync.Mutex
 	gheaps     map[uint64]*globalHeap
@@ -189,6 +194,15 @@ func (f *File) Close() error {
 // Root returns the root group "/".
 func (f *File) Root() *Group {
 	return &Group{f: f, path: "/", addr: f.rootAddr}
+}
+
+// EndOfFile reports the end-of-file address the superblock records (the
+// file's length as libhdf5 wrote it), or -1 when it is undefined.
+func (f *File) EndOfFile() int64 {
+	if f.undef(f.eofAddr) || f.eofAddr > 1<<62 {
+		return -1
+	}
+	return int64(f.eofAddr)
 }
 
 // SuperblockVersion reports the version of the file's superblock (0 to 3).

@@ -255,6 +255,9 @@ func FuzzOpen(f *testing.F) {
 	for _, b := range hostileSeeds(f) {
 		f.Add(b)
 	}
+	for _, b := range hostileH5Seeds(f) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 1<<20 {
 			return

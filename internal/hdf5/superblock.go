@@ -1,5 +1,7 @@
 package hdf5
 
+import "fmt"
+
 var hdf5Magic = []byte{0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'}
 
 // readSuperblock locates the superblock (at 0, 512, 1024, 2048, ...) and decodes it.
@@ -56,7 +58,7 @@ func (f *File) readSuperblock() error {
 		}
 		d.addr() // base address (the superblock position is used instead, like libhdf5)
 		d.addr() // global free-space index
-		d.addr() // end of file address
+		f.eofAddr = d.addr()
 		d.addr() // driver information block
 		// root group symbol table entry
 		d.addr() // link name offset
@@ -70,7 +72,7 @@ func (f *File) readSuperblock() error {
 		}
 		d.addr() // base address
 		d.addr() // superblock extension
-		d.addr() // end of file
+		f.eofAddr = d.addr()
 		f.rootAddr = d.addr()
 		d.u32() // checksum
 	default:
@@ -81,6 +83,22 @@ func (f *File) readSuperblock() error {
 	}
 	if f.undef(f.rootAddr) {
 		return errf(sbOff, "superblock: undefined root group address")
+	}
+	return f.checkTruncated(sbOff)
+}
+
+// checkTruncated refuses a file shorter than the end-of-file address its
+// superblock records, as libhdf5 does ("truncated file"): such a file was cut
+// short (a partial copy or download), and whatever it still holds cannot be
+// trusted to be complete.
+func (f *File) checkTruncated(sbOff int64) error {
+	if f.undef(f.eofAddr) {
+		return nil
+	}
+	// Like libhdf5 (H5F__super_read), the stored address counts from the
+	// start of the file, user block included.
+	if f.eofAddr > uint64(f.size) {
+		return &FormatError{Offset: sbOff, Msg: fmt.Sprintf("truncated file: the superblock records %d bytes, the file has %d", f.eofAddr, f.size), Err: ErrTruncated}
 	}
 	return nil
 }
