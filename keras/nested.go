@@ -98,7 +98,7 @@ func (m *Model) legacyVariables() []*runtime.Variable {
 // storedAdapter is implemented by layers whose stored variables may come in
 // older layouts (convolution kernels of Keras 1 and Theano files).
 type storedAdapter interface {
-	AdaptStored(i int, a *tensor.Tensor, origin string) (*tensor.Tensor, error)
+	AdaptStored(i int, a *tensor.Tensor, origin string) (out *tensor.Tensor, flipped bool, err error)
 }
 
 // weightPair is one stored array bound for one variable.
@@ -151,8 +151,12 @@ func (m *Model) pairWeights(path string, cfg *loader.ModelConfig, w *loader.Weig
 		for j, v := range vs {
 			a := aligned[i][j]
 			if ad, ok := l.(storedAdapter); ok {
-				if a, err = ad.AdaptStored(j, a, m.weightOrigin()); err != nil {
+				var flipped bool
+				if a, flipped, err = ad.AdaptStored(j, a, m.weightOrigin()); err != nil {
 					return nil, fmt.Errorf("keras: %s: layer %q: %w", path, l.Name(), err)
+				}
+				if flipped && m.weightOrigin() == "keras1" {
+					m.warnings = append(m.warnings, fmt.Sprintf("layer %q: a Keras 1 file that records no backend: its channels_first %s is taken as Theano's (a true convolution) and flipped", l.Name(), v.Name))
 				}
 			}
 			if !tensor.SameShape(a.Shape(), v.Value.Shape()) {

@@ -66,6 +66,9 @@ type inspectJSON struct {
 	CompileConfig  *compileJSON      `json:"compile_config"`
 	OptimizerState *optimizerJSON    `json:"optimizer_state"`
 	Weights        []weightEntryJSON `json:"weights"`
+	// Warnings are what loading could not carry over or had to guess
+	// (keras.Model.LoadWarnings).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type modelJSON struct {
@@ -209,6 +212,7 @@ func describeInspect(path, weights string, lm *loader.Model, m *keras.Model) (*i
 	}
 	mj.NonTrainableParams = mj.TotalParams - mj.TrainableParams
 	out.Model = mj
+	out.Warnings = m.LoadWarnings()
 	var sb strings.Builder
 	if err := m.Summary(&sb); err != nil {
 		return nil, err
@@ -321,6 +325,9 @@ func writeInspectText(w io.Writer, info *inspectJSON) error {
 		fmt.Fprintf(&b, "Optimizer state: %d variables stored (%s layout)\n", info.OptimizerState.Variables, info.OptimizerState.Layout)
 	} else {
 		b.WriteString("Optimizer state: none stored\n")
+	}
+	for _, wr := range info.Warnings {
+		fmt.Fprintf(&b, "Warning: %s\n", wr)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -427,18 +427,19 @@ func convFromConfig(class string, r *cfgReader, common []Option) (Layer, bool) {
 // spatial axis. origin says who trained the weights: "theano" (the file's
 // backend attribute), "keras1" (a Keras 1 file that does not say: its
 // channels_first kernels are taken as Theano's, Keras 1's default backend
-// for that ordering) or "". It returns a unchanged when nothing applies.
-func (l *ConvLayer) AdaptStored(i int, a *tensor.Tensor, origin string) (*tensor.Tensor, error) {
+// for that ordering) or "". It returns a unchanged when nothing applies,
+// and whether it flipped the kernel.
+func (l *ConvLayer) AdaptStored(i int, a *tensor.Tensor, origin string) (*tensor.Tensor, bool, error) {
 	theano := origin == "theano" || (origin == "keras1" && l.first)
 	if i >= len(l.vars) || (l.vars[i] != l.kernelV && l.vars[i] != l.pointV) {
-		return a, nil
+		return a, false, nil
 	}
 	want := l.vars[i].Value.Shape()
 	out := a
 	if !tensor.SameShape(a.Shape(), want) {
 		c, ok := l.legacyLayout(a, want)
 		if !ok {
-			return a, nil
+			return a, false, nil
 		}
 		out = c
 	}
@@ -447,9 +448,10 @@ func (l *ConvLayer) AdaptStored(i int, a *tensor.Tensor, origin string) (*tensor
 		for k := range axes {
 			axes[k] = k
 		}
-		return out.Flip(axes...)
+		f, err := out.Flip(axes...)
+		return f, err == nil, err
 	}
-	return out, nil
+	return out, false, nil
 }
 
 // legacyLayout tries the permutations old files need to reach want.
