@@ -144,6 +144,7 @@ func (m *Model) assignWeights(path string, cfg *loader.ModelConfig, w *loader.We
 		}
 	}
 	m.invalidate()
+	m.storedWeights = true
 	return nil
 }
 
