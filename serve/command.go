@@ -59,15 +59,22 @@ type commandHooks struct {
 //	kerago serve --model NAME=PATH [--model NAME[@VERSION]=PATH ...]
 //	    [--port 8501] [--host 127.0.0.1] [--max-batch N] [--batch-timeout D]
 //	    [--max-body-bytes N] [--read-timeout D] [--write-timeout D]
-//	    [--idle-timeout D] [--shutdown-timeout D]
+//	    [--idle-timeout D] [--drain-grace D] [--shutdown-timeout D]
+//	    [--max-inflight-bytes N] [--max-inflight-rows N] [--admission-wait D]
+//	    [--non-finite-outputs tfserving|error] [--allow-random-weights]
 //
 // It loads every model with load (version 1 unless NAME@VERSION is given)
 // and serves TensorFlow Serving's REST API until ctx is cancelled or the
-// process gets SIGTERM or SIGINT; it then stops accepting connections and
-// waits up to --shutdown-timeout for requests in flight to finish. SIGHUP
-// reloads changed model files without dropping requests; a file that fails
-// to load keeps the previous model serving and the reason is logged to stderr.
-// The listening address is printed to stdout.
+// process gets SIGTERM or SIGINT. It then drains: /readyz answers 503 at
+// once, the listener keeps accepting for --drain-grace while every response
+// carries "Connection: close", then it stops accepting and waits for the
+// requests in flight; --shutdown-timeout, counted from the signal, bounds
+// the whole drain (uploads still arriving near its end are answered 503,
+// and whatever remains is closed). SIGHUP reloads changed model files
+// without dropping requests; a file that fails to load, or that has no
+// stored weights, keeps the previous model serving and the reason is logged
+// to stderr and counted in /metrics. The listening address is printed to
+// stdout.
 func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader) error {
 	return runCommand(ctx, args, stdout, stderr, load, commandHooks{})
 }
@@ -85,11 +92,18 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "limit for reading a whole request")
 	writeTimeout := fs.Duration("write-timeout", 60*time.Second, "limit for answering a request, from the end of its headers")
 	idleTimeout := fs.Duration("idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
-	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests in flight")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "longest drain after SIGTERM, grace period included")
+	grace := fs.Duration("drain-grace", 5*time.Second, "after SIGTERM, how long /readyz answers 503 while new connections are still served")
+	allowRandom := fs.Bool("allow-random-weights", false, "serve model files without stored weights (configs alone: random weights)")
+	maxBytes := fs.Int64("max-inflight-bytes", DefaultMaxInflightBytes(), "request body bytes admitted at once (-1: no bound)")
+	maxRows := fs.Int64("max-inflight-rows", DefaultMaxInflightRows, "decoded rows admitted at once (-1: no bound)")
+	admissionWait := fs.Duration("admission-wait", DefaultAdmissionWait, "how long a request waits for room in the budgets before 503")
+	nonFinite := fs.String("non-finite-outputs", string(NonFiniteTFServing), "NaN/Infinity predictions: tfserving (bare NaN/Infinity tokens, as TensorFlow Serving) or error (400 JSON error)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: kerago serve --model NAME=PATH [--model NAME[@VERSION]=PATH ...] [flags]\n\n"+
 			"Serves Keras models with TensorFlow Serving's REST API (/v1/models/NAME[:predict|/metadata]),\n"+
-			"plus /healthz and /metrics. SIGHUP reloads changed model files; SIGTERM drains and exits.\n\nflags:\n")
+			"plus /healthz (liveness), /readyz (readiness) and /metrics. SIGHUP reloads changed model files;\n"+
+			"SIGTERM drains (readiness 503, grace period, Connection: close) and exits.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -111,15 +125,21 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		return fmt.Errorf("serve: --batch-timeout %v must be positive", *batchTimeout)
 	case *maxBody <= 0:
 		return fmt.Errorf("serve: --max-body-bytes %d must be positive", *maxBody)
-	case *readTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 || *shutdownTimeout <= 0:
+	case *readTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 || *shutdownTimeout <= 0 || *admissionWait <= 0:
 		return errors.New("serve: timeouts must be positive")
+	case *grace < 0:
+		return fmt.Errorf("serve: --drain-grace %v must not be negative", *grace)
+	case *maxBytes == 0 || *maxRows == 0:
+		return errors.New("serve: --max-inflight-bytes and --max-inflight-rows must be positive, or -1 for no bound")
 	case load == nil:
 		return errors.New("serve: no model loader")
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	srv, err := New(Config{Models: models, Load: load, MaxBatch: *maxBatch, BatchTimeout: *batchTimeout,
-		MaxBodyBytes: *maxBody, Logger: log})
+		MaxBodyBytes: *maxBody, Logger: log, AllowRandomWeights: *allowRandom,
+		MaxInflightBytes: *maxBytes, MaxInflightRows: *maxRows, AdmissionWait: *admissionWait,
+		NonFiniteOutputs: NonFinitePolicy(*nonFinite), ReturnMemory: true})
 	if err != nil {
 		return err
 	}
@@ -135,6 +155,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	ln = NewListener(ln)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: min(*readTimeout, 10*time.Second),
@@ -169,28 +190,58 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 				}
 				continue
 			}
-			log.Info("serve: shutting down", "signal", sig.String())
+			log.Info("serve: draining", "signal", sig.String(), "grace", *grace, "shutdown_timeout", *shutdownTimeout)
 		case <-ctx.Done():
-			log.Info("serve: shutting down", "reason", context.Cause(ctx).Error())
+			log.Info("serve: draining", "reason", context.Cause(ctx).Error(), "grace", *grace, "shutdown_timeout", *shutdownTimeout)
 		}
-		return shutdown(hs, srv, *shutdownTimeout, served, log)
+		return shutdown(hs, srv, drainPlan{grace: *grace, timeout: *shutdownTimeout, sigs: sigs, served: served}, log)
 	}
 }
 
-// shutdown stops accepting connections, waits for requests in flight, then
-// stops the batchers.
-func shutdown(hs *http.Server, srv *Server, timeout time.Duration, served <-chan error, log *slog.Logger) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+// drainPlan times a shutdown.
+type drainPlan struct {
+	grace, timeout time.Duration
+	sigs           <-chan os.Signal // a second SIGTERM or SIGINT ends the grace period early
+	served         <-chan error
+}
+
+// abortMargin is how long before the shutdown deadline uploads still being
+// received are answered 503, so that their answers go out before the
+// remaining connections are closed.
+func (p drainPlan) abortMargin() time.Duration { return min(p.timeout/4, 2*time.Second) }
+
+
+// shutdown drains the server: readiness 503 and Connection: close at once,
+// the grace period with the listener open, then http.Server.Shutdown (no new
+// connections; wait for the requests in flight), all within plan.timeout
+// from the start. Uploads still arriving plan.abortMargin() before the
+// deadline are answered 503; connections left at the deadline are closed.
+func shutdown(hs *http.Server, srv *Server, plan drainPlan, log *slog.Logger) error {
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(plan.timeout))
 	defer cancel()
+	srv.Drain()
+	graceEnd := time.NewTimer(min(plan.grace, plan.timeout))
+	select {
+	case <-graceEnd.C:
+	case sig := <-plan.sigs:
+		graceEnd.Stop()
+		log.Info("serve: grace period cut short", "signal", sig.String())
+	case <-ctx.Done():
+	}
+	abort := time.AfterFunc(time.Until(start.Add(plan.timeout-plan.abortMargin())), srv.AbortUploads)
+	defer abort.Stop()
 	err := hs.Shutdown(ctx)
-	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+	if err != nil {
+		hs.Close()
+	}
+	if serr := <-plan.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		log.Error("serve: server error", "error", serr)
 	}
 	srv.Close()
 	if err != nil {
-		hs.Close()
-		return fmt.Errorf("serve: requests still running after %v: %w", timeout, err)
+		return fmt.Errorf("serve: requests still running after %v: %w", plan.timeout, err)
 	}
-	log.Info("serve: stopped")
+	log.Info("serve: stopped", "drain", time.Since(start).Round(time.Millisecond))
 	return nil
 }

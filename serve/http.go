@@ -30,13 +30,17 @@ const (
 	reasonPredict          = "predict_failed"
 	reasonShuttingDown     = "shutting_down"
 	reasonCancelled        = "cancelled"
+	reasonOverloaded       = "overloaded"
+	reasonNonFiniteOutput  = "non_finite_output"
+	reasonHTTP             = "malformed_http"
 )
 
 // apiError is an error answered as TensorFlow Serving's {"error": msg}.
 type apiError struct {
-	code   int
-	reason string
-	msg    string
+	code       int
+	reason     string
+	msg        string
+	retryAfter int // seconds; sent as Retry-After when > 0
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -56,6 +60,12 @@ type outcome struct {
 // /metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if s.Draining() {
+		// The last response on each keep-alive connection: the client
+		// reconnects (to another server once readiness has propagated)
+		// instead of reusing a connection the shutdown will close.
+		w.Header().Set("Connection", "close")
+	}
 	s.metrics.inFlight.Add(1)
 	o := s.handle(w, r)
 	s.metrics.inFlight.Add(-1)
@@ -73,11 +83,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) outcome {
 		if s.closed.Load() {
 			return s.fail(w, o, &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, msg: "server is shutting down"})
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		fmt.Fprintf(w, "{\"status\":\"ok\",\"models\":%d}\n", len(s.Models()))
-		o.code = http.StatusOK
-		return o
+		return s.writeStatus(w, o, "ok")
+	case path == "/readyz":
+		return s.handleReady(w, r)
 	case path == "/metrics":
 		o := outcome{api: "metrics"}
 		if !s.allow(w, r, &o, http.MethodGet) {
@@ -92,7 +100,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) outcome {
 		return s.handleV1(w, r)
 	default:
 		return s.fail(w, outcome{api: "other"}, &apiError{code: http.StatusNotFound, reason: reasonNotFound,
-			msg: fmt.Sprintf("Not found: %s %s (kerago serve answers /v1/models/..., /healthz and /metrics)", r.Method, path)})
+			msg: fmt.Sprintf("Not found: %s %s (kerago serve answers /v1/models/..., /healthz, /readyz and /metrics)", r.Method, path)})
 	}
 }
 
@@ -110,12 +118,24 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, o *outcome, metho
 // fail writes {"error": msg} with the error's status code.
 func (s *Server) fail(w http.ResponseWriter, o outcome, e *apiError) outcome {
 	body, _ := json.Marshal(map[string]string{"error": e.msg})
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(e.code)
 	w.Write(append(body, '\n'))
 	o.code = e.code
 	o.reason = e.reason
+	return o
+}
+
+// writeStatus answers {"status": status, "models": N} with 200.
+func (s *Server) writeStatus(w http.ResponseWriter, o outcome, status string) outcome {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "{\"status\":%q,\"models\":%d}\n", status, len(s.Models()))
+	o.code = http.StatusOK
 	return o
 }
 
@@ -370,12 +390,20 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, func(
 	if r.ContentLength > 0 {
 		buf.Grow(int(r.ContentLength))
 	}
+	rc := http.NewResponseController(w)
+	stop := context.AfterFunc(s.drain.abort, func() { rc.SetReadDeadline(time.Now()) })
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	stop()
 	if err != nil {
 		release()
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, nil, tooLarge(s.cfg.MaxBodyBytes)
+		}
+		if s.drain.abort.Err() != nil {
+			w.Header().Set("Connection", "close")
+			return nil, nil, &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, retryAfter: retryAfterSeconds,
+				msg: "server is shutting down: the request body was not received before the shutdown deadline"}
 		}
 		return nil, nil, &apiError{code: http.StatusBadRequest, reason: reasonBodyRead, msg: "reading the request body: " + err.Error()}
 	}
@@ -388,22 +416,58 @@ func tooLarge(limit int64) *apiError {
 }
 
 func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome, sv *servable) outcome {
-	t := sv.arrive()
-	defer t.leave()
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		return s.fail(w, o, tooLarge(s.cfg.MaxBodyBytes))
+	}
+	cost := r.ContentLength
+	if cost < 0 {
+		cost = s.cfg.MaxBodyBytes // chunked: the most it may be
+	}
+	releaseBytes, aerr := s.adm.admitBytes(r.Context(), cost)
+	if aerr != nil {
+		return s.fail(w, o, aerr)
+	}
+	defer releaseBytes()
 	raw, release, aerr := s.readBody(w, r)
 	if aerr != nil {
 		return s.fail(w, o, aerr)
 	}
 	defer release()
-	body, aerr := parsePredictBody(raw)
+	l, x, rowFmt, aerr := s.decodePredict(sv, raw)
 	if aerr != nil {
 		return s.fail(w, o, aerr)
 	}
-	if body.signature != "" && body.signature != SignatureName {
-		return s.fail(w, o, &apiError{code: http.StatusBadRequest, reason: reasonSignature,
-			msg: fmt.Sprintf("Serving signature name: %q not found in signature def", body.signature)})
+	releaseRows, aerr := s.adm.admitRows(r.Context(), int64(x.Dim(0)))
+	if aerr != nil {
+		return s.fail(w, o, aerr)
 	}
-	l := sv.cur.Load() // validate and predict with the same model, even across a reload
+	defer releaseRows()
+	// Only now, with the body read and decoded, is the request on its way
+	// to the batcher: a slow upload never holds a batch back.
+	t := sv.arrive()
+	defer t.leave()
+	y, err := s.run(r.Context(), sv, l, x, t)
+	if err != nil {
+		return s.fail(w, o, s.predictError(sv, err))
+	}
+	if aerr := s.checkOutputs(sv, y, rowFmt); aerr != nil {
+		return s.fail(w, o, aerr)
+	}
+	return s.writePredictions(w, o, y, rowFmt)
+}
+
+// decodePredict parses and validates a predict body against the model
+// currently loaded, which the request then keeps even across a reload.
+func (s *Server) decodePredict(sv *servable, raw []byte) (*loaded, *tensor.Tensor, bool, *apiError) {
+	body, aerr := parsePredictBody(raw)
+	if aerr != nil {
+		return nil, nil, false, aerr
+	}
+	if body.signature != "" && body.signature != SignatureName {
+		return nil, nil, false, &apiError{code: http.StatusBadRequest, reason: reasonSignature,
+			msg: fmt.Sprintf("Serving signature name: %q not found in signature def", body.signature)}
+	}
+	l := sv.cur.Load()
 	spec := &inputSpec{model: sv.name, version: sv.version, name: InputName, shape: l.in}
 	var x *tensor.Tensor
 	rowFmt := body.instances != nil
@@ -412,21 +476,25 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome
 	} else {
 		x, aerr = decodeInputs(body.inputs, spec)
 	}
-	if aerr != nil {
-		return s.fail(w, o, aerr)
+	return l, x, rowFmt, aerr
+}
+
+// predictError turns an error from run into the answer.
+func (s *Server) predictError(sv *servable, err error) *apiError {
+	switch {
+	case errors.Is(err, ErrClosed):
+		return &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, msg: err.Error()}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &apiError{code: 499, reason: reasonCancelled, msg: err.Error()}
 	}
-	y, err := s.run(r.Context(), sv, l, x, t)
-	if err != nil {
-		switch {
-		case errors.Is(err, ErrClosed):
-			return s.fail(w, o, &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, msg: err.Error()})
-		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-			return s.fail(w, o, &apiError{code: 499, reason: reasonCancelled, msg: err.Error()})
-		}
-		s.log.Error("serve: predict failed", "model", sv.name, "version", sv.version, "error", err)
-		return s.fail(w, o, &apiError{code: http.StatusInternalServerError, reason: reasonPredict,
-			msg: fmt.Sprintf("model %q version %d: predict failed: %v", sv.name, sv.version, err)})
-	}
+	s.log.Error("serve: predict failed", "model", sv.name, "version", sv.version, "error", err)
+	return &apiError{code: http.StatusInternalServerError, reason: reasonPredict,
+		msg: fmt.Sprintf("model %q version %d: predict failed: %v", sv.name, sv.version, err)}
+}
+
+// writePredictions answers {"predictions": ...} (row format) or
+// {"outputs": ...} (columnar format).
+func (s *Server) writePredictions(w http.ResponseWriter, o outcome, y *tensor.Tensor, rowFmt bool) outcome {
 	out := s.getBuf()
 	defer s.putBuf(out)
 	b := out.AvailableBuffer()
