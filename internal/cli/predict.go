@@ -16,6 +16,8 @@ type predictOptions struct {
 	input     string
 	output    string
 	batchSize int
+	// allowRandom accepts a config without weights (random weights).
+	allowRandom bool
 }
 
 func (o *predictOptions) register(fs *flag.FlagSet) {
@@ -23,6 +25,7 @@ func (o *predictOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.input, "input", "", "the samples to score: `X`.npy, .npz or .csv (- reads CSV from standard input)")
 	fs.StringVar(&o.output, "output", "", "where to write the predictions: `Y`.npy, .npz (array \"y\") or .csv (- writes CSV to standard output)")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per forward pass, as predict(batch_size=`N`)")
+	fs.BoolVar(&o.allowRandom, "allow-random-weights", false, "accept a MODEL config without weights (its weights are then random)")
 }
 
 func predictCommand() *command {
@@ -40,6 +43,9 @@ shape (N, ...input shape) or (N, input size). An .npz holding several arrays
 gives the one named "x" (or FILE.npz:KEY). Y gets shape (N, ...output shape);
 a CSV gets one row per sample, no header, values that read back as the same
 float32; an .npz one array named "y".
+
+A MODEL config without weights (a to_json() or YAML file with no --weights)
+is refused: its weights would be random. --allow-random-weights accepts it.
 
 Example:
   kerago predict model.keras --input batch.csv --output out.csv`,
@@ -108,6 +114,9 @@ func runPredict(env Env, o *predictOptions, path string) error {
 	m, _, err := loadModel(path, o.weights)
 	if err != nil {
 		return err
+	}
+	if !m.HasStoredWeights() && !o.allowRandom {
+		return fmt.Errorf("%s holds a model config without weights, so its weights would be random: give the weights with --weights W, or pass --allow-random-weights", path)
 	}
 	x, err := readData(env, o.input, "x")
 	if err != nil {
