@@ -210,7 +210,6 @@ type drainPlan struct {
 // remaining connections are closed.
 func (p drainPlan) abortMargin() time.Duration { return min(p.timeout/4, 2*time.Second) }
 
-
 // shutdown drains the server: readiness 503 and Connection: close at once,
 // the grace period with the listener open, then http.Server.Shutdown (no new
 // connections; wait for the requests in flight), all within plan.timeout
