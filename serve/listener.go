@@ -12,11 +12,11 @@ import (
 
 // NewListener wraps ln so that the errors Go's HTTP server answers by
 // itself, before a request reaches the handler, are JSON like every other
-// error: a malformed request line or header, a bad Content-Length, a header
-// block over http.Server.MaxHeaderBytes (431), an unsupported
-// Transfer-Encoding (501). A connection whose request was cut off by the
-// header read timeout gets 408 with a JSON error before it is closed (Go
-// closes it silently). Serve the Server's handler on the returned listener.
+// error: a malformed request line or header, a bad Content-Length, a missing
+// Host, a header block over http.Server.MaxHeaderBytes (431), an
+// unsupported Transfer-Encoding (501), and headers cut off by the read
+// header timeout (408; net/http says 400, or nothing). Serve the Server's
+// handler on the returned listener.
 func NewListener(ln net.Listener) net.Listener { return &jsonListener{ln} }
 
 type jsonListener struct{ net.Listener }
@@ -39,7 +39,6 @@ type jsonConn struct {
 	mu        sync.Mutex
 	readSince int  // bytes read since the last write
 	timedOut  bool // a read timed out after bytes of a new request arrived
-	wrote     bool
 }
 
 func (c *jsonConn) Read(p []byte) (int, error) {
@@ -56,9 +55,14 @@ func (c *jsonConn) Read(p []byte) (int, error) {
 
 func (c *jsonConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	c.readSince, c.timedOut, c.wrote = 0, false, true
+	late := c.timedOut
+	c.readSince, c.timedOut = 0, false
 	c.mu.Unlock()
 	if out, ok := rewriteGoError(p); ok {
+		if late {
+			// net/http answers a header read timeout as a bad request.
+			out = jsonResponse(408, "Request Timeout", "the request headers were not received in time")
+		}
 		if _, err := c.Conn.Write(out); err != nil {
 			return 0, err
 		}
