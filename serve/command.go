@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -165,6 +166,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	conns := &connTracker{}
+	hs.ConnState = conns.track
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
@@ -194,7 +197,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		case <-ctx.Done():
 			log.Info("serve: draining", "reason", context.Cause(ctx).Error(), "grace", *grace, "shutdown_timeout", *shutdownTimeout)
 		}
-		return shutdown(hs, srv, drainPlan{grace: *grace, timeout: *shutdownTimeout, sigs: sigs, served: served}, log)
+		return shutdown(hs, srv, drainPlan{grace: *grace, timeout: *shutdownTimeout, sigs: sigs, served: served, ln: ln, conns: conns}, log)
 	}
 }
 
@@ -203,6 +206,8 @@ type drainPlan struct {
 	grace, timeout time.Duration
 	sigs           <-chan os.Signal // a second SIGTERM or SIGINT ends the grace period early
 	served         <-chan error
+	ln             net.Listener
+	conns          *connTracker
 }
 
 // abortMargin is how long before the shutdown deadline uploads still being
@@ -211,10 +216,12 @@ type drainPlan struct {
 func (p drainPlan) abortMargin() time.Duration { return min(p.timeout/4, 2*time.Second) }
 
 // shutdown drains the server: readiness 503 and Connection: close at once,
-// the grace period with the listener open, then http.Server.Shutdown (no new
-// connections; wait for the requests in flight), all within plan.timeout
-// from the start. Uploads still arriving plan.abortMargin() before the
-// deadline are answered 503; connections left at the deadline are closed.
+// the grace period with the listener open, then the listener closes and the
+// connections already accepted are served to the end of their requests
+// before http.Server.Shutdown closes the idle ones (Shutdown alone would
+// drop a request read after it began), all within plan.timeout from the
+// start. Uploads still arriving plan.abortMargin() before the deadline are
+// answered 503; connections left at the deadline are closed.
 func shutdown(hs *http.Server, srv *Server, plan drainPlan, log *slog.Logger) error {
 	start := time.Now()
 	ctx, cancel := context.WithDeadline(context.Background(), start.Add(plan.timeout))
@@ -230,12 +237,14 @@ func shutdown(hs *http.Server, srv *Server, plan drainPlan, log *slog.Logger) er
 	}
 	abort := time.AfterFunc(time.Until(start.Add(plan.timeout-plan.abortMargin())), srv.AbortUploads)
 	defer abort.Stop()
+	plan.ln.Close()
+	if serr := <-plan.served; serr != nil && !errors.Is(serr, net.ErrClosed) && !errors.Is(serr, http.ErrServerClosed) {
+		log.Error("serve: server error", "error", serr)
+	}
+	plan.conns.waitQuiet(ctx)
 	err := hs.Shutdown(ctx)
 	if err != nil {
 		hs.Close()
-	}
-	if serr := <-plan.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		log.Error("serve: server error", "error", serr)
 	}
 	srv.Close()
 	if err != nil {
@@ -243,4 +252,51 @@ func shutdown(hs *http.Server, srv *Server, plan drainPlan, log *slog.Logger) er
 	}
 	log.Info("serve: stopped", "drain", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// connTracker counts connections that are new (request not yet read) or
+// active, from http.Server.ConnState.
+type connTracker struct {
+	mu    sync.Mutex
+	state map[net.Conn]http.ConnState
+	busy  int
+}
+
+func (t *connTracker) track(c net.Conn, st http.ConnState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.state == nil {
+		t.state = map[net.Conn]http.ConnState{}
+	}
+	busy := func(s http.ConnState) bool { return s == http.StateNew || s == http.StateActive }
+	if old, ok := t.state[c]; ok && busy(old) {
+		t.busy--
+	}
+	if st == http.StateClosed || st == http.StateHijacked {
+		delete(t.state, c)
+		return
+	}
+	t.state[c] = st
+	if busy(st) {
+		t.busy++
+	}
+}
+
+// waitQuiet waits until no connection is new or active, or ctx ends.
+func (t *connTracker) waitQuiet(ctx context.Context) {
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		t.mu.Lock()
+		n := t.busy
+		t.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
