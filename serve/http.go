@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -404,6 +405,11 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, func(
 			w.Header().Set("Connection", "close")
 			return nil, nil, &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, retryAfter: retryAfterSeconds,
 				msg: "server is shutting down: the request body was not received before the shutdown deadline"}
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			w.Header().Set("Connection", "close")
+			return nil, nil, &apiError{code: http.StatusRequestTimeout, reason: reasonBodyRead, msg: "the request body was not received within the read timeout"}
 		}
 		return nil, nil, &apiError{code: http.StatusBadRequest, reason: reasonBodyRead, msg: "reading the request body: " + err.Error()}
 	}
