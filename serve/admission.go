@@ -23,9 +23,10 @@ const (
 	DefaultAdmissionWait = 500 * time.Millisecond
 	// retryAfterSeconds is sent in Retry-After with a 503 for overload.
 	retryAfterSeconds = 1
-	// returnMemoryAfter is how much must have been admitted since memory
-	// was last returned before an idle server returns it again.
-	returnMemoryAfter = 64 << 20
+	// returnMemoryAfter is how many body bytes must have been admitted
+	// since memory was last returned before an idle server returns it
+	// again (a body costs several times its size to decode and answer).
+	returnMemoryAfter = 4 << 20
 	// returnMemoryEvery spaces out forced collections.
 	returnMemoryEvery = 5 * time.Second
 )
