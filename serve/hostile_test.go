@@ -55,7 +55,9 @@ func TestHostileLoadKerasReference(t *testing.T) {
 			return wantJSONError(c, url, `{"instances": [[1, 2]]}`+strings.Repeat(" ", 70<<10), 413)
 		},
 		func(*http.Client) error { return stalledUpload(ln.Addr().String()) },
-		func(*http.Client) error { return rawJSONError(ln.Addr().String(), "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n") },
+		func(*http.Client) error {
+			return rawJSONError(ln.Addr().String(), "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")
+		},
 	}
 	for h := 0; h < 6; h++ {
 		hostileWG.Add(1)
