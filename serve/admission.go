@@ -162,32 +162,36 @@ func overloaded(what string, limit int64) *apiError {
 		msg: fmt.Sprintf("server is overloaded: the in-flight %s budget (%d) stayed full; retry after %d s", what, limit, retryAfterSeconds)}
 }
 
-// admitBytes reserves n body bytes; the returned func gives them back.
-func (a *admission) admitBytes(ctx context.Context, n int64) (func(), *apiError) {
-	if err := a.bytes.acquire(ctx, n, a.wait); err != nil {
-		if errors.Is(err, errOverloaded) {
-			return nil, overloaded("body bytes", a.bytes.limit)
-		}
-		return nil, &apiError{code: 499, reason: reasonCancelled, msg: err.Error()}
-	}
-	return func() {
-		if a.bytes.release(n) == 0 {
-			a.noteIdle(n)
-		} else {
-			a.note(n)
-		}
-	}, nil
+// admitBytes reserves n body bytes, to be given back with releaseBytes.
+func (a *admission) admitBytes(ctx context.Context, n int64) *apiError {
+	return admitErr(a.bytes.acquire(ctx, n, a.wait), "body bytes", a.bytes.limit)
 }
 
-// admitRows reserves n rows; the returned func gives them back.
-func (a *admission) admitRows(ctx context.Context, n int64) (func(), *apiError) {
-	if err := a.rows.acquire(ctx, n, a.wait); err != nil {
-		if errors.Is(err, errOverloaded) {
-			return nil, overloaded("rows", a.rows.limit)
-		}
-		return nil, &apiError{code: 499, reason: reasonCancelled, msg: err.Error()}
+// releaseBytes gives back n body bytes.
+func (a *admission) releaseBytes(n int64) {
+	if a.bytes.release(n) == 0 {
+		a.noteIdle(n)
+	} else {
+		a.note(n)
 	}
-	return func() { a.rows.release(n) }, nil
+}
+
+// admitRows reserves n rows, to be given back with releaseRows.
+func (a *admission) admitRows(ctx context.Context, n int64) *apiError {
+	return admitErr(a.rows.acquire(ctx, n, a.wait), "rows", a.rows.limit)
+}
+
+// releaseRows gives back n rows.
+func (a *admission) releaseRows(n int64) { a.rows.release(n) }
+
+func admitErr(err error, what string, limit int64) *apiError {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errOverloaded):
+		return overloaded(what, limit)
+	}
+	return &apiError{code: 499, reason: reasonCancelled, msg: err.Error()}
 }
 
 func (a *admission) note(n int64) {

@@ -391,8 +391,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, func(
 	if r.ContentLength > 0 {
 		buf.Grow(int(r.ContentLength))
 	}
-	rc := http.NewResponseController(w)
-	stop := context.AfterFunc(s.drain.abort, func() { rc.SetReadDeadline(time.Now()) })
+	stop := context.AfterFunc(s.drain.abort, func() { http.NewResponseController(w).SetReadDeadline(time.Now()) })
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	stop()
 	if err != nil {
@@ -429,11 +428,10 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome
 	if cost < 0 {
 		cost = s.cfg.MaxBodyBytes // chunked: the most it may be
 	}
-	releaseBytes, aerr := s.adm.admitBytes(r.Context(), cost)
-	if aerr != nil {
+	if aerr := s.adm.admitBytes(r.Context(), cost); aerr != nil {
 		return s.fail(w, o, aerr)
 	}
-	defer releaseBytes()
+	defer s.adm.releaseBytes(cost)
 	raw, release, aerr := s.readBody(w, r)
 	if aerr != nil {
 		return s.fail(w, o, aerr)
@@ -443,11 +441,10 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome
 	if aerr != nil {
 		return s.fail(w, o, aerr)
 	}
-	releaseRows, aerr := s.adm.admitRows(r.Context(), int64(x.Dim(0)))
-	if aerr != nil {
+	if aerr := s.adm.admitRows(r.Context(), int64(x.Dim(0))); aerr != nil {
 		return s.fail(w, o, aerr)
 	}
-	defer releaseRows()
+	defer s.adm.releaseRows(int64(x.Dim(0)))
 	// Only now, with the body read and decoded, is the request on its way
 	// to the batcher: a slow upload never holds a batch back.
 	t := sv.arrive()
