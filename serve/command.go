@@ -227,14 +227,7 @@ func shutdown(hs *http.Server, srv *Server, plan drainPlan, log *slog.Logger) er
 	ctx, cancel := context.WithDeadline(context.Background(), start.Add(plan.timeout))
 	defer cancel()
 	srv.Drain()
-	graceEnd := time.NewTimer(min(plan.grace, plan.timeout))
-	select {
-	case <-graceEnd.C:
-	case sig := <-plan.sigs:
-		graceEnd.Stop()
-		log.Info("serve: grace period cut short", "signal", sig.String())
-	case <-ctx.Done():
-	}
+	waitGrace(ctx, plan, log)
 	abort := time.AfterFunc(time.Until(start.Add(plan.timeout-plan.abortMargin())), srv.AbortUploads)
 	defer abort.Stop()
 	plan.ln.Close()
@@ -252,6 +245,27 @@ func shutdown(hs *http.Server, srv *Server, plan drainPlan, log *slog.Logger) er
 	}
 	log.Info("serve: stopped", "drain", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// waitGrace waits out the grace period; a second SIGTERM or SIGINT ends it
+// early (SIGHUP is ignored while draining).
+func waitGrace(ctx context.Context, plan drainPlan, log *slog.Logger) {
+	graceEnd := time.NewTimer(min(plan.grace, plan.timeout))
+	defer graceEnd.Stop()
+	for {
+		select {
+		case <-graceEnd.C:
+			return
+		case sig := <-plan.sigs:
+			if sig == syscall.SIGHUP {
+				continue
+			}
+			log.Info("serve: grace period cut short", "signal", sig.String())
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // connTracker counts connections that are new (request not yet read) or
