@@ -8,11 +8,17 @@
 //	GET  /v1/models/NAME[/versions/N]/metadata   signature (input and output shapes)
 //	POST /v1/models/NAME[/versions/N]:predict    {"instances": ...} or {"inputs": ...}
 //	GET  /healthz                                 liveness
+//	GET  /readyz                                  readiness (503 once Drain is called)
 //	GET  /metrics                                 Prometheus text format
 //
-// with TensorFlow Serving's JSON shapes and error object {"error": "..."}.
+// with TensorFlow Serving's JSON shapes and error object {"error": "..."}
+// (served on NewListener, also for the errors net/http answers itself).
 // Requests are validated before they reach the model: a wrong shape, a
 // non-number or a NaN is a 400 that names the instance and dimension at fault.
+// In-flight budgets (Config.MaxInflightBytes, MaxInflightRows) bound the
+// memory concurrent requests take: beyond them a request waits briefly, then
+// gets 503 with Retry-After. Model files without stored weights are refused
+// unless Config.AllowRandomWeights is set.
 //
 // The server is safe for concurrent use. Predictions from many goroutines run
 // in parallel; with Config.MaxBatch > 1, concurrent requests for the same model
@@ -31,6 +37,8 @@
 // and 501); every model has one input named "inputs" and one output named
 // "output_0" under the signature "serving_default"; model status always
 // reports AVAILABLE, since a model that failed to load is not registered.
+// Non-finite outputs are written as TensorFlow Serving writes them (bare
+// NaN, Infinity, -Infinity) unless Config.NonFiniteOutputs is NonFiniteError.
 package serve
 
 import (
