@@ -113,7 +113,7 @@ func copyFile(t testing.TB, from, to string) {
 // the batcher, so one stalled upload made every batched request wait the
 // whole batch timeout.
 func TestFaultStalledUploadDoesNotHoldBatch(t *testing.T) {
-	const batchTimeout = 4 * time.Second
+	const batchTimeout = 10 * time.Second
 	s, hs := newTestServer(t, Config{MaxBatch: 8, BatchTimeout: batchTimeout})
 	if err := s.AddModel("m", 1, sumDiff()); err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ func TestFaultSIGTERMDrainsKeepAlive(t *testing.T) {
 
 func drainRun(t *testing.T, ref kerasRef, run int, followLB bool) {
 	st := start(t, context.Background(), []string{"--model", "m=" + quickstart + "model.keras", "--port", "0",
-		"--max-batch", "16", "--batch-timeout", "1ms", "--drain-grace", "300ms", "--shutdown-timeout", "10s"}, KerasLoader)
+		"--max-batch", "16", "--batch-timeout", "1ms", "--drain-grace", "1s", "--shutdown-timeout", "20s"}, KerasLoader)
 	const clients = 64
 	var lbSawDrain atomic.Bool // the load balancer's view: /readyz said 503
 	var sent, answered, refused, backlog, closes atomic.Int64
@@ -105,7 +105,7 @@ func drainRun(t *testing.T, ref kerasRef, run int, followLB bool) {
 		if r.code == http.StatusServiceUnavailable {
 			break
 		}
-		if time.Since(began) > 250*time.Millisecond {
+		if time.Since(began) > 800*time.Millisecond {
 			t.Fatalf("run %d: /readyz still %d %v after SIGTERM", run, r.code, time.Since(began))
 		}
 	}
