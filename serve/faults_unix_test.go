@@ -66,7 +66,7 @@ func drainRun(t *testing.T, ref kerasRef, run int, followLB bool) {
 				case err != nil && errors.As(err, &op) && op.Op == "dial":
 					refused.Add(1) // never reached the server
 					return
-				case err != nil && !reused && errors.Is(err, syscall.ECONNRESET):
+				case err != nil && !reused && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)):
 					// A new connection still in the kernel's accept queue
 					// when the listener closed: the process never saw it.
 					backlog.Add(1)

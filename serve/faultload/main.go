@@ -261,7 +261,7 @@ func sigtermRun(o options, run int) error {
 				case err != nil && errors.As(err, &op) && op.Op == "dial":
 					refused.Add(1)
 					return
-				case err != nil && !reused && errors.Is(err, syscall.ECONNRESET):
+				case err != nil && !reused && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)):
 					unaccepted.Add(1)
 					return
 				case err != nil:
