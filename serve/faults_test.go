@@ -297,3 +297,35 @@ func TestFaultMalformedHTTPIsJSON(t *testing.T) {
 		})
 	}
 }
+
+// Readiness and liveness across Drain: /readyz turns 503 with Retry-After
+// and a JSON error, /healthz stays 200, predictions keep being answered and
+// every response asks to close the connection.
+func TestReadyzAndDrain(t *testing.T) {
+	s, hs := newTestServer(t, Config{})
+	if err := s.AddModel("m", 1, sumDiff()); err != nil {
+		t.Fatal(err)
+	}
+	c := hs.Client()
+	if r := do(t, c, "GET", hs.URL+"/readyz", ""); r.code != 200 || r.close {
+		t.Fatalf("/readyz before the drain: %d close=%v %s", r.code, r.close, r.body)
+	}
+	s.Drain()
+	r := do(t, c, "GET", hs.URL+"/readyz", "")
+	var e struct{ Error string }
+	if r.code != 503 || r.header.Get("Retry-After") != "1" || json.Unmarshal(r.body, &e) != nil || !strings.Contains(e.Error, "draining") || !r.close {
+		t.Errorf("/readyz draining: %d Retry-After %q close=%v %s", r.code, r.header.Get("Retry-After"), r.close, r.body)
+	}
+	if r := do(t, c, "GET", hs.URL+"/healthz", ""); r.code != 200 || !r.close {
+		t.Errorf("/healthz draining: %d close=%v %s", r.code, r.close, r.body)
+	}
+	r = do(t, c, "POST", hs.URL+"/v1/models/m:predict", `{"instances": [[1, 2]]}`)
+	if r.code != 200 || !r.close {
+		t.Errorf("predict draining: %d close=%v %s", r.code, r.close, r.body)
+	}
+	jsonEqual(t, r.body, `{"predictions": [[3, -1]]}`)
+	m := do(t, c, "GET", hs.URL+"/metrics", "")
+	if !strings.Contains(string(m.body), "\nkerago_serve_ready 0\n") {
+		t.Errorf("/metrics lacks kerago_serve_ready 0")
+	}
+}
