@@ -167,6 +167,14 @@ func (a *admission) admitBytes(ctx context.Context, n int64) *apiError {
 	return admitErr(a.bytes.acquire(ctx, n, a.wait), "body bytes", a.bytes.limit)
 }
 
+// releaseHeld gives back *n body bytes (deferred by a request, which adds
+// to *n as its body arrives).
+func (a *admission) releaseHeld(n *int64) {
+	if *n > 0 {
+		a.releaseBytes(*n)
+	}
+}
+
 // releaseBytes gives back n body bytes.
 func (a *admission) releaseBytes(n int64) {
 	if a.bytes.release(n) == 0 {

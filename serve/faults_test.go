@@ -190,6 +190,32 @@ func TestFaultAdmissionBudget(t *testing.T) {
 	}
 }
 
+// Stalled uploads that declare large bodies hold only the bytes they sent:
+// they cannot take the bytes budget from valid requests.
+func TestFaultStalledUploadsDoNotTakeBudget(t *testing.T) {
+	s, hs := newTestServer(t, Config{MaxInflightBytes: 1 << 20, AdmissionWait: 30 * time.Millisecond})
+	if err := s.AddModel("m", 1, sumDiff()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 8; i++ {
+		conn, err := net.Dial("tcp", hs.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST /v1/models/m:predict HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n{\"instances\": [[1,", 4<<20)
+	}
+	waitFor(t, func() bool { return s.metrics.inFlight.Load() == 8 })
+	r := do(t, hs.Client(), "POST", hs.URL+"/v1/models/m:predict", `{"instances": [[1, 2]]}`)
+	if r.code != 200 {
+		t.Fatalf("valid request beside 8 stalled 4 MiB uploads (budget 1 MiB): %d %s", r.code, r.body)
+	}
+	jsonEqual(t, r.body, `{"predictions": [[3, -1]]}`)
+	if held := s.metrics.inflightBytes.Load(); held > 8*bodyFirstStep {
+		t.Errorf("8 stalled uploads hold %d budget bytes, want at most %d", held, 8*bodyFirstStep)
+	}
+}
+
 // Defect 5: finite inputs whose outputs overflow. By default the answer is
 // TensorFlow Serving's (200 with bare NaN/Infinity tokens, as its
 // json_tensor.cc writes them); with NonFiniteError it is a strict-JSON 400

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -380,39 +381,72 @@ func metadataOf(sv *servable, l *loaded) metadataJSON {
 	return md
 }
 
-// readBody reads the request body into a pooled buffer within the limit.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, func(), *apiError) {
-	buf := s.getBuf()
-	release := func() { s.putBuf(buf) }
+// A request body is admitted to the bytes budget in steps, the first of
+// bodyFirstStep bytes and each next one twice the last, up to bodyMaxStep:
+// a request holds budget only for the bytes that arrived plus one step, so
+// stalled uploads cannot take the budget by declaring a large
+// Content-Length.
+const (
+	bodyFirstStep = 16 << 10
+	bodyMaxStep   = 1 << 20
+)
+
+// readBody reads the request body into a pooled buffer within the limit,
+// admitting it to the bytes budget step by step; *held counts what was
+// admitted, for the caller to release.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, held *int64) ([]byte, func(), *apiError) {
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		release()
 		return nil, nil, tooLarge(s.cfg.MaxBodyBytes)
 	}
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
+	buf := s.getBuf()
+	release := func() { s.putBuf(buf) }
 	stop := context.AfterFunc(s.drain.abort, func() { http.NewResponseController(w).SetReadDeadline(time.Now()) })
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	var err error
+	var aerr *apiError
+	for step := int64(bodyFirstStep); ; step = min(2*step, bodyMaxStep) {
+		want := step
+		if r.ContentLength >= 0 {
+			want = min(want, r.ContentLength-int64(buf.Len())+1) // +1 sees the end
+		}
+		if aerr = s.adm.admitBytes(r.Context(), want); aerr != nil {
+			break
+		}
+		*held += want
+		var n int64
+		if n, err = buf.ReadFrom(io.LimitReader(body, want)); err != nil || n < want {
+			break
+		}
+	}
 	stop()
+	if aerr != nil {
+		release()
+		return nil, nil, aerr
+	}
 	if err != nil {
 		release()
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, nil, tooLarge(s.cfg.MaxBodyBytes)
-		}
-		if s.drain.abort.Err() != nil {
-			w.Header().Set("Connection", "close")
-			return nil, nil, &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, retryAfter: retryAfterSeconds,
-				msg: "server is shutting down: the request body was not received before the shutdown deadline"}
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			w.Header().Set("Connection", "close")
-			return nil, nil, &apiError{code: http.StatusRequestTimeout, reason: reasonBodyRead, msg: "the request body was not received within the read timeout"}
-		}
-		return nil, nil, &apiError{code: http.StatusBadRequest, reason: reasonBodyRead, msg: "reading the request body: " + err.Error()}
+		return nil, nil, s.bodyError(w, err)
 	}
 	return buf.Bytes(), release, nil
+}
+
+// bodyError is the answer to a failed body read.
+func (s *Server) bodyError(w http.ResponseWriter, err error) *apiError {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(s.cfg.MaxBodyBytes)
+	}
+	if s.drain.abort.Err() != nil {
+		w.Header().Set("Connection", "close")
+		return &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, retryAfter: retryAfterSeconds,
+			msg: "server is shutting down: the request body was not received before the shutdown deadline"}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		w.Header().Set("Connection", "close")
+		return &apiError{code: http.StatusRequestTimeout, reason: reasonBodyRead, msg: "the request body was not received within the read timeout"}
+	}
+	return &apiError{code: http.StatusBadRequest, reason: reasonBodyRead, msg: "reading the request body: " + err.Error()}
 }
 
 func tooLarge(limit int64) *apiError {
@@ -421,18 +455,9 @@ func tooLarge(limit int64) *apiError {
 }
 
 func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome, sv *servable) outcome {
-	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return s.fail(w, o, tooLarge(s.cfg.MaxBodyBytes))
-	}
-	cost := r.ContentLength
-	if cost < 0 {
-		cost = s.cfg.MaxBodyBytes // chunked: the most it may be
-	}
-	if aerr := s.adm.admitBytes(r.Context(), cost); aerr != nil {
-		return s.fail(w, o, aerr)
-	}
-	defer s.adm.releaseBytes(cost)
-	raw, release, aerr := s.readBody(w, r)
+	var held int64
+	defer s.adm.releaseHeld(&held)
+	raw, release, aerr := s.readBody(w, r, &held)
 	if aerr != nil {
 		return s.fail(w, o, aerr)
 	}

@@ -136,7 +136,8 @@ type Config struct {
 	AllowRandomWeights bool
 	// MaxInflightBytes bounds the request body bytes being received, decoded
 	// and answered at once (DefaultMaxInflightBytes() when 0, no bound when
-	// negative). A body of unknown length (chunked) counts as MaxBodyBytes.
+	// negative). Bodies are admitted in steps (16 KiB, doubling up to 1 MiB)
+	// as they arrive, so a stalled upload holds only what it sent.
 	MaxInflightBytes int64
 	// MaxInflightRows bounds the rows of decoded requests waiting for or in a
 	// forward pass at once (DefaultMaxInflightRows when 0, no bound when
