@@ -38,7 +38,8 @@ func TestHostileLoadKerasReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxHeaderBytes: 16 << 10}
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 500 * time.Millisecond,
+		IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10} // IdleTimeout would default to ReadTimeout
 	go hs.Serve(NewListener(ln))
 	defer hs.Close()
 	url := "http://" + ln.Addr().String() + "/v1/models/m:predict"
