@@ -19,13 +19,15 @@ var ErrNoStoredWeights = errors.New("the model has no stored weights: it is a co
 
 // checkWeights refuses a model without stored weights unless allowed.
 func (s *Server) checkWeights(path string, p Predictor) error {
-	if s.cfg.AllowRandomWeights {
+	wr, ok := p.(WeightsReporter)
+	if !ok || wr.HasStoredWeights() {
 		return nil
 	}
-	if wr, ok := p.(WeightsReporter); ok && !wr.HasStoredWeights() {
-		return fmt.Errorf("%s: %w (give a file with weights, such as .keras or .h5, or allow random weights with --allow-random-weights)", path, ErrNoStoredWeights)
+	if s.cfg.AllowRandomWeights {
+		s.log.Warn("serve: serving a model without stored weights: its answers come from random initial values", "path", path)
+		return nil
 	}
-	return nil
+	return fmt.Errorf("%s: %w (give a file with weights, such as .keras or .h5, or allow random weights with --allow-random-weights)", path, ErrNoStoredWeights)
 }
 
 // reloadResult labels a failed reload in kerago_serve_model_reloads_total.
