@@ -17,6 +17,12 @@
 //     connection is refused, SIGTERM arrives after -warmup; prints how many
 //     requests were answered, refused at connect, reset before being
 //     accepted (fresh connection) and dropped (anything else).
+//   - hostile: for -duration, 64 valid clients send 1..4 rows of -ref's x.npy
+//     and check every answer against its y.npy (allclose 1e-5, 1e-5) while 16
+//     hostile clients send malformed JSON, NaN, wrong shapes, oversized
+//     bodies, malformed HTTP and stalled uploads, and the model file is
+//     rewritten and reloaded with SIGHUP every 2s; prints valid req/s, p99,
+//     failed and wrong counts.
 //
 // It is a separate program so that the test suite stays fast.
 package main
@@ -48,6 +54,7 @@ type options struct {
 	duration, idle      time.Duration
 	warmup              time.Duration
 	burst, rows, runs   int
+	ref                 string
 }
 
 func main() {
@@ -63,6 +70,7 @@ func main() {
 	flag.IntVar(&o.burst, "burst", 32, "burst: concurrent requests")
 	flag.IntVar(&o.rows, "rows", 640000, "burst: rows per request")
 	flag.IntVar(&o.runs, "runs", 6, "sigterm: runs")
+	flag.StringVar(&o.ref, "ref", "testdata/serve/mlp_2_10_10_2", "hostile: folder with x.npy and Keras's y.npy for -model")
 	flag.Parse()
 	o.args = strings.Fields(extra)
 	var err error
@@ -73,6 +81,8 @@ func main() {
 		err = burst(o)
 	case "sigterm":
 		err = sigterm(o)
+	case "hostile":
+		err = hostile(o)
 	default:
 		err = fmt.Errorf("unknown -mode %q", o.mode)
 	}
