@@ -117,6 +117,7 @@ func (m *Model) assignWeights(path string, cfg *loader.ModelConfig, w *loader.We
 		copy(p.v.Value.Data(), p.a.Data())
 	}
 	m.invalidate()
+	m.storedWeights = true
 	return nil
 }
 

@@ -59,6 +59,8 @@ type Model struct {
 	// backend is the Keras backend saved files name: the one of the file
 	// the model was loaded from, else "tensorflow" (loader.DefaultBackend).
 	backend string
+	// storedWeights is set once every variable was assigned from a file.
+	storedWeights bool
 }
 
 // ErrNotBuilt is returned when a model's input shape is still unknown.

@@ -136,7 +136,7 @@ func TestRunCommandServesAndDrains(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st := start(t, ctx, []string{"--model", "fast=" + fast, "--model", "fast@2=" + fast, "--model", "slow=" + slow,
-		"--port", "0", "--max-batch", "4", "--batch-timeout", "1ms"}, load)
+		"--port", "0", "--max-batch", "4", "--batch-timeout", "1ms", "--drain-grace", "100ms"}, load)
 	if !strings.Contains(st.out.String(), "kerago serve: listening on "+st.url) {
 		t.Errorf("stdout %q", st.out.String())
 	}

@@ -114,3 +114,40 @@ func Example_kerasModel() {
 	// input dims: [{-1} {2}]
 	// 2 rows of 2 outputs
 }
+
+// Draining for a load balancer: serve on NewListener (JSON for net/http's
+// own errors too); at shutdown call Drain, so that /readyz answers 503 while
+// requests are still served with "Connection: close", wait a grace period,
+// then shut the http.Server down.
+func ExampleServer_Drain() {
+	srv, err := serve.New(serve.Config{})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	if err := srv.AddModel("half_plus_two", 1, halfPlusTwo{}); err != nil {
+		panic(err)
+	}
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener = serve.NewListener(hs.Listener)
+	hs.Start()
+	defer hs.Close()
+
+	get := func(path string) {
+		resp, err := http.Get(hs.URL + path)
+		if err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Print(path, " ", resp.StatusCode, " close=", resp.Close, " ", string(body))
+	}
+	get("/readyz")
+	srv.Drain() // on SIGTERM
+	get("/readyz")
+	get("/healthz")
+	// Output:
+	// /readyz 200 close=false {"status":"ready","models":1}
+	// /readyz 503 close=true {"error":"server is draining: it answers the requests it receives but takes no new work; send new requests elsewhere"}
+	// /healthz 200 close=true {"status":"ok","models":1}
+}

@@ -167,6 +167,7 @@ type response struct {
 	code   int
 	header http.Header
 	body   []byte
+	close  bool // the server said Connection: close
 }
 
 func do(t testing.TB, client *http.Client, method, url, body string) response {
@@ -197,7 +198,7 @@ func try(client *http.Client, method, url, body string) (response, error) {
 	if err != nil {
 		return response{}, err
 	}
-	return response{resp.StatusCode, resp.Header, b}, nil
+	return response{resp.StatusCode, resp.Header, b, resp.Close}, nil
 }
 
 // predictions decodes {"predictions": [...]} of rows of numbers.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,13 +32,17 @@ const (
 	reasonPredict          = "predict_failed"
 	reasonShuttingDown     = "shutting_down"
 	reasonCancelled        = "cancelled"
+	reasonOverloaded       = "overloaded"
+	reasonNonFiniteOutput  = "non_finite_output"
+	reasonHTTP             = "malformed_http"
 )
 
 // apiError is an error answered as TensorFlow Serving's {"error": msg}.
 type apiError struct {
-	code   int
-	reason string
-	msg    string
+	code       int
+	reason     string
+	msg        string
+	retryAfter int // seconds; sent as Retry-After when > 0
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -56,6 +62,12 @@ type outcome struct {
 // /metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if s.Draining() {
+		// The last response on each keep-alive connection: the client
+		// reconnects (to another server once readiness has propagated)
+		// instead of reusing a connection the shutdown will close.
+		w.Header().Set("Connection", "close")
+	}
 	s.metrics.inFlight.Add(1)
 	o := s.handle(w, r)
 	s.metrics.inFlight.Add(-1)
@@ -73,11 +85,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) outcome {
 		if s.closed.Load() {
 			return s.fail(w, o, &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, msg: "server is shutting down"})
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		fmt.Fprintf(w, "{\"status\":\"ok\",\"models\":%d}\n", len(s.Models()))
-		o.code = http.StatusOK
-		return o
+		return s.writeStatus(w, o, "ok")
+	case path == "/readyz":
+		return s.handleReady(w, r)
 	case path == "/metrics":
 		o := outcome{api: "metrics"}
 		if !s.allow(w, r, &o, http.MethodGet) {
@@ -92,7 +102,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) outcome {
 		return s.handleV1(w, r)
 	default:
 		return s.fail(w, outcome{api: "other"}, &apiError{code: http.StatusNotFound, reason: reasonNotFound,
-			msg: fmt.Sprintf("Not found: %s %s (kerago serve answers /v1/models/..., /healthz and /metrics)", r.Method, path)})
+			msg: fmt.Sprintf("Not found: %s %s (kerago serve answers /v1/models/..., /healthz, /readyz and /metrics)", r.Method, path)})
 	}
 }
 
@@ -110,12 +120,24 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, o *outcome, metho
 // fail writes {"error": msg} with the error's status code.
 func (s *Server) fail(w http.ResponseWriter, o outcome, e *apiError) outcome {
 	body, _ := json.Marshal(map[string]string{"error": e.msg})
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(e.code)
 	w.Write(append(body, '\n'))
 	o.code = e.code
 	o.reason = e.reason
+	return o
+}
+
+// writeStatus answers {"status": status, "models": N} with 200.
+func (s *Server) writeStatus(w http.ResponseWriter, o outcome, status string) outcome {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "{\"status\":%q,\"models\":%d}\n", status, len(s.Models()))
+	o.code = http.StatusOK
 	return o
 }
 
@@ -359,27 +381,72 @@ func metadataOf(sv *servable, l *loaded) metadataJSON {
 	return md
 }
 
-// readBody reads the request body into a pooled buffer within the limit.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, func(), *apiError) {
-	buf := s.getBuf()
-	release := func() { s.putBuf(buf) }
+// A request body is admitted to the bytes budget in steps, the first of
+// bodyFirstStep bytes and each next one twice the last, up to bodyMaxStep:
+// a request holds budget only for the bytes that arrived plus one step, so
+// stalled uploads cannot take the budget by declaring a large
+// Content-Length.
+const (
+	bodyFirstStep = 16 << 10
+	bodyMaxStep   = 1 << 20
+)
+
+// readBody reads the request body into a pooled buffer within the limit,
+// admitting it to the bytes budget step by step; *held counts what was
+// admitted, for the caller to release.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, held *int64) ([]byte, func(), *apiError) {
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		release()
 		return nil, nil, tooLarge(s.cfg.MaxBodyBytes)
 	}
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+	buf := s.getBuf()
+	release := func() { s.putBuf(buf) }
+	stop := context.AfterFunc(s.drain.abort, func() { http.NewResponseController(w).SetReadDeadline(time.Now()) })
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	var err error
+	var aerr *apiError
+	for step := int64(bodyFirstStep); ; step = min(2*step, bodyMaxStep) {
+		want := step
+		if r.ContentLength >= 0 {
+			want = min(want, r.ContentLength-int64(buf.Len())+1) // +1 sees the end
+		}
+		if aerr = s.adm.admitBytes(r.Context(), want); aerr != nil {
+			break
+		}
+		*held += want
+		var n int64
+		if n, err = buf.ReadFrom(io.LimitReader(body, want)); err != nil || n < want {
+			break
+		}
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	stop()
+	if aerr != nil {
+		release()
+		return nil, nil, aerr
+	}
 	if err != nil {
 		release()
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, nil, tooLarge(s.cfg.MaxBodyBytes)
-		}
-		return nil, nil, &apiError{code: http.StatusBadRequest, reason: reasonBodyRead, msg: "reading the request body: " + err.Error()}
+		return nil, nil, s.bodyError(w, err)
 	}
 	return buf.Bytes(), release, nil
+}
+
+// bodyError is the answer to a failed body read.
+func (s *Server) bodyError(w http.ResponseWriter, err error) *apiError {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(s.cfg.MaxBodyBytes)
+	}
+	if s.drain.abort.Err() != nil {
+		w.Header().Set("Connection", "close")
+		return &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, retryAfter: retryAfterSeconds,
+			msg: "server is shutting down: the request body was not received before the shutdown deadline"}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		w.Header().Set("Connection", "close")
+		return &apiError{code: http.StatusRequestTimeout, reason: reasonBodyRead, msg: "the request body was not received within the read timeout"}
+	}
+	return &apiError{code: http.StatusBadRequest, reason: reasonBodyRead, msg: "reading the request body: " + err.Error()}
 }
 
 func tooLarge(limit int64) *apiError {
@@ -388,22 +455,47 @@ func tooLarge(limit int64) *apiError {
 }
 
 func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome, sv *servable) outcome {
-	t := sv.arrive()
-	defer t.leave()
-	raw, release, aerr := s.readBody(w, r)
+	var held int64
+	defer s.adm.releaseHeld(&held)
+	raw, release, aerr := s.readBody(w, r, &held)
 	if aerr != nil {
 		return s.fail(w, o, aerr)
 	}
 	defer release()
-	body, aerr := parsePredictBody(raw)
+	l, x, rowFmt, aerr := s.decodePredict(sv, raw)
 	if aerr != nil {
 		return s.fail(w, o, aerr)
 	}
-	if body.signature != "" && body.signature != SignatureName {
-		return s.fail(w, o, &apiError{code: http.StatusBadRequest, reason: reasonSignature,
-			msg: fmt.Sprintf("Serving signature name: %q not found in signature def", body.signature)})
+	if aerr := s.adm.admitRows(r.Context(), int64(x.Dim(0))); aerr != nil {
+		return s.fail(w, o, aerr)
 	}
-	l := sv.cur.Load() // validate and predict with the same model, even across a reload
+	defer s.adm.releaseRows(int64(x.Dim(0)))
+	// Only now, with the body read and decoded, is the request on its way
+	// to the batcher: a slow upload never holds a batch back.
+	t := sv.arrive()
+	defer t.leave()
+	y, err := s.run(r.Context(), sv, l, x, t)
+	if err != nil {
+		return s.fail(w, o, s.predictError(sv, err))
+	}
+	if aerr := s.checkOutputs(sv, y, rowFmt); aerr != nil {
+		return s.fail(w, o, aerr)
+	}
+	return s.writePredictions(w, o, y, rowFmt)
+}
+
+// decodePredict parses and validates a predict body against the model
+// currently loaded, which the request then keeps even across a reload.
+func (s *Server) decodePredict(sv *servable, raw []byte) (*loaded, *tensor.Tensor, bool, *apiError) {
+	body, aerr := parsePredictBody(raw)
+	if aerr != nil {
+		return nil, nil, false, aerr
+	}
+	if body.signature != "" && body.signature != SignatureName {
+		return nil, nil, false, &apiError{code: http.StatusBadRequest, reason: reasonSignature,
+			msg: fmt.Sprintf("Serving signature name: %q not found in signature def", body.signature)}
+	}
+	l := sv.cur.Load()
 	spec := &inputSpec{model: sv.name, version: sv.version, name: InputName, shape: l.in}
 	var x *tensor.Tensor
 	rowFmt := body.instances != nil
@@ -412,21 +504,25 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome
 	} else {
 		x, aerr = decodeInputs(body.inputs, spec)
 	}
-	if aerr != nil {
-		return s.fail(w, o, aerr)
+	return l, x, rowFmt, aerr
+}
+
+// predictError turns an error from run into the answer.
+func (s *Server) predictError(sv *servable, err error) *apiError {
+	switch {
+	case errors.Is(err, ErrClosed):
+		return &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, msg: err.Error()}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &apiError{code: 499, reason: reasonCancelled, msg: err.Error()}
 	}
-	y, err := s.run(r.Context(), sv, l, x, t)
-	if err != nil {
-		switch {
-		case errors.Is(err, ErrClosed):
-			return s.fail(w, o, &apiError{code: http.StatusServiceUnavailable, reason: reasonShuttingDown, msg: err.Error()})
-		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-			return s.fail(w, o, &apiError{code: 499, reason: reasonCancelled, msg: err.Error()})
-		}
-		s.log.Error("serve: predict failed", "model", sv.name, "version", sv.version, "error", err)
-		return s.fail(w, o, &apiError{code: http.StatusInternalServerError, reason: reasonPredict,
-			msg: fmt.Sprintf("model %q version %d: predict failed: %v", sv.name, sv.version, err)})
-	}
+	s.log.Error("serve: predict failed", "model", sv.name, "version", sv.version, "error", err)
+	return &apiError{code: http.StatusInternalServerError, reason: reasonPredict,
+		msg: fmt.Sprintf("model %q version %d: predict failed: %v", sv.name, sv.version, err)}
+}
+
+// writePredictions answers {"predictions": ...} (row format) or
+// {"outputs": ...} (columnar format).
+func (s *Server) writePredictions(w http.ResponseWriter, o outcome, y *tensor.Tensor, rowFmt bool) outcome {
 	out := s.getBuf()
 	defer s.putBuf(out)
 	b := out.AvailableBuffer()

@@ -21,6 +21,10 @@ const (
 	metricInFlight = "kerago_serve_in_flight_requests"
 	metricReloads  = "kerago_serve_model_reloads_total"
 	metricLoaded   = "kerago_serve_model_loaded_timestamp_seconds"
+
+	metricInflightBytes = "kerago_serve_inflight_body_bytes"
+	metricInflightRows  = "kerago_serve_inflight_rows"
+	metricReady         = "kerago_serve_ready"
 )
 
 var (
@@ -44,7 +48,7 @@ type verKey struct {
 
 type reloadKey struct {
 	verKey
-	ok bool
+	result string // "ok", "error" or "no_stored_weights"
 }
 
 type histogram struct {
@@ -77,6 +81,9 @@ type metrics struct {
 	reloads  map[reloadKey]uint64
 	loadedAt map[verKey]time.Time
 	inFlight atomic.Int64
+
+	inflightBytes, inflightRows atomic.Int64
+	draining                    atomic.Bool
 }
 
 func newMetrics() *metrics {
@@ -117,10 +124,10 @@ func (m *metrics) observeBatch(model string, rows int) {
 	h.observe(float64(rows))
 }
 
-func (m *metrics) reloaded(model string, version int64, ok bool) {
+func (m *metrics) reloaded(model string, version int64, result string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.reloads[reloadKey{verKey{model, version}, ok}]++
+	m.reloads[reloadKey{verKey{model, version}, result}]++
 }
 
 func (m *metrics) setLoaded(model string, version int64, at time.Time) {
@@ -194,13 +201,9 @@ func (m *metrics) write(out io.Writer) error {
 
 	fmt.Fprintf(&w, "# HELP %s Model file reloads, by model, version and result.\n# TYPE %s counter\n", metricReloads, metricReloads)
 	for _, k := range sortedKeys(m.reloads, func(a, b reloadKey) int {
-		return cmp.Or(cmp.Compare(a.model, b.model), cmp.Compare(a.version, b.version), cmp.Compare(boolInt(a.ok), boolInt(b.ok)))
+		return cmp.Or(cmp.Compare(a.model, b.model), cmp.Compare(a.version, b.version), cmp.Compare(a.result, b.result))
 	}) {
-		result := "error"
-		if k.ok {
-			result = "ok"
-		}
-		fmt.Fprintf(&w, "%s{model=\"%s\",version=\"%d\",result=\"%s\"} %d\n", metricReloads, escapeLabel(k.model), k.version, result, m.reloads[k])
+		fmt.Fprintf(&w, "%s{model=\"%s\",version=\"%d\",result=\"%s\"} %d\n", metricReloads, escapeLabel(k.model), k.version, k.result, m.reloads[k])
 	}
 
 	fmt.Fprintf(&w, "# HELP %s Unix time the serving model was loaded, by model and version.\n# TYPE %s gauge\n", metricLoaded, metricLoaded)
@@ -210,6 +213,7 @@ func (m *metrics) write(out io.Writer) error {
 		fmt.Fprintf(&w, "%s{model=\"%s\",version=\"%d\"} %s\n", metricLoaded, escapeLabel(k.model), k.version, formatFloat(float64(m.loadedAt[k].UnixNano())/1e9))
 	}
 	m.mu.Unlock()
+	m.writeGauges(&w)
 	_, err := io.WriteString(out, w.String())
 	return err
 }
@@ -219,4 +223,11 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// writeGauges renders the admission budgets and readiness.
+func (m *metrics) writeGauges(w *strings.Builder) {
+	fmt.Fprintf(w, "# HELP %s Request body bytes admitted and not yet answered.\n# TYPE %s gauge\n%s %d\n", metricInflightBytes, metricInflightBytes, metricInflightBytes, m.inflightBytes.Load())
+	fmt.Fprintf(w, "# HELP %s Decoded rows admitted and not yet answered.\n# TYPE %s gauge\n%s %d\n", metricInflightRows, metricInflightRows, metricInflightRows, m.inflightRows.Load())
+	fmt.Fprintf(w, "# HELP %s 1 while the server takes new work, 0 once it drains (as /readyz).\n# TYPE %s gauge\n%s %d\n", metricReady, metricReady, metricReady, boolInt(!m.draining.Load()))
 }

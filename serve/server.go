@@ -8,11 +8,17 @@
 //	GET  /v1/models/NAME[/versions/N]/metadata   signature (input and output shapes)
 //	POST /v1/models/NAME[/versions/N]:predict    {"instances": ...} or {"inputs": ...}
 //	GET  /healthz                                 liveness
+//	GET  /readyz                                  readiness (503 once Drain is called)
 //	GET  /metrics                                 Prometheus text format
 //
-// with TensorFlow Serving's JSON shapes and error object {"error": "..."}.
+// with TensorFlow Serving's JSON shapes and error object {"error": "..."}
+// (served on NewListener, also for the errors net/http answers itself).
 // Requests are validated before they reach the model: a wrong shape, a
 // non-number or a NaN is a 400 that names the instance and dimension at fault.
+// In-flight budgets (Config.MaxInflightBytes, MaxInflightRows) bound the
+// memory concurrent requests take: beyond them a request waits briefly, then
+// gets 503 with Retry-After. Model files without stored weights are refused
+// unless Config.AllowRandomWeights is set.
 //
 // The server is safe for concurrent use. Predictions from many goroutines run
 // in parallel; with Config.MaxBatch > 1, concurrent requests for the same model
@@ -31,6 +37,8 @@
 // and 501); every model has one input named "inputs" and one output named
 // "output_0" under the signature "serving_default"; model status always
 // reports AVAILABLE, since a model that failed to load is not registered.
+// Non-finite outputs are written as TensorFlow Serving writes them (bare
+// NaN, Infinity, -Infinity) unless Config.NonFiniteOutputs is NonFiniteError.
 package serve
 
 import (
@@ -121,6 +129,32 @@ type Config struct {
 	MaxBodyBytes int64
 	// Logger receives load, reload and error messages (discarded when nil).
 	Logger *slog.Logger
+	// AllowRandomWeights lets AddModelFile and Reload accept a model whose
+	// Predictor reports that it has no stored weights (WeightsReporter): a
+	// config without weights, which answers with random numbers. Without it
+	// such a file is refused with ErrNoStoredWeights.
+	AllowRandomWeights bool
+	// MaxInflightBytes bounds the request body bytes being received, decoded
+	// and answered at once (DefaultMaxInflightBytes() when 0, no bound when
+	// negative). Bodies are admitted in steps (16 KiB, doubling up to 1 MiB)
+	// as they arrive, so a stalled upload holds only what it sent.
+	MaxInflightBytes int64
+	// MaxInflightRows bounds the rows of decoded requests waiting for or in a
+	// forward pass at once (DefaultMaxInflightRows when 0, no bound when
+	// negative). A request larger than the whole budget runs alone.
+	MaxInflightRows int64
+	// AdmissionWait is how long a request waits for room in the budgets
+	// before it is refused with 503, Retry-After and a JSON error
+	// (DefaultAdmissionWait when 0).
+	AdmissionWait time.Duration
+	// NonFiniteOutputs says how predictions that are NaN or ±Infinity are
+	// answered (NonFiniteTFServing when empty).
+	NonFiniteOutputs NonFinitePolicy
+	// ReturnMemory returns freed heap memory to the operating system once the
+	// server goes idle after a burst of large requests (a forced collection,
+	// at most every few seconds). The kerago serve command sets it; a Go
+	// service embedding the Server may prefer to leave it to the runtime.
+	ReturnMemory bool
 }
 
 // Server serves registered models over HTTP. Create it with New; it is an
@@ -135,6 +169,8 @@ type Server struct {
 	work    sync.WaitGroup
 	closed  atomic.Bool
 	bufs    sync.Pool // *bytes.Buffer for bodies and responses
+	adm     *admission
+	drain   drainState
 }
 
 type model struct {
@@ -186,7 +222,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Workers == 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
+	if err := cfg.NonFiniteOutputs.check(); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), sem: make(chan struct{}, cfg.Workers)}
+	adm, err := newAdmission(cfg, s.metrics)
+	if err != nil {
+		return nil, err
+	}
+	s.adm = adm
+	s.drain.init()
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -286,6 +331,9 @@ func (s *Server) load(path string) (p Predictor, err error) {
 	p, err = s.cfg.Load(path)
 	if err == nil && p == nil {
 		err = fmt.Errorf("loading %s returned no model", path)
+	}
+	if err == nil {
+		err = s.checkWeights(path, p)
 	}
 	return p, err
 }
@@ -536,13 +584,13 @@ func (s *Server) reloadOne(sv *servable) error {
 		}
 	}
 	if err != nil {
-		s.metrics.reloaded(sv.name, sv.version, false)
+		s.metrics.reloaded(sv.name, sv.version, reloadResult(err))
 		s.log.Error("serve: reload failed, keeping the previous model", "model", sv.name, "version", sv.version, "path", sv.path, "error", err)
 		return fmt.Errorf("serve: reload model %q version %d from %s: %w", sv.name, sv.version, sv.path, err)
 	}
 	old := sv.cur.Swap(l)
 	sv.stamp = st
-	s.metrics.reloaded(sv.name, sv.version, true)
+	s.metrics.reloaded(sv.name, sv.version, "ok")
 	s.metrics.setLoaded(sv.name, sv.version, l.at)
 	attrs := []any{"model", sv.name, "version", sv.version, "path", sv.path}
 	if !slices.Equal(old.in, l.in) || !slices.Equal(old.out, l.out) {

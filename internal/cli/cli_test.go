@@ -148,7 +148,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	want := map[string][]string{
 		"inspect": {"--weights W", "--json"},
 		"convert": {"--weights W", "--format FORMAT"},
-		"predict": {"--weights W", "--input X", "--output Y", "--batch-size N"},
+		"predict": {"--weights W", "--input X", "--output Y", "--batch-size N", "--allow-random-weights"},
 		"fit": {"--weights W", "--x X", "--y Y", "--output OUT", "--epochs N", "--batch-size N", "--shuffle=BOOL",
 			"--seed", "--validation-split F", "--validation-x X", "--validation-y Y", "--optimizer NAME",
 			"--learning-rate F", "--loss NAME", "--metrics a,b", "--history H", "--plot P", "--verbose"},

@@ -18,7 +18,9 @@ type predictOptions struct {
 	inputs    stringList // every --input, in order
 	output    string
 	batchSize int
-	budget    budgetFlag
+	// allowRandom accepts a config without weights (random weights).
+	allowRandom bool
+	budget      budgetFlag
 }
 
 // stringList is a flag that may be given several times.
@@ -37,6 +39,7 @@ func (o *predictOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.output, "output", "", "where to write the predictions: `Y`.npy, .npz (array \"y\") or .csv (- writes CSV to standard output)")
 	fs.IntVar(&o.batchSize, "batch-size", 32, "samples per forward pass, as predict(batch_size=`N`)")
 	registerBudget(fs, &o.budget)
+	fs.BoolVar(&o.allowRandom, "allow-random-weights", false, "accept a MODEL config without weights (its weights are then random)")
 }
 
 func predictCommand() *command {
@@ -59,6 +62,8 @@ A model with several inputs takes --input once per input, in the model's
 input order (kerago inspect lists them), or one .npz whose arrays are named
 after the inputs. A model with several outputs writes an .npz with one array
 per output, named after the output layers, in output order.
+A MODEL config without weights (a to_json() or YAML file with no --weights)
+is refused: its weights would be random. --allow-random-weights accepts it.
 
 Example:
   kerago predict model.keras --input batch.csv --output out.csv`,
@@ -133,6 +138,9 @@ func runPredict(env Env, o *predictOptions, path string) error {
 	m, _, err := loadModel(path, o.weights, o.budget)
 	if err != nil {
 		return err
+	}
+	if !m.HasStoredWeights() && !o.allowRandom {
+		return fmt.Errorf("%s holds a model config without weights, so its weights would be random: give the weights with --weights W, or pass --allow-random-weights", path)
 	}
 	if len(m.InputShapes()) > 1 || len(m.OutputShapes()) > 1 {
 		return predictGraph(env, o, m)

@@ -62,3 +62,40 @@ func TestRunInProcess(t *testing.T) {
 		t.Fatalf("cancelled fit: exit %d, %q", code, errb.String())
 	}
 }
+
+// TestPredictRefusesConfigOnly: a config without weights is refused (its
+// answers would be random); with --weights or --allow-random-weights it runs,
+// and with --weights the answers match Keras's y.npy.
+func TestPredictRefusesConfigOnly(t *testing.T) {
+	src := filepath.Join("..", "..", "testdata", "keras-cases", "mlp_2_10_10_2")
+	ref := filepath.Join("..", "..", "testdata", "serve", "mlp_2_10_10_2")
+	cfg := filepath.Join(src, "model.json")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "y.npy")
+	run := func(args ...string) (int, string) {
+		var o, e bytes.Buffer
+		code := Run(context.Background(), append([]string{"predict", cfg, "--input", filepath.Join(ref, "x.npy"), "--output", out}, args...),
+			Env{Stdout: &o, Stderr: &e})
+		return code, e.String()
+	}
+	if code, msg := run(); code != ExitError || !strings.Contains(msg, "without weights") || !strings.Contains(msg, "--allow-random-weights") {
+		t.Fatalf("config only: exit %d, %q; want an error naming --allow-random-weights", code, msg)
+	}
+	if code, msg := run("--allow-random-weights"); code != ExitOK {
+		t.Fatalf("--allow-random-weights: exit %d, %q", code, msg)
+	}
+	if code, msg := run("--weights", filepath.Join(src, "model.weights.h5")); code != ExitOK {
+		t.Fatalf("--weights: exit %d, %q", code, msg)
+	}
+	got, err := tensor.LoadNpy(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := tensor.LoadNpy(filepath.Join(ref, "y.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, i, d := tensor.AllClose(got, want, 1e-5, 1e-5); !ok {
+		t.Fatalf("element %d differs from Keras by %g", i, d)
+	}
+}
