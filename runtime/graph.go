@@ -35,7 +35,7 @@ type Graph struct {
 	// keras masks: the mask (1 keep, 0 masked; shape (batch, steps)) that
 	// flows beside an output node, as Keras's _keras_mask
 	seqMasks map[*G.Node]*G.Node
-	extra []*G.Node // extra scalar loss terms
+	extra    []*G.Node // extra scalar loss terms
 }
 
 type maskInput struct {
