@@ -41,3 +41,19 @@ func BenchmarkKernels(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPack times packing a 128×784 row-major operand into 14-row
+// micro-panels (the strided case: non-transposed A, transposed B).
+func BenchmarkPack(b *testing.B) {
+	const m, k, mr = 128, 784, 14
+	src, dst := make([]float32, m*k), make([]float32, roundUp(m, mr)*256)
+	for b.Loop() {
+		for pc := 0; pc < k; pc += 256 {
+			kc := min(256, k-pc)
+			for ir := 0; ir < m; ir += mr {
+				packRowsStrided(dst[ir*kc:(ir+mr)*kc], src, k, ir, min(mr, m-ir), pc, kc, mr, 1)
+			}
+		}
+	}
+	b.ReportMetric(float64(m*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gfloat/s")
+}

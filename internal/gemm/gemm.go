@@ -10,7 +10,7 @@
 // Large products are split across goroutines drawn from one process-wide
 // bounded pool (at most GOMAXPROCS-wide, never more helpers than CPUs however
 // many products run at once); small products run on the calling goroutine
-// without allocating (packing buffers are reused through a sync.Pool).
+// without allocating (packing buffers are reused from a bounded free list).
 package gemm
 
 import "fmt"

@@ -1,6 +1,6 @@
 package gemm
 
-import "sync"
+import "runtime"
 
 // kernel is one micro-kernel with the blocking it runs under: the product is
 // cut into mc×kc blocks of A (packed into micro-panels of mr rows), kc×nc
@@ -13,8 +13,17 @@ type kernel struct {
 	// micro computes the mr×nr tile c (row stride ldc) from k steps of the
 	// packed panels a (mr floats a step) and b (nr floats a step): c = a·b,
 	// or c += a·b when acc.
-	micro   func(k int, a, b, c []float32, ldc int, acc bool)
-	scratch sync.Pool // *scratch buffers of this kernel's sizes
+	micro func(k int, a, b, c []float32, ldc int, acc bool)
+	// free holds packing buffers between products: a bounded free list
+	// rather than a sync.Pool, which the garbage collector empties, so that
+	// steady-state products allocate nothing and memory stays bounded.
+	free chan *scratch
+}
+
+// newKernel returns a kernel with its free list of packing buffers.
+func newKernel(name string, mr, nr, mc, kc, nc int, micro func(k int, a, b, c []float32, ldc int, acc bool)) *kernel {
+	return &kernel{name: name, mr: mr, nr: nr, mc: mc, kc: kc, nc: nc, micro: micro,
+		free: make(chan *scratch, runtime.NumCPU()+1)}
 }
 
 // scratch is one goroutine's packing buffers.
@@ -24,8 +33,10 @@ type scratch struct {
 
 // getScratch returns packing buffers large enough for this product.
 func (kn *kernel) getScratch(p *problem) *scratch {
-	s, _ := kn.scratch.Get().(*scratch)
-	if s == nil {
+	var s *scratch
+	select {
+	case s = <-kn.free:
+	default:
 		s = new(scratch)
 	}
 	kc := min(kn.kc, p.k)
@@ -64,7 +75,10 @@ func (kn *kernel) serial(p *problem, m0, m1, n0, n1 int) {
 			}
 		}
 	}
-	kn.scratch.Put(s)
+	select {
+	case kn.free <- s:
+	default: // the list is full: let the collector have these buffers
+	}
 }
 
 // macro runs the micro-kernel over one packed mc×kc block of A and kc×nc

@@ -12,9 +12,9 @@ func kernAVX2x6x16(k int, a, b, c *float32, ldc int, acc int)
 //go:noescape
 func kernAVX512x14x32(k int, a, b, c *float32, ldc int, acc int)
 
-var avx2 = &kernel{name: "avx2", mr: 6, nr: 16, mc: 240, kc: 256, nc: 768, micro: microAVX2}
+var avx2 = newKernel("avx2", 6, 16, 240, 256, 768, microAVX2)
 
-var avx512 = &kernel{name: "avx512", mr: 14, nr: 32, mc: 252, kc: 256, nc: 512, micro: microAVX512}
+var avx512 = newKernel("avx512", 14, 32, 252, 256, 512, microAVX512)
 
 func microAVX2(k int, a, b, c []float32, ldc int, acc bool) {
 	_ = a[6*k-1]

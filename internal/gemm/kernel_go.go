@@ -5,7 +5,7 @@ const goMR, goNR = 4, 8
 
 // generic is the portable kernel: every platform has it, and the tests run
 // it even where an assembly kernel is faster.
-var generic = &kernel{name: "go", mr: goMR, nr: goNR, mc: 256, kc: 256, nc: 512, micro: microGo}
+var generic = newKernel("go", goMR, goNR, 256, 256, 512, microGo)
 
 // microGo is the portable micro-kernel: a 4×8 tile accumulated in locals.
 func microGo(k int, a, b, c []float32, ldc int, acc bool) {

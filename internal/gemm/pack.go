@@ -36,37 +36,47 @@ func packB(pr *problem, dst []float32, nr, jc, nc, pc, kc int) {
 func packRowsContig(panel, src []float32, ld, p0, kc, x0, w, width int, alpha float32) {
 	for p := 0; p < kc; p++ {
 		d := panel[p*width : p*width+width]
-		s := src[(p0+p)*ld+x0 : (p0+p)*ld+x0+w]
-		if alpha == 1 {
-			copy(d, s)
-		} else {
-			for i, v := range s {
-				d[i] = alpha * v
-			}
-		}
+		copy(d, src[(p0+p)*ld+x0:(p0+p)*ld+x0+w])
 		clear(d[w:])
 	}
+	scale(panel[:kc*width], alpha)
 }
 
 // packRowsStrided packs a panel whose values per step are strided in src:
 // row x0+i of src, columns p0..p0+kc, becomes lane i of every step, scaled by
-// alpha; lanes w..width are zero.
+// alpha; lanes w..width are zero. Four rows are read side by side so that
+// every step writes four adjacent lanes.
 func packRowsStrided(panel, src []float32, ld, x0, w, p0, kc, width int, alpha float32) {
-	for i := 0; i < w; i++ {
-		s := src[(x0+i)*ld+p0 : (x0+i)*ld+p0+kc]
-		if alpha == 1 {
-			for p, v := range s {
-				panel[p*width+i] = v
-			}
-		} else {
-			for p, v := range s {
-				panel[p*width+i] = alpha * v
-			}
+	panel = panel[:kc*width]
+	row := func(i int) []float32 { return src[(x0+i)*ld+p0 : (x0+i)*ld+p0+kc] }
+	i := 0
+	for ; i+4 <= w; i += 4 {
+		r0, r1, r2, r3 := row(i), row(i+1), row(i+2), row(i+3)
+		r1, r2, r3 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)]
+		for p, v := range r0 {
+			d := panel[p*width+i : p*width+i+4 : p*width+i+4]
+			d[0], d[1], d[2], d[3] = v, r1[p], r2[p], r3[p]
+		}
+	}
+	for ; i < w; i++ {
+		for p, v := range row(i) {
+			panel[p*width+i] = v
 		}
 	}
 	if w < width {
 		for p := 0; p < kc; p++ {
 			clear(panel[p*width+w : p*width+width])
 		}
+	}
+	scale(panel, alpha)
+}
+
+// scale multiplies s by alpha in place (nothing to do when alpha is 1).
+func scale(s []float32, alpha float32) {
+	if alpha == 1 {
+		return
+	}
+	for i := range s {
+		s[i] *= alpha
 	}
 }
