@@ -1,10 +1,11 @@
-package keras
+package bench
 
 import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
+	"github.com/kerago/kerago/keras"
 	"github.com/kerago/kerago/keras/layers"
 	"github.com/kerago/kerago/tensor"
 )
@@ -22,7 +23,7 @@ func uniformTensor(r *rand.Rand, shape ...int) *tensor.Tensor {
 // Conv2D(64,3,relu) MaxPool2 Flatten Dense(128,relu) Dense(10,softmax),
 // sparse categorical crossentropy, Adam, batch 128 of 28×28×1.
 func BenchmarkCNNStep(b *testing.B) {
-	m, err := NewSequential(
+	m, err := keras.NewSequential(
 		layers.Conv2D(32, []int{3}, layers.WithActivation("relu"), layers.WithInputShape(28, 28, 1)),
 		layers.MaxPooling2D([]int{2}),
 		layers.Conv2D(64, []int{3}, layers.WithActivation("relu")),
@@ -34,7 +35,7 @@ func BenchmarkCNNStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := m.Compile(CompileConfig{Optimizer: "adam", Loss: "sparse_categorical_crossentropy"}); err != nil {
+	if err := m.Compile(keras.CompileConfig{Optimizer: "adam", Loss: "sparse_categorical_crossentropy"}); err != nil {
 		b.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
@@ -55,17 +56,17 @@ func BenchmarkCNNStep(b *testing.B) {
 }
 
 func benchMobileNet(b *testing.B, n int) {
-	m, err := Load(filepath.Join(testdata, "keras-layers", "mobilenetv2_teachable", "model.keras"))
+	m, err := keras.Load(filepath.Join("..", "testdata", "keras-layers", "mobilenetv2_teachable", "model.keras"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	x := uniformTensor(rand.New(rand.NewPCG(3, 4)), n, 224, 224, 3)
-	if _, err := m.PredictWithConfig(x, PredictConfig{BatchSize: n, Verbose: Silent}); err != nil {
+	if _, err := m.PredictWithConfig(x, keras.PredictConfig{BatchSize: n, Verbose: keras.Silent}); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for range b.N {
-		if _, err := m.PredictWithConfig(x, PredictConfig{BatchSize: n, Verbose: Silent}); err != nil {
+		if _, err := m.PredictWithConfig(x, keras.PredictConfig{BatchSize: n, Verbose: keras.Silent}); err != nil {
 			b.Fatal(err)
 		}
 	}
