@@ -123,11 +123,7 @@ func elem(name, id string, f func(x float32) float32, df func(x, y float32) floa
 func reluFwd(y, x []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
-		if v <= 0 {
-			y[i] = 0
-		} else {
-			y[i] = v // v > 0 or NaN
-		}
+		y[i] = max(v, 0) // NaN stays NaN; branch-free
 	}
 }
 
@@ -165,6 +161,28 @@ func ReLUActivation(negativeSlope, maxValue, threshold float64) *Activation {
 	thr := float32(threshold)
 	mx := float32(maxValue)
 	clip := maxValue >= 0
+	if clip && ns == 0 && thr == 0 {
+		// ReLU(max_value) (relu6 of MobileNets): a tight loop, same values
+		// as the general form below (NaN stays NaN; gradient 1 on (0, mx))
+		a := elem("relu", id, nil, nil)
+		a.fwd = func(y, x []float32) {
+			y = y[:len(x)]
+			for i, v := range x {
+				y[i] = min(max(v, 0), mx) // Go's float min/max keep NaN, branch-free
+			}
+		}
+		a.bwd = func(dx, x, _, dy []float32) {
+			dx = dx[:len(x)]
+			for i, v := range x {
+				if v > 0 && v < mx {
+					dx[i] = dy[i]
+				} else {
+					dx[i] = 0
+				}
+			}
+		}
+		return a
+	}
 	f := func(x float32) float32 {
 		if x != x {
 			// ReLU.static_call: with a threshold, where(x > θ, x, 0) maps

@@ -394,6 +394,15 @@ func (in *bnApplyInstr) run(b [][]float32) {
 	inv, res := b[in.inv][:g.c], b[in.res][:g.c]
 	bnCoeffs(inv, res, b[in.mean], b[in.v], optBuf(b, in.gamma), optBuf(b, in.beta), in.op.eps)
 	x, out := b[in.x], b[in.out]
+	if g.inner == 1 { // channels last: one row of channels per position
+		for o := 0; o < g.outer; o++ {
+			xr, or := x[o*g.c:(o+1)*g.c], out[o*g.c:(o+1)*g.c]
+			for ch, v := range xr {
+				or[ch] = v*inv[ch] + res[ch]
+			}
+		}
+		return
+	}
 	for o := 0; o < g.outer; o++ {
 		for ch := 0; ch < g.c; ch++ {
 			iv, r := inv[ch], res[ch]
