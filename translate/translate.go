@@ -37,6 +37,11 @@ type Result struct {
 	// Notes lists translated lines whose Go differs from Python in a way
 	// worth knowing (random streams, ignored arguments).
 	Notes []Issue
+	// Affected lists translated lines that read a value an untranslated
+	// line would have changed (a column it would have added, a layer it
+	// would have added to a model), directly or through other affected
+	// lines: the Go runs, but not on what the Python had at that point.
+	Affected []Issue
 }
 
 // Report renders the report: a summary line, the untranslated lines, then
@@ -48,6 +53,12 @@ func (r *Result) Report(script string) string {
 	} else {
 		fmt.Fprintf(&b, "kerago translate: %s: %d line(s) not translated (TODO(kerago translate) in the output):\n", script, len(r.Untranslated))
 		for _, i := range r.Untranslated {
+			fmt.Fprintln(&b, i)
+		}
+	}
+	if len(r.Affected) > 0 {
+		fmt.Fprintf(&b, "affected by untranslated lines:\n")
+		for _, i := range r.Affected {
 			fmt.Fprintln(&b, i)
 		}
 	}
