@@ -537,6 +537,7 @@ func (t *translator) run() (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("translate: internal error: generated Go does not parse: %v\n%s", err, numbered(src))
 	}
+	formatted = keepUnused(formatted)
 	sort.SliceStable(t.issues, func(i, j int) bool { return t.issues[i].Line < t.issues[j].Line })
 	sort.SliceStable(t.notes, func(i, j int) bool { return t.notes[i].Line < t.notes[j].Line })
 	return &Result{Go: formatted, Untranslated: t.issues, Notes: dedupIssues(t.notes)}, nil
