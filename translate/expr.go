@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -260,7 +261,10 @@ func (t *translator) name(n *Name) val {
 		return val{kind: kFunc, def: d, line: n.Line}
 	}
 	if line, ok := t.lost[n.ID]; ok {
-		t.fail(n.Line, "%s comes from line %d, which was not translated", n.ID, line)
+		if strings.HasPrefix(t.codeAt(line), n.ID+".add(") {
+			t.fail(n.Line, "%s has no first layer (no input shape): line %d, which adds it, was not translated", n.ID, line)
+		}
+		panic(untranslatable{line: n.Line, from: line, reason: fmt.Sprintf("%s comes from line %d, which was not translated", n.ID, line)})
 	}
 	if line, ok := t.classes[n.ID]; ok {
 		t.fail(n.Line, "%s is the class defined at line %d, outside the subset", n.ID, line)

@@ -1161,11 +1161,41 @@ func (t *translator) metricsOf(e Expr) ([]string, int) {
 	return out, len(out)
 }
 
+// keras2Monitor renames Keras 2's monitor='acc'/'val_acc' (how Keras
+// before 2.3 logged the metric 'accuracy') to Keras 3's 'accuracy' and
+// 'val_accuracy', with a note, unless the script compiles a metric named
+// 'acc' (which Keras 3 logs as acc).
+func (t *translator) keras2Monitor(a *args, line int) {
+	e, ok := a.vals["monitor"]
+	if !ok {
+		return
+	}
+	s, ok := e.(*Str)
+	if !ok || s.F || (s.Value != "acc" && s.Value != "val_acc") || t.compilesAcc() {
+		return
+	}
+	renamed := strings.TrimSuffix(s.Value, "acc") + "accuracy"
+	a.vals["monitor"] = &Str{Line: s.Line, Value: renamed}
+	t.note(line, "monitor=%q is Keras 2's name of %q (the metric 'accuracy' logs as accuracy and val_accuracy in Keras 3): renamed, else it would never match", s.Value, renamed)
+}
+
+// compilesAcc reports whether the script compiles a metric named 'acc'.
+func (t *translator) compilesAcc() bool {
+	for _, l := range t.lines {
+		code := stripComment(l)
+		if strings.Contains(code, "metrics") && (strings.Contains(code, "'acc'") || strings.Contains(code, `"acc"`)) {
+			return true
+		}
+	}
+	return false
+}
+
 // callback translates keras.callbacks.X(...).
 func (t *translator) callback(cls string, c *Call) val {
 	switch cls {
 	case "EarlyStopping":
 		a := t.bind(c, cls, "monitor", "min_delta", "patience", "verbose", "mode", "baseline", "restore_best_weights", "start_from_epoch")
+		t.keras2Monitor(a, c.Line)
 		fields := t.structFields(a, []fieldMap{
 			{"monitor", "Monitor", "s"}, {"min_delta", "MinDelta", "f"}, {"patience", "Patience", "i"},
 			{"verbose", "Verbose", "i"}, {"mode", "Mode", "s"}, {"baseline", "Baseline", "pf"},
@@ -1175,6 +1205,12 @@ func (t *translator) callback(cls string, c *Call) val {
 		return val{code: "callbacks.NewEarlyStopping(callbacks.EarlyStoppingConfig{" + strings.Join(fields, ", ") + "})", kind: kCallback, goType: "*callbacks.EarlyStopping", fallible: true, hint: "earlyStopping"}
 	case "ModelCheckpoint":
 		a := t.bind(c, cls, "filepath", "monitor", "verbose", "save_best_only", "save_weights_only", "mode", "save_freq", "initial_value_threshold")
+		t.keras2Monitor(a, c.Line)
+		if e, ok := a.get("filepath"); ok {
+			if v := t.value(e, "filepath"); v.lit != nil && v.kind == kString && strings.HasSuffix(v.lit.s, ".hdf5") {
+				t.note(c.Line, "a .hdf5 checkpoint is written in HDF5 as Keras 2 did (the legacy .h5 layout: the whole model, or save_weights's layout with save_weights_only)")
+			}
+		}
 		if e, ok := a.get("period"); ok {
 			if v := t.intOf(e, "period"); v.lit == nil || v.lit.i != 1 {
 				t.fail(c.Line, "ModelCheckpoint(period=...) from Keras 2 is outside the subset (Keras 3 saves every epoch or every save_freq batches)")
@@ -1202,6 +1238,7 @@ func (t *translator) callback(cls string, c *Call) val {
 		return val{code: "callbacks.NewModelCheckpoint(callbacks.ModelCheckpointConfig{" + strings.Join(fields, ", ") + "})", kind: kCallback, goType: "*callbacks.ModelCheckpoint", fallible: true, hint: "checkpoint"}
 	case "ReduceLROnPlateau":
 		a := t.bind(c, cls, "monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown", "min_lr")
+		t.keras2Monitor(a, c.Line)
 		if e, ok := a.vals["epsilon"]; ok {
 			a.vals["min_delta"] = e
 			delete(a.vals, "epsilon")

@@ -71,6 +71,10 @@ func (t *translator) modelMethod(m val, name string, c *Call) val {
 		}
 		a.done()
 		lv := t.materialize(t.layerArg(l), "layer")
+		if mi := m.model; mi != nil {
+			mi.layers++
+			t.onUndo(func() { mi.layers-- })
+		}
 		return val{code: m.code + ".Add(" + lv.code + ")", noValue: true}
 	case "compile":
 		return t.compileCall(m, c)

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -128,8 +129,11 @@ func (t *translator) stmt(s Stmt) {
 	})
 	if !ok {
 		t.lostTargets(s, from)
+		t.failedKnockOn(s, from)
 		t.todo(from, to, u.reason)
+		return
 	}
+	t.translatedKnockOn(s, from)
 }
 
 // lostTargets records the names a failed statement would have assigned.
@@ -246,8 +250,26 @@ func (t *translator) inlineStmt(s Stmt, d *DefStmt, c *Call, targets []Expr) {
 	})
 	if !ok {
 		t.lostTargets(s, from)
-		t.todo(from, to, u.reason)
+		t.failedKnockOn(s, from)
+		t.todo(from, to, t.inlineFailure(d, u))
+		return
 	}
+	t.translatedKnockOn(s, from)
+}
+
+// inlineFailure explains why a call of a function of the script could not
+// be inlined, pointing at the line of the function that failed (and, when
+// that line only read a value an earlier untranslated line of the function
+// should have made, at that earlier line and its reason).
+func (t *translator) inlineFailure(d *DefStmt, u untranslatable) string {
+	first, last := d.Line, lastLine(d)
+	if u.line < first || u.line > last {
+		return u.reason
+	}
+	if root, ok := t.failed[u.from]; ok && u.from >= first && u.from <= last {
+		return fmt.Sprintf("%s (line %d) could not be inlined: line %d: %s: %s", d.Name, d.Line, root.Line, root.Code, root.Reason)
+	}
+	return fmt.Sprintf("%s (line %d) could not be inlined: line %d: %s: %s", d.Name, d.Line, u.line, t.codeAt(u.line), u.reason)
 }
 
 // inline translates a function body at the call site and returns the

@@ -106,6 +106,7 @@ func (t *translator) runSafely() (res *Result, err error) {
 type untranslatable struct {
 	line   int
 	reason string
+	from   int // the untranslated line the failure comes from, if any
 }
 
 type hoistSlot struct {
@@ -148,10 +149,13 @@ type translator struct {
 
 	curFrom     int // the statement being translated
 	curTo       int
-	after       []func()       // what to emit once the statement is done (df.pop\'s drop)
-	lost        map[string]int // names assigned by lines that were not translated
-	classes     map[string]int // classes of the script (outside the subset)
-	inFunc      bool           // translating a schedule's func literal
+	after       []func()         // what to emit once the statement is done (df.pop\'s drop)
+	lost        map[string]int   // names assigned by lines that were not translated
+	tainted     map[string]taint // names an untranslated line would have changed (knockon.go)
+	affected    []Issue          // translated lines that read a tainted name
+	failed      map[int]Issue    // every line reported untranslated, kept across roll-backs
+	classes     map[string]int   // classes of the script (outside the subset)
+	inFunc      bool             // translating a schedule's func literal
 	schedLocals []*binding
 
 	// rolling back untranslatable statements
@@ -171,6 +175,8 @@ func newTranslator(mod *Module, opts Options) *translator {
 		inlining: map[string]bool{},
 		defs:     map[string]*DefStmt{},
 		lost:     map[string]int{},
+		tainted:  map[string]taint{},
+		failed:   map[int]Issue{},
 		classes:  map[string]int{},
 	}
 	t.top = &goScope{}
@@ -354,6 +360,7 @@ type snapshot struct {
 	needCtx  bool
 	issues   int
 	after    int
+	affected int
 }
 
 // onUndo records how to undo a change of the translator's state, for
@@ -427,7 +434,7 @@ func (t *translator) snap() snapshot {
 	s := snapshot{
 		out: len(t.out), undo: len(t.undo), errTop: t.top.errDeclared, errCur: t.scope.errDeclared,
 		notes: len(t.notes), rng: t.rng, seedExpr: t.seedExpr, seedLine: t.seedLine, needCtx: t.needCtx,
-		issues: len(t.issues), after: len(t.after),
+		issues: len(t.issues), after: len(t.after), affected: len(t.affected),
 	}
 	if sl := t.top.slot; sl != nil {
 		s.slot, s.slotVars, s.slotErr = sl, len(sl.vars), sl.errVar
@@ -453,6 +460,7 @@ func (t *translator) restore(s snapshot) {
 	t.needCtx = s.needCtx
 	t.issues = t.issues[:s.issues]
 	t.after = t.after[:s.after]
+	t.affected = t.affected[:s.affected]
 }
 
 // guard runs f; if it raises untranslatable, everything it emitted is
@@ -496,6 +504,7 @@ func (t *translator) todo(from, to int, reason string) {
 		t.emit("// TODO(kerago translate): " + s)
 	}
 	t.issues = append(t.issues, Issue{Line: from, Code: t.codeSpan(from, to), Reason: reason})
+	t.failed[from] = t.issues[len(t.issues)-1]
 }
 
 // todoEachLine emits TODO comments and one report line per non-blank,
@@ -540,7 +549,8 @@ func (t *translator) run() (*Result, error) {
 	formatted = keepUnused(formatted)
 	sort.SliceStable(t.issues, func(i, j int) bool { return t.issues[i].Line < t.issues[j].Line })
 	sort.SliceStable(t.notes, func(i, j int) bool { return t.notes[i].Line < t.notes[j].Line })
-	return &Result{Go: formatted, Untranslated: t.issues, Notes: dedupIssues(t.notes)}, nil
+	sort.SliceStable(t.affected, func(i, j int) bool { return t.affected[i].Line < t.affected[j].Line })
+	return &Result{Go: formatted, Untranslated: t.issues, Notes: dedupIssues(t.notes), Affected: dedupIssues(t.affected)}, nil
 }
 
 func dedupIssues(in []Issue) []Issue {

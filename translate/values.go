@@ -164,6 +164,7 @@ func (l *literal) num() float64 {
 
 // modelInfo is what the translator knows of a model variable.
 type modelInfo struct {
+	layers       int // layers added by model.add so far
 	compiled     bool
 	metrics      int  // number of compiled metrics (evaluate returns a list if > 0)
 	metricsKnown bool // false for loaded models

@@ -1,0 +1,113 @@
+package translate
+
+// Regression snippets of the bugs of issue 13 ("kerago translate on the
+// scripts people really write"). Like every snippet, each program is
+// compiled by TestCorpus and its report checked line by line by
+// TestSnippets.
+func init() {
+	snippets = append(snippets,
+		snippet{
+			// a variable whose only later use became a TODO: the program
+			// must still compile
+			name: "issue13_unused_after_todo",
+			src: `import pandas as pd
+df = pd.read_csv('d.csv')
+a = df[['x']].values
+a
+print(a.take(1))
+`,
+			want: []string{"_ = a // kerago translate: every use of a became a TODO"},
+			todo: []string{"line 5: print(a.take(1)): array method .take() is outside the subset"},
+		},
+		snippet{
+			// a Windows path with a bad \U escape spoils its line only
+			name: "issue13_bad_string",
+			src: `import numpy as np
+x = np.load("C:\Users\me\x.npy")
+y = np.load('y.npy')
+print(y)
+`,
+			want: []string{`y, err := data.LoadNpy("y.npy")`},
+			todo: []string{`line 2: x = np.load("C:\Users\me\x.npy"): outside the subset (bad escape in string: Python rejects this string literal (a Windows path needs r"..." or forward slashes))`},
+		},
+		snippet{
+			// a TODO'd first layer leaves the model without an input
+			// shape: everything using the model is reported, nothing runs
+			// into "not built"
+			name: "issue13_first_layer",
+			src: `from keras.models import Sequential
+from keras.layers import Dense, Conv1D
+import numpy as np
+x = np.load('x.npy')
+y = np.load('y.npy')
+model = Sequential()
+model.add(Conv1D(4, 3, input_shape=(8, 1)))
+model.add(Dense(1))
+model.compile(optimizer='adam', loss='mse')
+model.fit(x, y, epochs=2)
+`,
+			todo: []string{
+				"line 7: model.add(Conv1D(4, 3, input_shape=(8, 1))): Conv1D is not a layer kerago implements",
+				"line 8: model.add(Dense(1)): model has no first layer (no input shape): line 7, which adds it, was not translated",
+				"line 9: model.compile(optimizer='adam', loss='mse'): model has no first layer (no input shape): line 7, which adds it, was not translated",
+				"line 10: model.fit(x, y, epochs=2): model has no first layer (no input shape): line 7, which adds it, was not translated",
+			},
+		},
+		snippet{
+			// knock-on: a column a TODO'd line should have made, read by a
+			// translated line, and everything computed from it
+			name: "issue13_knock_on",
+			src: `import pandas as pd
+from keras.models import Sequential
+from keras.layers import Dense
+df = pd.read_csv('d.csv')
+df['z'] = df.apply(lambda r: r['x'] * 2, axis=1)
+y = df['y'].values
+x = df[['x', 'z']].values
+model = Sequential()
+model.add(Dense(4, input_dim=2))
+model.add(Dense(1))
+model.compile(optimizer='adam', loss='mse')
+model.fit(x, y, epochs=2)
+print(model.predict(x))
+`,
+			todo: []string{"line 5: df['z'] = df.apply(lambda r: r['x'] * 2, axis=1): DataFrame.apply is outside the subset"},
+			affected: []string{
+				`line 7: x = df[['x', 'z']].values: reads df["z"], which line 5 (not translated: df['z'] = df.apply(lambda r: r['x'] * 2, axis=1)) would have set`,
+				`line 12: model.fit(x, y, epochs=2): reads x, which depends on line 5 (not translated: df['z'] = df.apply(lambda r: r['x'] * 2, axis=1))`,
+				`line 13: print(model.predict(x)): reads model, which depends on line 5 (not translated: df['z'] = df.apply(lambda r: r['x'] * 2, axis=1))`,
+			},
+			want: []string{"// kerago translate: affected: reads x, which depends on line 5"},
+		},
+		snippet{
+			// Keras 2 spellings: a .hdf5 checkpoint, monitor='val_acc'
+			name: "issue13_keras2_callbacks",
+			src: `from keras.callbacks import ModelCheckpoint, EarlyStopping
+cp = ModelCheckpoint('weights.best.hdf5', monitor='val_acc', save_best_only=True, mode='max')
+es = EarlyStopping(monitor='val_acc', patience=3)
+cbs = [cp, es]
+`,
+			want: []string{
+				`callbacks.NewModelCheckpoint(callbacks.ModelCheckpointConfig{Filepath: "weights.best.hdf5", Monitor: "val_accuracy", SaveBestOnly: true, Mode: "max"})`,
+				`callbacks.NewEarlyStopping(callbacks.EarlyStoppingConfig{Monitor: "val_accuracy", Patience: 3})`,
+			},
+			note: []string{
+				`monitor="val_acc" is Keras 2's name of "val_accuracy"`,
+				"a .hdf5 checkpoint is written in HDF5 as Keras 2 did",
+			},
+		},
+		snippet{
+			// the report points at the line of an inlined function that
+			// failed, not at its return line
+			name: "issue13_inline_report",
+			src: `def load():
+    d = dict()
+    d['x'] = 1
+    return d
+
+data = load()
+`,
+			todo: []string{"line 6: data = load(): load (line 1) could not be inlined: line 2: d = dict(): the builtin dict() is outside the subset"},
+		},
+	)
+}
