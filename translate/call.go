@@ -201,6 +201,8 @@ func (t *translator) pyModuleCall(name string, c *Call) val {
 
 func (t *translator) builtinCall(name string, c *Call) val {
 	switch name {
+	case "dict":
+		return t.dictCall(c)
 	case "print":
 		t.fail(c.Line, "print is translated only as a statement")
 	case "len":

@@ -632,6 +632,8 @@ func (t *translator) subscript(s *Subscript) val {
 		v = t.expr(s.Value)
 	}
 	switch v.kind {
+	case kDict:
+		return t.dictGet(v, s)
 	case kFrame:
 		v = t.materialize(v, "df")
 		k := t.expr(s.Index)

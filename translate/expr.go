@@ -207,7 +207,7 @@ func (t *translator) expr(e Expr) val {
 				t.fail(e.Line, "dict unpacking (**) is outside the subset")
 			}
 			v.keys = append(v.keys, t.expr(k))
-			v.elems = append(v.elems, t.expr(e.Values[i]))
+			v.elems = append(v.elems, t.dictValue(t.expr(e.Values[i]), "value"))
 		}
 		return v
 	case *UnaryOp:

@@ -100,14 +100,41 @@ cbs = [cp, es]
 			// the report points at the line of an inlined function that
 			// failed, not at its return line
 			name: "issue13_inline_report",
-			src: `def load():
-    d = dict()
-    d['x'] = 1
-    return d
+			src: `from keras.preprocessing.text import Tokenizer
 
-data = load()
+def load():
+    tok = Tokenizer()
+    tok.fit_on_texts(['a b'])
+    return tok
+
+t = load()
 `,
-			todo: []string{"line 6: data = load(): load (line 1) could not be inlined: line 2: d = dict(): the builtin dict() is outside the subset"},
+			todo: []string{"line 8: t = load(): load (line 3) could not be inlined: line 4: tok = Tokenizer(): keras.preprocessing.text.Tokenizer is outside the subset"},
+		},
+		snippet{
+			// dicts with literal keys (Deep Learning Quick Reference's
+			// load_data): values become variables, d['k'] is written out
+			name: "issue13_dicts",
+			src: `import numpy as np
+
+def load_data():
+    train = np.load('train.npy')
+    data = dict()
+    data["train_y"] = train[:, 10]
+    data["train_X"] = train[:, 0:9]
+    opts = {'epochs': 3, 'batch_size': 8}
+    data["opts"] = opts
+    return data
+
+data = load_data()
+print(data["train_X"].shape[1], data["train_y"].shape)
+print(data["opts"]["epochs"])
+`,
+			want: []string{
+				"dataTrainY, err := data.Take(train, data.All(), data.At(10))",
+				"fmt.Println(dataTrainX.Dim(1), data.Tuple(dataTrainY.Shape()))",
+				"fmt.Println(3)",
+			},
 		},
 	)
 }

@@ -497,6 +497,12 @@ func (t *translator) assignTo(target Expr, v val, line int) {
 				return
 			}
 		}
+		if n, ok := tg.Value.(*Name); ok {
+			if b := t.names[n.ID]; b != nil && b.alias != nil && b.alias.kind == kDict {
+				t.dictSet(n.ID, b, tg.Index, v, line)
+				return
+			}
+		}
 		t.fail(line, "assigning to an element or column is outside the subset")
 	case *Starred:
 		t.fail(line, "starred assignment is outside the subset")
