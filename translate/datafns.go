@@ -410,7 +410,7 @@ func (t *translator) pandasCall(name string, c *Call) val {
 		}
 		return val{code: "data.GetDummies(" + v.code + ")", kind: kFrame, hint: "dummies"}
 	case "DataFrame":
-		t.fail(c.Line, "building a DataFrame is outside the subset")
+		return t.newDataFrame(c)
 	}
 	t.fail(c.Line, "pd.%s is outside the subset", name)
 	return val{}
@@ -420,11 +420,18 @@ func (t *translator) sklearnCall(name, full string, c *Call) val {
 	switch name {
 	case "train_test_split":
 		var arrays []val
+		frames := false
 		for i, e := range c.Args {
 			if _, ok := e.(*Starred); ok {
 				t.fail(c.Line, "train_test_split(*arrays) is outside the subset")
 			}
-			arrays = append(arrays, t.tensorOf(e, "array"+strconv.Itoa(i)))
+			v := t.expr(e)
+			if v.kind == kFrame {
+				frames = true
+				arrays = append(arrays, t.materialize(v, "frame"+strconv.Itoa(i)))
+				continue
+			}
+			arrays = append(arrays, t.toTensor(v, e.exprLine(), "array"+strconv.Itoa(i)))
 		}
 		if len(arrays) == 0 {
 			t.fail(c.Line, "train_test_split needs arrays")
@@ -478,6 +485,9 @@ func (t *translator) sklearnCall(name, full string, c *Call) val {
 			default:
 				t.note(c.Line, "train_test_split without random_state: an unseeded shuffle, as in Python (not reproducible in either)")
 			}
+		}
+		if frames {
+			return t.splitFrames(fields, arrays)
 		}
 		var codes []string
 		for _, v := range arrays {
@@ -826,4 +836,63 @@ func (t *translator) attrSubscript(s *Subscript, a *Attr, base val) (val, bool) 
 		}
 	}
 	return val{}, false
+}
+
+// newDataFrame translates pd.DataFrame(x, columns=...) for an array (a
+// Frame of float columns) or a DataFrame (its columns, selected by name).
+func (t *translator) newDataFrame(c *Call) val {
+	a := t.bind(c, "pd.DataFrame", "data", "index", "columns", "dtype", "copy")
+	d, ok := a.get("data")
+	if !ok {
+		t.fail(c.Line, "an empty pd.DataFrame() is outside the subset")
+	}
+	if e, ok := a.get("index"); ok && !isNone(e) {
+		t.fail(c.Line, "pd.DataFrame(index=...) is outside the subset")
+	}
+	a.ignore("the values stay float", "copy")
+	var cols []string
+	if e, ok := a.get("columns"); ok && !isNone(e) {
+		cols = t.stringsOf(e, "columns")
+	}
+	a.done()
+	v := t.value(d, "data")
+	switch v.kind {
+	case kFrame:
+		if cols == nil {
+			return v
+		}
+		return val{code: v.code + ".Cols(" + strings.Join(cols, ", ") + ")", kind: kFrame, hint: v.hint}
+	case kTensor:
+		return val{code: "data.FromTensor(" + strings.Join(append([]string{v.code}, cols...), ", ") + ")", kind: kFrame, fallible: true, hint: "df"}
+	}
+	t.fail(c.Line, "pd.DataFrame of %s is outside the subset", describe(v))
+	return val{}
+}
+
+// splitFrames splits DataFrames (which stay DataFrames, as in pandas: a
+// column of y_train can still be selected by name) and arrays together.
+func (t *translator) splitFrames(fields []string, arrays []val) val {
+	var lens []string
+	for _, v := range arrays {
+		if v.kind == kFrame {
+			lens = append(lens, v.code+".Len()")
+		} else {
+			lens = append(lens, v.code+".Dim(0)")
+		}
+	}
+	train, test := t.tempName("trainRows"), t.tempName("testRows")
+	t.emitf("%s, %s, err := data.SplitIndices(data.SplitConfig{%s}, %s)", train, test, strings.Join(fields, ", "), strings.Join(lens, ", "))
+	t.scope.errDeclared = true
+	t.fatalCheck()
+	out := val{kind: kPyList}
+	for _, v := range arrays {
+		for _, rows := range []string{train, test} {
+			if v.kind == kFrame {
+				out.elems = append(out.elems, val{code: v.code + ".TakeRows(" + rows + ")", kind: kFrame, hint: v.hint})
+			} else {
+				out.elems = append(out.elems, val{code: v.code + ".Gather(" + rows + ")", kind: kTensor, fallible: true, hint: v.hint})
+			}
+		}
+	}
+	return out
 }
