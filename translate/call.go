@@ -353,7 +353,7 @@ func (t *translator) anyOf(v val, line int) string {
 	v = t.materialize(v, "v")
 	switch v.kind {
 	case kInt, kFloat, kString, kBool, kTensor, kFrame, kHistory, kHistDict, kLogs, kFloatList, kIntList,
-		kTuple, kStrList, kTensorList:
+		kTuple, kStrList, kTensorList, kIntMatrix:
 		return v.code
 	case kNone:
 		return "nil"

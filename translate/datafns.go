@@ -540,8 +540,48 @@ func (t *translator) sklearnCall(name, full string, c *Call) val {
 		a.done()
 		return val{code: "data.NewLabelEncoder()", kind: kLabelEncoder, hint: "encoder"}
 	}
+	if v, ok := t.sklearnMetric(name, c); ok {
+		return v
+	}
 	t.fail(c.Line, "%s (scikit-learn) is outside the subset", full)
 	return val{}
+}
+
+// sklearnMetrics maps sklearn.metrics functions to package data.
+var sklearnMetrics = map[string]string{
+	"mean_absolute_error": "MeanAbsoluteError", "mean_squared_error": "MeanSquaredError",
+	"root_mean_squared_error": "RootMeanSquaredError", "r2_score": "R2Score",
+	"accuracy_score": "AccuracyScore", "confusion_matrix": "ConfusionMatrix",
+}
+
+// sklearnMetric translates metric(y_true, y_pred), computed in float64 as
+// scikit-learn does.
+func (t *translator) sklearnMetric(name string, c *Call) (val, bool) {
+	fn, ok := sklearnMetrics[name]
+	if !ok {
+		return val{}, false
+	}
+	a := t.bind(c, name, "y_true", "y_pred")
+	yt, yp := a.need("y_true"), a.need("y_pred")
+	if e, ok := a.get("squared"); ok {
+		if v := t.boolArg(e, "squared"); v.lit != nil && !v.lit.b && name == "mean_squared_error" {
+			fn = "RootMeanSquaredError"
+		} else if v.lit == nil {
+			t.fail(c.Line, "squared= must be True or False")
+		}
+	}
+	if e, ok := a.get("multioutput"); ok {
+		if v := t.value(e, "multioutput"); v.lit == nil || v.lit.s != "uniform_average" {
+			t.fail(c.Line, "%s(multioutput=...) other than 'uniform_average' is outside the subset", name)
+		}
+	}
+	a.done()
+	tv := t.tensorOf(yt, "yTrue")
+	pv := t.tensorOf(yp, "yPred")
+	if fn == "ConfusionMatrix" {
+		return val{code: "data.ConfusionMatrix(" + tv.code + ", " + pv.code + ")", kind: kIntMatrix, fallible: true, hint: "cm"}, true
+	}
+	return val{code: "data." + fn + "(" + tv.code + ", " + pv.code + ")", kind: kFloat, fallible: true, hint: goIdent(name)}, true
 }
 
 func (t *translator) tfCall(name string, c *Call) val {

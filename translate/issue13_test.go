@@ -136,5 +136,27 @@ print(data["opts"]["epochs"])
 				"fmt.Println(3)",
 			},
 		},
+		snippet{
+			// sklearn.metrics in float64, the confusion matrix printed as
+			// NumPy prints an int array
+			name: "issue13_sklearn_metrics",
+			src: `import numpy as np
+from sklearn.metrics import mean_absolute_error, confusion_matrix, r2_score
+from sklearn import metrics
+y = np.load('y.npy')
+p = np.load('p.npy')
+print("MAE: " + str(mean_absolute_error(y, p)))
+print(r2_score(y, p), metrics.mean_squared_error(y, p, squared=False))
+cm = confusion_matrix(y, p > 0.5)
+print(cm)
+print(metrics.accuracy_score(y, p > 0.5))
+`,
+			want: []string{
+				"meanAbsoluteError, err := data.MeanAbsoluteError(y, p)",
+				"data.RootMeanSquaredError(y, p)",
+				"cm, err := data.ConfusionMatrix(y, yPred)",
+				"fmt.Println(data.Str(cm))",
+			},
+		},
 	)
 }
