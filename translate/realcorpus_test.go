@@ -245,11 +245,11 @@ func runReal(t *testing.T, tmp string, outs []*realOutcome) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			ctx, cancel := context.WithTimeout(context.Background(), realRunTimeout())
-			if dl, ok := t.Deadline(); ok {
-				// leave the test time to report rather than be killed
-				ctx, cancel = context.WithDeadline(ctx, dl.Add(-30*time.Second))
+			deadline := time.Now().Add(realRunTimeout())
+			if dl, ok := t.Deadline(); ok && dl.Add(-30*time.Second).Before(deadline) {
+				deadline = dl.Add(-30 * time.Second) // leave the test time to report
 			}
+			ctx, cancel := context.WithDeadline(context.Background(), deadline)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, filepath.Join(tmp, "real"), o.name)
 			cmd.Dir = filepath.Join(work, filepath.Dir(o.s.File))
