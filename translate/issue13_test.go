@@ -158,5 +158,22 @@ print(metrics.accuracy_score(y, p > 0.5))
 				"fmt.Println(data.Str(cm))",
 			},
 		},
+		snippet{
+			// keras.datasets read from Keras's cache (nested unpacking)
+			name: "issue13_keras_datasets",
+			src: `from keras.datasets import mnist
+import tensorflow as tf
+(x_train, y_train), (x_test, y_test) = mnist.load_data()
+x_train = x_train.reshape(60000, 784).astype('float32') / 255
+(bx, by), (bxt, byt) = tf.keras.datasets.boston_housing.load_data()
+print(x_train.shape, bx.shape, y_test.shape)
+`,
+			want: []string{
+				`mnist, err := data.LoadKerasDataset(ctx, "mnist", true)`,
+				"xTrain := mnist.XTrain",
+				`bostonHousing, err := data.LoadKerasDataset(ctx, "boston_housing", true)`,
+			},
+			note: []string{"keras.datasets.mnist is read from Keras's cache"},
+		},
 	)
 }

@@ -98,7 +98,7 @@ func (t *translator) kerasCall(name, full string, c *Call) val {
 	case name == "backend.clear_session":
 		return val{noValue: true, code: "", hint: "kerago keeps no global session state"}
 	case strings.HasPrefix(name, "datasets."):
-		t.fail(c.Line, "keras.datasets downloads data; save it to .npy/.npz once and load it with np.load")
+		return t.kerasDataset(full, c)
 	case strings.HasPrefix(name, "activations."):
 		t.fail(c.Line, "calling an activation function directly is outside the subset")
 	}
@@ -1414,4 +1414,30 @@ func (t *translator) npRandom() string {
 	}
 	t.use(t.rng)
 	return t.rng.goName
+}
+
+// kerasDataset translates keras.datasets.<name>.load_data() for the
+// datasets package data reads from Keras's cache.
+func (t *translator) kerasDataset(full string, c *Call) val {
+	_, rest, _ := strings.Cut(full, "datasets.")
+	parts := append([]string{"datasets"}, strings.Split(rest, ".")...)
+	if len(parts) != 3 || parts[2] != "load_data" {
+		t.fail(c.Line, "%s is outside the subset", full)
+	}
+	switch parts[1] {
+	case "mnist", "fashion_mnist", "boston_housing":
+	default:
+		t.fail(c.Line, "keras.datasets.%s is outside the subset (kerago reads mnist, fashion_mnist and boston_housing from Keras's cache)", parts[1])
+	}
+	if len(c.Args) > 0 || len(c.Keywords) > 0 {
+		t.fail(c.Line, "keras.datasets.%s.load_data with arguments is outside the subset", parts[1])
+	}
+	t.needCtx = true
+	ds := t.materialize(val{code: "data.LoadKerasDataset(ctx, " + strconv.Quote(parts[1]) + ", true)", fallible: true, hint: parts[1]}, parts[1])
+	t.note(c.Line, "keras.datasets.%s is read from Keras's cache (~/.keras/datasets, or $KERAS_HOME/datasets), downloaded from Keras's URL if it is missing", parts[1])
+	field := func(f string) val { return val{code: ds.code + "." + f, kind: kTensor, hint: f} }
+	return val{kind: kPyList, elems: []val{
+		{kind: kPyList, elems: []val{field("XTrain"), field("YTrain")}},
+		{kind: kPyList, elems: []val{field("XTest"), field("YTest")}},
+	}}
 }
