@@ -82,18 +82,21 @@ print(model.predict(x))
 		snippet{
 			// Keras 2 spellings: a .hdf5 checkpoint, monitor='val_acc'
 			name: "issue13_keras2_callbacks",
-			src: `from keras.callbacks import ModelCheckpoint, EarlyStopping
+			src: `from keras.callbacks import ModelCheckpoint, EarlyStopping, TensorBoard
 cp = ModelCheckpoint('weights.best.hdf5', monitor='val_acc', save_best_only=True, mode='max')
 es = EarlyStopping(monitor='val_acc', patience=3)
-cbs = [cp, es]
+tb = TensorBoard(log_dir='./logs', histogram_freq=1)
+cbs = [cp, es, tb]
 `,
 			want: []string{
 				`callbacks.NewModelCheckpoint(callbacks.ModelCheckpointConfig{Filepath: "weights.best.hdf5", Monitor: "val_accuracy", SaveBestOnly: true, Mode: "max"})`,
 				`callbacks.NewEarlyStopping(callbacks.EarlyStoppingConfig{Monitor: "val_accuracy", Patience: 3})`,
+				"&callbacks.Base{}",
 			},
 			note: []string{
 				`monitor="val_acc" is Keras 2's name of "val_accuracy"`,
 				"a .hdf5 checkpoint is written in HDF5 as Keras 2 did",
+				"TensorBoard is left out (a callback that does nothing): kerago writes no TensorBoard logs",
 			},
 		},
 		snippet{

@@ -1325,7 +1325,16 @@ func (t *translator) callback(cls string, c *Call) val {
 		a.done()
 		return val{code: "callbacks.NewHistory()", kind: kCallback, goType: "*callbacks.History", hint: "history"}
 	case "TensorBoard":
-		t.fail(c.Line, "TensorBoard logging is not available in kerago")
+		// the logs are for viewing only: training is the same without them
+		a := t.bind(c, cls, "log_dir", "histogram_freq", "write_graph", "write_images", "write_steps_per_second",
+			"update_freq", "profile_batch", "embeddings_freq", "embeddings_metadata")
+		a.ignore("no TensorBoard logs are written", "batch_size", "write_grads", "embeddings_layer_names", "embeddings_data")
+		for k := range a.vals {
+			a.used[k] = true
+		}
+		a.done()
+		t.note(c.Line, "TensorBoard is left out (a callback that does nothing): kerago writes no TensorBoard logs; training is unchanged, and CSVLogger writes the per-epoch values")
+		return val{code: "&callbacks.Base{}", kind: kCallback, goType: "*callbacks.Base", hint: "tensorboard"}
 	case "LambdaCallback", "Callback":
 		t.fail(c.Line, "callbacks written in Python (%s) are outside the subset", cls)
 	}
