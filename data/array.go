@@ -458,3 +458,14 @@ func ToList(x *tensor.Tensor) ([]float64, error) {
 	}
 	return out, nil
 }
+
+// Flat returns x's values in row-major order as float64 (what matplotlib
+// plots of an array of predictions, or of a column).
+func Flat(x *tensor.Tensor) []float64 {
+	d := x.Data()
+	out := make([]float64, len(d))
+	for i, v := range d {
+		out[i] = float64(v)
+	}
+	return out
+}

@@ -187,6 +187,14 @@ func (t *translator) pyModuleCall(name string, c *Call) val {
 		pv := t.stringOf(p, "path")
 		return val{code: "data.Exists(" + pv.code + ")", kind: kBool}
 	}
+	if fn, ok := strings.CutPrefix(name, "matplotlib.pyplot."); ok {
+		if v, ok := t.pyplotCall(fn, c); ok {
+			return v
+		}
+	}
+	if name == "matplotlib.use" {
+		return val{noValue: true, hint: "matplotlib.use: kerago draws figures into files with gonum/plot"}
+	}
 	mod := name
 	if i := strings.IndexByte(name, '.'); i >= 0 {
 		mod = name[:i]

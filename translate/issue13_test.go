@@ -178,5 +178,44 @@ print(x_train.shape, bx.shape, y_test.shape)
 			},
 			note: []string{"keras.datasets.mnist is read from Keras's cache"},
 		},
+		snippet{
+			// matplotlib's common calls through package pyplot (gonum/plot)
+			name: "issue13_matplotlib",
+			src: `import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+y = np.load('y.npy')
+p = np.load('p.npy')
+matplotlib.rcParams['figure.figsize'] = (10.0, 8.0)
+plt.figure(1)
+plt.subplot(121)
+plt.plot(y, 'r--', label='true')
+plt.plot(p, color='green', linestyle=':', label='predicted')
+plt.title("Keras")
+plt.xlabel("x")
+plt.ylabel("y")
+plt.legend(loc='upper left')
+plt.subplot(1, 2, 2)
+plt.scatter(y, p)
+plt.hist(p, bins=20)
+plt.savefig('fig.png')
+plt.show()
+`,
+			want: []string{
+				`plt := pyplot.New("", nil)`,
+				"plt.SetFigSize(10.0, 8.0)",
+				"plt.Figure(1, 0, 0)",
+				"if err := plt.Subplot(1, 2, 1); err != nil {",
+				`if err := plt.Plot(nil, data.Flat(y), pyplot.Style{Label: "true", Color: "r", LineStyle: "--"}); err != nil {`,
+				`pyplot.Style{Label: "predicted", Color: "green", LineStyle: ":"}`,
+				"plt.Legend()",
+				"plt.Scatter(data.Flat(y), data.Flat(p), pyplot.Style{})",
+				"plt.Hist(data.Flat(p), pyplot.Style{Bins: 20})",
+				`if err := plt.SaveFig("fig.png", 0); err != nil {`,
+				"if err := plt.Show(); err != nil {",
+			},
+			note: []string{"plt.show() saves each open figure as figure_<num>.png"},
+		},
 	)
 }

@@ -497,6 +497,9 @@ func (t *translator) assignTo(target Expr, v val, line int) {
 				return
 			}
 		}
+		if t.rcParamsFigsize(tg, v, line) {
+			return
+		}
 		if n, ok := tg.Value.(*Name); ok {
 			if b := t.names[n.ID]; b != nil && b.alias != nil && b.alias.kind == kDict {
 				t.dictSet(n.ID, b, tg.Index, v, line)

@@ -144,6 +144,7 @@ type translator struct {
 	seedExpr string   // Go expression of the last seed call, for kerago's generators
 	seedLine int
 	needCtx  bool
+	needPlt  bool // the script plots: main starts with plt := pyplot.New("", nil)
 	inlining map[string]bool
 	defs     map[string]*DefStmt
 
@@ -181,6 +182,7 @@ func newTranslator(mod *Module, opts Options) *translator {
 	}
 	t.top = &goScope{}
 	t.scope = t.top
+	t.goNames["plt"] = true // pyplot's State
 	return t
 }
 
@@ -538,6 +540,12 @@ func (t *translator) run() (*Result, error) {
 		}
 		return "\x00"
 	})
+	t.emitFn(func() string {
+		if t.needPlt {
+			return "plt := pyplot.New(\"\", nil)\n"
+		}
+		return "\x00"
+	})
 	t.block(t.mod.Body)
 	t.flushComments(len(t.lines) + 1)
 	body := t.render()
@@ -613,6 +621,7 @@ var importPaths = map[string]string{
 	"constraints":  "github.com/kerago/kerago/keras/constraints",
 	"tensor":       "github.com/kerago/kerago/tensor",
 	"data":         "github.com/kerago/kerago/data",
+	"pyplot":       "github.com/kerago/kerago/pyplot",
 }
 
 // usedPackages finds the package names a function body refers to.
