@@ -469,3 +469,27 @@ func Flat(x *tensor.Tensor) []float64 {
 	}
 	return out
 }
+
+// MaxOf is Python's max(list) of floats (an error for an empty list, as
+// Python raises ValueError; NaN compares as Python does: a NaN first stays).
+func MaxOf(xs []float64) (float64, error) {
+	return extremeOf(xs, "max", func(a, b float64) bool { return a > b })
+}
+
+// MinOf is Python's min(list) of floats.
+func MinOf(xs []float64) (float64, error) {
+	return extremeOf(xs, "min", func(a, b float64) bool { return a < b })
+}
+
+func extremeOf(xs []float64, name string, better func(a, b float64) bool) (float64, error) {
+	if len(xs) == 0 {
+		return 0, fmt.Errorf("data: %s() arg is an empty sequence", name)
+	}
+	m := xs[0]
+	for _, x := range xs[1:] {
+		if better(x, m) {
+			m = x
+		}
+	}
+	return m, nil
+}

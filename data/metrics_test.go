@@ -2,6 +2,7 @@ package data
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/kerago/kerago/tensor"
@@ -80,5 +81,32 @@ func TestConfusionMatrix(t *testing.T) {
 	wide := IntMatrix{{50, 3}, {4, 57}}
 	if got, want := Str(wide), "[[50  3]\n [ 4 57]]"; got != want {
 		t.Errorf("print:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestMaxOfMinOf: Python's max/min of a list: the first extreme value,
+// NaN kept only when first (Python's comparisons with NaN are false), an
+// error for an empty list.
+func TestMaxOfMinOf(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		xs       []float64
+		max, min float64
+	}{
+		{[]float64{0.5, 0.9, 0.7}, 0.9, 0.5},
+		{[]float64{1, nan, 3}, 3, 1},
+	} {
+		if got, err := MaxOf(c.xs); err != nil || got != c.max {
+			t.Errorf("max(%v) = %v, %v; want %v", c.xs, got, err, c.max)
+		}
+		if got, err := MinOf(c.xs); err != nil || got != c.min {
+			t.Errorf("min(%v) = %v, %v; want %v", c.xs, got, err, c.min)
+		}
+	}
+	if got, _ := MaxOf([]float64{nan, 1}); !math.IsNaN(got) {
+		t.Errorf("max([nan, 1]) = %v, Python nan", got)
+	}
+	if _, err := MaxOf(nil); err == nil || !strings.Contains(err.Error(), "empty sequence") {
+		t.Errorf("max([]): %v", err)
 	}
 }

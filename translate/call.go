@@ -290,6 +290,14 @@ func (t *translator) builtinCall(name string, c *Call) val {
 		}
 		t.fail(c.Line, "abs of %s is outside the subset", describe(v))
 	case "min", "max":
+		if len(c.Args) == 1 && len(c.Keywords) == 0 {
+			// max(history.history['accuracy']): of a list of floats
+			v := t.value(c.Args[0], "values")
+			if v.kind == kFloatList {
+				return val{code: "data." + strings.ToUpper(name[:1]) + name[1:] + "Of(" + v.code + ")", kind: kFloat, fallible: true, hint: name}
+			}
+			t.fail(c.Line, "%s of %s is outside the subset", name, describe(v))
+		}
 		if len(c.Args) < 2 || len(c.Keywords) > 0 {
 			t.fail(c.Line, "%s is translated for two or more numbers only", name)
 		}
