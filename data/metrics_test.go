@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -108,5 +109,20 @@ func TestMaxOfMinOf(t *testing.T) {
 	}
 	if _, err := MaxOf(nil); err == nil || !strings.Contains(err.Error(), "empty sequence") {
 		t.Errorf("max([]): %v", err)
+	}
+}
+
+// TestUnique: np.unique's sorted distinct values and counts (NumPy's
+// documented examples: np.unique([1, 1, 2, 2, 3, 3]) is [1 2 3];
+// np.unique([1, 2, 6, 4, 2, 3, 2], return_counts=True) is [1 2 3 4 6] with
+// counts [1 3 1 1 1]).
+func TestUnique(t *testing.T) {
+	u, err := Unique(vec(t, []float32{1, 1, 2, 2, 3, 3}))
+	if err != nil || fmt.Sprint(u.Data()) != "[1 2 3]" {
+		t.Errorf("unique: %v %v", u, err)
+	}
+	uc, err := UniqueCounts(vec(t, []float32{1, 2, 6, 4, 2, 3, 2}))
+	if err != nil || fmt.Sprint(uc[0].Data(), uc[1].Data()) != "[1 2 3 4 6] [1 3 1 1 1]" {
+		t.Errorf("unique counts: %v %v", uc, err)
 	}
 }

@@ -202,6 +202,16 @@ func (s *State) XLim(lo, hi float64) { s.gca().xlim = &[2]float64{lo, hi} }
 // YLim is plt.ylim(lo, hi).
 func (s *State) YLim(lo, hi float64) { s.gca().ylim = &[2]float64{lo, hi} }
 
+// Clear is plt.clf() (and plt.cla()): the current figure's axes are
+// emptied.
+func (s *State) Clear() {
+	if s.cur == nil {
+		return
+	}
+	s.cur.rows, s.cur.cols, s.cur.cur = 1, 1, 1
+	s.cur.axes = map[int]*axes{}
+}
+
 // Close is plt.close(): the current figure is dropped.
 func (s *State) Close() {
 	if s.cur == nil {

@@ -107,6 +107,23 @@ func (t *translator) numpyCall(name string, c *Call) val {
 			out = t.asType(t.materialize(out, "arr"), dt, c.Line)
 		}
 		return out
+	case "unique":
+		a := t.bind(c, "np.unique", "ar")
+		x := a.need("ar")
+		counts := false
+		if e, ok := a.get("return_counts"); ok {
+			v := t.boolArg(e, "return_counts")
+			if v.lit == nil {
+				t.fail(c.Line, "return_counts must be True or False")
+			}
+			counts = v.lit.b
+		}
+		a.done()
+		xv := t.tensorOf(x, "x")
+		if counts {
+			return val{code: "data.UniqueCounts(" + xv.code + ")", kind: kTensorList, fallible: true, hint: "unique", elems: make([]val, 2)}
+		}
+		return val{code: "data.Unique(" + xv.code + ")", kind: kTensor, fallible: true, hint: "unique"}
 	case "argmax":
 		a := t.bind(c, "np.argmax", "a", "axis")
 		x := a.need("a")

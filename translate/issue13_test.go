@@ -199,8 +199,13 @@ plt.legend(loc='upper left')
 plt.subplot(1, 2, 2)
 plt.scatter(y, p)
 plt.hist(p, bins=20)
+plt.ylim((0, 2))
 plt.savefig('fig.png')
 plt.show()
+plt.clf()
+print(np.unique(y))
+u, counts = np.unique(y, return_counts=True)
+print(u, counts)
 `,
 			want: []string{
 				`plt := pyplot.New("", nil)`,
@@ -214,6 +219,10 @@ plt.show()
 				"plt.Hist(data.Flat(p), pyplot.Style{Bins: 20})",
 				`if err := plt.SaveFig("fig.png", 0); err != nil {`,
 				"if err := plt.Show(); err != nil {",
+				"plt.YLim(0, 2)",
+				"plt.Clear()",
+				"unique, err := data.Unique(y)",
+				"data.UniqueCounts(y)",
 			},
 			note: []string{"plt.show() saves each open figure as figure_<num>.png"},
 		},

@@ -15,7 +15,7 @@ import (
 func (t *translator) pyplotCall(name string, c *Call) (val, bool) {
 	switch name {
 	case "plot", "scatter", "hist", "title", "xlabel", "ylabel", "legend", "grid", "xlim", "ylim",
-		"figure", "subplot", "savefig", "show", "close", "tight_layout":
+		"figure", "subplot", "savefig", "show", "close", "tight_layout", "clf", "cla":
 	default:
 		return val{}, false
 	}
@@ -55,7 +55,12 @@ func (t *translator) pyplotCall(name string, c *Call) (val, bool) {
 		return stmt("plt.Grid(" + on + ")")
 	case "xlim", "ylim":
 		a := t.bind(c, name, "left", "right")
-		lo, hi := a.need("left"), a.need("right")
+		lo, hi := a.need("left"), a.vals["right"]
+		if tup, ok := lo.(*TupleExpr); ok && hi == nil && len(tup.Elts) == 2 {
+			lo, hi = tup.Elts[0], tup.Elts[1] // plt.ylim((0, 25000))
+		} else {
+			hi = a.need("right")
+		}
 		a.done()
 		return stmt("plt." + map[string]string{"xlim": "XLim", "ylim": "YLim"}[name] + "(" + asFloat(t.floatOf(lo, "left")) + ", " + asFloat(t.floatOf(hi, "right")) + ")")
 	case "figure":
@@ -103,6 +108,10 @@ func (t *translator) pyplotCall(name string, c *Call) (val, bool) {
 		a.done()
 		t.note(c.Line, "plt.show() saves each open figure as figure_<num>.png (there is no window to show it in) and reports the file")
 		return check("plt.Show()")
+	case "clf", "cla":
+		a := t.bind(c, name)
+		a.done()
+		return stmt("plt.Clear()")
 	case "close":
 		a := t.bind(c, name, "fig")
 		a.ignore("the current figure is closed", "fig")
