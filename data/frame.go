@@ -221,6 +221,12 @@ func readCSV(r io.Reader, opts CSVOptions) (*Frame, error) {
 	if err != nil {
 		return nil, err
 	}
+	return frameFromRecords(recs, lines, opts)
+}
+
+// frameFromRecords builds a Frame from the fields of a file's non-blank
+// lines (lines are their 1-based line numbers) as read_csv does.
+func frameFromRecords(recs [][]string, lines []int, opts CSVOptions) (*Frame, error) {
 	// skiprows counts file lines; records know their line numbers.
 	if opts.SkipRows > 0 {
 		k := 0

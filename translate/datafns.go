@@ -428,6 +428,8 @@ func (t *translator) pandasCall(name string, c *Call) val {
 		return val{code: "data.GetDummies(" + v.code + ")", kind: kFrame, hint: "dummies"}
 	case "DataFrame":
 		return t.newDataFrame(c)
+	case "read_excel":
+		return t.readExcel(c)
 	}
 	t.fail(c.Line, "pd.%s is outside the subset", name)
 	return val{}
@@ -952,4 +954,48 @@ func (t *translator) splitFrames(fields []string, arrays []val) val {
 		}
 	}
 	return out
+}
+
+// readExcel translates pd.read_excel for .xlsx workbooks.
+func (t *translator) readExcel(c *Call) val {
+	a := t.bind(c, "pd.read_excel", "io", "sheet_name", "header", "names")
+	p := a.need("io")
+	var fields []string
+	if e, ok := a.get("sheet_name"); ok && !isNone(e) {
+		v := t.value(e, "sheet_name")
+		switch v.kind {
+		case kInt:
+			fields = append(fields, "Sheet: "+v.code)
+		case kString:
+			fields = append(fields, "SheetName: "+v.code)
+		default:
+			t.fail(c.Line, "sheet_name must be a position or a name (one sheet)")
+		}
+	}
+	if e, ok := a.get("header"); ok {
+		switch {
+		case isNone(e):
+			fields = append(fields, "NoHeader: true")
+		default:
+			if v := t.intOf(e, "header"); v.lit == nil || v.lit.i != 0 {
+				t.fail(c.Line, "pd.read_excel(header=%s) is outside the subset", v.code)
+			}
+		}
+	}
+	if e, ok := a.get("names"); ok && !isNone(e) {
+		fields = append(fields, "Names: []string{"+strings.Join(t.stringsOf(e, "names"), ", ")+"}")
+	}
+	if e, ok := a.get("skiprows"); ok && !isNone(e) {
+		fields = append(fields, "SkipRows: "+t.intOf(e, "skiprows").code)
+	}
+	if e, ok := a.get("na_values"); ok && !isNone(e) {
+		fields = append(fields, "NAValues: []string{"+strings.Join(t.stringsOf(e, "na_values"), ", ")+"}")
+	}
+	a.ignore("kerago reads .xlsx itself", "engine")
+	a.done()
+	pv := t.stringOf(p, "io")
+	if pv.lit != nil && strings.HasSuffix(strings.ToLower(pv.lit.s), ".xls") {
+		t.fail(c.Line, "pd.read_excel of an .xls (Excel 97) file is outside the subset: save it as .xlsx or .csv")
+	}
+	return val{code: "data.ReadExcel(" + pv.code + ", data.ExcelOptions{" + strings.Join(fields, ", ") + "})", kind: kFrame, fallible: true, hint: "df"}
 }
