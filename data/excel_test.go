@@ -57,6 +57,15 @@ func TestReadExcel(t *testing.T) {
 	if v := g.cols[9].num[0]; math.Abs(v-2.3) > 1e-12 {
 		t.Errorf("oldpeak of row 1: %v, want 2.3", v)
 	}
+	// replace('?', np.nan).dropna(): the Cleveland set's 297 complete rows
+	// (UCI: 303 instances, 6 with a missing value), all columns numeric
+	clean := g.ReplaceWithNaN("?").DropNA()
+	if got := clean.Shape(); got[0] != 297 || got[1] != 14 {
+		t.Errorf("after replace and dropna: shape %v, want [297 14]", got)
+	}
+	if _, err := clean.Values(); err != nil {
+		t.Errorf("after replace: %v", err)
+	}
 	if _, err := ReadExcel("../testdata/translate/real/k2proj/Chapter04/ConcreteData.xlsx", ExcelOptions{SheetName: "nope"}); err == nil {
 		t.Error("missing sheet: no error")
 	}

@@ -60,3 +60,32 @@ func (f *Frame) TakeRows(rows []int) *Frame {
 	}
 	return f.derive(cols, len(rows), f.series)
 }
+
+// ReplaceWithNaN is df.replace(old, np.nan) for a text value: cells equal
+// to old become missing. A text column whose other cells are numbers
+// becomes a numeric column (pandas keeps it an object column of floats,
+// which NumPy and scikit-learn then read as numbers, as here).
+func (f *Frame) ReplaceWithNaN(old string) *Frame {
+	if f.err != nil {
+		return f
+	}
+	na := map[string]bool{}
+	for k := range defaultNA {
+		na[k] = true
+	}
+	cols := make([]column, len(f.cols))
+	for i, c := range f.cols {
+		if c.kind != colText {
+			cols[i] = c
+			continue
+		}
+		raw := make([]string, len(c.text))
+		for r, s := range c.text {
+			if s != old {
+				raw[r] = s
+			}
+		}
+		cols[i] = inferColumn(c.name, raw, na)
+	}
+	return f.derive(cols, f.nrows, f.series)
+}

@@ -226,5 +226,26 @@ print(u, counts)
 			},
 			note: []string{"plt.show() saves each open figure as figure_<num>.png"},
 		},
+		snippet{
+			// pandas beyond the subset: read_excel, replace('?', np.nan),
+			// a list literal's pop(), pd.DataFrame(frame, columns=...)
+			name: "issue13_pandas_excel",
+			src: `import pandas as pd
+import numpy as np
+names = ['a', 'b', 'y']
+df = pd.read_excel('d.xlsx', names=names)
+df = df.replace('?', np.nan).dropna()
+cols = names
+cols.pop()
+X = pd.DataFrame(df.iloc[:, 0:2], columns=cols)
+print(X.shape)
+`,
+			want: []string{
+				`df, err := data.ReadExcel("d.xlsx", data.ExcelOptions{Names: []string{"a", "b", "y"}})`,
+				`df = df.ReplaceWithNaN("?").DropNA()`,
+				`.Cols("a", "b")`,
+			},
+			note: []string{"cols.pop() drops the last element of cols only"},
+		},
 	)
 }

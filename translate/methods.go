@@ -720,6 +720,9 @@ func (t *translator) frameMethod(f val, name string, c *Call) val {
 		t.after = append(t.after, func() { t.emitf("%s = %s.Drop(%s)", b.goName, b.goName, col.code) })
 		return val{code: f.code + ".Col(" + col.code + ")", kind: kFrame, hint: hint}
 	case "map", "replace":
+		if name == "replace" && len(c.Args) == 2 {
+			return t.replaceNaN(f, c)
+		}
 		a := t.bind(c, name, "arg")
 		e, ok := a.get("arg")
 		if !ok {
@@ -838,4 +841,16 @@ func (t *translator) defaultLRNote(name string) {
 	if lr, ok := olderDefaultLR[name]; ok {
 		t.note(t.curFrom, "%s's default learning rate is Keras 3's 0.001 (standalone Keras 1/2 used %s): pass learning_rate explicitly if the script was written for those", name, lr)
 	}
+}
+
+// replaceNaN translates df.replace('text', np.nan).
+func (t *translator) replaceNaN(f val, c *Call) val {
+	a := t.bind(c, "replace", "to_replace", "value")
+	from, to := a.need("to_replace"), a.need("value")
+	a.done()
+	fv := t.stringOf(from, "to_replace")
+	if tv := t.expr(to); tv.kind != kModule || (tv.ref != "numpy.nan" && tv.ref != "numpy.NaN" && tv.ref != "numpy.NAN") {
+		t.fail(c.Line, "DataFrame.replace is translated for replace('text', np.nan) and a dict only")
+	}
+	return val{code: f.code + ".ReplaceWithNaN(" + fv.code + ")", kind: kFrame, hint: f.hint}
 }

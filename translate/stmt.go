@@ -436,6 +436,22 @@ func (t *translator) exprStmt(s *ExprStmt) {
 				return
 			}
 		}
+		// list.pop() of a list literal, as a statement
+		if a, ok := x.Func.(*Attr); ok && a.Attr == "pop" && len(x.Args) == 0 && len(x.Keywords) == 0 {
+			if n, ok := a.Value.(*Name); ok {
+				if b := t.names[n.ID]; b != nil && b.alias != nil && b.alias.kind == kPyList && len(b.alias.elems) > 0 {
+					l := *b.alias
+					l.elems = l.elems[:len(l.elems)-1]
+					if len(l.lines) > len(l.elems) {
+						l.lines = l.lines[:len(l.elems)]
+					}
+					t.setName(n.ID, &binding{py: n.ID, alias: &l, listTop: b.listTop})
+					t.emit("// (" + n.ID + " is a Python list, written out where it is used: its last element is removed)")
+					t.note(s.Line, "%s.pop() drops the last element of %s only: another name for the same Python list keeps it", n.ID, n.ID)
+					return
+				}
+			}
+		}
 		// list.append
 		if a, ok := x.Func.(*Attr); ok && a.Attr == "append" {
 			if n, ok := a.Value.(*Name); ok {
