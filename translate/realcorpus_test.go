@@ -80,16 +80,31 @@ func loadRealCorpus(t *testing.T) []realScript {
 	return scripts
 }
 
-var fitCall = regexp.MustCompile(`\.fit\(`)
+var (
+	fitCall = regexp.MustCompile(`(\w*)\.fit\(`)
+	// scikit-learn objects whose fit is not training: scalers, encoders,
+	// linear models
+	sklearnObject = regexp.MustCompile(`^\s*(\w+)\s*=\s*[\w.]*(Scaler|Encoder|Transformer|PCA|LinearRegression|LogisticRegression|Imputer)\(`)
+)
 
 // fitLines returns the 1-based lines of the `.fit(` calls outside
-// comments.
+// comments, but those of scikit-learn scalers, encoders and linear models.
 func fitLines(src []byte) []int {
+	lines := strings.Split(string(src), "\n")
+	notKeras := map[string]bool{}
+	for _, l := range lines {
+		if m := sklearnObject.FindStringSubmatch(l); m != nil {
+			notKeras[m[1]] = true
+		}
+	}
 	var out []int
-	for i, l := range strings.Split(string(src), "\n") {
+	for i, l := range lines {
 		code, _, _ := strings.Cut(l, "#")
-		if fitCall.MatchString(code) {
-			out = append(out, i+1)
+		for _, m := range fitCall.FindAllStringSubmatch(code, -1) {
+			if !notKeras[m[1]] {
+				out = append(out, i+1)
+				break
+			}
 		}
 	}
 	return out
