@@ -33,11 +33,12 @@ import (
 // operation passes it on; Values and Err report it. Frames are immutable:
 // selections return new Frames.
 type Frame struct {
-	cols   []column
-	nrows  int
-	series bool
-	source string
-	err    error
+	cols      []column
+	nrows     int
+	series    bool
+	rowSeries bool // one value per column (df.quantile(q)): a Series indexed by the column names
+	source    string
+	err       error
 }
 
 type colKind int
@@ -744,6 +745,9 @@ func (f *Frame) String() string {
 	}
 	if f.err != nil {
 		return "<Frame error: " + f.err.Error() + ">"
+	}
+	if f.rowSeries {
+		return f.rowSeriesString()
 	}
 	var b strings.Builder
 	b.WriteString(strings.Join(f.Columns(), "\t"))

@@ -719,6 +719,9 @@ func (t *translator) subscript(s *Subscript) val {
 			if k.lit != nil {
 				return val{code: v.code + ".Col(" + strconv.Quote(strconv.FormatInt(k.lit.i, 10)) + ")", kind: kFrame, hint: v.hint}
 			}
+		case kFrame:
+			// df[mask]: a boolean Series selects rows
+			return val{code: v.code + ".Filter(" + k.code + ")", kind: kFrame, hint: v.hint}
 		}
 		t.fail(s.Line, "DataFrame[%s] is outside the subset", describe(k))
 	case kTensor:

@@ -381,7 +381,14 @@ func (t *translator) unary(e *UnaryOp) val {
 			}
 			return val{code: "data.Mul(" + x.code + ", data.Scalar(-1))", kind: kTensor, fallible: true, hint: "neg"}
 		}
+		if x.kind == kFrame && e.Op == "-" {
+			return val{code: x.code + ".OpScalar(\"*\", -1, false)", kind: kFrame, hint: x.hint}
+		}
 		t.fail(e.Line, "unary %s on %s is outside the subset", e.Op, describe(x))
+	case "~":
+		if x := t.value(e.X, "mask"); x.kind == kFrame {
+			return val{code: paren(x.code, 7, false) + ".Not()", kind: kFrame, hint: "mask"}
+		}
 	}
 	t.fail(e.Line, "operator %s is outside the subset", e.Op)
 	return val{}
@@ -479,6 +486,9 @@ func (t *translator) binop(e *BinOp) val {
 	}
 	x = t.materialize(x, "x")
 	y = t.materialize(y, "y")
+	if x.kind == kFrame || y.kind == kFrame {
+		return t.frameOp(e.Line, e.Op, x, y)
+	}
 	if x.kind == kTensor || y.kind == kTensor {
 		return t.tensorArith(e, x, y)
 	}
@@ -539,6 +549,9 @@ func (t *translator) compare(e *Compare) val {
 	left := t.value(e.X, "x")
 	for i, op := range e.Ops {
 		right := t.value(e.Comps[i], "y")
+		if (left.kind == kFrame || right.kind == kFrame) && len(e.Ops) == 1 && op != "in" && op != "not in" && op != "is" && op != "is not" {
+			return t.frameOp(e.Line, op, left, right)
+		}
 		if left.kind == kTensor || right.kind == kTensor {
 			if len(e.Ops) > 1 {
 				t.fail(e.Line, "chained array comparisons are outside the subset")
@@ -830,4 +843,25 @@ func (t *translator) arrayLiteral(v val, line int) val {
 func float32Lit(f float64) string {
 	s := strconv.FormatFloat(f, 'g', -1, 64)
 	return s
+}
+
+// frameOp translates an element-wise operator with a DataFrame operand
+// (data.Frame.Op, OpScalar).
+func (t *translator) frameOp(line int, op string, x, y val) val {
+	switch op {
+	case "+", "-", "*", "/", "<", ">", "<=", ">=", "==", "!=", "|", "&":
+	default:
+		t.fail(line, "operator %s on a DataFrame is outside the subset", op)
+	}
+	q := strconv.Quote(op)
+	switch {
+	case x.kind == kFrame && y.kind == kFrame:
+		return val{code: paren(x.code, 7, false) + ".Op(" + q + ", " + y.code + ")", kind: kFrame, hint: x.hint}
+	case x.kind == kFrame && y.isNumber():
+		return val{code: paren(x.code, 7, false) + ".OpScalar(" + q + ", " + asFloat(y) + ", false)", kind: kFrame, hint: x.hint}
+	case y.kind == kFrame && x.isNumber():
+		return val{code: paren(y.code, 7, false) + ".OpScalar(" + q + ", " + asFloat(x) + ", true)", kind: kFrame, hint: y.hint}
+	}
+	t.fail(line, "operator %s between %s and %s is outside the subset", op, describe(x), describe(y))
+	return val{}
 }

@@ -247,5 +247,24 @@ print(X.shape)
 			},
 			note: []string{"cols.pop() drops the last element of cols only"},
 		},
+		snippet{
+			// the interquartile outlier filter (Keras 2.x Projects, chapter 4)
+			name: "issue13_outlier_filter",
+			src: `import pandas as pd
+df = pd.read_csv('d.csv')
+Q1 = df.quantile(0.25)
+Q3 = df.quantile(0.75)
+IQR = Q3 - Q1
+print(IQR)
+out = df[~((df < (Q1 - 1.5 * IQR)) | (df > (Q3 + 1.5 * IQR))).any(axis=1)]
+print(out.shape, (df['a'] > 2).shape)
+`,
+			want: []string{
+				"q1 := df.Quantile(0.25)",
+				"iqr := q3.Op(\"-\", q1)",
+				`out := df.Filter(df.Op("<", q1.Op("-", iqr.OpScalar("*", 1.5, true))).Op("|", df.Op(">", q3.Op("+", iqr.OpScalar("*", 1.5, true)))).AnyRows().Not())`,
+				`df.Col("a").OpScalar(">", 2, false)`,
+			},
+		},
 	)
 }

@@ -673,6 +673,19 @@ func (t *translator) frameMethod(f val, name string, c *Call) val {
 		a := t.bind(c, "dropna")
 		a.done()
 		return val{code: f.code + ".DropNA()", kind: kFrame, hint: f.hint}
+	case "quantile":
+		a := t.bind(c, "quantile", "q")
+		q := a.need("q")
+		a.done()
+		return val{code: f.code + ".Quantile(" + asFloat(t.floatOf(q, "q")) + ")", kind: kFrame, hint: "quantile"}
+	case "any":
+		a := t.bind(c, "any", "axis")
+		ax, ok := a.get("axis")
+		a.done()
+		if v := t.intOf(ax, "axis"); !ok || v.lit == nil || v.lit.i != 1 {
+			t.fail(c.Line, "DataFrame.any is translated for axis=1 only")
+		}
+		return val{code: f.code + ".AnyRows()", kind: kFrame, hint: "mask"}
 	case "fillna":
 		a := t.bind(c, "fillna", "value")
 		e, ok := a.get("value")
