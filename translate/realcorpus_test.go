@@ -43,7 +43,7 @@ type realOutcome struct {
 	buildErr   string // its first compile error
 	ran        bool   // the program was run (data present, dense, built)
 	trained    bool   // it ran to its end with fit translated
-	runErr     string // its first error line
+	runErr     string // its error (the last line of its standard error)
 	runSeconds float64
 }
 
@@ -283,7 +283,7 @@ func runReal(t *testing.T, tmp string, outs []*realOutcome) {
 			case ctx.Err() != nil:
 				o.runErr = fmt.Sprintf("timed out after %v", realRunTimeout())
 			case err != nil:
-				o.runErr = firstLine(stderr.String())
+				o.runErr = errorLine(stderr.String())
 				if o.runErr == "" {
 					o.runErr = err.Error()
 				}
@@ -295,7 +295,9 @@ func runReal(t *testing.T, tmp string, outs []*realOutcome) {
 	wg.Wait()
 }
 
-func firstLine(s string) string {
+// errorLine returns the last line of a program's standard error (log.Fatal's
+// message), cut to 200 characters.
+func errorLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndex(s, "\n"); i >= 0 {
 		s = s[i+1:]
