@@ -1,73 +1,99 @@
 package data
 
 import (
-	"math"
+	"archive/zip"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
-// TestReadExcel reads the two workbooks of the public corpus
-// (testdata/translate/real/k2proj, see its PROVENANCE.md) as pandas's
-// read_excel(names=...) does: header=0 still takes the first row as the
-// header (these sheets have none, so their first data row is dropped, as
-// in pandas) and replaces it by the names. The expected values are the
-// cells' <v> text in the sheets' XML (rows 2 and 1030 of ConcreteData,
-// whose dimension is A1:I1030; Cleveland's six "?" shared strings).
-func TestReadExcel(t *testing.T) {
-	names := []string{"Cement", "BFS", "FLA", "Water", "SP", "CA", "FA", "Age", "CCS"}
-	f, err := ReadExcel("../testdata/translate/real/k2proj/Chapter04/ConcreteData.xlsx", ExcelOptions{Names: names})
+// writeXLSX writes a minimal .xlsx workbook (the parts openpyxl reads):
+// two sheets, shared strings, and the given sheet XML rows.
+func writeXLSX(t *testing.T, path string, shared []string, rows string) {
+	t.Helper()
+	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := f.Shape(); got[0] != 1029 || got[1] != 9 {
-		t.Fatalf("shape %v, want [1029 9]", got)
+	zw := zip.NewWriter(f)
+	sst := `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`
+	for _, s := range shared {
+		sst += "<si><t>" + s + "</t></si>"
 	}
-	x, err := f.Values()
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := []float64{540, 0, 0, 162, 2.5, 1055, 676, 28, 61.887365759999994}
-	last := []float64{260.89999999999998, 100.5, 78.3, 200.6, 8.6, 864.5, 761.5, 28, 32.401235143999997}
-	d := x.Data()
-	for j := range first {
-		if d[j] != float32(first[j]) || d[1028*9+j] != float32(last[j]) {
-			t.Errorf("column %s: first %v last %v, want %v %v", names[j], d[j], d[1028*9+j], first[j], last[j])
+	sst += "</sst>"
+	for name, body := range map[string]string{
+		"xl/workbook.xml": `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ` +
+			`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>` +
+			`<sheet name="Data" sheetId="1" r:id="rId1"/><sheet name="Other" sheetId="2" r:id="rId2"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels": `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>` +
+			`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>`,
+		"xl/sharedStrings.xml": sst,
+		"xl/worksheets/sheet1.xml": `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+			rows + `</sheetData></worksheet>`,
+		"xl/worksheets/sheet2.xml": `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+			`<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c><c r="B1" t="b"><v>1</v></c></row>` +
+			`<row r="2"><c r="A2"><v>5</v></c><c r="B2" t="b"><v>0</v></c></row></sheetData></worksheet>`,
+	} {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
 		}
+		w.Write([]byte(body))
 	}
-	if got := f.Columns(); got[8] != "CCS" {
-		t.Errorf("columns %v", got)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
 	}
+	f.Close()
+}
 
-	g, err := ReadExcel("../testdata/translate/real/k2proj/Chapter03/Ch3.ClevelandData.xlsx", ExcelOptions{NoHeader: true})
+// TestReadExcel reads a workbook made here the way pandas.read_excel reads
+// it: with names= and the default header=0, the first row is taken as the
+// header and replaced by the names (so a sheet without a header loses its
+// first data row, as in pandas); shared strings ("?") make a column text
+// until replace('?', np.nan); a sheet is chosen by position or name; an
+// inline string and booleans are read.
+func TestReadExcel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.xlsx")
+	writeXLSX(t, path, []string{"?"}, ``+
+		`<row r="1"><c r="A1"><v>540</v></c><c r="B1"><v>0</v></c><c r="C1"><v>2.5</v></c></row>`+
+		`<row r="2"><c r="A2"><v>332.5</v></c><c r="B2"><v>142.5</v></c><c r="C2" t="s"><v>0</v></c></row>`+
+		`<row r="3"><c r="A3"><v>198.6</v></c><c r="B3"><v>132.4</v></c><c r="C3"><v>0.29999999999999999</v></c></row>`+
+		`<row r="4"><c r="A4"><v>1</v></c><c r="C4"><v>7</v></c></row>`)
+	f, err := ReadExcel(path, ExcelOptions{Names: []string{"a", "b", "c"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := g.Shape(); got[0] != 303 || got[1] != 14 {
-		t.Fatalf("Cleveland shape %v, want [303 14]", got)
+	if got := f.Shape(); got[0] != 3 || got[1] != 3 {
+		t.Fatalf("shape %v, want [3 3] (the first row is the header, replaced by names)", got)
 	}
-	// the "?" cells make their columns text, as in pandas (object dtype)
-	text := 0
-	for _, c := range g.cols {
-		if c.kind == colText {
-			text++
-		}
+	if _, err := f.Values(); err == nil {
+		t.Error("column c holds \"?\": Values should refuse text")
 	}
-	if text == 0 {
-		t.Error("no text column: the \"?\" cells were lost")
+	clean := f.ReplaceWithNaN("?").DropNA()
+	x, err := clean.Values()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if v := g.cols[9].num[0]; math.Abs(v-2.3) > 1e-12 {
-		t.Errorf("oldpeak of row 1: %v, want 2.3", v)
+	if got := x.Data(); len(got) != 3 || got[0] != 198.6 || got[1] != 132.4 || got[2] != float32(0.3) {
+		t.Errorf("after replace('?', nan) and dropna: %v, want the row 198.6 132.4 0.3", got)
 	}
-	// replace('?', np.nan).dropna(): the Cleveland set's 297 complete rows
-	// (UCI: 303 instances, 6 with a missing value), all columns numeric
-	clean := g.ReplaceWithNaN("?").DropNA()
-	if got := clean.Shape(); got[0] != 297 || got[1] != 14 {
-		t.Errorf("after replace and dropna: shape %v, want [297 14]", got)
+	raw, err := ReadExcel(path, ExcelOptions{NoHeader: true})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := clean.Values(); err != nil {
-		t.Errorf("after replace: %v", err)
+	if got := raw.Shape(); got[0] != 4 || got[1] != 3 {
+		t.Errorf("header=None: shape %v, want [4 3]", got)
 	}
-	if _, err := ReadExcel("../testdata/translate/real/k2proj/Chapter04/ConcreteData.xlsx", ExcelOptions{SheetName: "nope"}); err == nil {
-		t.Error("missing sheet: no error")
+	other, err := ReadExcel(path, ExcelOptions{SheetName: "Other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := other.Columns(); len(got) != 2 || got[0] != "x" || got[1] != "True" {
+		t.Errorf("sheet Other: columns %v, want [x True]", got)
+	}
+	if _, err := ReadExcel(path, ExcelOptions{Sheet: 2}); err == nil {
+		t.Error("sheet 2 of 2: no error")
 	}
 	if _, err := ReadExcel("excel_test.go", ExcelOptions{}); err == nil {
 		t.Error("not a workbook: no error")
