@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -457,4 +458,90 @@ func ToList(x *tensor.Tensor) ([]float64, error) {
 		out[i], _ = strconv.ParseFloat(strconv.FormatFloat(float64(v), 'g', -1, 32), 64)
 	}
 	return out, nil
+}
+
+// Flat returns x's values in row-major order as float64 (what matplotlib
+// plots of an array of predictions, or of a column).
+func Flat(x *tensor.Tensor) []float64 {
+	d := x.Data()
+	out := make([]float64, len(d))
+	for i, v := range d {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// MaxOf is Python's max(list) of floats (an error for an empty list, as
+// Python raises ValueError; NaN compares as Python does: a NaN first stays).
+func MaxOf(xs []float64) (float64, error) {
+	return extremeOf(xs, "max", func(a, b float64) bool { return a > b })
+}
+
+// MinOf is Python's min(list) of floats.
+func MinOf(xs []float64) (float64, error) {
+	return extremeOf(xs, "min", func(a, b float64) bool { return a < b })
+}
+
+func extremeOf(xs []float64, name string, better func(a, b float64) bool) (float64, error) {
+	if len(xs) == 0 {
+		return 0, fmt.Errorf("data: %s() arg is an empty sequence", name)
+	}
+	m := xs[0]
+	for _, x := range xs[1:] {
+		if better(x, m) {
+			m = x
+		}
+	}
+	return m, nil
+}
+
+// Unique is np.unique(x): the sorted distinct values of x, flattened; NaN
+// values, if any, come last, together (NumPy 1.21 and later).
+func Unique(x *tensor.Tensor) (*tensor.Tensor, error) {
+	u, _, err := uniqueCounts(x)
+	return u, err
+}
+
+// UniqueCounts is np.unique(x, return_counts=True): the sorted distinct
+// values and how often each occurs.
+func UniqueCounts(x *tensor.Tensor) ([]*tensor.Tensor, error) {
+	u, c, err := uniqueCounts(x)
+	if err != nil {
+		return nil, err
+	}
+	return []*tensor.Tensor{u, c}, nil
+}
+
+func uniqueCounts(x *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, error) {
+	if x == nil {
+		return nil, nil, fmt.Errorf("data: np.unique: nil array")
+	}
+	counts := map[float32]int{}
+	nans := 0
+	for _, v := range x.Data() {
+		if v != v {
+			nans++
+			continue
+		}
+		counts[v]++
+	}
+	vals := make([]float32, 0, len(counts)+1)
+	for v := range counts {
+		vals = append(vals, v)
+	}
+	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
+	cs := make([]float32, len(vals))
+	for i, v := range vals {
+		cs[i] = float32(counts[v])
+	}
+	if nans > 0 {
+		vals = append(vals, float32(math.NaN()))
+		cs = append(cs, float32(nans))
+	}
+	u, err := tensor.FromSlice(vals, len(vals))
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := tensor.FromSlice(cs, len(cs))
+	return u, c, err
 }

@@ -33,11 +33,12 @@ import (
 // operation passes it on; Values and Err report it. Frames are immutable:
 // selections return new Frames.
 type Frame struct {
-	cols   []column
-	nrows  int
-	series bool
-	source string
-	err    error
+	cols      []column
+	nrows     int
+	series    bool
+	rowSeries bool // one value per column (df.quantile(q)): a Series indexed by the column names
+	source    string
+	err       error
 }
 
 type colKind int
@@ -221,6 +222,12 @@ func readCSV(r io.Reader, opts CSVOptions) (*Frame, error) {
 	if err != nil {
 		return nil, err
 	}
+	return frameFromRecords(recs, lines, opts)
+}
+
+// frameFromRecords builds a Frame from the fields of a file's non-blank
+// lines (lines are their 1-based line numbers) as read_csv does.
+func frameFromRecords(recs [][]string, lines []int, opts CSVOptions) (*Frame, error) {
 	// skiprows counts file lines; records know their line numbers.
 	if opts.SkipRows > 0 {
 		k := 0
@@ -738,6 +745,9 @@ func (f *Frame) String() string {
 	}
 	if f.err != nil {
 		return "<Frame error: " + f.err.Error() + ">"
+	}
+	if f.rowSeries {
+		return f.rowSeriesString()
 	}
 	var b strings.Builder
 	b.WriteString(strings.Join(f.Columns(), "\t"))

@@ -57,28 +57,9 @@ func TrainTestSplit(cfg SplitConfig, arrays ...*tensor.Tensor) ([]*tensor.Tensor
 			return nil, fmt.Errorf("data: train_test_split: found input variables with inconsistent numbers of samples: [%s]", lens)
 		}
 	}
-	nTrain, nTest, err := splitSizes(n, cfg)
+	train, test, err := splitIndices(n, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("data: train_test_split: %w", err)
-	}
-	var train, test []int
-	if cfg.NoShuffle {
-		train = seq(nTrain)
-		test = make([]int, nTest)
-		for i := range test {
-			test[i] = nTrain + i
-		}
-	} else {
-		rs := cfg.RandomState
-		if rs == nil {
-			rs = NewUnseededRandomState()
-		}
-		perm, err := rs.Permutation(n)
-		if err != nil {
-			return nil, err
-		}
-		test = perm[:nTest]
-		train = perm[nTest : nTest+nTrain]
+		return nil, err
 	}
 	out := make([]*tensor.Tensor, 0, 2*len(arrays))
 	for _, a := range arrays {
@@ -93,6 +74,53 @@ func TrainTestSplit(cfg SplitConfig, arrays ...*tensor.Tensor) ([]*tensor.Tensor
 		out = append(out, tr, te)
 	}
 	return out, nil
+}
+
+// SplitIndices returns the rows train_test_split puts in the train and in
+// the test set, for inputs of lengths n (which must agree): the split of
+// TrainTestSplit, for splitting DataFrames (Frame.TakeRows) and arrays
+// (tensor Gather) together.
+func SplitIndices(cfg SplitConfig, n ...int) (train, test []int, err error) {
+	if len(n) == 0 {
+		return nil, nil, fmt.Errorf("data: train_test_split: at least one array required as input")
+	}
+	for _, m := range n[1:] {
+		if m != n[0] {
+			lens := ""
+			for k, b := range n {
+				if k > 0 {
+					lens += ", "
+				}
+				lens += strconv.Itoa(b)
+			}
+			return nil, nil, fmt.Errorf("data: train_test_split: found input variables with inconsistent numbers of samples: [%s]", lens)
+		}
+	}
+	return splitIndices(n[0], cfg)
+}
+
+func splitIndices(n int, cfg SplitConfig) (train, test []int, err error) {
+	nTrain, nTest, err := splitSizes(n, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("data: train_test_split: %w", err)
+	}
+	if cfg.NoShuffle {
+		train = seq(nTrain)
+		test = make([]int, nTest)
+		for i := range test {
+			test[i] = nTrain + i
+		}
+		return train, test, nil
+	}
+	rs := cfg.RandomState
+	if rs == nil {
+		rs = NewUnseededRandomState()
+	}
+	perm, err := rs.Permutation(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return perm[nTest : nTest+nTrain], perm[:nTest], nil
 }
 
 // splitSizes is scikit-learn's _validate_shuffle_split.

@@ -187,6 +187,14 @@ func (t *translator) pyModuleCall(name string, c *Call) val {
 		pv := t.stringOf(p, "path")
 		return val{code: "data.Exists(" + pv.code + ")", kind: kBool}
 	}
+	if fn, ok := strings.CutPrefix(name, "matplotlib.pyplot."); ok {
+		if v, ok := t.pyplotCall(fn, c); ok {
+			return v
+		}
+	}
+	if name == "matplotlib.use" {
+		return val{noValue: true, hint: "matplotlib.use: kerago draws figures into files with gonum/plot"}
+	}
 	mod := name
 	if i := strings.IndexByte(name, '.'); i >= 0 {
 		mod = name[:i]
@@ -201,6 +209,8 @@ func (t *translator) pyModuleCall(name string, c *Call) val {
 
 func (t *translator) builtinCall(name string, c *Call) val {
 	switch name {
+	case "dict":
+		return t.dictCall(c)
 	case "print":
 		t.fail(c.Line, "print is translated only as a statement")
 	case "len":
@@ -280,6 +290,14 @@ func (t *translator) builtinCall(name string, c *Call) val {
 		}
 		t.fail(c.Line, "abs of %s is outside the subset", describe(v))
 	case "min", "max":
+		if len(c.Args) == 1 && len(c.Keywords) == 0 {
+			// max(history.history['accuracy']): of a list of floats
+			v := t.value(c.Args[0], "values")
+			if v.kind == kFloatList {
+				return val{code: "data." + strings.ToUpper(name[:1]) + name[1:] + "Of(" + v.code + ")", kind: kFloat, fallible: true, hint: name}
+			}
+			t.fail(c.Line, "%s of %s is outside the subset", name, describe(v))
+		}
 		if len(c.Args) < 2 || len(c.Keywords) > 0 {
 			t.fail(c.Line, "%s is translated for two or more numbers only", name)
 		}
@@ -351,7 +369,7 @@ func (t *translator) anyOf(v val, line int) string {
 	v = t.materialize(v, "v")
 	switch v.kind {
 	case kInt, kFloat, kString, kBool, kTensor, kFrame, kHistory, kHistDict, kLogs, kFloatList, kIntList,
-		kTuple, kStrList, kTensorList:
+		kTuple, kStrList, kTensorList, kIntMatrix:
 		return v.code
 	case kNone:
 		return "nil"

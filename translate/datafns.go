@@ -107,6 +107,23 @@ func (t *translator) numpyCall(name string, c *Call) val {
 			out = t.asType(t.materialize(out, "arr"), dt, c.Line)
 		}
 		return out
+	case "unique":
+		a := t.bind(c, "np.unique", "ar")
+		x := a.need("ar")
+		counts := false
+		if e, ok := a.get("return_counts"); ok {
+			v := t.boolArg(e, "return_counts")
+			if v.lit == nil {
+				t.fail(c.Line, "return_counts must be True or False")
+			}
+			counts = v.lit.b
+		}
+		a.done()
+		xv := t.tensorOf(x, "x")
+		if counts {
+			return val{code: "data.UniqueCounts(" + xv.code + ")", kind: kTensorList, fallible: true, hint: "unique", elems: make([]val, 2)}
+		}
+		return val{code: "data.Unique(" + xv.code + ")", kind: kTensor, fallible: true, hint: "unique"}
 	case "argmax":
 		a := t.bind(c, "np.argmax", "a", "axis")
 		x := a.need("a")
@@ -410,7 +427,9 @@ func (t *translator) pandasCall(name string, c *Call) val {
 		}
 		return val{code: "data.GetDummies(" + v.code + ")", kind: kFrame, hint: "dummies"}
 	case "DataFrame":
-		t.fail(c.Line, "building a DataFrame is outside the subset")
+		return t.newDataFrame(c)
+	case "read_excel":
+		return t.readExcel(c)
 	}
 	t.fail(c.Line, "pd.%s is outside the subset", name)
 	return val{}
@@ -420,11 +439,18 @@ func (t *translator) sklearnCall(name, full string, c *Call) val {
 	switch name {
 	case "train_test_split":
 		var arrays []val
+		frames := false
 		for i, e := range c.Args {
 			if _, ok := e.(*Starred); ok {
 				t.fail(c.Line, "train_test_split(*arrays) is outside the subset")
 			}
-			arrays = append(arrays, t.tensorOf(e, "array"+strconv.Itoa(i)))
+			v := t.expr(e)
+			if v.kind == kFrame {
+				frames = true
+				arrays = append(arrays, t.materialize(v, "frame"+strconv.Itoa(i)))
+				continue
+			}
+			arrays = append(arrays, t.toTensor(v, e.exprLine(), "array"+strconv.Itoa(i)))
 		}
 		if len(arrays) == 0 {
 			t.fail(c.Line, "train_test_split needs arrays")
@@ -479,6 +505,9 @@ func (t *translator) sklearnCall(name, full string, c *Call) val {
 				t.note(c.Line, "train_test_split without random_state: an unseeded shuffle, as in Python (not reproducible in either)")
 			}
 		}
+		if frames {
+			return t.splitFrames(fields, arrays)
+		}
 		var codes []string
 		for _, v := range arrays {
 			codes = append(codes, v.code)
@@ -530,8 +559,48 @@ func (t *translator) sklearnCall(name, full string, c *Call) val {
 		a.done()
 		return val{code: "data.NewLabelEncoder()", kind: kLabelEncoder, hint: "encoder"}
 	}
+	if v, ok := t.sklearnMetric(name, c); ok {
+		return v
+	}
 	t.fail(c.Line, "%s (scikit-learn) is outside the subset", full)
 	return val{}
+}
+
+// sklearnMetrics maps sklearn.metrics functions to package data.
+var sklearnMetrics = map[string]string{
+	"mean_absolute_error": "MeanAbsoluteError", "mean_squared_error": "MeanSquaredError",
+	"root_mean_squared_error": "RootMeanSquaredError", "r2_score": "R2Score",
+	"accuracy_score": "AccuracyScore", "confusion_matrix": "ConfusionMatrix",
+}
+
+// sklearnMetric translates metric(y_true, y_pred), computed in float64 as
+// scikit-learn does.
+func (t *translator) sklearnMetric(name string, c *Call) (val, bool) {
+	fn, ok := sklearnMetrics[name]
+	if !ok {
+		return val{}, false
+	}
+	a := t.bind(c, name, "y_true", "y_pred")
+	yt, yp := a.need("y_true"), a.need("y_pred")
+	if e, ok := a.get("squared"); ok {
+		if v := t.boolArg(e, "squared"); v.lit != nil && !v.lit.b && name == "mean_squared_error" {
+			fn = "RootMeanSquaredError"
+		} else if v.lit == nil {
+			t.fail(c.Line, "squared= must be True or False")
+		}
+	}
+	if e, ok := a.get("multioutput"); ok {
+		if v := t.value(e, "multioutput"); v.lit == nil || v.lit.s != "uniform_average" {
+			t.fail(c.Line, "%s(multioutput=...) other than 'uniform_average' is outside the subset", name)
+		}
+	}
+	a.done()
+	tv := t.tensorOf(yt, "yTrue")
+	pv := t.tensorOf(yp, "yPred")
+	if fn == "ConfusionMatrix" {
+		return val{code: "data.ConfusionMatrix(" + tv.code + ", " + pv.code + ")", kind: kIntMatrix, fallible: true, hint: "cm"}, true
+	}
+	return val{code: "data." + fn + "(" + tv.code + ", " + pv.code + ")", kind: kFloat, fallible: true, hint: goIdent(name)}, true
 }
 
 func (t *translator) tfCall(name string, c *Call) val {
@@ -632,6 +701,8 @@ func (t *translator) subscript(s *Subscript) val {
 		v = t.expr(s.Value)
 	}
 	switch v.kind {
+	case kDict:
+		return t.dictGet(v, s)
 	case kFrame:
 		v = t.materialize(v, "df")
 		k := t.expr(s.Index)
@@ -648,6 +719,9 @@ func (t *translator) subscript(s *Subscript) val {
 			if k.lit != nil {
 				return val{code: v.code + ".Col(" + strconv.Quote(strconv.FormatInt(k.lit.i, 10)) + ")", kind: kFrame, hint: v.hint}
 			}
+		case kFrame:
+			// df[mask]: a boolean Series selects rows
+			return val{code: v.code + ".Filter(" + k.code + ")", kind: kFrame, hint: v.hint}
 		}
 		t.fail(s.Line, "DataFrame[%s] is outside the subset", describe(k))
 	case kTensor:
@@ -824,4 +898,107 @@ func (t *translator) attrSubscript(s *Subscript, a *Attr, base val) (val, bool) 
 		}
 	}
 	return val{}, false
+}
+
+// newDataFrame translates pd.DataFrame(x, columns=...) for an array (a
+// Frame of float columns) or a DataFrame (its columns, selected by name).
+func (t *translator) newDataFrame(c *Call) val {
+	a := t.bind(c, "pd.DataFrame", "data", "index", "columns", "dtype", "copy")
+	d, ok := a.get("data")
+	if !ok {
+		t.fail(c.Line, "an empty pd.DataFrame() is outside the subset")
+	}
+	if e, ok := a.get("index"); ok && !isNone(e) {
+		t.fail(c.Line, "pd.DataFrame(index=...) is outside the subset")
+	}
+	a.ignore("the values stay float", "copy")
+	var cols []string
+	if e, ok := a.get("columns"); ok && !isNone(e) {
+		cols = t.stringsOf(e, "columns")
+	}
+	a.done()
+	v := t.value(d, "data")
+	switch v.kind {
+	case kFrame:
+		if cols == nil {
+			return v
+		}
+		return val{code: v.code + ".Cols(" + strings.Join(cols, ", ") + ")", kind: kFrame, hint: v.hint}
+	case kTensor:
+		return val{code: "data.FromTensor(" + strings.Join(append([]string{v.code}, cols...), ", ") + ")", kind: kFrame, fallible: true, hint: "df"}
+	}
+	t.fail(c.Line, "pd.DataFrame of %s is outside the subset", describe(v))
+	return val{}
+}
+
+// splitFrames splits DataFrames (which stay DataFrames, as in pandas: a
+// column of y_train can still be selected by name) and arrays together.
+func (t *translator) splitFrames(fields []string, arrays []val) val {
+	var lens []string
+	for _, v := range arrays {
+		if v.kind == kFrame {
+			lens = append(lens, v.code+".Len()")
+		} else {
+			lens = append(lens, v.code+".Dim(0)")
+		}
+	}
+	train, test := t.tempName("trainRows"), t.tempName("testRows")
+	t.emitf("%s, %s, err := data.SplitIndices(data.SplitConfig{%s}, %s)", train, test, strings.Join(fields, ", "), strings.Join(lens, ", "))
+	t.scope.errDeclared = true
+	t.fatalCheck()
+	out := val{kind: kPyList}
+	for _, v := range arrays {
+		for _, rows := range []string{train, test} {
+			if v.kind == kFrame {
+				out.elems = append(out.elems, val{code: v.code + ".TakeRows(" + rows + ")", kind: kFrame, hint: v.hint})
+			} else {
+				out.elems = append(out.elems, val{code: v.code + ".Gather(" + rows + ")", kind: kTensor, fallible: true, hint: v.hint})
+			}
+		}
+	}
+	return out
+}
+
+// readExcel translates pd.read_excel for .xlsx workbooks.
+func (t *translator) readExcel(c *Call) val {
+	a := t.bind(c, "pd.read_excel", "io", "sheet_name", "header", "names")
+	p := a.need("io")
+	var fields []string
+	if e, ok := a.get("sheet_name"); ok && !isNone(e) {
+		v := t.value(e, "sheet_name")
+		switch v.kind {
+		case kInt:
+			fields = append(fields, "Sheet: "+v.code)
+		case kString:
+			fields = append(fields, "SheetName: "+v.code)
+		default:
+			t.fail(c.Line, "sheet_name must be a position or a name (one sheet)")
+		}
+	}
+	if e, ok := a.get("header"); ok {
+		switch {
+		case isNone(e):
+			fields = append(fields, "NoHeader: true")
+		default:
+			if v := t.intOf(e, "header"); v.lit == nil || v.lit.i != 0 {
+				t.fail(c.Line, "pd.read_excel(header=%s) is outside the subset", v.code)
+			}
+		}
+	}
+	if e, ok := a.get("names"); ok && !isNone(e) {
+		fields = append(fields, "Names: []string{"+strings.Join(t.stringsOf(e, "names"), ", ")+"}")
+	}
+	if e, ok := a.get("skiprows"); ok && !isNone(e) {
+		fields = append(fields, "SkipRows: "+t.intOf(e, "skiprows").code)
+	}
+	if e, ok := a.get("na_values"); ok && !isNone(e) {
+		fields = append(fields, "NAValues: []string{"+strings.Join(t.stringsOf(e, "na_values"), ", ")+"}")
+	}
+	a.ignore("kerago reads .xlsx itself", "engine")
+	a.done()
+	pv := t.stringOf(p, "io")
+	if pv.lit != nil && strings.HasSuffix(strings.ToLower(pv.lit.s), ".xls") {
+		t.fail(c.Line, "pd.read_excel of an .xls (Excel 97) file is outside the subset: save it as .xlsx or .csv")
+	}
+	return val{code: "data.ReadExcel(" + pv.code + ", data.ExcelOptions{" + strings.Join(fields, ", ") + "})", kind: kFrame, fallible: true, hint: "df"}
 }

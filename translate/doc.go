@@ -12,7 +12,15 @@
 // comment in the output and a line of the report ("line N: <code>: <why>"),
 // never a silent omission; notes ("line N: <code>: <caveat>") flag translated
 // lines whose Go differs from Python in a way worth knowing (random streams,
-// ignored arguments, Keras 1/2 defaults).
+// ignored arguments, Keras 1/2 defaults). A failure spoils one statement
+// only (a string literal Python rejects, such as a Windows path's bad
+// escape, included). Knock-on effects are reported too: a name assigned by
+// an untranslated line is lost (its uses become TODOs saying where it came
+// from), and a translated line that reads what an untranslated line would
+// have changed in place (a DataFrame column, a layer added to a model, a
+// list appended to) is listed under "affected by untranslated lines" with
+// the line it depends on (Result.Affected). Every generated program
+// compiles: a variable whose uses all became TODOs is kept with `_ = v`.
 //
 // # The Python subset
 //
@@ -24,8 +32,10 @@
 // with blocks (tf.device and other scopes, np.load(...) as f, open(...) as f
 // around json.dump), if __name__ == "__main__", and functions of the script,
 // which are inlined where called (or, for LearningRateScheduler, become Go
-// func literals, as lambdas do). Classes, while loops, try/except,
-// comprehensions, generators and decorators are reported.
+// func literals, as lambdas do); dicts with literal keys (d = dict(),
+// d['k'] = v, d['k']) are translation-time records whose values are Go
+// variables. Classes, while loops, try/except, comprehensions, generators
+// and decorators are reported.
 //
 // # Keras
 //
@@ -54,7 +64,20 @@
 // np.array, reshape, astype, slicing and fancy indexing, arithmetic with
 // broadcasting, argmax/mean/std/min/max, np.random (NumPy's RandomState
 // reproduced exactly); pd.read_csv with iloc/loc/column selection, drop,
-// dropna, fillna, map, get_dummies, .values/.to_numpy(); train_test_split
-// (scikit-learn's sizes and its shuffle), StandardScaler, MinMaxScaler,
-// LabelEncoder; keras.utils.to_categorical.
+// dropna, fillna, map, get_dummies, .values/.to_numpy(), pd.DataFrame(array,
+// columns=...); train_test_split (scikit-learn's sizes and its shuffle;
+// DataFrames stay DataFrames), StandardScaler, MinMaxScaler, LabelEncoder;
+// sklearn.metrics' mean_absolute_error, mean_squared_error,
+// root_mean_squared_error, r2_score, accuracy_score and confusion_matrix (in
+// float64); keras.utils.to_categorical; keras.datasets mnist, fashion_mnist
+// and boston_housing, read from Keras's cache (KERAS_HOME as in Keras).
+//
+// # Plots
+//
+// matplotlib.pyplot's plot (with format strings), scatter, hist, title,
+// xlabel, ylabel, legend, grid, xlim, ylim, figure, subplot, savefig and
+// show become calls of package pyplot (gonum/plot); show saves each figure
+// as figure_<num>.png and reports it. Keras 2's ModelCheckpoint('x.hdf5')
+// and monitor='val_acc' (renamed val_accuracy, with a note) are handled;
+// TensorBoard becomes a callback that does nothing, with a note.
 package translate

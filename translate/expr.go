@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -206,7 +207,7 @@ func (t *translator) expr(e Expr) val {
 				t.fail(e.Line, "dict unpacking (**) is outside the subset")
 			}
 			v.keys = append(v.keys, t.expr(k))
-			v.elems = append(v.elems, t.expr(e.Values[i]))
+			v.elems = append(v.elems, t.dictValue(t.expr(e.Values[i]), "value"))
 		}
 		return v
 	case *UnaryOp:
@@ -260,7 +261,10 @@ func (t *translator) name(n *Name) val {
 		return val{kind: kFunc, def: d, line: n.Line}
 	}
 	if line, ok := t.lost[n.ID]; ok {
-		t.fail(n.Line, "%s comes from line %d, which was not translated", n.ID, line)
+		if strings.HasPrefix(t.codeAt(line), n.ID+".add(") {
+			t.fail(n.Line, "%s has no first layer (no input shape): line %d, which adds it, was not translated", n.ID, line)
+		}
+		panic(untranslatable{line: n.Line, from: line, reason: fmt.Sprintf("%s comes from line %d, which was not translated", n.ID, line)})
 	}
 	if line, ok := t.classes[n.ID]; ok {
 		t.fail(n.Line, "%s is the class defined at line %d, outside the subset", n.ID, line)
@@ -377,7 +381,14 @@ func (t *translator) unary(e *UnaryOp) val {
 			}
 			return val{code: "data.Mul(" + x.code + ", data.Scalar(-1))", kind: kTensor, fallible: true, hint: "neg"}
 		}
+		if x.kind == kFrame && e.Op == "-" {
+			return val{code: x.code + ".OpScalar(\"*\", -1, false)", kind: kFrame, hint: x.hint}
+		}
 		t.fail(e.Line, "unary %s on %s is outside the subset", e.Op, describe(x))
+	case "~":
+		if x := t.value(e.X, "mask"); x.kind == kFrame {
+			return val{code: paren(x.code, 7, false) + ".Not()", kind: kFrame, hint: "mask"}
+		}
 	}
 	t.fail(e.Line, "operator %s is outside the subset", e.Op)
 	return val{}
@@ -475,6 +486,9 @@ func (t *translator) binop(e *BinOp) val {
 	}
 	x = t.materialize(x, "x")
 	y = t.materialize(y, "y")
+	if x.kind == kFrame || y.kind == kFrame {
+		return t.frameOp(e.Line, e.Op, x, y)
+	}
 	if x.kind == kTensor || y.kind == kTensor {
 		return t.tensorArith(e, x, y)
 	}
@@ -535,6 +549,9 @@ func (t *translator) compare(e *Compare) val {
 	left := t.value(e.X, "x")
 	for i, op := range e.Ops {
 		right := t.value(e.Comps[i], "y")
+		if (left.kind == kFrame || right.kind == kFrame) && len(e.Ops) == 1 && op != "in" && op != "not in" && op != "is" && op != "is not" {
+			return t.frameOp(e.Line, op, left, right)
+		}
 		if left.kind == kTensor || right.kind == kTensor {
 			if len(e.Ops) > 1 {
 				t.fail(e.Line, "chained array comparisons are outside the subset")
@@ -826,4 +843,25 @@ func (t *translator) arrayLiteral(v val, line int) val {
 func float32Lit(f float64) string {
 	s := strconv.FormatFloat(f, 'g', -1, 64)
 	return s
+}
+
+// frameOp translates an element-wise operator with a DataFrame operand
+// (data.Frame.Op, OpScalar).
+func (t *translator) frameOp(line int, op string, x, y val) val {
+	switch op {
+	case "+", "-", "*", "/", "<", ">", "<=", ">=", "==", "!=", "|", "&":
+	default:
+		t.fail(line, "operator %s on a DataFrame is outside the subset", op)
+	}
+	q := strconv.Quote(op)
+	switch {
+	case x.kind == kFrame && y.kind == kFrame:
+		return val{code: paren(x.code, 7, false) + ".Op(" + q + ", " + y.code + ")", kind: kFrame, hint: x.hint}
+	case x.kind == kFrame && y.isNumber():
+		return val{code: paren(x.code, 7, false) + ".OpScalar(" + q + ", " + asFloat(y) + ", false)", kind: kFrame, hint: x.hint}
+	case y.kind == kFrame && x.isNumber():
+		return val{code: paren(y.code, 7, false) + ".OpScalar(" + q + ", " + asFloat(x) + ", true)", kind: kFrame, hint: y.hint}
+	}
+	t.fail(line, "operator %s between %s and %s is outside the subset", op, describe(x), describe(y))
+	return val{}
 }

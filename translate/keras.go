@@ -98,7 +98,7 @@ func (t *translator) kerasCall(name, full string, c *Call) val {
 	case name == "backend.clear_session":
 		return val{noValue: true, code: "", hint: "kerago keeps no global session state"}
 	case strings.HasPrefix(name, "datasets."):
-		t.fail(c.Line, "keras.datasets downloads data; save it to .npy/.npz once and load it with np.load")
+		return t.kerasDataset(full, c)
 	case strings.HasPrefix(name, "activations."):
 		t.fail(c.Line, "calling an activation function directly is outside the subset")
 	}
@@ -1161,11 +1161,41 @@ func (t *translator) metricsOf(e Expr) ([]string, int) {
 	return out, len(out)
 }
 
+// keras2Monitor renames Keras 2's monitor='acc'/'val_acc' (how Keras
+// before 2.3 logged the metric 'accuracy') to Keras 3's 'accuracy' and
+// 'val_accuracy', with a note, unless the script compiles a metric named
+// 'acc' (which Keras 3 logs as acc).
+func (t *translator) keras2Monitor(a *args, line int) {
+	e, ok := a.vals["monitor"]
+	if !ok {
+		return
+	}
+	s, ok := e.(*Str)
+	if !ok || s.F || (s.Value != "acc" && s.Value != "val_acc") || t.compilesAcc() {
+		return
+	}
+	renamed := strings.TrimSuffix(s.Value, "acc") + "accuracy"
+	a.vals["monitor"] = &Str{Line: s.Line, Value: renamed}
+	t.note(line, "monitor=%q is Keras 2's name of %q (the metric 'accuracy' logs as accuracy and val_accuracy in Keras 3): renamed, else it would never match", s.Value, renamed)
+}
+
+// compilesAcc reports whether the script compiles a metric named 'acc'.
+func (t *translator) compilesAcc() bool {
+	for _, l := range t.lines {
+		code := stripComment(l)
+		if strings.Contains(code, "metrics") && (strings.Contains(code, "'acc'") || strings.Contains(code, `"acc"`)) {
+			return true
+		}
+	}
+	return false
+}
+
 // callback translates keras.callbacks.X(...).
 func (t *translator) callback(cls string, c *Call) val {
 	switch cls {
 	case "EarlyStopping":
 		a := t.bind(c, cls, "monitor", "min_delta", "patience", "verbose", "mode", "baseline", "restore_best_weights", "start_from_epoch")
+		t.keras2Monitor(a, c.Line)
 		fields := t.structFields(a, []fieldMap{
 			{"monitor", "Monitor", "s"}, {"min_delta", "MinDelta", "f"}, {"patience", "Patience", "i"},
 			{"verbose", "Verbose", "i"}, {"mode", "Mode", "s"}, {"baseline", "Baseline", "pf"},
@@ -1175,6 +1205,12 @@ func (t *translator) callback(cls string, c *Call) val {
 		return val{code: "callbacks.NewEarlyStopping(callbacks.EarlyStoppingConfig{" + strings.Join(fields, ", ") + "})", kind: kCallback, goType: "*callbacks.EarlyStopping", fallible: true, hint: "earlyStopping"}
 	case "ModelCheckpoint":
 		a := t.bind(c, cls, "filepath", "monitor", "verbose", "save_best_only", "save_weights_only", "mode", "save_freq", "initial_value_threshold")
+		t.keras2Monitor(a, c.Line)
+		if e, ok := a.get("filepath"); ok {
+			if v := t.value(e, "filepath"); v.lit != nil && v.kind == kString && strings.HasSuffix(v.lit.s, ".hdf5") {
+				t.note(c.Line, "a .hdf5 checkpoint is written in HDF5 as Keras 2 did (the legacy .h5 layout: the whole model, or save_weights's layout with save_weights_only)")
+			}
+		}
 		if e, ok := a.get("period"); ok {
 			if v := t.intOf(e, "period"); v.lit == nil || v.lit.i != 1 {
 				t.fail(c.Line, "ModelCheckpoint(period=...) from Keras 2 is outside the subset (Keras 3 saves every epoch or every save_freq batches)")
@@ -1202,6 +1238,7 @@ func (t *translator) callback(cls string, c *Call) val {
 		return val{code: "callbacks.NewModelCheckpoint(callbacks.ModelCheckpointConfig{" + strings.Join(fields, ", ") + "})", kind: kCallback, goType: "*callbacks.ModelCheckpoint", fallible: true, hint: "checkpoint"}
 	case "ReduceLROnPlateau":
 		a := t.bind(c, cls, "monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown", "min_lr")
+		t.keras2Monitor(a, c.Line)
 		if e, ok := a.vals["epsilon"]; ok {
 			a.vals["min_delta"] = e
 			delete(a.vals, "epsilon")
@@ -1288,7 +1325,16 @@ func (t *translator) callback(cls string, c *Call) val {
 		a.done()
 		return val{code: "callbacks.NewHistory()", kind: kCallback, goType: "*callbacks.History", hint: "history"}
 	case "TensorBoard":
-		t.fail(c.Line, "TensorBoard logging is not available in kerago")
+		// the logs are for viewing only: training is the same without them
+		a := t.bind(c, cls, "log_dir", "histogram_freq", "write_graph", "write_images", "write_steps_per_second",
+			"update_freq", "profile_batch", "embeddings_freq", "embeddings_metadata")
+		a.ignore("no TensorBoard logs are written", "batch_size", "write_grads", "embeddings_layer_names", "embeddings_data")
+		for k := range a.vals {
+			a.used[k] = true
+		}
+		a.done()
+		t.note(c.Line, "TensorBoard is left out (a callback that does nothing): kerago writes no TensorBoard logs; training is unchanged, and CSVLogger writes the per-epoch values")
+		return val{code: "&callbacks.Base{}", kind: kCallback, goType: "*callbacks.Base", hint: "tensorboard"}
 	case "LambdaCallback", "Callback":
 		t.fail(c.Line, "callbacks written in Python (%s) are outside the subset", cls)
 	}
@@ -1377,4 +1423,30 @@ func (t *translator) npRandom() string {
 	}
 	t.use(t.rng)
 	return t.rng.goName
+}
+
+// kerasDataset translates keras.datasets.<name>.load_data() for the
+// datasets package data reads from Keras's cache.
+func (t *translator) kerasDataset(full string, c *Call) val {
+	_, rest, _ := strings.Cut(full, "datasets.")
+	parts := append([]string{"datasets"}, strings.Split(rest, ".")...)
+	if len(parts) != 3 || parts[2] != "load_data" {
+		t.fail(c.Line, "%s is outside the subset", full)
+	}
+	switch parts[1] {
+	case "mnist", "fashion_mnist", "boston_housing":
+	default:
+		t.fail(c.Line, "keras.datasets.%s is outside the subset (kerago reads mnist, fashion_mnist and boston_housing from Keras's cache)", parts[1])
+	}
+	if len(c.Args) > 0 || len(c.Keywords) > 0 {
+		t.fail(c.Line, "keras.datasets.%s.load_data with arguments is outside the subset", parts[1])
+	}
+	t.needCtx = true
+	ds := t.materialize(val{code: "data.LoadKerasDataset(ctx, " + strconv.Quote(parts[1]) + ", true)", fallible: true, hint: parts[1]}, parts[1])
+	t.note(c.Line, "keras.datasets.%s is read from Keras's cache (~/.keras/datasets, or $KERAS_HOME/datasets), downloaded from Keras's URL if it is missing", parts[1])
+	field := func(f string) val { return val{code: ds.code + "." + f, kind: kTensor, hint: f} }
+	return val{kind: kPyList, elems: []val{
+		{kind: kPyList, elems: []val{field("XTrain"), field("YTrain")}},
+		{kind: kPyList, elems: []val{field("XTest"), field("YTest")}},
+	}}
 }

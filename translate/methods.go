@@ -71,6 +71,10 @@ func (t *translator) modelMethod(m val, name string, c *Call) val {
 		}
 		a.done()
 		lv := t.materialize(t.layerArg(l), "layer")
+		if mi := m.model; mi != nil {
+			mi.layers++
+			t.onUndo(func() { mi.layers-- })
+		}
 		return val{code: m.code + ".Add(" + lv.code + ")", noValue: true}
 	case "compile":
 		return t.compileCall(m, c)
@@ -669,6 +673,19 @@ func (t *translator) frameMethod(f val, name string, c *Call) val {
 		a := t.bind(c, "dropna")
 		a.done()
 		return val{code: f.code + ".DropNA()", kind: kFrame, hint: f.hint}
+	case "quantile":
+		a := t.bind(c, "quantile", "q")
+		q := a.need("q")
+		a.done()
+		return val{code: f.code + ".Quantile(" + asFloat(t.floatOf(q, "q")) + ")", kind: kFrame, hint: "quantile"}
+	case "any":
+		a := t.bind(c, "any", "axis")
+		ax, ok := a.get("axis")
+		a.done()
+		if v := t.intOf(ax, "axis"); !ok || v.lit == nil || v.lit.i != 1 {
+			t.fail(c.Line, "DataFrame.any is translated for axis=1 only")
+		}
+		return val{code: f.code + ".AnyRows()", kind: kFrame, hint: "mask"}
 	case "fillna":
 		a := t.bind(c, "fillna", "value")
 		e, ok := a.get("value")
@@ -716,6 +733,9 @@ func (t *translator) frameMethod(f val, name string, c *Call) val {
 		t.after = append(t.after, func() { t.emitf("%s = %s.Drop(%s)", b.goName, b.goName, col.code) })
 		return val{code: f.code + ".Col(" + col.code + ")", kind: kFrame, hint: hint}
 	case "map", "replace":
+		if name == "replace" && len(c.Args) == 2 {
+			return t.replaceNaN(f, c)
+		}
 		a := t.bind(c, name, "arg")
 		e, ok := a.get("arg")
 		if !ok {
@@ -834,4 +854,16 @@ func (t *translator) defaultLRNote(name string) {
 	if lr, ok := olderDefaultLR[name]; ok {
 		t.note(t.curFrom, "%s's default learning rate is Keras 3's 0.001 (standalone Keras 1/2 used %s): pass learning_rate explicitly if the script was written for those", name, lr)
 	}
+}
+
+// replaceNaN translates df.replace('text', np.nan).
+func (t *translator) replaceNaN(f val, c *Call) val {
+	a := t.bind(c, "replace", "to_replace", "value")
+	from, to := a.need("to_replace"), a.need("value")
+	a.done()
+	fv := t.stringOf(from, "to_replace")
+	if tv := t.expr(to); tv.kind != kModule || (tv.ref != "numpy.nan" && tv.ref != "numpy.NaN" && tv.ref != "numpy.NAN") {
+		t.fail(c.Line, "DataFrame.replace is translated for replace('text', np.nan) and a dict only")
+	}
+	return val{code: f.code + ".ReplaceWithNaN(" + fv.code + ")", kind: kFrame, hint: f.hint}
 }

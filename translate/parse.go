@@ -1040,6 +1040,11 @@ func (p *parser) atom() Expr {
 			n.IsFloat = strings.ContainsAny(low, ".e")
 		}
 		return n
+	case tBad:
+		if strings.Contains(t.val, "escape") {
+			p.fail("%s: Python rejects this string literal (a Windows path needs r\"...\" or forward slashes)", t.val)
+		}
+		p.fail("%s", t.val)
 	case tString:
 		s := &Str{Line: t.line}
 		for p.peek().kind == tString {

@@ -47,7 +47,6 @@ func TestParseErrors(t *testing.T) {
 		src  string
 		want string
 	}{
-		{"x = 'abc\n", "line 1: unterminated string literal"},
 		{"x = (1,\n2\n", "line 3: unexpected end of file inside brackets"},
 		{"if x:\n    y = 1\n  z = 2\n", "line 3: unindent does not match any outer indentation level"},
 		{"x = 1 $ 2\n", "line 1: invalid character '$'"},
@@ -57,6 +56,40 @@ func TestParseErrors(t *testing.T) {
 		_, err := Parse([]byte(c.src))
 		if err == nil || err.Error() != c.want {
 			t.Errorf("%q: error %v, want %q", c.src, err, c.want)
+		}
+	}
+}
+
+// TestParseBadString: a string literal Python rejects (issue 13: a
+// Windows path "C:\Users\x" is a bad \U escape) spoils its own statement
+// only, and an unterminated one-line string its own line only.
+func TestParseBadString(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want string // the BadStmt's reason
+		good int    // statements parsed around it
+	}{
+		{"a = 1\nx = 'abc\nb = 2\n", "unterminated string literal", 2},
+		{"a = 1\np = np.load(\"C:\\Users\\x.npy\")\nb = 2\n", "bad escape in string: Python rejects this string literal (a Windows path needs r\"...\" or forward slashes)", 2},
+		{"a = f('\\x4', 1)\nb = 2\n", "bad escape in string: Python rejects this string literal (a Windows path needs r\"...\" or forward slashes)", 1},
+		{"a = 1\nx = ('abc\nb = 2\n", "unterminated string literal", 2},
+	} {
+		m, err := Parse([]byte(c.src))
+		if err != nil {
+			t.Errorf("%q: %v", c.src, err)
+			continue
+		}
+		var bad []string
+		good := 0
+		for _, s := range m.Body {
+			if b, ok := s.(*BadStmt); ok {
+				bad = append(bad, b.Err)
+			} else {
+				good++
+			}
+		}
+		if len(bad) != 1 || bad[0] != c.want || good != c.good {
+			t.Errorf("%q: bad statements %q and %d good ones, want [%q] and %d", c.src, bad, good, c.want, c.good)
 		}
 	}
 }

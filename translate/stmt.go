@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -128,8 +129,11 @@ func (t *translator) stmt(s Stmt) {
 	})
 	if !ok {
 		t.lostTargets(s, from)
+		t.failedKnockOn(s, from)
 		t.todo(from, to, u.reason)
+		return
 	}
+	t.translatedKnockOn(s, from)
 }
 
 // lostTargets records the names a failed statement would have assigned.
@@ -246,8 +250,26 @@ func (t *translator) inlineStmt(s Stmt, d *DefStmt, c *Call, targets []Expr) {
 	})
 	if !ok {
 		t.lostTargets(s, from)
-		t.todo(from, to, u.reason)
+		t.failedKnockOn(s, from)
+		t.todo(from, to, t.inlineFailure(d, u))
+		return
 	}
+	t.translatedKnockOn(s, from)
+}
+
+// inlineFailure explains why a call of a function of the script could not
+// be inlined, pointing at the line of the function that failed (and, when
+// that line only read a value an earlier untranslated line of the function
+// should have made, at that earlier line and its reason).
+func (t *translator) inlineFailure(d *DefStmt, u untranslatable) string {
+	first, last := d.Line, lastLine(d)
+	if u.line < first || u.line > last {
+		return u.reason
+	}
+	if root, ok := t.failed[u.from]; ok && u.from >= first && u.from <= last {
+		return fmt.Sprintf("%s (line %d) could not be inlined: line %d: %s: %s", d.Name, d.Line, root.Line, root.Code, root.Reason)
+	}
+	return fmt.Sprintf("%s (line %d) could not be inlined: line %d: %s: %s", d.Name, d.Line, u.line, t.codeAt(u.line), u.reason)
 }
 
 // inline translates a function body at the call site and returns the
@@ -414,6 +436,22 @@ func (t *translator) exprStmt(s *ExprStmt) {
 				return
 			}
 		}
+		// list.pop() of a list literal, as a statement
+		if a, ok := x.Func.(*Attr); ok && a.Attr == "pop" && len(x.Args) == 0 && len(x.Keywords) == 0 {
+			if n, ok := a.Value.(*Name); ok {
+				if b := t.names[n.ID]; b != nil && b.alias != nil && b.alias.kind == kPyList && len(b.alias.elems) > 0 {
+					l := *b.alias
+					l.elems = l.elems[:len(l.elems)-1]
+					if len(l.lines) > len(l.elems) {
+						l.lines = l.lines[:len(l.elems)]
+					}
+					t.setName(n.ID, &binding{py: n.ID, alias: &l, listTop: b.listTop})
+					t.emit("// (" + n.ID + " is a Python list, written out where it is used: its last element is removed)")
+					t.note(s.Line, "%s.pop() drops the last element of %s only: another name for the same Python list keeps it", n.ID, n.ID)
+					return
+				}
+			}
+		}
 		// list.append
 		if a, ok := x.Func.(*Attr); ok && a.Attr == "append" {
 			if n, ok := a.Value.(*Name); ok {
@@ -472,6 +510,15 @@ func (t *translator) assignTo(target Expr, v val, line int) {
 		if a, ok := tg.Value.(*Attr); ok && a.Attr == "environ" {
 			if n, ok := a.Value.(*Name); ok && t.imports[n.ID] == "os" {
 				t.emit("// (environment variables for TensorFlow or Python hashing have no effect on kerago)")
+				return
+			}
+		}
+		if t.rcParamsFigsize(tg, v, line) {
+			return
+		}
+		if n, ok := tg.Value.(*Name); ok {
+			if b := t.names[n.ID]; b != nil && b.alias != nil && b.alias.kind == kDict {
+				t.dictSet(n.ID, b, tg.Index, v, line)
 				return
 			}
 		}

@@ -20,6 +20,7 @@ const (
 	tNewline
 	tIndent
 	tDedent
+	tBad // a string literal Python rejects; val is the reason
 )
 
 func (k tokKind) String() string {
@@ -32,6 +33,8 @@ func (k tokKind) String() string {
 		return "number"
 	case tString:
 		return "string"
+	case tBad:
+		return "bad string"
 	case tOp:
 		return "operator"
 	case tNewline:
@@ -229,6 +232,22 @@ func tokenize(src string) ([]token, []comment, error) {
 		// strings (with optional prefix)
 		if p, q, ok := stringStart(src[i:]); ok {
 			val, n, nl, err := readString(src[i+len(p):], q, strings.ContainsAny(strings.ToLower(p), "r"), line)
+			if err != nil && len(q) == 1 {
+				// one bad string spoils its statement, not the file
+				n, closed := badStringEnd(src[i+len(p):], q[0])
+				msg := err.Error()
+				if se, ok := err.(*SyntaxError); ok {
+					msg = se.Msg
+				}
+				if err := emit(token{kind: tBad, val: msg, line: startLine}); err != nil {
+					return nil, nil, err
+				}
+				i += len(p) + n
+				if !closed {
+					depth = 0 // the line ends the statement
+				}
+				continue
+			}
 			if err != nil {
 				return nil, nil, err
 			}
@@ -349,6 +368,25 @@ func validPrefix(p string) bool {
 		return true
 	}
 	return false
+}
+
+// badStringEnd returns how many bytes of a rejected one-line string
+// literal (s starts with its quote) to skip: up to its closing quote on
+// the same line if there is one (closed), else to the end of the line.
+func badStringEnd(s string, quote byte) (n int, closed bool) {
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			if i+1 < len(s) && s[i+1] != '\n' {
+				i++
+			}
+		case '\n':
+			return i, false
+		case quote:
+			return i + 1, true
+		}
+	}
+	return len(s), false
 }
 
 // readString reads a string body after its prefix: s starts with the quote.

@@ -37,6 +37,11 @@ type Result struct {
 	// Notes lists translated lines whose Go differs from Python in a way
 	// worth knowing (random streams, ignored arguments).
 	Notes []Issue
+	// Affected lists translated lines that read a value an untranslated
+	// line would have changed (a column it would have added, a layer it
+	// would have added to a model), directly or through other affected
+	// lines: the Go runs, but not on what the Python had at that point.
+	Affected []Issue
 }
 
 // Report renders the report: a summary line, the untranslated lines, then
@@ -48,6 +53,12 @@ func (r *Result) Report(script string) string {
 	} else {
 		fmt.Fprintf(&b, "kerago translate: %s: %d line(s) not translated (TODO(kerago translate) in the output):\n", script, len(r.Untranslated))
 		for _, i := range r.Untranslated {
+			fmt.Fprintln(&b, i)
+		}
+	}
+	if len(r.Affected) > 0 {
+		fmt.Fprintf(&b, "affected by untranslated lines:\n")
+		for _, i := range r.Affected {
 			fmt.Fprintln(&b, i)
 		}
 	}
@@ -95,6 +106,7 @@ func (t *translator) runSafely() (res *Result, err error) {
 type untranslatable struct {
 	line   int
 	reason string
+	from   int // the untranslated line the failure comes from, if any
 }
 
 type hoistSlot struct {
@@ -132,15 +144,19 @@ type translator struct {
 	seedExpr string   // Go expression of the last seed call, for kerago's generators
 	seedLine int
 	needCtx  bool
+	needPlt  bool // the script plots: main starts with plt := pyplot.New("", nil)
 	inlining map[string]bool
 	defs     map[string]*DefStmt
 
 	curFrom     int // the statement being translated
 	curTo       int
-	after       []func()       // what to emit once the statement is done (df.pop\'s drop)
-	lost        map[string]int // names assigned by lines that were not translated
-	classes     map[string]int // classes of the script (outside the subset)
-	inFunc      bool           // translating a schedule's func literal
+	after       []func()         // what to emit once the statement is done (df.pop\'s drop)
+	lost        map[string]int   // names assigned by lines that were not translated
+	tainted     map[string]taint // names an untranslated line would have changed (knockon.go)
+	affected    []Issue          // translated lines that read a tainted name
+	failed      map[int]Issue    // every line reported untranslated, kept across roll-backs
+	classes     map[string]int   // classes of the script (outside the subset)
+	inFunc      bool             // translating a schedule's func literal
 	schedLocals []*binding
 
 	// rolling back untranslatable statements
@@ -160,10 +176,13 @@ func newTranslator(mod *Module, opts Options) *translator {
 		inlining: map[string]bool{},
 		defs:     map[string]*DefStmt{},
 		lost:     map[string]int{},
+		tainted:  map[string]taint{},
+		failed:   map[int]Issue{},
 		classes:  map[string]int{},
 	}
 	t.top = &goScope{}
 	t.scope = t.top
+	t.goNames["plt"] = true // pyplot's State
 	return t
 }
 
@@ -343,6 +362,7 @@ type snapshot struct {
 	needCtx  bool
 	issues   int
 	after    int
+	affected int
 }
 
 // onUndo records how to undo a change of the translator's state, for
@@ -416,7 +436,7 @@ func (t *translator) snap() snapshot {
 	s := snapshot{
 		out: len(t.out), undo: len(t.undo), errTop: t.top.errDeclared, errCur: t.scope.errDeclared,
 		notes: len(t.notes), rng: t.rng, seedExpr: t.seedExpr, seedLine: t.seedLine, needCtx: t.needCtx,
-		issues: len(t.issues), after: len(t.after),
+		issues: len(t.issues), after: len(t.after), affected: len(t.affected),
 	}
 	if sl := t.top.slot; sl != nil {
 		s.slot, s.slotVars, s.slotErr = sl, len(sl.vars), sl.errVar
@@ -442,6 +462,7 @@ func (t *translator) restore(s snapshot) {
 	t.needCtx = s.needCtx
 	t.issues = t.issues[:s.issues]
 	t.after = t.after[:s.after]
+	t.affected = t.affected[:s.affected]
 }
 
 // guard runs f; if it raises untranslatable, everything it emitted is
@@ -485,6 +506,7 @@ func (t *translator) todo(from, to int, reason string) {
 		t.emit("// TODO(kerago translate): " + s)
 	}
 	t.issues = append(t.issues, Issue{Line: from, Code: t.codeSpan(from, to), Reason: reason})
+	t.failed[from] = t.issues[len(t.issues)-1]
 }
 
 // todoEachLine emits TODO comments and one report line per non-blank,
@@ -518,6 +540,12 @@ func (t *translator) run() (*Result, error) {
 		}
 		return "\x00"
 	})
+	t.emitFn(func() string {
+		if t.needPlt {
+			return "plt := pyplot.New(\"\", nil)\n"
+		}
+		return "\x00"
+	})
 	t.block(t.mod.Body)
 	t.flushComments(len(t.lines) + 1)
 	body := t.render()
@@ -526,9 +554,11 @@ func (t *translator) run() (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("translate: internal error: generated Go does not parse: %v\n%s", err, numbered(src))
 	}
+	formatted = keepUnused(formatted)
 	sort.SliceStable(t.issues, func(i, j int) bool { return t.issues[i].Line < t.issues[j].Line })
 	sort.SliceStable(t.notes, func(i, j int) bool { return t.notes[i].Line < t.notes[j].Line })
-	return &Result{Go: formatted, Untranslated: t.issues, Notes: dedupIssues(t.notes)}, nil
+	sort.SliceStable(t.affected, func(i, j int) bool { return t.affected[i].Line < t.affected[j].Line })
+	return &Result{Go: formatted, Untranslated: t.issues, Notes: dedupIssues(t.notes), Affected: dedupIssues(t.affected)}, nil
 }
 
 func dedupIssues(in []Issue) []Issue {
@@ -591,6 +621,7 @@ var importPaths = map[string]string{
 	"constraints":  "github.com/kerago/kerago/keras/constraints",
 	"tensor":       "github.com/kerago/kerago/tensor",
 	"data":         "github.com/kerago/kerago/data",
+	"pyplot":       "github.com/kerago/kerago/pyplot",
 }
 
 // usedPackages finds the package names a function body refers to.

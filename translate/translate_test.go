@@ -20,6 +20,9 @@ type snippet struct {
 	want []string // substrings of the formatted Go
 	todo []string // exact report lines (none if empty)
 	note []string // substrings of some note line
+	// affected are the exact report lines of translated lines affected by
+	// untranslated ones (none if empty)
+	affected []string
 }
 
 var snippets = []snippet{
@@ -223,6 +226,9 @@ print('after a syntax error')
 		},
 		want: []string{"fmt.Println(\"after a syntax error\")", "// TODO(kerago translate): while True:", "// TODO(kerago translate):     break"},
 		note: []string{"argument workers ignored: kerago trains in-process"},
+		affected: []string{
+			"line 9: model.fit(x, x[:, :2], workers=4, verbose=0): reads model, which line 8 (not translated: model.fit_generator(gen(), steps_per_epoch=10)) would have changed",
+		},
 	},
 	{
 		name: "functional_multi_input",
@@ -325,6 +331,13 @@ func TestSnippets(t *testing.T) {
 					t.Errorf("no note %q in\n%s", n, notes)
 				}
 			}
+			got = got[:0]
+			for _, i := range res.Affected {
+				got = append(got, i.String())
+			}
+			if strings.Join(got, "\n") != strings.Join(s.affected, "\n") {
+				t.Errorf("affected lines\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(s.affected, "\n"))
+			}
 			if len(s.todo) > 0 && !bytes.Contains(res.Go, []byte("line(s) could not be translated")) {
 				t.Error("the header does not say that lines were not translated")
 			}
@@ -384,9 +397,16 @@ func TestRunCommand(t *testing.T) {
 		}
 	}
 	bad := filepath.Join(dir, "bad.py")
-	os.WriteFile(bad, []byte("x = '\n"), 0o644)
+	os.WriteFile(bad, []byte("x = '''\n"), 0o644)
 	if err := RunCommand([]string{bad}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "bad.py: line 1: unterminated string literal") {
 		t.Errorf("syntax error: %v", err)
+	}
+	// a one-line string spoils its line only (issue 13)
+	os.WriteFile(bad, []byte("x = 'C:\\Users\\me'\nprint(1)\n"), 0o644)
+	stderr.Reset()
+	if err := RunCommand([]string{bad, "-o", filepath.Join(dir, "bad.go")}, &stdout, &stderr); err != nil ||
+		!strings.Contains(stderr.String(), `line 1: x = 'C:\Users\me': outside the subset (bad escape in string: Python rejects this string literal`) {
+		t.Errorf("bad escape: %v\n%s", err, stderr.String())
 	}
 }
 

@@ -51,6 +51,7 @@ const (
 	kSymbolic           // a functional-API tensor (a chain of layers)
 	kActivation         // an activation function reference (code is its name)
 	kLossFn             // a loss/metric function reference (code is its name)
+	kIntMatrix          // data.IntMatrix (a confusion matrix)
 )
 
 var kindNames = map[vkind]string{
@@ -64,7 +65,7 @@ var kindNames = map[vkind]string{
 	kTuple: "a shape", kStrList: "a list of strings", kTensorList: "a list of arrays", kLayerList: "a list of layers",
 	kCallbackList: "a list of callbacks", kPyList: "a list", kDict: "a dict", kModule: "a module or class",
 	kFunc: "a function", kLambda: "a lambda", kSymbolic: "a Keras tensor", kActivation: "an activation",
-	kLossFn: "a loss function",
+	kLossFn: "a loss function", kIntMatrix: "a matrix of counts",
 }
 
 func (k vkind) String() string { return kindNames[k] }
@@ -136,6 +137,8 @@ func goTypeOf(k vkind, override string) string {
 		return "[]layers.Layer"
 	case kCallbackList:
 		return "[]callbacks.Callback"
+	case kIntMatrix:
+		return "data.IntMatrix"
 	}
 	return ""
 }
@@ -164,6 +167,7 @@ func (l *literal) num() float64 {
 
 // modelInfo is what the translator knows of a model variable.
 type modelInfo struct {
+	layers       int // layers added by model.add so far
 	compiled     bool
 	metrics      int  // number of compiled metrics (evaluate returns a list if > 0)
 	metricsKnown bool // false for loaded models

@@ -12,8 +12,10 @@ import (
 // each epoch).
 type ModelCheckpointConfig struct {
 	// Filepath must end in ".keras" or ".h5" (".weights.h5" with
-	// SaveWeightsOnly). It may hold Python format fields such as
-	// "ckpt-{epoch:02d}-{val_loss:.2f}.keras".
+	// SaveWeightsOnly), or ".hdf5", which Keras 2 wrote in HDF5 (the
+	// legacy .h5 layout; with SaveWeightsOnly, save_weights's legacy
+	// layout, as ".h5" is there too). It may hold Python format fields
+	// such as "ckpt-{epoch:02d}-{val_loss:.2f}.keras".
 	Filepath              string
 	Monitor               string
 	Verbose               int
@@ -36,12 +38,13 @@ type ModelCheckpoint struct {
 
 // NewModelCheckpoint validates cfg and returns the callback.
 func NewModelCheckpoint(cfg ModelCheckpointConfig) (*ModelCheckpoint, error) {
+	keras2 := strings.HasSuffix(cfg.Filepath, ".hdf5")
 	if cfg.SaveWeightsOnly {
-		if !strings.HasSuffix(cfg.Filepath, ".weights.h5") {
-			return nil, fmt.Errorf("callbacks: ModelCheckpoint filepath %q: with SaveWeightsOnly it must end in \".weights.h5\"", cfg.Filepath)
+		if !strings.HasSuffix(cfg.Filepath, ".weights.h5") && !keras2 {
+			return nil, fmt.Errorf("callbacks: ModelCheckpoint filepath %q: with SaveWeightsOnly it must end in \".weights.h5\" (or Keras 2's \".hdf5\")", cfg.Filepath)
 		}
-	} else if !strings.HasSuffix(cfg.Filepath, ".keras") && !strings.HasSuffix(cfg.Filepath, ".h5") {
-		return nil, fmt.Errorf("callbacks: ModelCheckpoint filepath %q: must end in \".keras\" (or \".h5\")", cfg.Filepath)
+	} else if !strings.HasSuffix(cfg.Filepath, ".keras") && !strings.HasSuffix(cfg.Filepath, ".h5") && !keras2 {
+		return nil, fmt.Errorf("callbacks: ModelCheckpoint filepath %q: must end in \".keras\" (or \".h5\", or Keras 2's \".hdf5\")", cfg.Filepath)
 	}
 	if cfg.SaveFreq < 0 {
 		return nil, fmt.Errorf("callbacks: ModelCheckpoint SaveFreq %d: want 0 (each epoch) or a positive batch count", cfg.SaveFreq)
