@@ -54,10 +54,6 @@ var outsideReports = map[string][]string{
 	"lambda_layer": {
 		"line 11: model.add(Lambda(lambda t: t * 2.0)): Lambda is not a layer kerago implements",
 	},
-	"conv_net": {
-		`line 12: layers.Conv2D(8, kernel_size=(2, 2), activation="relu", padding="same"): Conv2D is not a layer kerago implements`,
-		"line 13: layers.MaxPooling2D(pool_size=(2, 2)): MaxPooling2D is not a layer kerago implements",
-	},
 }
 
 // readmeProgram returns the founding program of README.md (its first

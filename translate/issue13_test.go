@@ -36,18 +36,18 @@ print(y)
 			// into "not built"
 			name: "issue13_first_layer",
 			src: `from keras.models import Sequential
-from keras.layers import Dense, Conv1D
+from keras.layers import Dense, GaussianNoise
 import numpy as np
 x = np.load('x.npy')
 y = np.load('y.npy')
 model = Sequential()
-model.add(Conv1D(4, 3, input_shape=(8, 1)))
+model.add(GaussianNoise(0.1, input_shape=(8, 1)))
 model.add(Dense(1))
 model.compile(optimizer='adam', loss='mse')
 model.fit(x, y, epochs=2)
 `,
 			todo: []string{
-				"line 7: model.add(Conv1D(4, 3, input_shape=(8, 1))): Conv1D is not a layer kerago implements",
+				"line 7: model.add(GaussianNoise(0.1, input_shape=(8, 1))): GaussianNoise is not a layer kerago implements",
 				"line 8: model.add(Dense(1)): model has no first layer (no input shape): line 7, which adds it, was not translated",
 				"line 9: model.compile(optimizer='adam', loss='mse'): model has no first layer (no input shape): line 7, which adds it, was not translated",
 				"line 10: model.fit(x, y, epochs=2): model has no first layer (no input shape): line 7, which adds it, was not translated",

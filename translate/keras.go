@@ -25,13 +25,39 @@ var kerasLayers = map[string][]string{
 	"ThresholdedReLU":    {"theta"},
 	"InputLayer":         {"input_shape"},
 	"Input":              {"shape"},
+	// convolution and pooling (kerago's keras/layers conv.go, pooling.go)
+	"Conv1D":                 convParams,
+	"Conv2D":                 convParams,
+	"Conv3D":                 convParams,
+	"MaxPooling1D":           poolParams,
+	"MaxPooling2D":           poolParams,
+	"MaxPooling3D":           poolParams,
+	"AveragePooling1D":       poolParams,
+	"AveragePooling2D":       poolParams,
+	"AveragePooling3D":       poolParams,
+	"GlobalAveragePooling1D": {"data_format", "keepdims"},
+	"GlobalAveragePooling2D": {"data_format", "keepdims"},
+	"GlobalMaxPooling1D":     {"data_format", "keepdims"},
+	"GlobalMaxPooling2D":     {"data_format", "keepdims"},
 }
+
+var (
+	convParams = []string{"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"}
+	poolParams = []string{"pool_size", "strides", "padding", "data_format"}
+	// layerAliases are other names Keras accepts for these classes.
+	layerAliases = map[string]string{
+		"MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
+		"AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D", "AvgPool3D": "AveragePooling3D",
+		"GlobalAvgPool1D": "GlobalAveragePooling1D", "GlobalAvgPool2D": "GlobalAveragePooling2D",
+		"GlobalMaxPool1D": "GlobalMaxPooling1D", "GlobalMaxPool2D": "GlobalMaxPooling2D",
+		"Convolution1D": "Conv1D", "Convolution2D": "Conv2D",
+	}
+)
 
 // unsupportedLayers names Keras layers kerago does not implement, so the
 // report can say so plainly.
 var knownMissingLayers = map[string]bool{
-	"Conv1D": true, "Conv2D": true, "Conv3D": true, "MaxPooling1D": true, "MaxPooling2D": true, "MaxPool2D": true,
-	"AveragePooling2D": true, "GlobalAveragePooling2D": true, "GlobalMaxPooling2D": true, "LSTM": true, "GRU": true,
+	"LSTM": true, "GRU": true,
 	"SimpleRNN": true, "Embedding": true, "Bidirectional": true, "TimeDistributed": true, "Lambda": true,
 	"Conv2DTranspose": true, "UpSampling2D": true, "ZeroPadding2D": true, "Concatenate": true, "Add": true,
 	"Multiply": true, "Attention": true, "MultiHeadAttention": true, "GaussianNoise": true, "GaussianDropout": true,
@@ -310,13 +336,15 @@ func (t *translator) markKeras1(line int, old, now string) {
 
 // layer translates a layer constructor.
 func (t *translator) layer(cls string, c *Call) val {
+	if a, ok := layerAliases[cls]; ok {
+		if strings.HasPrefix(cls, "Convolution") {
+			t.fail(c.Line, "%s (Keras 1's nb_filter, nb_row, nb_col arguments) is not translated; write Conv2D(filters, kernel_size)", cls)
+		}
+		cls = a
+	}
 	params, ok := kerasLayers[cls]
 	if !ok {
 		if knownMissingLayers[cls] {
-			t.fail(c.Line, "%s is not a layer kerago implements", cls)
-		}
-		switch cls {
-		case "Convolution2D", "Convolution1D", "MaxPooling2D":
 			t.fail(c.Line, "%s is not a layer kerago implements", cls)
 		}
 		t.fail(c.Line, "layers.%s is not a layer kerago implements", cls)
@@ -366,7 +394,12 @@ func (t *translator) layer(cls string, c *Call) val {
 			t.fail(c.Line, "Reshape needs target_shape")
 		}
 		first = append(first, "[]int{"+strings.Join(t.intsOf(e, "target_shape", false), ", ")+"}")
+	case "Conv1D", "Conv2D", "Conv3D":
+		first = append(first, t.convArgs(c, cls, a)...)
+	case "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D":
+		first = append(first, t.poolArgs(cls, a)...)
 	}
+	opts = append(opts, t.spatialOpts(cls, a)...)
 	// options shared by layers
 	if e, ok := a.get("activation"); ok && cls != "Activation" {
 		if !isNone(e) {
@@ -1449,4 +1482,76 @@ func (t *translator) kerasDataset(full string, c *Call) val {
 		{kind: kPyList, elems: []val{field("XTrain"), field("YTrain")}},
 		{kind: kPyList, elems: []val{field("XTest"), field("YTest")}},
 	}}
+}
+
+// spatialInts is a kernel_size/pool_size/strides argument: one int or a
+// tuple of them.
+func (t *translator) spatialInts(e Expr, what string) []string {
+	if v := t.expr(e); v.kind == kInt {
+		return []string{t.intOf(e, what).code}
+	}
+	return t.intsOf(e, what, false)
+}
+
+// convArgs are Conv1D/2D/3D's leading Go arguments: filters, kernel size.
+func (t *translator) convArgs(c *Call, cls string, a *args) []string {
+	f, ok := a.get("filters")
+	k, ok2 := a.get("kernel_size")
+	if !ok || !ok2 {
+		t.fail(c.Line, "%s needs filters and kernel_size", cls)
+	}
+	ks := t.spatialInts(k, "kernel_size")
+	if cls == "Conv1D" {
+		return []string{t.intOf(f, "filters").code, ks[0]}
+	}
+	return []string{t.intOf(f, "filters").code, "[]int{" + strings.Join(ks, ", ") + "}"}
+}
+
+// poolArgs are the pooling layers' leading Go argument: the pool size
+// (Keras's default 2).
+func (t *translator) poolArgs(cls string, a *args) []string {
+	ps := []string{"2"}
+	if e, ok := a.get("pool_size"); ok && !isNone(e) {
+		ps = t.spatialInts(e, "pool_size")
+	}
+	if strings.HasSuffix(cls, "1D") {
+		return ps[:1]
+	}
+	return []string{"[]int{" + strings.Join(ps, ", ") + "}"}
+}
+
+// spatialOpts translates the options of the convolution and pooling
+// layers: strides, padding, data_format, dilation_rate, groups, keepdims.
+func (t *translator) spatialOpts(cls string, a *args) []string {
+	var opts []string
+	ints := func(key, goOpt string) {
+		if e, ok := a.get(key); ok && !isNone(e) {
+			opts = append(opts, "layers."+goOpt+"("+strings.Join(t.spatialInts(e, key), ", ")+")")
+		}
+	}
+	strs := func(key, goOpt string) {
+		if e, ok := a.get(key); ok && !isNone(e) {
+			opts = append(opts, "layers."+goOpt+"("+t.stringOf(e, key).code+")")
+		}
+	}
+	switch {
+	case strings.HasPrefix(cls, "Conv"):
+		ints("strides", "WithStrides")
+		ints("dilation_rate", "WithDilationRate")
+		strs("padding", "WithPadding")
+		strs("data_format", "WithDataFormat")
+		if e, ok := a.get("groups"); ok && !isNone(e) {
+			opts = append(opts, "layers.WithGroups("+t.intOf(e, "groups").code+")")
+		}
+	case strings.HasPrefix(cls, "Global"):
+		strs("data_format", "WithDataFormat")
+		if e, ok := a.get("keepdims"); ok && !isNone(e) {
+			opts = append(opts, "layers.WithKeepDims("+t.boolArg(e, "keepdims").code+")")
+		}
+	case strings.Contains(cls, "Pooling"):
+		ints("strides", "WithStrides")
+		strs("padding", "WithPadding")
+		strs("data_format", "WithDataFormat")
+	}
+	return opts
 }

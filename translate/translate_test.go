@@ -439,6 +439,14 @@ func everyClassSnippet() snippet {
 			add("layers.InputLayer(input_shape=(3,))", "layers.Input(3)")
 		case "Normalization":
 			add("layers.Normalization()", "layers.Normalization().(*layers.NormalizationLayer)")
+		case "Conv1D":
+			add("layers.Conv1D(4, 3, strides=1, padding='causal')", `layers.Conv1D(4, 3, layers.WithStrides(1), layers.WithPadding("causal"))`)
+		case "Conv2D", "Conv3D":
+			add("layers."+name+"(4, 3, padding='same', dilation_rate=1)", "layers."+name+`(4, []int{3}, layers.WithDilationRate(1), layers.WithPadding("same"))`)
+		case "MaxPooling1D", "AveragePooling1D":
+			add("layers."+name+"(pool_size=2, strides=2)", "layers."+name+"(2, layers.WithStrides(2))")
+		case "MaxPooling2D", "MaxPooling3D", "AveragePooling2D", "AveragePooling3D":
+			add("layers."+name+"((2, 2), padding='same')", "layers."+name+`([]int{2, 2}, layers.WithPadding("same"))`)
 		default:
 			add("layers."+name+"()", "layers."+name+"()")
 		}

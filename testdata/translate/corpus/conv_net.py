@@ -2,7 +2,6 @@ import numpy as np
 from tensorflow import keras
 from tensorflow.keras import layers
 
-(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
 x_train = np.load('data/clusters.npy').reshape(-1, 2, 2, 1)
 y_train = keras.utils.to_categorical(np.load('data/cluster_labels.npy'), 4)
 
