@@ -78,30 +78,8 @@ func (m *Model) Describe() (*loader.Model, error) {
 		backend = loader.DefaultBackend
 	}
 	lm := &loader.Model{KerasVersion: loader.KerasVersion, Backend: backend}
-	cfg := m.loaderConfig()
-	shape := append([]int(nil), m.inputShape...)
-	for i, l := range m.layers {
-		cfg.Layers[i].BuildInputShape = shape
-		shape = l.OutputShape()
-	}
-	lm.Config = cfg
-	w := &loader.Weights{Layout: loader.LayoutKeras3}
-	// Keras 3 variable paths: a Sequential builds its layers inside its own
-	// name scope ("sequential/dense/kernel"); a Functional model's layers are
-	// built outside it ("dense/kernel").
-	prefix := m.name + "/"
-	if m.className == "Functional" {
-		prefix = ""
-	}
-	for _, l := range m.layers {
-		lw := loader.LayerWeights{Name: l.Name(), ClassHint: snake(l.ClassName()), SavedName: l.Name()}
-		for _, v := range l.Variables() {
-			lw.VarNames = append(lw.VarNames, prefix+v.Path)
-			lw.Arrays = append(lw.Arrays, v.Value.Clone())
-		}
-		w.Layers = append(w.Layers, lw)
-	}
-	lm.Weights = w
+	lm.Config = m.describeConfig()
+	lm.Weights = m.describeWeights()
 	if m.comp != nil {
 		tc := &loader.TrainingConfig{}
 		opt := m.comp.opt

@@ -306,7 +306,7 @@ var builtAtInit = map[string]bool{
 	"ThresholdedReLU": true, "Identity": true, "Masking": true, "UnitNormalization": true,
 	"ActivityRegularization": true, "Dropout": true, "SpatialDropout1D": true, "SpatialDropout2D": true,
 	"SpatialDropout3D": true, "AlphaDropout": true, "GaussianDropout": true, "GaussianNoise": true,
-	"Reshape": true,
+	"Reshape":      true,
 	"MaxPooling1D": true, "MaxPooling2D": true, "MaxPooling3D": true,
 	"AveragePooling1D": true, "AveragePooling2D": true, "AveragePooling3D": true,
 	"GlobalMaxPooling1D": true, "GlobalMaxPooling2D": true, "GlobalMaxPooling3D": true,
