@@ -148,8 +148,8 @@ func TestSaveNestedFunctionalNodeIndex(t *testing.T) {
 	innerL := LayerConfig{ClassName: "Functional", Name: "inner", Model: inner,
 		Inbound: [][]TensorRef{{ref("p", 0)}, {ref("q", 0)}}}
 	outer := &ModelConfig{ClassName: "Functional", Name: "outer",
-		Inputs: []ModelInput{{Name: "p", Shape: []int{3}, DType: "float32"}, {Name: "q", Shape: []int{3}, DType: "float32"}},
-		Layers: []LayerConfig{innerL, merge("Add", "add", ref("inner", 0), ref("inner", 1))},
+		Inputs:  []ModelInput{{Name: "p", Shape: []int{3}, DType: "float32"}, {Name: "q", Shape: []int{3}, DType: "float32"}},
+		Layers:  []LayerConfig{innerL, merge("Add", "add", ref("inner", 0), ref("inner", 1))},
 		Outputs: []TensorRef{ref("inner", 0), ref("add", 0)}}
 	b, err := MarshalConfigJSON(&Model{Config: outer})
 	if err != nil {
