@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/kerago/kerago/tensor"
 )
 
 // This file writes layer graphs: Functional models (spec keras-layers.md
@@ -145,6 +147,12 @@ func (p *modelPlan) planGraph(mc *ModelConfig) error {
 	}
 	p.inName, p.inShape = p.inputs[0].Name, p.inputs[0].Shape
 	p.fillCallShapes(mc.Raw)
+	for i, l := range p.layers {
+		p.inShapes[i] = nil
+		if len(l.CallShapes) > 0 && len(l.CallShapes[0]) == 1 {
+			p.inShapes[i] = l.CallShapes[0][0]
+		}
+	}
 	order, err := graphOrder(p.inputs, p.layers, p.outputs)
 	if err != nil {
 		return err
@@ -812,4 +820,79 @@ func collectTensorShapes(v any, out *[][]int, depth int) {
 			collectTensorShapes(x[k], out, depth+1)
 		}
 	}
+}
+
+// nestedSources says where each variable of nested layer i (get_weights
+// order) finds its array in arrays[i], which depends on where the arrays
+// came from: package keras (Describe) and Keras 3 files give them layer by
+// layer in config order (for a Keras 3 file they are gathered here from
+// the groups below the nested model's group); a legacy .h5 group lists all
+// trainable variables first; .npz and npy directories are in get_weights
+// order already.
+func nestedSources(cfg *ModelConfig, p *modelPlan, w *Weights, i int, src []int, vars []savedVar, arrays [][]*tensor.Tensor) ([]int, error) {
+	switch w.Layout {
+	case LayoutKeras3:
+		if len(arrays[i]) == 0 && len(vars) > 0 {
+			nw := NestedWeights(cfg, w, i)
+			if nw == nil {
+				return nil, fmt.Errorf("nested model %q: the weights have no group for it", p.layers[i].Name)
+			}
+			a, err := keras3NestedArrays(cfg.Layers[i].Model, p.subs[i], nw)
+			if err != nil {
+				return nil, fmt.Errorf("nested model %q: %w", p.layers[i].Name, err)
+			}
+			arrays[i] = a
+		}
+		return src, nil
+	case LayoutLegacy:
+		pos := make([]int, len(vars))
+		at := 0
+		for _, tr := range []bool{true, false} {
+			for k, v := range vars {
+				if v.trainable == tr {
+					pos[k] = at
+					at++
+				}
+			}
+		}
+		return pos, nil
+	}
+	id := make([]int, len(vars))
+	for k := range id {
+		id[k] = k
+	}
+	return id, nil
+}
+
+// keras3NestedArrays gathers a nested model's arrays from its groups in a
+// Keras 3 file, layer by layer in config order, recursively.
+func keras3NestedArrays(mc *ModelConfig, p *modelPlan, w *Weights) ([]*tensor.Tensor, error) {
+	counts := make([]int, len(mc.Layers))
+	for j, l := range mc.Layers {
+		if l.Model == nil {
+			n, _, _, _ := layerVarNames(l)
+			counts[j] = len(n)
+		}
+	}
+	al, err := AlignWeights(mc, w, counts)
+	if err != nil {
+		return nil, err
+	}
+	var out []*tensor.Tensor
+	for j, l := range mc.Layers {
+		if l.Model == nil {
+			out = append(out, al[j]...)
+			continue
+		}
+		nw := NestedWeights(mc, w, j)
+		if nw == nil {
+			continue
+		}
+		a, err := keras3NestedArrays(l.Model, p.subs[j], nw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a...)
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package loader
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -282,4 +283,99 @@ func TestSaveNestedWeightsLayouts(t *testing.T) {
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("npy files %v, want %v", names, want)
 	}
+}
+
+// TestSaveGraphFilesMatchKeras: for every keras-layers case the loader
+// reads (graphs, nested models, convolution, pooling, resampling), the
+// files Save writes from the model read from Keras's model.keras and from
+// Keras's model.h5 are Keras's own files: config.json and the legacy
+// model_config key by key (order and number text included), and
+// model.weights.h5, the legacy .h5 and the npy directory group by group,
+// attribute by attribute and value by value — so nested models' weights
+// go from one layout to the other intact.
+func TestSaveGraphFilesMatchKeras(t *testing.T) {
+	root := "../testdata/keras-layers"
+	dirs, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		c := filepath.Join(root, d.Name())
+		fromKeras, err := Load(filepath.Join(c, "model.keras"))
+		if errors.Is(err, ErrUnsupported) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		fromH5, err := Load(filepath.Join(c, "model.h5"))
+		if err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		checked++
+		t.Run(d.Name(), func(t *testing.T) {
+			tmp := t.TempDir()
+			save := func(m *Model, name string, f Format) string {
+				p := filepath.Join(tmp, name)
+				if err := Save(p, m, f); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				return p
+			}
+			_, ours := svReadZip(t, save(fromKeras, "k.keras", FormatKeras))
+			_, keras := svReadZip(t, filepath.Join(c, "model.keras"))
+			if d := svJsonDiffs(t, ours["config.json"], keras["config.json"], svKerasConfigAllow); d != nil {
+				t.Errorf("config.json differs from Keras's:\n%s", strings.Join(d, "\n"))
+			}
+			kw := svFileTree(t, filepath.Join(c, "model.weights.h5"))
+			ow := ours["model.weights.h5"]
+			if d := svDiffH5(svH5Tree(t, bytes.NewReader(ow), int64(len(ow))), kw); d != nil {
+				t.Errorf(".keras weights differ from Keras's:\n%s", strings.Join(d, "\n"))
+			}
+			if d := svDiffH5(svFileTree(t, save(fromH5, "h.weights.h5", FormatWeightsH5)), kw); d != nil {
+				t.Errorf(".weights.h5 from the .h5 differs from Keras's:\n%s", strings.Join(d, "\n"))
+			}
+			hp, kp := save(fromH5, "h.h5", FormatH5), filepath.Join(c, "model.h5")
+			if d := svDiffH5(svFileTree(t, hp), svFileTree(t, kp)); d != nil {
+				t.Errorf("model.h5 differs from Keras's:\n%s", strings.Join(d, "\n"))
+			}
+			if d := svJsonDiffs(t, svH5AttrText(t, hp, "model_config"), svH5AttrText(t, kp, "model_config"), nil); d != nil {
+				t.Errorf("model_config differs from Keras's:\n%s", strings.Join(d, "\n"))
+			}
+			np := save(fromH5, "npy", FormatNPYDir)
+			want, err := os.ReadDir(filepath.Join(c, "weights"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadDir(np)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("npy dir: %d files, Keras harness %d", len(got), len(want))
+			}
+			for i, e := range want {
+				a, b := readAll(t, filepath.Join(np, got[i].Name())), readAll(t, filepath.Join(c, "weights", e.Name()))
+				if got[i].Name() != e.Name() || !bytes.Equal(a, b) {
+					t.Errorf("npy dir file %d: %s, harness %s (same bytes: %v)", i, got[i].Name(), e.Name(), bytes.Equal(a, b))
+				}
+			}
+		})
+	}
+	if checked < 10 {
+		t.Fatalf("only %d keras-layers cases checked", checked)
+	}
+}
+
+func readAll(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

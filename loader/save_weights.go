@@ -137,6 +137,11 @@ func planWeights(m *Model, p *modelPlan) ([][]savedVar, error) {
 	}
 	for i, l := range p.layers {
 		if p.subs[i] != nil {
+			src, err := nestedSources(m.Config, p, w, i, nestedSrc[i], nested[i], arrays)
+			if err != nil {
+				return nil, err
+			}
+			nestedSrc[i] = src
 			if len(arrays[i]) != len(nested[i]) {
 				return nil, fmt.Errorf("nested model %q has %d variables, but %d arrays were given", l.Name, len(nested[i]), len(arrays[i]))
 			}
