@@ -379,3 +379,44 @@ func readAll(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// TestSaveGraphErrors: graphs and nested models Save cannot write give an
+// error naming what is wrong.
+func TestSaveGraphErrors(t *testing.T) {
+	in := []ModelInput{{Name: "x", Shape: []int{2}, DType: "float32"}}
+	deep := &ModelConfig{ClassName: "Sequential", Name: "m0", InputShape: []int{2}}
+	for i := 1; i <= maxSaveDepth+1; i++ {
+		deep = &ModelConfig{ClassName: "Sequential", Name: "m", InputShape: []int{2},
+			Layers: []LayerConfig{{ClassName: "Sequential", Name: "n", Model: deep}}}
+	}
+	inner := &ModelConfig{ClassName: "Sequential", Name: "inner", InputShape: []int{2},
+		Layers: []LayerConfig{{ClassName: "Dense", Name: "d", Config: map[string]any{"units": 1}}}}
+	one, err := tensor.FromSlice([]float32{1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		m    *Model
+		f    Format
+		want string
+	}{
+		{"dangling_output", &Model{Config: &ModelConfig{ClassName: "Functional", Name: "f", Inputs: in,
+			Layers: []LayerConfig{dense("d", 1, ref("x", 0))}, Outputs: []TensorRef{ref("nope", 0)}}}, FormatJSON, `"nope"`},
+		{"missing_call", &Model{Config: &ModelConfig{ClassName: "Functional", Name: "f", Inputs: in,
+			Layers: []LayerConfig{dense("d", 1, ref("x", 0))}, Outputs: []TensorRef{ref("d", 1)}}}, FormatJSON, `call 1 of layer "d"`},
+		{"too_deep", &Model{Config: deep}, FormatJSON, "nested more than"},
+		{"nested_weight_count", &Model{Config: &ModelConfig{ClassName: "Sequential", Name: "s", InputShape: []int{2},
+			Layers: []LayerConfig{{ClassName: "Sequential", Name: "inner", Model: inner}}},
+			Weights: &Weights{Layout: LayoutKeras3, Layers: []LayerWeights{{Name: "inner", Arrays: []*tensor.Tensor{one}}}}},
+			FormatNPZ, `nested model "inner" has 2 variables, but 1 arrays were given`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := encodeModel(c.m, c.f, time.Time{})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one containing %s", err, c.want)
+			}
+		})
+	}
+}
