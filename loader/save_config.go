@@ -153,7 +153,7 @@ func outputShape(l LayerConfig, in []int) []int {
 		"ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax", "ThresholdedReLU":
 		return append([]int(nil), in...)
 	}
-	return nil
+	return graphLayerOutputShape(l, in)
 }
 
 // numberOf converts Go numbers to float64 for intValue.

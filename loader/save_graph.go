@@ -725,9 +725,12 @@ func (p *modelPlan) fillCallShapes(raw map[string]any) {
 			continue
 		}
 		var o []int
-		if mergeClasses[l.ClassName] && l.ClassName != "Concatenate" && l.ClassName != "Dot" {
+		switch {
+		case l.ClassName == "Concatenate":
+			o = concatShape(*l, in)
+		case mergeClasses[l.ClassName] && l.ClassName != "Dot":
 			o = in[0]
-		} else if len(in) == 1 {
+		case len(in) == 1:
 			o = outputShape(*l, in[0])
 		}
 		if o != nil {
@@ -895,4 +898,34 @@ func keras3NestedArrays(mc *ModelConfig, p *modelPlan, w *Weights) ([]*tensor.Te
 		out = append(out, a...)
 	}
 	return out, nil
+}
+
+// concatShape is a Concatenate's output shape: the inputs' sizes summed
+// along axis (-1 = None when one is unknown).
+func concatShape(l LayerConfig, in [][]int) []int {
+	axis, ok := intValue(numberOf(orDefault(l.Config["axis"], -1)))
+	if !ok || len(in) == 0 || in[0] == nil {
+		return nil
+	}
+	rank := len(in[0]) + 1 // with the batch axis
+	if axis < 0 {
+		axis += rank
+	}
+	if axis < 1 || axis >= rank {
+		return nil
+	}
+	out := append([]int(nil), in[0]...)
+	sum := 0
+	for _, s := range in {
+		if len(s) != len(out) {
+			return nil
+		}
+		if s[axis-1] < 0 || sum < 0 {
+			sum = -1
+		} else {
+			sum += s[axis-1]
+		}
+	}
+	out[axis-1] = sum
+	return out
 }

@@ -288,7 +288,8 @@ func TestSaveNestedWeightsLayouts(t *testing.T) {
 // TestSaveGraphFilesMatchKeras: for every keras-layers case the loader
 // reads (graphs, nested models, convolution, pooling, resampling), the
 // files Save writes from the model read from Keras's model.keras and from
-// Keras's model.h5 are Keras's own files: config.json and the legacy
+// Keras's model.h5 (whose config has no build_config: the shapes are
+// inferred) are Keras's own files: config.json and the legacy
 // model_config key by key (order and number text included), and
 // model.weights.h5, the legacy .h5 and the npy directory group by group,
 // attribute by attribute and value by value — so nested models' weights
@@ -330,6 +331,10 @@ func TestSaveGraphFilesMatchKeras(t *testing.T) {
 			_, keras := svReadZip(t, filepath.Join(c, "model.keras"))
 			if d := svJsonDiffs(t, ours["config.json"], keras["config.json"], svKerasConfigAllow); d != nil {
 				t.Errorf("config.json differs from Keras's:\n%s", strings.Join(d, "\n"))
+			}
+			_, fromH5Files := svReadZip(t, save(fromH5, "h.keras", FormatKeras))
+			if d := svJsonDiffs(t, fromH5Files["config.json"], keras["config.json"], svKerasConfigAllow); d != nil {
+				t.Errorf("config.json written from model.h5 differs from Keras's:\n%s", strings.Join(d, "\n"))
 			}
 			kw := svFileTree(t, filepath.Join(c, "model.weights.h5"))
 			ow := ours["model.weights.h5"]
