@@ -425,3 +425,52 @@ func TestSaveGraphErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestGraphLayerOutputShape: output shapes for classes the Keras fixtures
+// do not cover. Transposed convolutions: the spec's examples (keras-layers.md
+// §2.5, n=2, square, F=C=1, and the 1-D x=[1,2,3], k=3, s=2 lengths 7/6);
+// the others follow Keras's formulas (§3.1: valid ⌊(n−p)/s⌋+1, same ⌈n/s⌉;
+// §4.1 padding/cropping/upsampling; Permute, RepeatVector).
+func TestGraphLayerOutputShape(t *testing.T) {
+	conv := func(cls string, k, s int, pad string, op any) LayerConfig {
+		return LayerConfig{ClassName: cls, Config: map[string]any{"filters": 1.0, "kernel_size": []any{float64(k), float64(k)},
+			"strides": []any{float64(s), float64(s)}, "padding": pad, "output_padding": op, "dilation_rate": []any{1.0, 1.0}}}
+	}
+	conv1 := LayerConfig{ClassName: "Conv1DTranspose", Config: map[string]any{"filters": 1.0, "kernel_size": []any{3.0}, "strides": []any{2.0}, "padding": "valid"}}
+	conv1same := LayerConfig{ClassName: "Conv1DTranspose", Config: map[string]any{"filters": 1.0, "kernel_size": []any{3.0}, "strides": []any{2.0}, "padding": "same"}}
+	cases := []struct {
+		name string
+		l    LayerConfig
+		in   []int
+		want []int
+	}{
+		{"t_k3s2same", conv("Conv2DTranspose", 3, 2, "same", nil), []int{2, 2, 1}, []int{4, 4, 1}},
+		{"t_k3s2valid", conv("Conv2DTranspose", 3, 2, "valid", nil), []int{2, 2, 1}, []int{5, 5, 1}},
+		{"t_k4s2same", conv("Conv2DTranspose", 4, 2, "same", nil), []int{2, 2, 1}, []int{4, 4, 1}},
+		{"t_k3s2same_op0", conv("Conv2DTranspose", 3, 2, "same", []any{0.0, 0.0}), []int{2, 2, 1}, []int{3, 3, 1}},
+		{"t_k3s2valid_op1", conv("Conv2DTranspose", 3, 2, "valid", []any{1.0, 1.0}), []int{2, 2, 1}, []int{6, 6, 1}},
+		{"t_k2s3valid", conv("Conv2DTranspose", 2, 3, "valid", nil), []int{2, 2, 1}, []int{6, 6, 1}},
+		{"t_k2s3same", conv("Conv2DTranspose", 2, 3, "same", nil), []int{2, 2, 1}, []int{6, 6, 1}},
+		{"t1d_valid", conv1, []int{3, 1}, []int{7, 1}},
+		{"t1d_same", conv1same, []int{3, 1}, []int{6, 1}},
+		{"conv_valid_dilated", LayerConfig{ClassName: "Conv1D", Config: map[string]any{"filters": 4.0, "kernel_size": []any{3.0}, "dilation_rate": []any{2.0}, "padding": "valid"}}, []int{10, 2}, []int{6, 4}},
+		{"depthwise_cf", LayerConfig{ClassName: "DepthwiseConv2D", Config: map[string]any{"kernel_size": []any{3.0, 3.0}, "strides": []any{2.0, 2.0}, "padding": "same", "depth_multiplier": 2.0, "data_format": "channels_first"}}, []int{3, 7, 8}, []int{6, 4, 4}},
+		{"maxpool_same", LayerConfig{ClassName: "MaxPooling1D", Config: map[string]any{"pool_size": []any{2.0}, "strides": []any{2.0}, "padding": "same"}}, []int{5, 3}, []int{3, 3}},
+		{"avgpool3d_valid", LayerConfig{ClassName: "AveragePooling3D", Config: map[string]any{"pool_size": []any{2.0, 2.0, 2.0}, "strides": []any{1.0, 1.0, 1.0}, "padding": "valid"}}, []int{3, 4, 5, 2}, []int{2, 3, 4, 2}},
+		{"global_keepdims", LayerConfig{ClassName: "GlobalMaxPooling3D", Config: map[string]any{"keepdims": true}}, []int{3, 4, 5, 2}, []int{1, 1, 1, 2}},
+		{"global", LayerConfig{ClassName: "GlobalAveragePooling1D", Config: map[string]any{}}, []int{6, 2}, []int{2}},
+		{"crop1d", LayerConfig{ClassName: "Cropping1D", Config: map[string]any{"cropping": []any{1.0, 2.0}}}, []int{6, 2}, []int{3, 2}},
+		{"pad3d", LayerConfig{ClassName: "ZeroPadding3D", Config: map[string]any{"padding": []any{[]any{1.0, 1.0}, []any{0.0, 2.0}, []any{1.0, 0.0}}}}, []int{2, 2, 2, 1}, []int{4, 4, 3, 1}},
+		{"up3d", LayerConfig{ClassName: "UpSampling3D", Config: map[string]any{"size": []any{2.0, 1.0, 3.0}}}, []int{2, 2, 2, 1}, []int{4, 2, 6, 1}},
+		{"permute", LayerConfig{ClassName: "Permute", Config: map[string]any{"dims": []any{2.0, 1.0}}}, []int{2, 3}, []int{3, 2}},
+		{"repeat", LayerConfig{ClassName: "RepeatVector", Config: map[string]any{"n": 4.0}}, []int{3}, []int{4, 3}},
+		{"unknown_dim", conv("Conv2DTranspose", 3, 2, "same", nil), []int{-1, 2, 1}, []int{-1, 4, 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := outputShape(c.l, c.in); !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("output shape %v, want %v", got, c.want)
+			}
+		})
+	}
+}
