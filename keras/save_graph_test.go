@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kerago/kerago/internal/hdf5"
+	"github.com/kerago/kerago/tensor"
 )
 
 // runningLayerCases lists the keras-layers cases kerago runs, sorted.
@@ -42,6 +43,9 @@ func TestSaveGraphRoundTrip(t *testing.T) {
 		dir := filepath.Join(root, name)
 		t.Run(name, func(t *testing.T) {
 			xs, ys := caseIO(t, dir)
+			if raceDetector && name == "mobilenetv2_teachable" {
+				xs, ys = firstRows(t, xs), firstRows(t, ys)
+			}
 			m, err := Load(filepath.Join(dir, "model.keras"))
 			if err != nil {
 				t.Fatal(err)
@@ -54,7 +58,12 @@ func TestSaveGraphRoundTrip(t *testing.T) {
 				assertClose(t, fmt.Sprintf("source output %d", i), want[i], ys[i], 1e-5, 1e-5)
 			}
 			tmp := t.TempDir()
-			for _, o := range outs {
+			for k, o := range outs {
+				if raceDetector && name == "mobilenetv2_teachable" && k >= 2 {
+					// 224×224 MobileNetV2: under -race only .keras and .h5
+					// (the ordinary run covers every format)
+					break
+				}
 				p := filepath.Join(tmp, o.cfg)
 				if err := m.Save(p); err != nil {
 					t.Fatalf("%s: %v", o.cfg, err)
@@ -400,4 +409,18 @@ func TestSaveGraphTrainedState(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firstRows keeps the first sample of each tensor.
+func firstRows(t *testing.T, ts []*tensor.Tensor) []*tensor.Tensor {
+	t.Helper()
+	out := make([]*tensor.Tensor, len(ts))
+	for i, x := range ts {
+		r, err := x.SliceRows(0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = r
+	}
+	return out
 }
