@@ -298,6 +298,9 @@ func layerConfigTree(l LayerConfig) (*jobj, error) {
 	if c == nil {
 		c = map[string]any{}
 	}
+	if strings.HasPrefix(l.ClassName, "SpatialDropout") {
+		return spatialDropoutTree(l)
+	}
 	o := newObj().set("name", l.Name)
 	tr := true
 	if v, ok := c["trainable"]; ok && v != nil {
@@ -313,7 +316,7 @@ func layerConfigTree(l LayerConfig) (*jobj, error) {
 		return nil, err
 	}
 	o.set("dtype", d)
-	if ar := c["activity_regularizer"]; ar != nil {
+	if ar := c["activity_regularizer"]; ar != nil && l.ClassName != "ActivityRegularization" {
 		t, err := nestedObjectTree(ar, "activity_regularizer")
 		if err != nil {
 			return nil, err
@@ -358,7 +361,7 @@ func layerConfigTree(l LayerConfig) (*jobj, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.set(kd.key, t)
+		o.set(kd.key, classValueFix(l.ClassName, kd.key, t))
 	}
 	if l.ClassName == "ELU" {
 		// Keras 3.15.1's ELU has no get_config (alpha is not saved); write

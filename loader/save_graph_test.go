@@ -474,3 +474,90 @@ func TestGraphLayerOutputShape(t *testing.T) {
 		})
 	}
 }
+
+// TestLayerKeyTablesMatchKeras: for every layer of every model Keras
+// 3.15.1 wrote in testdata/keras-layers and testdata/keras-cases whose
+// class has a key table, the config the writer produces from the file's
+// own config dict is Keras's, key for key, in order, number text included
+// (whether or not kerago runs the class).
+func TestLayerKeyTablesMatchKeras(t *testing.T) {
+	var files []string
+	for _, g := range []string{"../testdata/keras-layers/*/model.keras", "../testdata/keras-cases/*/model.keras"} {
+		f, err := filepath.Glob(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f...)
+	}
+	classes := map[string]int{}
+	for _, f := range files {
+		_, members := svReadZip(t, f)
+		var root map[string]any
+		if err := json.Unmarshal(members["config.json"], &root); err != nil {
+			t.Fatal(err)
+		}
+		ordered, err := svDecodeOrdered(members["config.json"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var walk func(m map[string]any, o any, path string)
+		walk = func(m map[string]any, o any, path string) {
+			cfg, _ := m["config"].(map[string]any)
+			ls, _ := cfg["layers"].([]any)
+			ols := svField(svField(o, "config"), "layers").([]any)
+			for i, e := range ls {
+				em := e.(map[string]any)
+				cls, _ := em["class_name"].(string)
+				if cls == "Sequential" || cls == "Functional" {
+					walk(em, ols[i], path+"/"+cls)
+					continue
+				}
+				if _, known := classKeys(cls); (!known && !strings.HasPrefix(cls, "SpatialDropout")) || cls == "InputLayer" {
+					continue
+				}
+				c := em["config"].(map[string]any)
+				name, _ := c["name"].(string)
+				tree, err := layerConfigTree(LayerConfig{ClassName: cls, Name: name, Config: c})
+				if err != nil {
+					t.Errorf("%s%s layer %q (%s): %v", f, path, name, cls, err)
+					continue
+				}
+				js, err := marshalPy(tree, -1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ours, err := svDecodeOrdered(js)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var d []string
+				svDiffJSON("", ours, svField(ols[i], "config"), func(path string, a, b any) bool {
+					// shared_object_id marks a policy shared across the file
+					if strings.HasSuffix(path, "#keys") {
+						return reflect.DeepEqual(append(a.([]string), "shared_object_id"), b)
+					}
+					return svKerasConfigAllow(path, a, b)
+				}, &d)
+				if d != nil {
+					t.Errorf("%s%s layer %q (%s):\n%s", f, path, name, cls, strings.Join(d, "\n"))
+				}
+				classes[cls]++
+			}
+		}
+		walk(root, ordered, "")
+	}
+	if len(classes) < 30 {
+		t.Errorf("only %d classes checked: %v", len(classes), classes)
+	}
+	t.Logf("classes checked: %v", classes)
+}
+
+// svField is the value under key of an ordered object.
+func svField(o any, key string) any {
+	for _, kv := range o.([]svOkv) {
+		if kv.k == key {
+			return kv.v
+		}
+	}
+	return nil
+}

@@ -78,6 +78,7 @@ var intKeys = map[string]bool{
 	"filters": true, "kernel_size": true, "strides": true, "dilation_rate": true, "groups": true,
 	"depth_multiplier": true, "output_padding": true, "pool_size": true, "padding": true,
 	"cropping": true, "size": true, "n": true, "dims": true, "axes": true,
+	"height": true, "width": true, "value_range": true,
 }
 
 // toTree converts a JSON-like Go value (as decoded by encoding/json or as

@@ -1,6 +1,9 @@
 package loader
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // classKeys returns the keys Keras 3.15.1's get_config writes for a layer
 // class after name, trainable and dtype, in its order, with constructor
@@ -13,7 +16,10 @@ func classKeys(cls string) (keys []kv, known bool) {
 	if k, ok := graphLayerKeys[cls]; ok {
 		return k, true
 	}
-	if r := convRank(cls); r > 0 {
+	if k, ok := otherLayerKeys[cls]; ok {
+		return k, true
+	}
+	if r := convRank(cls); r > 0 && contains(convLayers, cls) {
 		switch {
 		case strings.HasPrefix(cls, "SeparableConv"):
 			return separableKeys(r), true
@@ -117,4 +123,87 @@ var graphLayerKeys = map[string][]kv{
 	"Add":           {}, "Subtract": {}, "Multiply": {}, "Average": {}, "Maximum": {}, "Minimum": {},
 	"Concatenate": {{"axis", -1}},
 	"Dot":         {{"axes", requiredKey{}}, {"normalize", false}},
+}
+
+var uniformInit = map[string]any{"class_name": "RandomUniform", "config": map[string]any{}}
+
+// otherLayerKeys are the get_config keys of the noise, normalization,
+// embedding and preprocessing classes seen in Keras 3.15.1's files
+// (layers/regularization, layers/normalization, layers/core/embedding.py,
+// layers/preprocessing).
+var otherLayerKeys = map[string][]kv{
+	"ActivityRegularization": {{"l1", 0.0}, {"l2", 0.0}},
+	"AlphaDropout":           {{"rate", requiredKey{}}, {"seed", nil}, {"noise_shape", nil}},
+	"GaussianDropout":        {{"rate", requiredKey{}}, {"seed", nil}},
+	"GaussianNoise":          {{"stddev", requiredKey{}}, {"seed", nil}},
+	"UnitNormalization":      {{"axis", -1}},
+	"GroupNormalization": {{"groups", 32}, {"axis", -1}, {"epsilon", 1e-3}, {"center", true}, {"scale", true},
+		{"beta_initializer", "Zeros"}, {"gamma_initializer", "Ones"}, {"beta_regularizer", nil},
+		{"gamma_regularizer", nil}, {"beta_constraint", nil}, {"gamma_constraint", nil}},
+	"Embedding": {{"input_dim", requiredKey{}}, {"output_dim", requiredKey{}}, {"embeddings_initializer", uniformInit},
+		{"embeddings_regularizer", nil}, {"activity_regularizer", nil}, {"embeddings_constraint", nil},
+		{"mask_zero", false}, {"quantization_config", nil}},
+	"Rescaling":  {{"scale", requiredKey{}}, {"offset", 0.0}},
+	"CenterCrop": {{"data_format", "channels_last"}, {"height", requiredKey{}}, {"width", requiredKey{}}},
+	"Resizing": {{"data_format", "channels_last"}, {"height", requiredKey{}}, {"width", requiredKey{}},
+		{"interpolation", "bilinear"}, {"crop_to_aspect_ratio", false}, {"pad_to_aspect_ratio", false},
+		{"fill_mode", "constant"}, {"fill_value", 0.0}, {"antialias", false}},
+	"RandomFlip":     {{"data_format", "channels_last"}, {"seed", nil}, {"mode", "horizontal_and_vertical"}},
+	"RandomContrast": {{"data_format", "channels_last"}, {"factor", requiredKey{}}, {"value_range", []any{0, 255}}, {"seed", nil}},
+	"RandomRotation": {{"data_format", "channels_last"}, {"factor", requiredKey{}}, {"fill_mode", "reflect"},
+		{"fill_value", 0.0}, {"interpolation", "bilinear"}, {"seed", nil}},
+	"RandomZoom": {{"data_format", "channels_last"}, {"height_factor", requiredKey{}}, {"width_factor", nil},
+		{"fill_mode", "reflect"}, {"interpolation", "bilinear"}, {"seed", nil}, {"fill_value", 0.0}},
+}
+
+// spatialDropoutTree is SpatialDropout1D/2D/3D's get_config, which Keras
+// 3.15.1 writes by hand: rate, seed, name, dtype (the dtype name, not a
+// policy dict, and no "trainable"), then data_format for 2D and 3D.
+func spatialDropoutTree(l LayerConfig) (*jobj, error) {
+	c := l.Config
+	rate, ok := c["rate"]
+	if !ok {
+		return nil, fmt.Errorf("config has no %q", "rate")
+	}
+	o := newObj()
+	for _, e := range []kv{{"rate", rate}, {"seed", c["seed"]}} {
+		t, err := toTree(e.def, e.key, 0)
+		if err != nil {
+			return nil, err
+		}
+		o.set(e.key, t)
+	}
+	o.set("name", l.Name)
+	dt := "float32"
+	if c["dtype"] != nil {
+		s, err := dtypeString(c["dtype"])
+		if err != nil {
+			return nil, err
+		}
+		dt = s
+	}
+	o.set("dtype", dt)
+	if l.ClassName != "SpatialDropout1D" {
+		df, _ := c["data_format"].(string)
+		if df == "" {
+			df = "channels_last"
+		}
+		o.set("data_format", df)
+	}
+	return o, nil
+}
+
+// classValueFix adjusts a serialized value whose Python type Keras decides
+// rather than the user: the preprocessing layers' _set_factor turns a
+// scalar factor f into (max(-f, lower bound), f), the bound being the int
+// 0 for RandomContrast, so a lower factor of 0 is written as an int.
+func classValueFix(cls, key string, t any) any {
+	if cls == "RandomContrast" && key == "factor" {
+		if l, ok := t.([]any); ok && len(l) == 2 {
+			if f, ok := l[0].(jfloat); ok && f == 0 {
+				return []any{jint(0), l[1]}
+			}
+		}
+	}
+	return t
 }
