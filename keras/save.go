@@ -149,9 +149,21 @@ func (m *Model) checkKeras3Semantics(f loader.Format) error {
 	if m.kerasMajor == 0 || m.kerasMajor >= 3 {
 		return nil
 	}
+	return m.checkHardSigmoid(m.kerasMajor)
+}
+
+// checkHardSigmoid refuses Keras 1/2's hard_sigmoid in any layer, nested
+// models' layers included (see checkKeras3Semantics).
+func (m *Model) checkHardSigmoid(major int) error {
 	for _, l := range m.layers {
+		if nm, ok := l.(*nestedModel); ok {
+			if err := nm.m.checkHardSigmoid(major); err != nil {
+				return err
+			}
+			continue
+		}
 		if a, _ := l.Config()["activation"].(string); a == "hard_sigmoid" {
-			return fmt.Errorf("keras: Save: layer %q uses Keras %d's hard_sigmoid, clip(0.2·x + 0.5, 0, 1); the Keras 3 file would mean Keras 3's hard_sigmoid, relu6(x + 3)/6, and Keras 3 has no activation equal to Keras 2's: save the weights only (.weights.h5, .npz or a directory)", l.Name(), m.kerasMajor)
+			return fmt.Errorf("keras: Save: layer %q uses Keras %d's hard_sigmoid, clip(0.2·x + 0.5, 0, 1); the Keras 3 file would mean Keras 3's hard_sigmoid, relu6(x + 3)/6, and Keras 3 has no activation equal to Keras 2's: save the weights only (.weights.h5, .npz or a directory)", l.Name(), major)
 		}
 	}
 	return nil

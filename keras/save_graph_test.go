@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kerago/kerago/internal/hdf5"
+	"github.com/kerago/kerago/loader"
 	"github.com/kerago/kerago/tensor"
 )
 
@@ -423,4 +424,25 @@ func firstRows(t *testing.T, ts []*tensor.Tensor) []*tensor.Tensor {
 		out[i] = r
 	}
 	return out
+}
+
+// TestSaveNestedHardSigmoidRefused: Keras 2's hard_sigmoid inside a nested
+// model is refused for full-model formats as it is at the top level (Keras
+// 3's hard_sigmoid is another function), and the weights still save.
+func TestSaveNestedHardSigmoidRefused(t *testing.T) {
+	inner := &loader.ModelConfig{ClassName: "Sequential", Name: "inner", InputShape: []int{3}, KerasMajor: 2,
+		Layers: []loader.LayerConfig{{ClassName: "Dense", Name: "d", Config: map[string]any{"units": 2.0, "activation": "hard_sigmoid"}}}}
+	cfg := &loader.ModelConfig{ClassName: "Sequential", Name: "outer", InputShape: []int{3}, KerasMajor: 2,
+		Layers: []loader.LayerConfig{{ClassName: "Sequential", Name: "inner", Model: inner}}}
+	m, err := FromLoaded(&loader.Model{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(filepath.Join(dir, "m.keras")); err == nil || !strings.Contains(err.Error(), `layer "d" uses Keras 2's hard_sigmoid`) {
+		t.Fatalf("error %v", err)
+	}
+	if err := m.SaveWeights(filepath.Join(dir, "m.weights.h5")); err != nil {
+		t.Fatal(err)
+	}
 }
