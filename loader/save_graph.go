@@ -173,102 +173,120 @@ type gnode struct{ layer, call int }
 // Unused inputs come last at depth 0; layers the outputs do not reach
 // (which Keras would drop) are appended in config order.
 func graphOrder(inputs []ModelInput, layers []LayerConfig, outputs []TensorRef) ([]int, error) {
-	inIdx := make(map[string]int, len(inputs))
+	g := &graphWalk{inputs: inputs, layers: layers, inIdx: map[string]int{}, lIdx: map[string]int{},
+		state: map[gnode]int{}, opIndex: map[int]int{}}
 	for k, in := range inputs {
-		inIdx[in.Name] = k
+		g.inIdx[in.Name] = k
 	}
-	lIdx := make(map[string]int, len(layers))
 	for i, l := range layers {
-		lIdx[l.Name] = i
-	}
-	nodeOf := func(r TensorRef) (gnode, error) {
-		if k, ok := inIdx[r.Layer]; ok {
-			return gnode{-1 - k, 0}, nil
-		}
-		i, ok := lIdx[r.Layer]
-		if !ok {
-			return gnode{}, fmt.Errorf("a tensor of %q is read, which is neither an input nor a layer of the model", r.Layer)
-		}
-		if r.Node < 0 || r.Node >= len(layers[i].Inbound) {
-			return gnode{}, fmt.Errorf("call %d of layer %q is read; the layer is called %d times", r.Node, r.Layer, len(layers[i].Inbound))
-		}
-		return gnode{i, r.Node}, nil
-	}
-	parents := func(n gnode) ([]gnode, error) {
-		if n.layer < 0 {
-			return nil, nil
-		}
-		var out []gnode
-		for _, r := range layers[n.layer].Inbound[n.call] {
-			pn, err := nodeOf(r)
-			if err != nil {
-				return nil, fmt.Errorf("layer %q: %w", layers[n.layer].Name, err)
-			}
-			out = append(out, pn)
-		}
-		return out, nil
-	}
-	const inProgress, finished = 1, 2
-	state := map[gnode]int{}
-	opIndex := map[int]int{}
-	var post []gnode
-	var visit func(n gnode, depth int) error
-	visit = func(n gnode, depth int) error {
-		switch state[n] {
-		case finished:
-			return nil
-		case inProgress:
-			return fmt.Errorf("the layer graph has a cycle through %q", layers[n.layer].Name)
-		}
-		if depth > 100000 {
-			return fmt.Errorf("the layer graph is too deep")
-		}
-		if _, ok := opIndex[n.layer]; !ok {
-			opIndex[n.layer] = len(opIndex)
-		}
-		state[n] = inProgress
-		ps, err := parents(n)
-		if err != nil {
-			return err
-		}
-		for _, pn := range ps {
-			if err := visit(pn, depth+1); err != nil {
-				return err
-			}
-		}
-		state[n] = finished
-		post = append(post, n)
-		return nil
+		g.lIdx[l.Name] = i
 	}
 	for _, o := range outputs {
-		n, err := nodeOf(o)
+		n, err := g.nodeOf(o)
 		if err != nil {
 			return nil, fmt.Errorf("output: %w", err)
 		}
-		if err := visit(n, 0); err != nil {
+		if err := g.visit(n, 0); err != nil {
 			return nil, err
 		}
 	}
+	return g.sortedOps(), nil
+}
+
+// graphWalk is the state of graphOrder: _build_map_helper's visit marks,
+// traversal indices and post-order node list.
+type graphWalk struct {
+	inputs      []ModelInput
+	layers      []LayerConfig
+	inIdx, lIdx map[string]int
+	state       map[gnode]int // 1 in progress, 2 finished
+	opIndex     map[int]int
+	post        []gnode
+}
+
+func (g *graphWalk) nodeOf(r TensorRef) (gnode, error) {
+	if k, ok := g.inIdx[r.Layer]; ok {
+		return gnode{-1 - k, 0}, nil
+	}
+	i, ok := g.lIdx[r.Layer]
+	if !ok {
+		return gnode{}, fmt.Errorf("a tensor of %q is read, which is neither an input nor a layer of the model", r.Layer)
+	}
+	if r.Node < 0 || r.Node >= len(g.layers[i].Inbound) {
+		return gnode{}, fmt.Errorf("call %d of layer %q is read; the layer is called %d times", r.Node, r.Layer, len(g.layers[i].Inbound))
+	}
+	return gnode{i, r.Node}, nil
+}
+
+// parents are the nodes whose outputs node n reads.
+func (g *graphWalk) parents(n gnode) ([]gnode, error) {
+	if n.layer < 0 {
+		return nil, nil
+	}
+	var out []gnode
+	for _, r := range g.layers[n.layer].Inbound[n.call] {
+		pn, err := g.nodeOf(r)
+		if err != nil {
+			return nil, fmt.Errorf("layer %q: %w", g.layers[n.layer].Name, err)
+		}
+		out = append(out, pn)
+	}
+	return out, nil
+}
+
+// visit is _build_map_helper: number the operation on first visit, recurse
+// into the inputs, append the node after them.
+func (g *graphWalk) visit(n gnode, depth int) error {
+	switch g.state[n] {
+	case 2:
+		return nil
+	case 1:
+		return fmt.Errorf("the layer graph has a cycle through %q", g.layers[n.layer].Name)
+	}
+	if depth > 100000 {
+		return fmt.Errorf("the layer graph is too deep")
+	}
+	if _, ok := g.opIndex[n.layer]; !ok {
+		g.opIndex[n.layer] = len(g.opIndex)
+	}
+	g.state[n] = 1
+	ps, err := g.parents(n)
+	if err != nil {
+		return err
+	}
+	for _, pn := range ps {
+		if err := g.visit(pn, depth+1); err != nil {
+			return err
+		}
+	}
+	g.state[n] = 2
+	g.post = append(g.post, n)
+	return nil
+}
+
+// sortedOps is map_graph's ordering: node depths from the outputs, an
+// operation's depth the max of its nodes', unused inputs at depth 0 with
+// index -1, then decreasing depth, ties by traversal index.
+func (g *graphWalk) sortedOps() []int {
 	nodeDepth := map[gnode]int{}
 	opDepth := map[int]int{}
 	var ops []int
-	for k := len(post) - 1; k >= 0; k-- {
-		n := post[k]
-		d := nodeDepth[n]
+	for k := len(g.post) - 1; k >= 0; k-- {
+		n := g.post[k]
 		prev, seen := opDepth[n.layer]
 		if !seen {
 			ops = append(ops, n.layer)
 		}
-		d = max(d, prev)
+		d := max(nodeDepth[n], prev)
 		opDepth[n.layer], nodeDepth[n] = d, d
-		ps, _ := parents(n)
+		ps, _ := g.parents(n)
 		for _, pn := range ps {
 			nodeDepth[pn] = max(nodeDepth[pn], d+1)
 		}
 	}
-	for k := range inputs {
+	for k := range g.inputs {
 		if _, ok := opDepth[-1-k]; !ok {
-			opDepth[-1-k], opIndex[-1-k] = 0, -1
+			opDepth[-1-k], g.opIndex[-1-k] = 0, -1
 			ops = append(ops, -1-k)
 		}
 	}
@@ -276,14 +294,14 @@ func graphOrder(inputs []ModelInput, layers []LayerConfig, outputs []TensorRef) 
 		if opDepth[ops[a]] != opDepth[ops[b]] {
 			return opDepth[ops[a]] > opDepth[ops[b]]
 		}
-		return opIndex[ops[a]] < opIndex[ops[b]]
+		return g.opIndex[ops[a]] < g.opIndex[ops[b]]
 	})
-	for i := range layers {
+	for i := range g.layers {
 		if _, ok := opDepth[i]; !ok {
 			ops = append(ops, i)
 		}
 	}
-	return ops, nil
+	return ops
 }
 
 // weightOrder lists the model's layers in get_weights order: a Functional
