@@ -78,30 +78,8 @@ func (m *Model) Describe() (*loader.Model, error) {
 		backend = loader.DefaultBackend
 	}
 	lm := &loader.Model{KerasVersion: loader.KerasVersion, Backend: backend}
-	cfg := m.loaderConfig()
-	shape := append([]int(nil), m.inputShape...)
-	for i, l := range m.layers {
-		cfg.Layers[i].BuildInputShape = shape
-		shape = l.OutputShape()
-	}
-	lm.Config = cfg
-	w := &loader.Weights{Layout: loader.LayoutKeras3}
-	// Keras 3 variable paths: a Sequential builds its layers inside its own
-	// name scope ("sequential/dense/kernel"); a Functional model's layers are
-	// built outside it ("dense/kernel").
-	prefix := m.name + "/"
-	if m.className == "Functional" {
-		prefix = ""
-	}
-	for _, l := range m.layers {
-		lw := loader.LayerWeights{Name: l.Name(), ClassHint: snake(l.ClassName()), SavedName: l.Name()}
-		for _, v := range l.Variables() {
-			lw.VarNames = append(lw.VarNames, prefix+v.Path)
-			lw.Arrays = append(lw.Arrays, v.Value.Clone())
-		}
-		w.Layers = append(w.Layers, lw)
-	}
-	lm.Weights = w
+	lm.Config = m.describeConfig()
+	lm.Weights = m.describeWeights()
 	if m.comp != nil {
 		tc := &loader.TrainingConfig{}
 		opt := m.comp.opt
@@ -171,9 +149,21 @@ func (m *Model) checkKeras3Semantics(f loader.Format) error {
 	if m.kerasMajor == 0 || m.kerasMajor >= 3 {
 		return nil
 	}
+	return m.checkHardSigmoid(m.kerasMajor)
+}
+
+// checkHardSigmoid refuses Keras 1/2's hard_sigmoid in any layer, nested
+// models' layers included (see checkKeras3Semantics).
+func (m *Model) checkHardSigmoid(major int) error {
 	for _, l := range m.layers {
+		if nm, ok := l.(*nestedModel); ok {
+			if err := nm.m.checkHardSigmoid(major); err != nil {
+				return err
+			}
+			continue
+		}
 		if a, _ := l.Config()["activation"].(string); a == "hard_sigmoid" {
-			return fmt.Errorf("keras: Save: layer %q uses Keras %d's hard_sigmoid, clip(0.2·x + 0.5, 0, 1); the Keras 3 file would mean Keras 3's hard_sigmoid, relu6(x + 3)/6, and Keras 3 has no activation equal to Keras 2's: save the weights only (.weights.h5, .npz or a directory)", l.Name(), m.kerasMajor)
+			return fmt.Errorf("keras: Save: layer %q uses Keras %d's hard_sigmoid, clip(0.2·x + 0.5, 0, 1); the Keras 3 file would mean Keras 3's hard_sigmoid, relu6(x + 3)/6, and Keras 3 has no activation equal to Keras 2's: save the weights only (.weights.h5, .npz or a directory)", l.Name(), major)
 		}
 	}
 	return nil

@@ -93,6 +93,11 @@ type LayerConfig struct {
 	// indices are normalized to 0-based positions among the calls of this
 	// model). Nil for the layers of a Sequential (each feeds the next).
 	Inbound [][]TensorRef
+	// CallShapes are, per call (as Inbound), the per-sample shapes of the
+	// call's input tensors (-1 = None), as the Keras tensors of a saved
+	// Functional config record them; nil when unknown. Set by package
+	// keras when saving.
+	CallShapes [][][]int
 	// Model is the architecture of a nested model (ClassName "Sequential"
 	// or "Functional"); Config is then nil.
 	Model *ModelConfig

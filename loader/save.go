@@ -164,7 +164,7 @@ func encodeModel(m *Model, f Format, now time.Time) ([]outFile, error) {
 	var op *optPlan
 	if f == FormatKeras || f == FormatWeightsH5 || f == FormatH5 {
 		var paths []string
-		for _, lv := range vars {
+		for _, lv := range orderedVars(p, vars) {
 			for _, v := range lv {
 				if v.trainable {
 					paths = append(paths, v.path)
@@ -185,9 +185,9 @@ func encodeModel(m *Model, f Format, now time.Time) ([]outFile, error) {
 	case FormatLegacyH5W:
 		return one(legacyH5(m, p, vars, nil, true))
 	case FormatNPZ:
-		return one(npzBytes(vars, backend))
+		return one(npzBytes(orderedVars(p, vars), backend))
 	}
-	return npyDirFiles(vars, backend)
+	return npyDirFiles(orderedVars(p, vars), backend)
 }
 
 // kerasArchive builds the .keras zip as saving_lib writes it: stored

@@ -70,73 +70,20 @@ type modelPlan struct {
 	layers     []LayerConfig
 	inShapes   [][]int // per-sample input shape of each layer, nil when unknown
 	trainable  bool
+	// subs holds, per layer, the plan of a nested model (nil for a layer).
+	subs []*modelPlan
+	// A Functional model's inputs and outputs, and its operations in
+	// Keras's order (layer index, or -1-k for input k; see graphOrder).
+	inputs  []ModelInput
+	outputs []TensorRef
+	order   []int
 }
 
 func planModel(m *Model) (*modelPlan, error) {
 	if m == nil || m.Config == nil {
 		return nil, fmt.Errorf("the model has no config")
 	}
-	mc := m.Config
-	p := &modelPlan{name: mc.Name, inName: mc.InputName, inDType: mc.InputDType, layers: mc.Layers, trainable: true}
-	switch mc.ClassName {
-	case "", "Sequential":
-	case "Functional", "Model":
-		p.functional = true
-	default:
-		return nil, fmt.Errorf("model class %q: kerago writes Sequential and chain-shaped Functional models: %w", mc.ClassName, ErrUnsupported)
-	}
-	if p.name == "" {
-		p.name = "sequential"
-		if p.functional {
-			p.name = "functional"
-		}
-	}
-	if p.inName == "" {
-		p.inName = "input_layer"
-	}
-	if p.inDType == "" || strings.HasPrefix(p.inDType, "mixed_") {
-		p.inDType = "float32"
-	}
-	if raw, ok := mc.Raw["config"].(map[string]any); ok {
-		if t, ok := raw["trainable"].(bool); ok {
-			p.trainable = t
-		}
-	}
-	seen := map[string]bool{p.inName: true}
-	for i, l := range mc.Layers {
-		if l.ClassName == "" {
-			return nil, fmt.Errorf("layer %d has no class name", i)
-		}
-		if l.Name == "" {
-			return nil, fmt.Errorf("layer %d (%s) has no name", i, l.ClassName)
-		}
-		if seen[l.Name] {
-			return nil, fmt.Errorf("two layers are named %q; Keras needs unique layer names", l.Name)
-		}
-		seen[l.Name] = true
-		if l.ClassName == "InputLayer" || l.ClassName == "Sequential" || l.ClassName == "Functional" {
-			return nil, fmt.Errorf("layer %q: a %s cannot be a layer of the chain", l.Name, l.ClassName)
-		}
-	}
-	p.inShape = mc.InputShape
-	if p.inShape == nil && len(mc.Layers) > 0 {
-		p.inShape = mc.Layers[0].BuildInputShape
-	}
-	p.inShapes = make([][]int, len(mc.Layers))
-	cur := p.inShape
-	for i, l := range mc.Layers {
-		if l.BuildInputShape != nil {
-			cur = l.BuildInputShape
-		}
-		p.inShapes[i] = cur
-		if cur != nil {
-			cur = outputShape(l, cur)
-		}
-	}
-	if p.functional && p.inShape == nil {
-		return nil, fmt.Errorf("Functional model %q has no input shape", p.name)
-	}
-	return p, nil
+	return planConfig(m.Config, 0)
 }
 
 // outputShape infers a layer's per-sample output shape (-1 = None) from its
@@ -206,7 +153,7 @@ func outputShape(l LayerConfig, in []int) []int {
 		"ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax", "ThresholdedReLU":
 		return append([]int(nil), in...)
 	}
-	return nil
+	return graphLayerOutputShape(l, in)
 }
 
 // numberOf converts Go numbers to float64 for intValue.
@@ -236,14 +183,6 @@ func batchShape(s []int) []any {
 	return out
 }
 
-// buildsWithShape lists the Keras 3 layer classes that have a build()
-// method and therefore record a build_config; the others are built at
-// construction (Layer._build_at_init) and write none.
-var buildsWithShape = map[string]bool{
-	"Dense": true, "Flatten": true, "BatchNormalization": true, "LayerNormalization": true,
-	"Normalization": true, "PReLU": true,
-}
-
 func dtypePolicyTree(v any) (*jobj, error) {
 	name := "float32"
 	if v != nil {
@@ -263,88 +202,16 @@ func buildModelTree(m *Model, mode cfgMode) (*jobj, error) {
 	if err != nil {
 		return nil, err
 	}
-	var layers []any
 	var policies []*jobj // dtype policy dicts in Keras's serialization order
-	if p.inShape != nil {
-		in := newObj().set("batch_shape", batchShape(p.inShape)).set("dtype", p.inDType).
-			set("sparse", false).set("ragged", false).set("name", p.inName).set("optional", false)
-		e := layerEntry(mode, "InputLayer", in, nil)
-		if p.functional {
-			e.set("name", p.inName).set("inbound_nodes", []any{})
-		}
-		layers = append(layers, e)
-	}
-	prev := p.inName
-	for i, l := range p.layers {
-		l = keras3Layer(l)
-		cfg, err := layerConfigTree(l)
-		if err != nil {
-			return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.ClassName, err)
-		}
-		if d, ok := cfg.vals["dtype"].(*jobj); ok {
-			policies = append(policies, d)
-		}
-		var bc *jobj
-		if buildsWithShape[l.ClassName] && p.inShapes[i] != nil {
-			bc = newObj().set("input_shape", batchShape(p.inShapes[i]))
-		}
-		e := layerEntry(mode, l.ClassName, cfg, bc)
-		if p.functional {
-			var shape any
-			if p.inShapes[i] != nil {
-				shape = batchShape(p.inShapes[i])
-			}
-			kt := newObj().set("class_name", "__keras_tensor__").set("config", newObj().
-				set("shape", shape).set("dtype", "float32").set("keras_history", []any{prev, jint(0), jint(0)}))
-			e.set("name", l.Name).set("inbound_nodes", []any{newObj().set("args", []any{kt}).set("kwargs", newObj())})
-		}
-		prev = l.Name
-		layers = append(layers, e)
-	}
-	if layers == nil {
-		layers = []any{}
-	}
-	cfg := newObj().set("name", p.name).set("trainable", p.trainable)
-	if p.functional {
-		cfg.set("layers", layers)
-		cfg.set("input_layers", []any{p.inName, jint(0), jint(0)})
-		cfg.set("output_layers", []any{prev, jint(0), jint(0)})
-	} else {
-		d, err := dtypePolicyTree(nil)
-		if err != nil {
-			return nil, err
-		}
-		if raw, ok := m.Config.Raw["config"].(map[string]any); ok && raw["dtype"] != nil {
-			if d, err = dtypePolicyTree(raw["dtype"]); err != nil {
-				return nil, fmt.Errorf("model dtype: %w", err)
-			}
-		}
-		cfg.set("dtype", d)
-		policies = append(policies, d)
-		cfg.set("layers", layers)
-		if p.inShape != nil {
-			cfg.set("build_input_shape", batchShape(p.inShape))
-		}
+	top, err := modelEntryTree(p, mode, m.Config.Raw, &policies)
+	if err != nil {
+		return nil, err
 	}
 	if mode == modeArchive {
 		shareDTypePolicies(policies)
 	}
-	cls := "Sequential"
-	if p.functional {
-		cls = "Functional"
-	}
 	if mode == modeLegacy {
-		return newObj().set("class_name", cls).set("config", cfg), nil
-	}
-	top := newObj()
-	if p.functional {
-		top.set("module", "keras.src.models.functional").set("class_name", cls).set("config", cfg).
-			set("registered_name", "Functional").set("build_config", newObj().set("input_shape", nil))
-	} else {
-		top.set("module", "keras").set("class_name", cls).set("config", cfg).set("registered_name", nil)
-		if p.inShape != nil {
-			top.set("build_config", newObj().set("input_shape", batchShape(p.inShape)))
-		}
+		return top, nil
 	}
 	cc, err := compileConfigTree(m)
 	if err != nil {
@@ -431,6 +298,9 @@ func layerConfigTree(l LayerConfig) (*jobj, error) {
 	if c == nil {
 		c = map[string]any{}
 	}
+	if strings.HasPrefix(l.ClassName, "SpatialDropout") {
+		return spatialDropoutTree(l)
+	}
 	o := newObj().set("name", l.Name)
 	tr := true
 	if v, ok := c["trainable"]; ok && v != nil {
@@ -446,14 +316,14 @@ func layerConfigTree(l LayerConfig) (*jobj, error) {
 		return nil, err
 	}
 	o.set("dtype", d)
-	if ar := c["activity_regularizer"]; ar != nil {
+	if ar := c["activity_regularizer"]; ar != nil && l.ClassName != "ActivityRegularization" {
 		t, err := nestedObjectTree(ar, "activity_regularizer")
 		if err != nil {
 			return nil, err
 		}
 		o.set("activity_regularizer", t)
 	}
-	keys, known := layerKeys[l.ClassName]
+	keys, known := classKeys(l.ClassName)
 	if !known {
 		for _, k := range sortedKeys(c) {
 			switch k {
@@ -491,7 +361,7 @@ func layerConfigTree(l LayerConfig) (*jobj, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.set(kd.key, t)
+		o.set(kd.key, classValueFix(l.ClassName, kd.key, t))
 	}
 	if l.ClassName == "ELU" {
 		// Keras 3.15.1's ELU has no get_config (alpha is not saved); write

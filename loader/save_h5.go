@@ -77,22 +77,8 @@ func keras3WeightsH5(p *modelPlan, vars [][]savedVar, op *optPlan, backend strin
 	w := hdf5.NewWriter()
 	root := w.Root()
 	root.CreateGroup("vars").SetAttrString("name", p.name)
-	var classes, names []string
-	var lvars [][]savedVar
-	if p.functional {
-		classes, names, lvars = append(classes, "InputLayer"), append(names, p.inName), append(lvars, nil)
-	}
-	for i, l := range p.layers {
-		classes, names, lvars = append(classes, l.ClassName), append(names, l.Name), append(lvars, vars[i])
-	}
-	for i, g := range keras3GroupNames(classes) {
-		vg := root.CreateGroup("layers/" + g + "/vars")
-		vg.SetAttrString("name", names[i])
-		for j, v := range lvars[i] {
-			if err := createVarDataset(vg, strconv.Itoa(j), v, backend); err != nil {
-				return nil, err
-			}
-		}
+	if err := keras3LayerGroups(root, "layers/", p, vars, backend); err != nil {
+		return nil, err
 	}
 	if op != nil {
 		vg := root.CreateGroup("optimizer/vars")
@@ -116,14 +102,20 @@ func legacyWeightsGroup(g *hdf5.WGroup, p *modelPlan, vars [][]savedVar, backend
 		vars []savedVar
 	}
 	var layers []entry
-	if p.functional {
-		layers = append(layers, entry{p.inName, nil})
-	}
-	for i, l := range p.layers {
+	for _, i := range p.containerOrder() {
+		if i < 0 {
+			layers = append(layers, entry{p.inputs[-1-i].Name, nil})
+			continue
+		}
+		l := p.layers[i]
 		if strings.Contains(l.Name, "/") {
 			return fmt.Errorf("layer name %q contains \"/\", which an HDF5 group name cannot", l.Name)
 		}
-		layers = append(layers, entry{l.Name, vars[i]})
+		vs := vars[i]
+		if p.subs[i] != nil {
+			vs = legacyOrder(vs)
+		}
+		layers = append(layers, entry{l.Name, vs})
 	}
 	names := make([]string, len(layers))
 	for i, e := range layers {
@@ -239,4 +231,62 @@ func legacyH5(m *Model, p *modelPlan, vars [][]savedVar, op *optPlan, weightsOnl
 		}
 	}
 	return w.Bytes()
+}
+
+// containerOrder lists the model's children as its layers list has them
+// (Keras's model.layers): a Functional model's operations, InputLayers
+// included (-1-k for input k); a Sequential's layers.
+func (p *modelPlan) containerOrder() []int {
+	if p.functional {
+		return p.order
+	}
+	return p.weightOrder()
+}
+
+// keras3LayerGroups writes the model's children under prefix in the
+// model.weights.h5 layout: <prefix><auto-name>/vars/<i> with attribute
+// name = the layer name (empty vars groups for layers without variables and
+// for a Functional's InputLayers); a nested model gets its own (empty)
+// vars group named after it and its layers below <auto-name>/layers/.
+func keras3LayerGroups(g *hdf5.WGroup, prefix string, p *modelPlan, vars [][]savedVar, backend string) error {
+	order := p.containerOrder()
+	classes := make([]string, len(order))
+	for k, i := range order {
+		switch {
+		case i < 0:
+			classes[k] = "InputLayer"
+		case p.subs[i] != nil && p.subs[i].functional:
+			classes[k] = "Functional"
+		case p.subs[i] != nil:
+			classes[k] = "Sequential"
+		default:
+			classes[k] = p.layers[i].ClassName
+		}
+	}
+	for k, gname := range keras3GroupNames(classes) {
+		i := order[k]
+		vg := g.CreateGroup(prefix + gname + "/vars")
+		if i < 0 {
+			vg.SetAttrString("name", p.inputs[-1-i].Name)
+			continue
+		}
+		if sub := p.subs[i]; sub != nil {
+			vg.SetAttrString("name", p.layers[i].Name)
+			parts, err := splitNested(sub, vars[i])
+			if err != nil {
+				return err
+			}
+			if err := keras3LayerGroups(g, prefix+gname+"/layers/", sub, parts, backend); err != nil {
+				return err
+			}
+			continue
+		}
+		vg.SetAttrString("name", p.layers[i].Name)
+		for j, v := range vars[i] {
+			if err := createVarDataset(vg, strconv.Itoa(j), v, backend); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -74,6 +74,11 @@ var intKeys = map[string]bool{
 	"first_decay_steps": true, "warmup_steps": true, "keras_history": true, "input_axes": true,
 	"output_axes": true, "lora_rank": true, "input_dim": true, "output_dim": true, "boundaries": true,
 	"index": true,
+	// convolution, pooling and reshaping layers
+	"filters": true, "kernel_size": true, "strides": true, "dilation_rate": true, "groups": true,
+	"depth_multiplier": true, "output_padding": true, "pool_size": true, "padding": true,
+	"cropping": true, "size": true, "n": true, "dims": true, "axes": true,
+	"height": true, "width": true, "value_range": true,
 }
 
 // toTree converts a JSON-like Go value (as decoded by encoding/json or as

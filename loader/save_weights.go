@@ -105,7 +105,18 @@ func planWeights(m *Model, p *modelPlan) ([][]savedVar, error) {
 	w := m.Weights
 	counts := make([]int, len(p.layers))
 	known := make([]bool, len(p.layers))
+	nested := make([][]savedVar, len(p.layers))
+	nestedSrc := make([][]int, len(p.layers))
 	for i, l := range p.layers {
+		if p.subs[i] != nil {
+			vs, src, err := nestedVars(p.subs[i])
+			if err != nil {
+				return nil, err
+			}
+			nested[i], nestedSrc[i] = vs, src
+			counts[i], known[i] = len(vs), true
+			continue
+		}
 		n, _, _, ok := layerVarNames(l)
 		counts[i], known[i] = len(n), ok
 	}
@@ -125,6 +136,25 @@ func planWeights(m *Model, p *modelPlan) ([][]savedVar, error) {
 		return nil, err
 	}
 	for i, l := range p.layers {
+		if p.subs[i] != nil {
+			src, err := nestedSources(m.Config, p, w, i, nestedSrc[i], nested[i], arrays)
+			if err != nil {
+				return nil, err
+			}
+			nestedSrc[i] = src
+			if len(arrays[i]) != len(nested[i]) {
+				return nil, fmt.Errorf("nested model %q has %d variables, but %d arrays were given", l.Name, len(nested[i]), len(arrays[i]))
+			}
+			for j, sv := range nested[i] {
+				a := arrays[i][nestedSrc[i][j]]
+				if a == nil {
+					return nil, fmt.Errorf("nested model %q: variable %q is nil", l.Name, sv.path)
+				}
+				sv.arr = a
+				out[i] = append(out[i], sv)
+			}
+			continue
+		}
 		vn, tr, ints, ok := layerVarNames(l)
 		if ok && len(vn) != len(arrays[i]) {
 			return nil, fmt.Errorf("layer %q (%s) has %d variables %v, but %d arrays were given", l.Name, l.ClassName, len(vn), vn, len(arrays[i]))
