@@ -13,9 +13,12 @@ import "strings"
 func graphLayerOutputShape(l LayerConfig, in []int) []int {
 	c := l.Config
 	cls := l.ClassName
+	if out := seqShape(cls, c, in); out != nil {
+		return out
+	}
 	r := convRank(cls)
 	if r == 0 || len(in) != r+1 {
-		return seqShape(cls, c, in)
+		return nil
 	}
 	first := c["data_format"] == "channels_first"
 	spatial, ch := in[:r], in[r]
@@ -102,8 +105,23 @@ func seqShape(cls string, c map[string]any, in []int) []int {
 		}
 		return append([]int{n}, in...)
 	case "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-		"GaussianDropout", "AlphaDropout", "ActivityRegularization", "Identity", "Masking", "UnitNormalization":
+		"GaussianDropout", "AlphaDropout", "ActivityRegularization", "Identity", "Masking", "UnitNormalization",
+		"GroupNormalization", "RMSNormalization", "LayerNormalization", "BatchNormalization", "Rescaling":
 		return append([]int(nil), in...)
+	case "Resizing", "CenterCrop", "RandomCrop":
+		// (height, width, channels), or channels first
+		h, ok1 := intValue(numberOf(c["height"]))
+		w, ok2 := intValue(numberOf(c["width"]))
+		if !ok1 || !ok2 || len(in) != 3 {
+			return nil
+		}
+		if c["data_format"] == "channels_first" {
+			return []int{in[0], h, w}
+		}
+		return []int{h, w, in[2]}
+	}
+	if strings.HasPrefix(cls, "Random") {
+		return append([]int(nil), in...) // augmentation: the identity at inference
 	}
 	return nil
 }
