@@ -130,3 +130,27 @@ func TestBatchDotAndNormalize(t *testing.T) {
 		return out
 	})
 }
+
+// TestNaNThroughPoolingAndMerge: NaN in, NaN out, as Keras's backends
+// (tf.nn.max_pool, tf.maximum/minimum, sums): the window or element that
+// sees a NaN gives NaN, the others are unaffected.
+func TestNaNThroughPoolingAndMerge(t *testing.T) {
+	nan := float32(math.NaN())
+	x := []float32{1, nan, 3, 4, 5, 6, 7, 8} // (1, 2, 4, 1): windows [1 nan | 3 4] and [5 6 | 7 8]
+	for _, maxPool := range []bool{true, false} {
+		run := runOpGraph(t, [][]int{{1, 2, 4, 1}}, [][]float32{x}, nil, func(g *Graph, ins []*G.Node) (*G.Node, error) {
+			return g.Pool(ins[0], PoolParams{Max: maxPool, Size: []int{2, 2}})
+		})
+		if v := run.out; !math.IsNaN(float64(v[0])) || math.IsNaN(float64(v[1])) {
+			t.Errorf("pool(max=%v) of a window with NaN: %v", maxPool, v)
+		}
+	}
+	for _, kind := range []MergeKind{MergeMaximum, MergeMinimum, MergeAdd, MergeMultiply, MergeAverage} {
+		run := runOpGraph(t, [][]int{{1, 2}, {1, 2}}, [][]float32{{nan, 1}, {2, 3}}, nil, func(g *Graph, ins []*G.Node) (*G.Node, error) {
+			return g.Merge(kind, ins...)
+		})
+		if v := run.out; !math.IsNaN(float64(v[0])) || math.IsNaN(float64(v[1])) {
+			t.Errorf("%s with a NaN: %v", mergeNames[kind], v)
+		}
+	}
+}
