@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/kerago/kerago/beam/internal/modelcache"
 	"github.com/kerago/kerago/keras"
 	"github.com/kerago/kerago/tensor"
 )
@@ -33,7 +34,7 @@ type scoreFn struct {
 	Weights   string `json:"weights,omitempty"`
 	BatchSize int    `json:"batch_size"`
 
-	handle   *modelHandle
+	handle   *modelcache.Handle
 	model    *keras.Model
 	inShape  []int
 	inSize   int
@@ -47,13 +48,13 @@ type scoreFn struct {
 
 // Setup takes the worker's shared model, loading it if this worker has not.
 func (f *scoreFn) Setup(ctx context.Context) error {
-	h, loaded, err := workerModels.acquire(ctx, modelSource{Model: f.Model, Weights: f.Weights})
+	h, loaded, err := workerModels.Acquire(ctx, modelcache.Source{Model: f.Model, Weights: f.Weights})
 	if err != nil {
 		return err
 	}
-	f.handle, f.model = h, h.model
-	f.inShape = h.model.InputShape()
-	f.inSize, f.outSize = product(f.inShape), product(h.model.OutputShape())
+	f.handle, f.model = h, h.Model
+	f.inShape = h.Model.InputShape()
+	f.inSize, f.outSize = product(f.inShape), product(h.Model.OutputShape())
 	f.reported = !loaded
 	f.keys = make([]beam.X, 0, f.BatchSize)
 	f.samples = make([]Sample, 0, f.BatchSize)
@@ -95,7 +96,7 @@ func (f *scoreFn) FinishBundle(ctx context.Context, emit func(beam.X, Prediction
 // Teardown gives the model back to the worker's cache.
 func (f *scoreFn) Teardown() {
 	if f.handle != nil {
-		workerModels.release(f.handle)
+		workerModels.Release(f.handle)
 		f.handle, f.model = nil, nil
 	}
 }
