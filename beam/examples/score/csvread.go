@@ -60,6 +60,7 @@ func checkScheme(path string) (err error) {
 // its line number (1-based), and rows that are not numbers as dead letters.
 type readCSVFn struct{}
 
+// ProcessElement reads the file at path, through Beam's filesystem package.
 func (f *readCSVFn) ProcessElement(ctx context.Context, path string, emit func(int64, kerabeam.Sample), bad func(int64, kerabeam.DeadLetter)) error {
 	fs, err := filesystem.New(ctx, path)
 	if err != nil {

@@ -230,6 +230,7 @@ type finalizeFn struct {
 	Prefix string `json:"prefix"`
 }
 
+// ProcessElement renames all the bundles' files.
 func (f *finalizeFn) ProcessElement(ctx context.Context, _ int, files func(*shardFile) bool) error {
 	var all []shardFile
 	var sf shardFile

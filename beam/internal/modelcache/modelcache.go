@@ -15,6 +15,7 @@ import (
 // Source names a model's files; it keys the cache.
 type Source struct{ Model, Weights string }
 
+// String names the files, for error messages.
 func (s Source) String() string {
 	if s.Weights == "" {
 		return s.Model
