@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README): vet, the whole test suite, and the
-# race detector on the packages that fit, predict and serve concurrently.
+# race detector on the packages that fit, predict and serve concurrently;
+# then the same for the Beam module in beam/.
 # It installs what the tests need that Go does not bring: Debian's h5py, used
 # to check that files kerago writes open in real h5py. Outside CI those tests
 # skip with a message when h5py is missing; with CI=true they fail, so CI
@@ -28,3 +29,8 @@ go test -count=1 ./...
 go test -count=1 -race ./keras/... ./runtime/... ./serve/...
 # the matrix product's parallel path, under products running concurrently
 go test -count=1 -race -run Concurrent ./internal/gemm
+
+# The Apache Beam transform is its own module (beam/go.mod), outside ./...:
+# vet and test it there, its worker-wide model cache under the race detector
+# (a package without Beam, so that -race does not rebuild the Beam SDK).
+(cd beam && go vet ./... && go test -count=1 ./... && go test -count=1 -race ./internal/modelcache)
