@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/kerago/kerago/internal/atomicfile"
 	"hash/crc32"
 	"io"
 	"os"
@@ -273,6 +274,10 @@ func commitFile(path string, data []byte, h saveHooks) (err error) {
 	if st, err := os.Stat(path); err == nil {
 		if st.IsDir() {
 			return fmt.Errorf("%s is a directory", path)
+		}
+		if !st.Mode().IsRegular() {
+			// /dev/null, a pipe: write in place, never rename over a device
+			return atomicfile.WriteBytes(path, data)
 		}
 		perm = st.Mode().Perm()
 	}

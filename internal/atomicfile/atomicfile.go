@@ -14,13 +14,18 @@ import (
 
 // WriteFile writes path with the bytes write produces. An existing file
 // keeps its permission bits (a new one gets 0644); on any error the previous
-// file is untouched and no temporary file is left behind.
+// file is untouched and no temporary file is left behind. A target that
+// exists and is not a regular file (/dev/null, a named pipe, a terminal) is
+// written in place: renaming over it would replace the device.
 func WriteFile(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	perm := os.FileMode(0o644)
 	if st, serr := os.Stat(path); serr == nil {
 		if st.IsDir() {
 			return errors.New("is a directory")
+		}
+		if !st.Mode().IsRegular() {
+			return WriteInPlace(path, write)
 		}
 		perm = st.Mode().Perm()
 	}
@@ -67,6 +72,20 @@ func WriteFile(path string, write func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// WriteInPlace writes to an existing special file (a device or a pipe)
+// without replacing it.
+func WriteInPlace(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // WriteBytes is WriteFile for data already in memory.

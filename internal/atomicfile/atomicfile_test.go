@@ -49,3 +49,18 @@ func TestWriteFile(t *testing.T) {
 		t.Fatalf("missing directory: %v", err)
 	}
 }
+
+// TestSpecialFileKept: writing to /dev/null goes to the device; it is not
+// replaced by a regular file (which a rename over it would do, as root).
+func TestSpecialFileKept(t *testing.T) {
+	st, err := os.Stat(os.DevNull)
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		t.Skipf("%s is not a character device here", os.DevNull)
+	}
+	if err := WriteBytes(os.DevNull, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(os.DevNull); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("%s is no longer a character device: %v %v", os.DevNull, st.Mode(), err)
+	}
+}
