@@ -120,3 +120,30 @@ func TestActivityRegularizer(t *testing.T) {
 		t.Errorf("config lost the activity_regularizer: %v", c)
 	}
 }
+
+// TestFlattenChannelsFirst: Flatten(data_format="channels_first") moves the
+// channel axis last before flattening, as Keras 3's Flatten.call does:
+// x[c, h, w] lands at (h·W + w)·C + c.
+func TestFlattenChannelsFirst(t *testing.T) {
+	m, err := NewSequential(layers.Input(2, 2, 3), layers.Flatten(layers.WithDataFormat("channels_first")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := tensor.New(1, 2, 2, 3)
+	for i := range x.Data() {
+		x.Data()[i] = float32(i)
+	}
+	y, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c := 0; c < 2; c++ {
+		for h := 0; h < 2; h++ {
+			for w := 0; w < 3; w++ {
+				if got, want := y.Data()[(h*3+w)*2+c], float32((c*2+h)*3+w); got != want {
+					t.Errorf("out[%d] = %v, want x[%d,%d,%d] = %v", (h*3+w)*2+c, got, c, h, w, want)
+				}
+			}
+		}
+	}
+}

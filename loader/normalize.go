@@ -211,9 +211,8 @@ func (p *cfgParser) normalizeLayer(e map[string]any) (LayerConfig, error) {
 		setDefault(c, "noise_shape", nil)
 		setDefault(c, "seed", nil)
 	case "Flatten":
-		setDefault(c, "data_format", "channels_last")
-		if df, _ := c["data_format"].(string); df == "channels_first" {
-			return LayerConfig{}, p.unsupported(cls, name, "data_format channels_first")
+		if c["data_format"] == nil {
+			c["data_format"] = "channels_last"
 		}
 	case "Reshape":
 		if _, ok := c["target_shape"].([]any); !ok {

@@ -395,10 +395,7 @@ func FromConfig(lc loader.LayerConfig, kerasMajor int) (Layer, error) {
 		}
 		l = Dropout(rate, opts...)
 	case "Flatten":
-		if df := r.str("data_format", "channels_last"); df != "channels_last" && r.err == nil {
-			r.err = fmt.Errorf("layers: Flatten %q: data_format %q is not supported (only channels_last)", name, df)
-		}
-		l = Flatten(common...)
+		l = Flatten(append(common, WithDataFormat(r.str("data_format", "channels_last")))...)
 	case "Reshape":
 		ts := r.ints("target_shape")
 		if ts == nil && r.err == nil {

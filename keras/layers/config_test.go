@@ -259,7 +259,7 @@ func TestFromConfigErrors(t *testing.T) {
 		{"Dense", map[string]any{"units": 2.0, "kernel_regularizer": 5.0}, "kernel_regularizer"},
 		{"Dense", map[string]any{"units": 2.0, "activation": 3.0}, "activation"},
 		{"Dropout", map[string]any{"rate": "x"}, "rate"},
-		{"Flatten", map[string]any{"data_format": "channels_first"}, "channels_first"},
+		{"Flatten", map[string]any{"data_format": "channels_middle"}, "data_format"},
 		{"Reshape", map[string]any{}, "target_shape"},
 		{"BatchNormalization", map[string]any{"renorm": true}, "renorm"},
 		{"BatchNormalization", map[string]any{"momentum": "a"}, "momentum"},

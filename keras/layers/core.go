@@ -321,13 +321,24 @@ func (l *DropoutLayer) Config() map[string]any {
 // Flatten and Reshape
 
 // FlattenLayer is keras.layers.Flatten (channels_last).
-type FlattenLayer struct{ base }
+type FlattenLayer struct {
+	base
+	first bool // data_format channels_first: channels moved last first
+}
 
-// Flatten returns a layer reshaping each sample to one dimension.
+// Flatten returns a layer reshaping each sample to one dimension. With
+// WithDataFormat("channels_first") the channel axis is moved last first, as
+// Keras does, so that weights trained on channels_last data keep their
+// meaning.
 func Flatten(opts ...Option) *FlattenLayer {
 	o := collect(opts)
 	l := &FlattenLayer{base: newBase("Flatten", o)}
-	l.err = o.check("Flatten")
+	l.err = o.check("Flatten", "data_format")
+	if f, err := channelsFirst(strOr(o.dataFormat, "channels_last")); err != nil {
+		l.err = err
+	} else {
+		l.first = f
+	}
 	return l
 }
 
@@ -346,13 +357,19 @@ func (l *FlattenLayer) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node
 	if len(s) == 2 {
 		return x, nil
 	}
+	if l.first {
+		var err error
+		if x, err = toLast(x); err != nil {
+			return nil, err
+		}
+	}
 	return G.Reshape(x, gt.Shape{s[0], prod(s[1:])})
 }
 
 // Config returns Keras 3's Flatten config.
 func (l *FlattenLayer) Config() map[string]any {
 	c := l.baseConfig()
-	c["data_format"] = "channels_last"
+	c["data_format"] = map[bool]string{false: "channels_last", true: "channels_first"}[l.first]
 	return c
 }
 
