@@ -36,8 +36,8 @@ type MultiPredictor interface {
 // inputs as Keras names them ("float32", "int32", ...), in InputNames order
 // (or for the one input of a plain Predictor). An integer input accepts
 // only JSON integers, which reach the model as exact float32 values, and
-// is listed as DT_INT32 or DT_INT64 in metadata. Without it every input is
-// DT_FLOAT.
+// is listed as DT_INT32 or DT_INT64 in metadata. Without it, or when it
+// returns nil, every input is DT_FLOAT.
 type InputDTyper interface {
 	InputDTypes() []string
 }
@@ -87,6 +87,9 @@ func signatureOf(p Predictor) (ins, outs []TensorInfo, multi bool, err error) {
 		ins = []TensorInfo{{Name: InputName, Shape: slices.Clone(p.InputShape())}}
 		outs = []TensorInfo{{Name: OutputName, Shape: slices.Clone(p.OutputShape())}}
 	}
+	for i := range outs {
+		outs[i].DType = dtFloat
+	}
 	if err := setDTypes(p, ins); err != nil {
 		return nil, nil, false, err
 	}
@@ -120,6 +123,9 @@ func setDTypes(p Predictor, ins []TensorInfo) error {
 		return nil
 	}
 	names := dt.InputDTypes()
+	if names == nil {
+		return nil
+	}
 	if len(names) != len(ins) {
 		return fmt.Errorf("the model reports %d input dtypes for %d inputs", len(names), len(ins))
 	}
@@ -278,7 +284,7 @@ func decodeInputsN(raw []byte, infos []TensorInfo, specs []*inputSpec) ([]*tenso
 		if aerr != nil {
 			return nil, aerr
 		}
-		if x.Dim(0) != xs[0].Dim(0) && k > 0 {
+		if k > 0 && x.Dim(0) != xs[0].Dim(0) {
 			return nil, &apiError{code: 400, reason: reasonInvalidShape, msg: fmt.Sprintf(
 				"inputs: input %q has %d rows but %q has %d: every input of model %q needs the same number of rows",
 				infos[k].Name, x.Dim(0), infos[0].Name, xs[0].Dim(0), model)}
