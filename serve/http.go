@@ -500,8 +500,8 @@ func (s *Server) decodePredict(sv *servable, raw []byte) (*loaded, []*tensor.Ten
 	}
 	l := sv.cur.Load()
 	rowFmt := body.instances != nil
-	specs := l.specs(sv)
-	if len(specs) > 1 {
+	if len(l.ins) > 1 {
+		specs := l.specs(sv)
 		var xs []*tensor.Tensor
 		if rowFmt {
 			xs, aerr = decodeInstancesN(body.instances, l.ins, specs)
@@ -510,11 +510,12 @@ func (s *Server) decodePredict(sv *servable, raw []byte) (*loaded, []*tensor.Ten
 		}
 		return l, xs, rowFmt, aerr
 	}
+	spec := &inputSpec{model: sv.name, version: sv.version, name: l.ins[0].Name, shape: l.in, dtype: l.ins[0].DType}
 	var x *tensor.Tensor
 	if rowFmt {
-		x, aerr = decodeInstances(body.instances, specs[0])
+		x, aerr = decodeInstances(body.instances, spec)
 	} else {
-		x, aerr = decodeInputs(body.inputs, specs[0])
+		x, aerr = decodeInputs(body.inputs, spec)
 	}
 	if aerr != nil {
 		return nil, nil, false, aerr

@@ -524,6 +524,8 @@ type tensorDecoder struct {
 	s      *scanner
 	spec   *inputSpec
 	root   string // "instances" or "inputs"
+	member string // when set, the value is instances[inst].member
+	inst   int
 	rowFmt bool   // row format: root[i] is one instance
 	dims   []int  // expected sizes per level below the root element; -1 = learn
 	learn  []bool // dims[k] was learned from the data, not given by the model
@@ -534,6 +536,9 @@ type tensorDecoder struct {
 func (d *tensorDecoder) where() string {
 	var sb strings.Builder
 	sb.WriteString(d.root)
+	if d.member != "" {
+		fmt.Fprintf(&sb, "[%d].%s", d.inst, d.member)
+	}
 	for _, i := range d.path {
 		sb.WriteByte('[')
 		sb.WriteString(strconv.Itoa(i))

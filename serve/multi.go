@@ -180,15 +180,15 @@ func invalidRequest(format string, args ...any) *apiError {
 // namedMembers reads an object whose keys must be exactly the names of
 // infos, calling member for each with s at its value; where says what the
 // object is in messages.
-func namedMembers(s *scanner, infos []TensorInfo, model, where string, member func(k int) error) error {
+func namedMembers(s *scanner, infos []TensorInfo, model string, where func() string, member func(k int) error) error {
 	seen := make([]bool, len(infos))
 	err := s.object(func(key string) error {
 		k := slices.IndexFunc(infos, func(t TensorInfo) bool { return t.Name == key })
 		switch {
 		case k < 0:
-			return invalidRequest("%s: unknown input name %q: model %q has inputs %s", where, key, model, inputList(infos))
+			return invalidRequest("%s: unknown input name %q: model %q has inputs %s", where(), key, model, inputList(infos))
 		case seen[k]:
-			return invalidRequest("%s: input %q given twice", where, key)
+			return invalidRequest("%s: input %q given twice", where(), key)
 		}
 		seen[k] = true
 		return member(k)
@@ -203,7 +203,7 @@ func namedMembers(s *scanner, infos []TensorInfo, model, where string, member fu
 		}
 	}
 	if len(missing) > 0 {
-		return invalidRequest("%s: missing input %s: model %q has inputs %s", where, inputList(missing), model, inputList(infos))
+		return invalidRequest("%s: missing input %s: model %q has inputs %s", where(), inputList(missing), model, inputList(infos))
 	}
 	return nil
 }
@@ -230,9 +230,10 @@ func decodeInstancesN(raw []byte, infos []TensorInfo, specs []*inputSpec) ([]*te
 				i, model, inputList(infos), objectLike(infos), jsonTypeName(c))
 		}
 		rows = i + 1
-		return namedMembers(s, infos, model, fmt.Sprintf("instances[%d]", i), func(k int) error {
+		where := func() string { return fmt.Sprintf("instances[%d]", i) }
+		return namedMembers(s, infos, model, where, func(k int) error {
 			d := ds[k]
-			d.root = fmt.Sprintf("instances[%d].%s", i, infos[k].Name)
+			d.inst, d.member = i, infos[k].Name
 			d.path = d.path[:0]
 			return d.value(0)
 		})
@@ -265,7 +266,7 @@ func decodeInputsN(raw []byte, infos []TensorInfo, specs []*inputSpec) ([]*tenso
 			objectLike(infos), model, inputList(infos), jsonTypeName(c))
 	}
 	vals := make([][]byte, len(infos))
-	err := namedMembers(s, infos, model, "inputs", func(k int) error {
+	err := namedMembers(s, infos, model, func() string { return "inputs" }, func(k int) error {
 		s.ws()
 		start := s.i
 		if err := s.skipValue(); err != nil {
