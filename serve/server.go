@@ -15,6 +15,15 @@
 // (served on NewListener, also for the errors net/http answers itself).
 // Requests are validated before they reach the model: a wrong shape, a
 // non-number or a NaN is a 400 that names the instance and dimension at fault.
+//
+// Models with several inputs or outputs (MultiPredictor, such as a Keras
+// Functional model) take TensorFlow Serving's named forms: row format
+// {"instances": [{"a": [...], "b": [...]}, ...]} answered by
+// {"predictions": [{"cls": [...], "reg": [...]}, ...]}, columnar format
+// {"inputs": {"a": [[...]], "b": [[...]]}} answered by {"outputs": {"cls":
+// [[...]], "reg": [[...]]}}. A model with one output keeps the bare answers.
+// A missing or unknown input name, a wrong shape or unequal row counts is a
+// 400 naming the input.
 // In-flight budgets (Config.MaxInflightBytes, MaxInflightRows) bound the
 // memory concurrent requests take: beyond them a request waits briefly, then
 // gets 503 with Retry-After. Model files without stored weights are refused
@@ -34,8 +43,12 @@
 // "Malformed request"); NaN and ±Infinity inputs, which TensorFlow Serving
 // passes to the model, are rejected with 400; version labels
 // (/labels/NAME) and the classify and regress APIs are not implemented (400
-// and 501); every model has one input named "inputs" and one output named
-// "output_0" under the signature "serving_default"; model status always
+// and 501); every model has the one signature "serving_default", where a
+// model's only input is named "inputs" and its only output "output_0"
+// (several are named after the Keras model's inputs and outputs, see
+// MultiPredictor); unknown input names in a columnar "inputs" object are
+// ignored for a one-input model, and refused for a model with several
+// inputs; model status always
 // reports AVAILABLE, since a model that failed to load is not registered.
 // Non-finite outputs are written as TensorFlow Serving writes them (bare
 // NaN, Infinity, -Infinity) unless Config.NonFiniteOutputs is NonFiniteError.
@@ -90,10 +103,12 @@ const (
 	// SignatureName is the one signature every model has, as in a Keras
 	// SavedModel export.
 	SignatureName = "serving_default"
-	// InputName names a model's input in metadata and in the named forms of
-	// predict requests ({"instances": [{"inputs": ...}]}, {"inputs": {"inputs": ...}}).
+	// InputName names the input of a one-input model in metadata and in the
+	// named forms of predict requests ({"instances": [{"inputs": ...}]},
+	// {"inputs": {"inputs": ...}}).
 	InputName = "inputs"
-	// OutputName names a model's output in metadata, as Keras 3's export does.
+	// OutputName names the output of a one-output model in metadata, as
+	// Keras 3's export does.
 	OutputName = "output_0"
 )
 
