@@ -139,14 +139,6 @@ func setDTypes(p Predictor, ins []TensorInfo) error {
 	return nil
 }
 
-func namesOf(infos []TensorInfo) []string {
-	out := make([]string, len(infos))
-	for i, t := range infos {
-		out[i] = t.Name
-	}
-	return out
-}
-
 // inputList writes the input names as "a", "b" for messages.
 func inputList(infos []TensorInfo) string {
 	q := make([]string, len(infos))
