@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -466,3 +467,66 @@ func TestMultiIOBadSignature(t *testing.T) {
 type dupNames struct{ arith }
 
 func (dupNames) InputNames() []string { return []string{"x", "x"} }
+
+// TestMultiIOCommand runs the kerago serve command on merge_multi_io with
+// batching and checks its start line and an answer in each format against
+// Keras.
+func TestMultiIOCommand(t *testing.T) {
+	ref := loadMultiRef(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	st := start(t, ctx, []string{"--model", "mio=" + multiIO + "model.keras", "--port", "0", "--max-batch", "8", "--drain-grace", "10ms"}, KerasLoader)
+	if want := "(models: mio@1 a[-1,5] b[-1,5])"; !strings.Contains(st.out.String(), want) {
+		t.Errorf("stdout %q, want %q", st.out.String(), want)
+	}
+	rows := []int{3, 0, 1}
+	a, b := ref.pick(rows)
+	c := &http.Client{}
+	for _, rowFmt := range []bool{true, false} {
+		body := inputsBody(a, b)
+		if rowFmt {
+			body = instancesBody(a, b)
+		}
+		r := do(t, c, "POST", st.url+"/v1/models/mio/versions/1:predict", body)
+		cls, reg, err := decodeMulti(r.body, rowFmt)
+		if r.code != 200 || err != nil {
+			t.Fatalf("%d %s (%v)", r.code, r.body, err)
+		}
+		ref.check(t, fmt.Sprintf("command, row format %v", rowFmt), cls, reg, rows)
+	}
+	c.CloseIdleConnections()
+	cancel()
+	if err := st.wait(t); err != nil {
+		t.Errorf("command returned %v", err)
+	}
+}
+
+// FuzzPredictBodyMulti checks that no body makes the two-input decoders
+// panic and that accepted bodies give one tensor per input with the same
+// rows and the model's sample shapes.
+func FuzzPredictBodyMulti(f *testing.F) {
+	for _, s := range []string{
+		`{"instances": [{"x": [1, 2], "y": [3, 4]}]}`, `{"inputs": {"x": [[1, 2]], "y": [[3, 4]]}}`,
+		`{"instances": [{"x": [1, 2]}]}`, `{"inputs": {"x": [], "y": []}}`, `{"instances": [[1, 2]]}`,
+		`{"inputs": {"x": [[1, 2]], "y": [[3, 4], [5, 6]]}}`, `{"instances": [{"x": [1, 2], "x": [1, 2]}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	s, err := New(Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.AddModel("m", 1, arith{}); err != nil {
+		f.Fatal(err)
+	}
+	sv := s.find("m", Latest)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, xs, _, aerr := s.decodePredict(sv, b)
+		if aerr != nil {
+			return
+		}
+		if len(xs) != 2 || xs[0].Rank() != 2 || xs[1].Rank() != 2 || xs[0].Dim(1) != 2 || xs[1].Dim(1) != 2 || xs[0].Dim(0) != xs[1].Dim(0) {
+			t.Errorf("accepted %q as %v", b, xs)
+		}
+	})
+}
