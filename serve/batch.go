@@ -14,7 +14,9 @@ import (
 // other request for the model is being received or decoded (so that a lone
 // client does not pay the timeout). Requests are only merged
 // when they were validated against the same loaded model, so a reload in the
-// middle of a batch cannot mix shapes.
+// middle of a batch cannot mix shapes. Requests for models with several
+// inputs are batched too: each input is concatenated along the rows and
+// each output split back.
 type batcher struct {
 	srv      *Server
 	sv       *servable
@@ -28,12 +30,12 @@ type batcher struct {
 type batchItem struct {
 	t   *ticket // left when the loop takes the item
 	l   *loaded
-	x   *tensor.Tensor
+	xs  []*tensor.Tensor // one per input, same rows
 	res chan batchResult // buffered: the runner never blocks on a gone caller
 }
 
 type batchResult struct {
-	y   *tensor.Tensor
+	ys  []*tensor.Tensor
 	err error
 }
 
@@ -50,9 +52,10 @@ func newBatcher(s *Server, sv *servable) *batcher {
 	return b
 }
 
-// submit hands x to the batching loop and waits for its rows of the output.
-func (b *batcher) submit(ctx context.Context, l *loaded, x *tensor.Tensor, t *ticket) (*tensor.Tensor, error) {
-	it := &batchItem{l: l, x: x, t: t, res: make(chan batchResult, 1)}
+// submit hands xs to the batching loop and waits for its rows of the
+// outputs.
+func (b *batcher) submit(ctx context.Context, l *loaded, xs []*tensor.Tensor, t *ticket) ([]*tensor.Tensor, error) {
+	it := &batchItem{l: l, xs: xs, t: t, res: make(chan batchResult, 1)}
 	select {
 	case b.in <- it:
 	case <-b.quit:
@@ -62,7 +65,7 @@ func (b *batcher) submit(ctx context.Context, l *loaded, x *tensor.Tensor, t *ti
 	}
 	select {
 	case r := <-it.res:
-		return r.y, r.err
+		return r.ys, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -88,7 +91,7 @@ func (b *batcher) loop() {
 			return
 		}
 		pending := []*batchItem{first}
-		rows := first.x.Dim(0)
+		rows := first.rows()
 		timer.Reset(b.timeout)
 	collect:
 		for rows < b.maxBatch {
@@ -98,8 +101,8 @@ func (b *batcher) loop() {
 			select {
 			case it := <-b.in:
 				it.t.leave()
-				n := it.x.Dim(0)
-				if it.l != pending[0].l || rows+n > b.maxBatch || !tensor.SameShape(it.x.Shape()[1:], first.x.Shape()[1:]) {
+				n := it.rows()
+				if it.l != pending[0].l || rows+n > b.maxBatch || !sameSampleShapes(it.xs, first.xs) {
 					b.dispatch(pending)
 					first, pending, rows = it, []*batchItem{it}, n
 					timer.Reset(b.timeout)
@@ -132,42 +135,78 @@ func (b *batcher) dispatch(items []*batchItem) {
 	}()
 }
 
+func (it *batchItem) rows() int { return it.xs[0].Dim(0) }
+
+// sameSampleShapes reports whether two requests' inputs have the same
+// per-sample shapes, so that their rows can be stacked.
+func sameSampleShapes(a, b []*tensor.Tensor) bool {
+	for k := range a {
+		if !tensor.SameShape(a[k].Shape()[1:], b[k].Shape()[1:]) {
+			return false
+		}
+	}
+	return true
+}
+
 func (b *batcher) run(items []*batchItem) {
 	l := items[0].l
 	if len(items) == 1 {
-		b.srv.metrics.observeBatch(b.sv.name, items[0].x.Dim(0))
-		y, err := predict(l, items[0].x)
-		items[0].res <- batchResult{y, err}
+		b.srv.metrics.observeBatch(b.sv.name, items[0].rows())
+		ys, err := predict(l, items[0].xs)
+		items[0].res <- batchResult{ys, err}
 		return
 	}
 	total := 0
 	for _, it := range items {
-		total += it.x.Dim(0)
+		total += it.rows()
 	}
 	b.srv.metrics.observeBatch(b.sv.name, total)
-	shape := append([]int{total}, items[0].x.Shape()[1:]...)
-	x, err := tensor.New(shape...)
+	xs, err := stackInputs(items, total)
+	var ys []*tensor.Tensor
 	if err == nil {
+		ys, err = predict(l, xs)
+	}
+	if err != nil {
+		for _, it := range items {
+			it.res <- batchResult{nil, err}
+		}
+		return
+	}
+	lo := 0
+	for _, it := range items {
+		hi := lo + it.rows()
+		parts, serr := sliceOutputs(ys, lo, hi)
+		it.res <- batchResult{parts, serr}
+		lo = hi
+	}
+}
+
+// stackInputs concatenates the requests' tensors input by input.
+func stackInputs(items []*batchItem, total int) ([]*tensor.Tensor, error) {
+	xs := make([]*tensor.Tensor, len(items[0].xs))
+	for k := range xs {
+		x, err := tensor.New(append([]int{total}, items[0].xs[k].Shape()[1:]...)...)
+		if err != nil {
+			return nil, err
+		}
 		off := 0
 		for _, it := range items {
-			off += copy(x.Data()[off:], it.x.Data())
+			off += copy(x.Data()[off:], it.xs[k].Data())
 		}
-		var y *tensor.Tensor
-		if y, err = predict(l, x); err == nil {
-			lo := 0
-			for _, it := range items {
-				hi := lo + it.x.Dim(0)
-				part, serr := y.SliceRows(lo, hi)
-				if serr != nil {
-					serr = fmt.Errorf("splitting batch output: %w", serr)
-				}
-				it.res <- batchResult{part, serr}
-				lo = hi
-			}
-			return
+		xs[k] = x
+	}
+	return xs, nil
+}
+
+// sliceOutputs returns rows lo:hi of every output.
+func sliceOutputs(ys []*tensor.Tensor, lo, hi int) ([]*tensor.Tensor, error) {
+	parts := make([]*tensor.Tensor, len(ys))
+	for k, y := range ys {
+		part, err := y.SliceRows(lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("splitting batch output %d: %w", k, err)
 		}
+		parts[k] = part
 	}
-	for _, it := range items {
-		it.res <- batchResult{nil, err}
-	}
+	return parts, nil
 }

@@ -173,7 +173,11 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 
 	var names []string
 	for _, m := range srv.Models() {
-		names = append(names, fmt.Sprintf("%s@%d %s", m.Name, m.Version, shapeString(append([]int{-1}, m.InputShape...))))
+		in := shapeString(append([]int{-1}, m.InputShape...))
+		if len(m.Inputs) > 1 {
+			in = signatureString(m.Inputs)
+		}
+		names = append(names, fmt.Sprintf("%s@%d %s", m.Name, m.Version, in))
 	}
 	fmt.Fprintf(stdout, "kerago serve: listening on http://%s (models: %s)\n", ln.Addr(), strings.Join(names, ", "))
 	if hooks.ready != nil {

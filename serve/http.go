@@ -364,20 +364,19 @@ func shapeJSON(shape []int) tensorShapeJSON {
 	return tensorShapeJSON{Dim: dims}
 }
 
+// metadataOf lists every named input and output, with the tensor names a
+// Keras SavedModel export gives them.
 func metadataOf(sv *servable, l *loaded) metadataJSON {
 	var md metadataJSON
 	md.ModelSpec = modelSpecJSON{Name: sv.name, Version: strconv.FormatInt(sv.version, 10)}
-	md.Metadata.SignatureDef.SignatureDef = map[string]signatureJSON{
-		SignatureName: {
-			Inputs: map[string]tensorInfoJSON{InputName: {
-				Dtype: "DT_FLOAT", TensorShape: shapeJSON(l.in), Name: "serving_default_" + InputName + ":0",
-			}},
-			Outputs: map[string]tensorInfoJSON{OutputName: {
-				Dtype: "DT_FLOAT", TensorShape: shapeJSON(l.out), Name: "StatefulPartitionedCall:0",
-			}},
-			MethodName: "tensorflow/serving/predict",
-		},
+	sig := signatureJSON{Inputs: map[string]tensorInfoJSON{}, Outputs: map[string]tensorInfoJSON{}, MethodName: "tensorflow/serving/predict"}
+	for _, in := range l.ins {
+		sig.Inputs[in.Name] = tensorInfoJSON{Dtype: in.DType, TensorShape: shapeJSON(in.Shape), Name: "serving_default_" + in.Name + ":0"}
 	}
+	for k, out := range l.outs {
+		sig.Outputs[out.Name] = tensorInfoJSON{Dtype: dtFloat, TensorShape: shapeJSON(out.Shape), Name: fmt.Sprintf("StatefulPartitionedCall:%d", k)}
+	}
+	md.Metadata.SignatureDef.SignatureDef = map[string]signatureJSON{SignatureName: sig}
 	return md
 }
 
@@ -462,31 +461,35 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, o outcome
 		return s.fail(w, o, aerr)
 	}
 	defer release()
-	l, x, rowFmt, aerr := s.decodePredict(sv, raw)
+	l, xs, rowFmt, aerr := s.decodePredict(sv, raw)
 	if aerr != nil {
 		return s.fail(w, o, aerr)
 	}
-	if aerr := s.adm.admitRows(r.Context(), int64(x.Dim(0))); aerr != nil {
+	rows := int64(xs[0].Dim(0))
+	if aerr := s.adm.admitRows(r.Context(), rows); aerr != nil {
 		return s.fail(w, o, aerr)
 	}
-	defer s.adm.releaseRows(int64(x.Dim(0)))
+	defer s.adm.releaseRows(rows)
 	// Only now, with the body read and decoded, is the request on its way
 	// to the batcher: a slow upload never holds a batch back.
 	t := sv.arrive()
 	defer t.leave()
-	y, err := s.run(r.Context(), sv, l, x, t)
+	ys, err := s.run(r.Context(), sv, l, xs, t)
 	if err != nil {
 		return s.fail(w, o, s.predictError(sv, err))
 	}
-	if aerr := s.checkOutputs(sv, y, rowFmt); aerr != nil {
+	if aerr := s.checkOutputs(sv, l, ys, rowFmt); aerr != nil {
 		return s.fail(w, o, aerr)
 	}
-	return s.writePredictions(w, o, y, rowFmt)
+	if len(ys) == 1 {
+		return s.writePredictions(w, o, ys[0], rowFmt)
+	}
+	return s.writePredictionsN(w, o, l, ys, rowFmt)
 }
 
 // decodePredict parses and validates a predict body against the model
 // currently loaded, which the request then keeps even across a reload.
-func (s *Server) decodePredict(sv *servable, raw []byte) (*loaded, *tensor.Tensor, bool, *apiError) {
+func (s *Server) decodePredict(sv *servable, raw []byte) (*loaded, []*tensor.Tensor, bool, *apiError) {
 	body, aerr := parsePredictBody(raw)
 	if aerr != nil {
 		return nil, nil, false, aerr
@@ -496,15 +499,28 @@ func (s *Server) decodePredict(sv *servable, raw []byte) (*loaded, *tensor.Tenso
 			msg: fmt.Sprintf("Serving signature name: %q not found in signature def", body.signature)}
 	}
 	l := sv.cur.Load()
-	spec := &inputSpec{model: sv.name, version: sv.version, name: InputName, shape: l.in}
-	var x *tensor.Tensor
 	rowFmt := body.instances != nil
+	if len(l.ins) > 1 {
+		specs := l.specs(sv)
+		var xs []*tensor.Tensor
+		if rowFmt {
+			xs, aerr = decodeInstancesN(body.instances, l.ins, specs)
+		} else {
+			xs, aerr = decodeInputsN(body.inputs, l.ins, specs)
+		}
+		return l, xs, rowFmt, aerr
+	}
+	spec := &inputSpec{model: sv.name, version: sv.version, name: l.ins[0].Name, shape: l.in, dtype: l.ins[0].DType}
+	var x *tensor.Tensor
 	if rowFmt {
 		x, aerr = decodeInstances(body.instances, spec)
 	} else {
 		x, aerr = decodeInputs(body.inputs, spec)
 	}
-	return l, x, rowFmt, aerr
+	if aerr != nil {
+		return nil, nil, false, aerr
+	}
+	return l, []*tensor.Tensor{x}, rowFmt, nil
 }
 
 // predictError turns an error from run into the answer.
@@ -546,10 +562,58 @@ func (s *Server) writePredictions(w http.ResponseWriter, o outcome, y *tensor.Te
 		b = append(b, "}\n"...)
 	}
 	out.Write(b)
+	return writeAnswer(w, o, out.Bytes())
+}
+
+// writePredictionsN answers a model with several outputs: row format
+// {"predictions": [{"cls": ..., "reg": ...}, ...]}, one object per
+// instance, or columnar {"outputs": {"cls": ..., "reg": ...}}, as
+// TensorFlow Serving's MakeJsonFromTensors.
+func (s *Server) writePredictionsN(w http.ResponseWriter, o outcome, l *loaded, ys []*tensor.Tensor, rowFmt bool) outcome {
+	out := s.getBuf()
+	defer s.putBuf(out)
+	b := out.AvailableBuffer()
+	if rowFmt {
+		b = append(b, `{"predictions":[`...)
+		for i := 0; i < ys[0].Dim(0); i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			for k, y := range ys {
+				per := y.Len() / y.Dim(0)
+				b = appendKey(b, k, l.outs[k].Name)
+				b = appendNested(b, y.Data()[i*per:(i+1)*per], y.Shape()[1:])
+			}
+			b = append(b, '}')
+		}
+		b = append(b, "]}\n"...)
+	} else {
+		b = append(b, `{"outputs":{`...)
+		for k, y := range ys {
+			b = appendKey(b, k, l.outs[k].Name)
+			b = appendNested(b, y.Data(), y.Shape())
+		}
+		b = append(b, "}}\n"...)
+	}
+	out.Write(b)
+	return writeAnswer(w, o, out.Bytes())
+}
+
+// appendKey writes the k-th member name of an object.
+func appendKey(b []byte, k int, name string) []byte {
+	if k > 0 {
+		b = append(b, ',')
+	}
+	b = strconv.AppendQuote(b, name)
+	return append(b, ':')
+}
+
+func writeAnswer(w http.ResponseWriter, o outcome, body []byte) outcome {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(out.Len()))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	w.Write(out.Bytes())
+	w.Write(body)
 	o.code = http.StatusOK
 	return o
 }

@@ -497,7 +497,8 @@ type inputSpec struct {
 	model   string
 	version int64
 	name    string
-	shape   []int // per sample; a negative dimension accepts any size
+	shape   []int  // per sample; a negative dimension accepts any size
+	dtype   string // "" or DT_FLOAT; DT_INT32 or DT_INT64 take integers only
 }
 
 func (in *inputSpec) describe() string {
@@ -523,6 +524,8 @@ type tensorDecoder struct {
 	s      *scanner
 	spec   *inputSpec
 	root   string // "instances" or "inputs"
+	member string // when set, the value is instances[inst].member
+	inst   int
 	rowFmt bool   // row format: root[i] is one instance
 	dims   []int  // expected sizes per level below the root element; -1 = learn
 	learn  []bool // dims[k] was learned from the data, not given by the model
@@ -533,6 +536,9 @@ type tensorDecoder struct {
 func (d *tensorDecoder) where() string {
 	var sb strings.Builder
 	sb.WriteString(d.root)
+	if d.member != "" {
+		fmt.Fprintf(&sb, "[%d].%s", d.inst, d.member)
+	}
 	for _, i := range d.path {
 		sb.WriteByte('[')
 		sb.WriteString(strconv.Itoa(i))
@@ -568,7 +574,7 @@ func (d *tensorDecoder) value(level int) error {
 		case '[':
 			return d.shapeErr("a list", "a number")
 		case '{', '"', 't', 'f', 'n':
-			return &apiError{code: 400, reason: reasonInvalidType, msg: fmt.Sprintf("%s: JSON Value: %s Type: %s is not of expected type: DT_FLOAT", d.where(), s.excerpt(), jsonTypeName(c))}
+			return &apiError{code: 400, reason: reasonInvalidType, msg: fmt.Sprintf("%s: JSON Value: %s Type: %s is not of expected type: %s", d.where(), s.excerpt(), jsonTypeName(c), d.dtype())}
 		}
 		start := s.i
 		v, kind, err := s.number()
@@ -582,6 +588,9 @@ func (d *tensorDecoder) value(level int) error {
 		case kind == numInteger && math.Abs(v) > maxFloat32Int,
 			math.Abs(v) > math.MaxFloat32:
 			return &apiError{code: 400, reason: reasonInvalidType, msg: fmt.Sprintf("%s: Cannot convert JSON value: %s to float without loss of precision.", d.where(), text)}
+		}
+		if isIntDType(d.spec.dtype) && kind != numInteger {
+			return &apiError{code: 400, reason: reasonInvalidType, msg: fmt.Sprintf("%s: Cannot convert JSON value: %s to %s without loss of precision (input %q takes integers).", d.where(), text, d.dtype(), d.spec.name)}
 		}
 		d.data = append(d.data, float32(v))
 		return nil
@@ -620,6 +629,14 @@ func (d *tensorDecoder) value(level int) error {
 		return d.shapeErr(fmt.Sprintf("%d values at dimension %d", n, d.fullDim(level)), fmt.Sprintf("%d%s", want, like))
 	}
 	return nil
+}
+
+// dtype is the TensorFlow dtype of the input being read.
+func (d *tensorDecoder) dtype() string {
+	if d.spec.dtype == "" {
+		return dtFloat
+	}
+	return d.spec.dtype
 }
 
 func wrapDecodeErr(err error) *apiError {

@@ -12,3 +12,6 @@ func KerasLoader(path string) (Predictor, error) {
 	}
 	return m, nil
 }
+
+// *keras.Model serves models with several inputs and outputs.
+var _ MultiPredictor = (*keras.Model)(nil)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 
 	"github.com/kerago/kerago/tensor"
 )
@@ -33,23 +34,32 @@ func (p NonFinitePolicy) check() error {
 }
 
 // checkOutputs applies Config.NonFiniteOutputs to a prediction.
-func (s *Server) checkOutputs(sv *servable, y *tensor.Tensor, rowFmt bool) *apiError {
+func (s *Server) checkOutputs(sv *servable, l *loaded, ys []*tensor.Tensor, rowFmt bool) *apiError {
 	if s.cfg.NonFiniteOutputs != NonFiniteError {
 		return nil
 	}
-	data := y.Data()
-	for i, v := range data {
-		f := float64(v)
-		if !math.IsNaN(f) && !math.IsInf(f, 0) {
-			continue
+	for k, y := range ys {
+		for i, v := range y.Data() {
+			f := float64(v)
+			if !math.IsNaN(f) && !math.IsInf(f, 0) {
+				continue
+			}
+			at := "outputs" + indexString(y.Shape(), i)
+			if rowFmt {
+				at = "predictions" + indexString(y.Shape(), i)
+			}
+			if len(ys) > 1 {
+				idx := indexString(y.Shape(), i)
+				at = fmt.Sprintf("outputs.%s%s", l.outs[k].Name, idx)
+				if rowFmt {
+					row := idx[:strings.IndexByte(idx, ']')+1]
+					at = fmt.Sprintf("predictions%s.%s%s", row, l.outs[k].Name, idx[len(row):])
+				}
+			}
+			return &apiError{code: http.StatusBadRequest, reason: reasonNonFiniteOutput,
+				msg: fmt.Sprintf("model %q version %d: output %q is %s at %s: the model's output is not a finite number, which strict JSON cannot carry",
+					sv.name, sv.version, l.outs[k].Name, appendFloat(nil, v), at)}
 		}
-		key := "outputs"
-		if rowFmt {
-			key = "predictions"
-		}
-		return &apiError{code: http.StatusBadRequest, reason: reasonNonFiniteOutput,
-			msg: fmt.Sprintf("model %q version %d: output %q is %s at %s%s: the model's output is not a finite number, which strict JSON cannot carry",
-				sv.name, sv.version, OutputName, appendFloat(nil, v), key, indexString(y.Shape(), i))}
 	}
 	return nil
 }

@@ -15,6 +15,15 @@
 // (served on NewListener, also for the errors net/http answers itself).
 // Requests are validated before they reach the model: a wrong shape, a
 // non-number or a NaN is a 400 that names the instance and dimension at fault.
+//
+// Models with several inputs or outputs (MultiPredictor, such as a Keras
+// Functional model) take TensorFlow Serving's named forms: row format
+// {"instances": [{"a": [...], "b": [...]}, ...]} answered by
+// {"predictions": [{"cls": [...], "reg": [...]}, ...]}, columnar format
+// {"inputs": {"a": [[...]], "b": [[...]]}} answered by {"outputs": {"cls":
+// [[...]], "reg": [[...]]}}. A model with one output keeps the bare answers.
+// A missing or unknown input name, a wrong shape or unequal row counts is a
+// 400 naming the input.
 // In-flight budgets (Config.MaxInflightBytes, MaxInflightRows) bound the
 // memory concurrent requests take: beyond them a request waits briefly, then
 // gets 503 with Retry-After. Model files without stored weights are refused
@@ -34,8 +43,12 @@
 // "Malformed request"); NaN and ±Infinity inputs, which TensorFlow Serving
 // passes to the model, are rejected with 400; version labels
 // (/labels/NAME) and the classify and regress APIs are not implemented (400
-// and 501); every model has one input named "inputs" and one output named
-// "output_0" under the signature "serving_default"; model status always
+// and 501); every model has the one signature "serving_default", where a
+// model's only input is named "inputs" and its only output "output_0"
+// (several are named after the Keras model's inputs and outputs, see
+// MultiPredictor); unknown input names in a columnar "inputs" object are
+// ignored for a one-input model, and refused for a model with several
+// inputs; model status always
 // reports AVAILABLE, since a model that failed to load is not registered.
 // Non-finite outputs are written as TensorFlow Serving writes them (bare
 // NaN, Infinity, -Infinity) unless Config.NonFiniteOutputs is NonFiniteError.
@@ -90,10 +103,12 @@ const (
 	// SignatureName is the one signature every model has, as in a Keras
 	// SavedModel export.
 	SignatureName = "serving_default"
-	// InputName names a model's input in metadata and in the named forms of
-	// predict requests ({"instances": [{"inputs": ...}]}, {"inputs": {"inputs": ...}}).
+	// InputName names the input of a one-input model in metadata and in the
+	// named forms of predict requests ({"instances": [{"inputs": ...}]},
+	// {"inputs": {"inputs": ...}}).
 	InputName = "inputs"
-	// OutputName names a model's output in metadata, as Keras 3's export does.
+	// OutputName names the output of a one-output model in metadata, as
+	// Keras 3's export does.
 	OutputName = "output_0"
 )
 
@@ -194,9 +209,11 @@ type servable struct {
 // loaded is an immutable snapshot of a model: requests keep using the one
 // they started with while a reload swaps in a new one.
 type loaded struct {
-	p       Predictor
-	in, out []int
-	at      time.Time
+	p         Predictor
+	mp        MultiPredictor // set when the model has several inputs or outputs
+	in, out   []int          // shapes of the first input and output
+	ins, outs []TensorInfo
+	at        time.Time
 }
 
 // New returns a server and loads cfg.Models.
@@ -266,20 +283,26 @@ func newLoaded(p Predictor) (*loaded, error) {
 	if p == nil {
 		return nil, errors.New("nil model")
 	}
-	in := slices.Clone(p.InputShape())
-	out := slices.Clone(p.OutputShape())
-	for _, shape := range [][]int{in, out} {
+	ins, outs, multi, err := signatureOf(p)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range slices.Concat(ins, outs) {
 		n := 1
-		for _, d := range shape {
+		for _, d := range t.Shape {
 			if d > 0 {
 				if n > tensor.MaxElements/d {
-					return nil, fmt.Errorf("shape %v is too large", shape)
+					return nil, fmt.Errorf("shape %v of %q is too large", t.Shape, t.Name)
 				}
 				n *= d
 			}
 		}
 	}
-	return &loaded{p: p, in: in, out: out, at: time.Now()}, nil
+	l := &loaded{p: p, in: ins[0].Shape, out: outs[0].Shape, ins: ins, outs: outs, at: time.Now()}
+	if multi {
+		l.mp = p.(MultiPredictor)
+	}
+	return l, nil
 }
 
 // AddModel registers p as version of name. p is served as is; Reload does
@@ -316,8 +339,7 @@ func (s *Server) AddModelFile(name string, version int64, path string) error {
 	if err := s.add(name, version, path, st, l); err != nil {
 		return err
 	}
-	s.log.Info("serve: loaded model", "model", name, "version", version, "path", path,
-		"input_shape", shapeString(append([]int{-1}, l.in...)), "output_shape", shapeString(append([]int{-1}, l.out...)))
+	s.log.Info("serve: loaded model", append([]any{"model", name, "version", version, "path", path}, l.shapeAttrs()...)...)
 	return nil
 }
 
@@ -387,14 +409,25 @@ func cmpInt64(a, b int64) int {
 	return 0
 }
 
+// shapeAttrs are the log attributes describing l's inputs and outputs.
+func (l *loaded) shapeAttrs() []any {
+	if l.mp == nil {
+		return []any{"input_shape", shapeString(append([]int{-1}, l.in...)), "output_shape", shapeString(append([]int{-1}, l.out...))}
+	}
+	return []any{"inputs", signatureString(l.ins), "outputs", signatureString(l.outs)}
+}
+
 // ModelInfo describes one registered model version.
 type ModelInfo struct {
 	Name        string
 	Version     int64
 	Path        string // "" for models added with AddModel
-	InputShape  []int  // per sample
-	OutputShape []int  // per sample
-	LoadedAt    time.Time
+	InputShape  []int  // per sample, of the first input
+	OutputShape []int  // per sample, of the first output
+	// Inputs and Outputs name every input and output, in the order
+	// PredictN takes and returns them.
+	Inputs, Outputs []TensorInfo
+	LoadedAt        time.Time
 }
 
 // Models lists the registered model versions, by name then version.
@@ -405,7 +438,8 @@ func (s *Server) Models() []ModelInfo {
 		for _, sv := range m.versions {
 			l := sv.cur.Load()
 			out = append(out, ModelInfo{Name: sv.name, Version: sv.version, Path: sv.path,
-				InputShape: slices.Clone(l.in), OutputShape: slices.Clone(l.out), LoadedAt: l.at})
+				InputShape: slices.Clone(l.in), OutputShape: slices.Clone(l.out),
+				Inputs: cloneInfos(l.ins), Outputs: cloneInfos(l.outs), LoadedAt: l.at})
 		}
 	}
 	slices.SortFunc(out, func(a, b ModelInfo) int {
@@ -442,7 +476,8 @@ var ErrClosed = errors.New("serve: server is shutting down")
 
 // Predict runs the named model on x (shape [batch]+InputShape) through the
 // same path as HTTP requests, including server-side batching; version may be
-// Latest. It is safe for concurrent use.
+// Latest. It is safe for concurrent use. Models with several inputs or
+// outputs take PredictN.
 func (s *Server) Predict(ctx context.Context, name string, version int64, x *tensor.Tensor) (*tensor.Tensor, error) {
 	sv := s.find(name, version)
 	if sv == nil {
@@ -451,6 +486,9 @@ func (s *Server) Predict(ctx context.Context, name string, version int64, x *ten
 	t := sv.arrive()
 	defer t.leave()
 	l := sv.cur.Load()
+	if l.mp != nil {
+		return nil, fmt.Errorf("serve: model %q version %d: %w", name, sv.version, errMultiInput)
+	}
 	if x == nil || x.Rank() != len(l.in)+1 || !shapeFits(x.Shape()[1:], l.in) {
 		got := "nil"
 		if x != nil {
@@ -461,7 +499,38 @@ func (s *Server) Predict(ctx context.Context, name string, version int64, x *ten
 	if err := x.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("serve: model %q version %d: %w", name, sv.version, err)
 	}
-	return s.run(ctx, sv, l, x, t)
+	ys, err := s.run(ctx, sv, l, []*tensor.Tensor{x}, t)
+	if err != nil {
+		return nil, err
+	}
+	return ys[0], nil
+}
+
+// PredictN runs the named model on one tensor per input (ModelInfo.Inputs
+// order, the same number of rows each) and returns one tensor per output
+// (ModelInfo.Outputs order), through the same path as HTTP requests,
+// including server-side batching. It serves models with one input and
+// output too. It is safe for concurrent use.
+func (s *Server) PredictN(ctx context.Context, name string, version int64, xs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	sv := s.find(name, version)
+	if sv == nil {
+		return nil, fmt.Errorf("%w: %q version %d", ErrNotFound, name, version)
+	}
+	t := sv.arrive()
+	defer t.leave()
+	l := sv.cur.Load()
+	if err := checkInputs(l, xs); err != nil {
+		return nil, fmt.Errorf("serve: model %q version %d: %w", name, sv.version, err)
+	}
+	return s.run(ctx, sv, l, slices.Clone(xs), t)
+}
+
+func cloneInfos(infos []TensorInfo) []TensorInfo {
+	out := slices.Clone(infos)
+	for i := range out {
+		out[i].Shape = slices.Clone(out[i].Shape)
+	}
+	return out
 }
 
 // ticket marks a predict request as coming to the batcher until leave,
@@ -497,20 +566,30 @@ func shapeFits(got, want []int) bool {
 	return true
 }
 
-// run predicts x with l, merged with other requests when batching is on.
-func (s *Server) run(ctx context.Context, sv *servable, l *loaded, x *tensor.Tensor, t *ticket) (*tensor.Tensor, error) {
-	if sv.batch != nil && x.Dim(0) > 0 && x.Dim(0) < s.cfg.MaxBatch && !s.closed.Load() {
-		return sv.batch.submit(ctx, l, x, t)
+// run predicts xs (one tensor per input, validated) with l, merged with
+// other requests when batching is on.
+func (s *Server) run(ctx context.Context, sv *servable, l *loaded, xs []*tensor.Tensor, t *ticket) ([]*tensor.Tensor, error) {
+	rows := xs[0].Dim(0)
+	if sv.batch != nil && rows > 0 && rows < s.cfg.MaxBatch && !s.closed.Load() {
+		return sv.batch.submit(ctx, l, xs, t)
 	}
 	t.leave()
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
-	if x.Dim(0) == 0 {
-		return tensor.New(append([]int{0}, nonNeg(l.out)...)...)
+	if rows == 0 {
+		ys := make([]*tensor.Tensor, len(l.outs))
+		for k, out := range l.outs {
+			y, err := tensor.New(append([]int{0}, nonNeg(out.Shape)...)...)
+			if err != nil {
+				return nil, err
+			}
+			ys[k] = y
+		}
+		return ys, nil
 	}
-	s.metrics.observeBatch(sv.name, x.Dim(0))
-	return predict(l, x)
+	s.metrics.observeBatch(sv.name, rows)
+	return predict(l, xs)
 }
 
 func nonNeg(shape []int) []int {
@@ -524,25 +603,22 @@ func nonNeg(shape []int) []int {
 }
 
 // predict calls the model, turning a panic into an error and checking the
-// output shape.
-func predict(l *loaded, x *tensor.Tensor) (y *tensor.Tensor, err error) {
+// output shapes.
+func predict(l *loaded, xs []*tensor.Tensor) (ys []*tensor.Tensor, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			y, err = nil, fmt.Errorf("model panicked: %v", r)
+			ys, err = nil, fmt.Errorf("model panicked: %v", r)
 		}
 	}()
-	y, err = l.p.Predict(x)
-	if err != nil {
+	if ys, err = predictN(l, xs); err != nil {
 		return nil, err
 	}
-	if y == nil || y.Rank() != len(l.out)+1 || y.Dim(0) != x.Dim(0) || !shapeFits(y.Shape()[1:], l.out) {
-		got := "nil"
-		if y != nil {
-			got = shapeString(y.Shape())
+	for k, y := range ys {
+		if err := l.checkOutput(k, y, xs[0].Dim(0)); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("model returned shape %s for %d rows, want %s", got, x.Dim(0), shapeString(append([]int{x.Dim(0)}, l.out...)))
 	}
-	return y, nil
+	return ys, nil
 }
 
 // Reload reloads every model file whose size, modification time or identity
@@ -593,8 +669,8 @@ func (s *Server) reloadOne(sv *servable) error {
 	s.metrics.reloaded(sv.name, sv.version, "ok")
 	s.metrics.setLoaded(sv.name, sv.version, l.at)
 	attrs := []any{"model", sv.name, "version", sv.version, "path", sv.path}
-	if !slices.Equal(old.in, l.in) || !slices.Equal(old.out, l.out) {
-		attrs = append(attrs, "input_shape", shapeString(append([]int{-1}, l.in...)), "output_shape", shapeString(append([]int{-1}, l.out...)))
+	if !sameSignature(old, l) {
+		attrs = append(attrs, l.shapeAttrs()...)
 	}
 	s.log.Info("serve: reloaded model", attrs...)
 	return nil
