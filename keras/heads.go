@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kerago/kerago/internal/cfgval"
 	"github.com/kerago/kerago/internal/kernels"
 	"github.com/kerago/kerago/keras/callbacks"
 	"github.com/kerago/kerago/keras/losses"
@@ -89,7 +90,7 @@ func (m *Model) compileHeads(c *compiled, cfg CompileConfig) error {
 			h.loss = kernels.Clipped{Loss: h.loss}
 		}
 		if ws[i] != nil {
-			f, ok := toFloat(ws[i])
+			f, ok := cfgval.Float(ws[i])
 			if !ok {
 				return fmt.Errorf("output %q: loss weight %v is not a number", n, ws[i])
 			}
@@ -148,18 +149,6 @@ func resolveLoss(id any) (kernels.Loss, error) {
 		return nil, errors.New("no loss given for this output")
 	}
 	return nil, fmt.Errorf("a loss must be a name or a loss from package losses, got %T", id)
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	}
-	return 0, false
 }
 
 func contains(l []string, s string) bool {

@@ -108,16 +108,8 @@ func normConvK1(p *cfgParser, c map[string]any, rank int) error {
 	rename(c, "subsample", "strides")
 	rename(c, "atrous_rate", "dilation_rate")
 	rename(c, "border_mode", "padding")
-	if d, ok := c["dim_ordering"].(string); ok {
-		delete(c, "dim_ordering")
-		switch d {
-		case "th":
-			c["data_format"] = "channels_first"
-		case "tf", "default":
-			c["data_format"] = "channels_last"
-		default:
-			return fmt.Errorf("dim_ordering %q, want th or tf", d)
-		}
+	if err := normDimOrdering(p, c); err != nil {
+		return err
 	}
 	if pad, _ := c["padding"].(string); pad == "full" {
 		return fmt.Errorf("border_mode \"full\" (Theano) is not supported")

@@ -1,7 +1,5 @@
 package loader
 
-import "fmt"
-
 // poolingLayers are the pooling layer classes kerago runs.
 var poolingLayers = []string{
 	"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
@@ -36,17 +34,8 @@ func normPooling(p *cfgParser, cls string, c map[string]any) (bool, error) {
 		delete(c, "stride")
 	}
 	rename(c, "border_mode", "padding")
-	if d, ok := c["dim_ordering"].(string); ok {
-		p.clues.k1 = true
-		delete(c, "dim_ordering")
-		switch d {
-		case "th":
-			c["data_format"] = "channels_first"
-		case "tf", "default":
-			c["data_format"] = "channels_last"
-		default:
-			return true, fmt.Errorf("dim_ordering %q, want th or tf", d)
-		}
+	if err := normDimOrdering(p, c); err != nil {
+		return true, err
 	}
 	if c["data_format"] == nil {
 		c["data_format"] = "channels_last"
