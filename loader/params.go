@@ -1,6 +1,9 @@
 package loader
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // LayerParams is the variables one layer of a config will allocate, as
 // EstimateParams derives them from the config alone.
@@ -21,39 +24,221 @@ var identityLayers = map[string]bool{
 	"AlphaDropout": true, "ActivityRegularization": true, "Identity": true, "Masking": true,
 }
 
-// EstimateParams propagates the per-sample input shape along cfg's chain of
-// layers and returns, for each layer, the variable shapes its config
-// implies, without allocating them: Dense (kernel [in, units], bias),
+// EstimateParams propagates the per-sample input shapes through cfg and
+// returns, for each layer, the variable shapes its config implies, without
+// allocating them: Dense (kernel [in, units], bias), the convolutions,
 // BatchNormalization, LayerNormalization, Normalization and PReLU carry
-// variables; Flatten, Reshape and the activation and dropout layers change
-// or keep the shape. After a layer of another class the shape is unknown
-// and later layers get Params -1.
-//
-// Only chains are estimated: a Sequential, or a Functional whose raw config
-// shows every layer fed by exactly the one before it (see isChain). For any
-// other graph every layer gets Params -1, so that a branch is never
-// mistaken for the previous layer's output.
+// variables; Flatten, Reshape, pooling, padding, merges and the activation
+// and dropout layers change or keep the shape. A Functional graph is walked
+// call by call (each layer's first call allocates); a nested model counts the
+// variables of its layers (a lower bound when some are unknown). After a
+// layer whose output shape is unknown, the layers it feeds get Params -1.
 func EstimateParams(cfg *ModelConfig) []LayerParams {
-	var cur []int64
-	if cfg.InputShape != nil && isChain(cfg) {
-		cur = make([]int64, len(cfg.InputShape))
-		for i, d := range cfg.InputShape {
-			cur[i] = int64(d)
-		}
-	}
 	out := make([]LayerParams, len(cfg.Layers))
 	for i, lc := range cfg.Layers {
-		lp := LayerParams{Name: lc.Name, ClassName: lc.ClassName, Params: -1}
-		next, shapes, known := layerVariables(lc, cur)
-		if known {
-			lp.Shapes, lp.Params = shapes, 0
-			for _, s := range shapes {
-				lp.Params = addSat(lp.Params, product(s))
+		out[i] = LayerParams{Name: lc.Name, ClassName: lc.ClassName, Params: -1}
+	}
+	if cfg.Outputs == nil {
+		cur := int64s(cfg.InputShape)
+		for i, lc := range cfg.Layers {
+			var outs [][]int64
+			out[i], outs = estimateLayer(lc, [][]int64{cur}, 0)
+			cur = nil
+			if len(outs) == 1 {
+				cur = outs[0]
 			}
 		}
-		out[i], cur = lp, next
+		return out
+	}
+	order, err := cfg.CallOrder()
+	if err != nil {
+		return out
+	}
+	idx := make(map[string]int, len(cfg.Layers))
+	for i, l := range cfg.Layers {
+		idx[l.Name] = i
+	}
+	inputs := map[string][]int64{}
+	for _, in := range cfg.Inputs {
+		inputs[in.Name] = int64s(in.Shape)
+	}
+	made := map[Call][][]int64{}
+	for _, c := range order {
+		lc := cfg.Layers[c.Layer]
+		var ins [][]int64
+		for _, r := range lc.Inbound[c.Node] {
+			if s, ok := inputs[r.Layer]; ok {
+				ins = append(ins, s)
+				continue
+			}
+			var s []int64
+			if o := made[Call{idx[r.Layer], r.Node}]; r.Tensor < len(o) {
+				s = o[r.Tensor]
+			}
+			ins = append(ins, s)
+		}
+		lp, outs := estimateLayer(lc, ins, 0)
+		if c.Node == 0 {
+			out[c.Layer] = lp
+		}
+		made[c] = outs
 	}
 	return out
+}
+
+func int64s(s []int) []int64 {
+	if s == nil {
+		return nil
+	}
+	out := make([]int64, len(s))
+	for i, d := range s {
+		out[i] = int64(d)
+	}
+	return out
+}
+
+// estimateLayer is one call's variables and output shapes.
+func estimateLayer(lc LayerConfig, ins [][]int64, depth int) (LayerParams, [][]int64) {
+	lp := LayerParams{Name: lc.Name, ClassName: lc.ClassName, Params: -1}
+	if lc.Model != nil {
+		if depth > 32 {
+			return lp, nil
+		}
+		sub := *lc.Model
+		if len(ins) == 1 && ins[0] != nil && sub.Outputs == nil {
+			sub.InputShape = make([]int, len(ins[0]))
+			for i, d := range ins[0] {
+				sub.InputShape[i] = int(d)
+			}
+		}
+		lp.Params = 0
+		for _, p := range EstimateParams(&sub) {
+			if p.Params > 0 {
+				lp.Params = addSat(lp.Params, p.Params)
+			}
+		}
+		return lp, nil
+	}
+	if len(ins) != 1 {
+		if out := mergeShape(lc, ins); out != nil {
+			lp.Params = 0
+			return lp, [][]int64{out}
+		}
+		return lp, nil
+	}
+	next, shapes, known := layerVariables(lc, ins[0])
+	if known {
+		lp.Shapes, lp.Params = shapes, 0
+		for _, sh := range shapes {
+			lp.Params = addSat(lp.Params, product(sh))
+		}
+	}
+	return lp, [][]int64{next}
+}
+
+// mergeShape is the output shape of a merge layer (equal shapes, or
+// Concatenate's sum along its axis), nil when unknown.
+func mergeShape(lc LayerConfig, ins [][]int64) []int64 {
+	for _, in := range ins {
+		if in == nil {
+			return nil
+		}
+	}
+	switch lc.ClassName {
+	case "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum":
+		return append([]int64(nil), ins[0]...)
+	case "Concatenate":
+		ax, ok := cfgInt(lc.Config["axis"])
+		if !ok {
+			ax = -1
+		}
+		r := int64(len(ins[0]))
+		if ax < 0 {
+			ax += r + 1
+		}
+		if ax < 1 || ax > r {
+			return nil
+		}
+		out := append([]int64(nil), ins[0]...)
+		out[ax-1] = 0
+		for _, in := range ins {
+			if int64(len(in)) != r {
+				return nil
+			}
+			out[ax-1] = addSat(out[ax-1], in[ax-1])
+		}
+		return out
+	}
+	return nil
+}
+
+// convVariables are a convolution's variable shapes for input in, and its
+// output shape; ok is false for other classes.
+func convVariables(lc LayerConfig, in []int64) (next []int64, shapes [][]int64, known, ok bool) {
+	c := lc.Config
+	r := convRank(lc.ClassName)
+	if r == 0 || !strings.Contains(lc.ClassName, "Conv") {
+		return nil, nil, false, false
+	}
+	if len(in) != r+1 {
+		return nil, nil, false, true
+	}
+	cin := in[r]
+	if c["data_format"] == "channels_first" {
+		cin = in[0]
+	}
+	ks, ok1 := intsOf(c["kernel_size"], r)
+	if !ok1 || cin < 0 {
+		return nil, nil, false, true
+	}
+	k := int64s(ks)
+	filters, _ := cfgInt(c["filters"])
+	dm, okd := cfgInt(c["depth_multiplier"])
+	if !okd {
+		dm = 1
+	}
+	groups, okg := cfgInt(c["groups"])
+	if !okg || groups < 1 {
+		groups = 1
+	}
+	bias := func(n int64) [][]int64 {
+		if b, ok := c["use_bias"].(bool); !ok || b {
+			return [][]int64{{n}}
+		}
+		return nil
+	}
+	switch {
+	case strings.HasPrefix(lc.ClassName, "Depthwise"):
+		shapes = append([][]int64{append(append([]int64(nil), k...), cin, dm)}, bias(mulSat(cin, dm))...)
+	case strings.HasPrefix(lc.ClassName, "Separable"):
+		pw := make([]int64, r)
+		for i := range pw {
+			pw[i] = 1
+		}
+		shapes = [][]int64{append(append([]int64(nil), k...), cin, dm), append(pw, mulSat(cin, dm), filters)}
+		shapes = append(shapes, bias(filters)...)
+	case strings.HasSuffix(lc.ClassName, "Transpose"):
+		shapes = append([][]int64{append(append([]int64(nil), k...), filters, cin)}, bias(filters)...)
+	default:
+		shapes = append([][]int64{append(append([]int64(nil), k...), cin/groups, filters)}, bias(filters)...)
+	}
+	return shapeVia(lc, in), shapes, true, true
+}
+
+// shapeVia is a layer's output shape from the writer's shape rules, nil
+// when unknown.
+func shapeVia(lc LayerConfig, in []int64) []int64 {
+	if in == nil {
+		return nil
+	}
+	ii := make([]int, len(in))
+	for i, d := range in {
+		if d > math.MaxInt32 {
+			return nil
+		}
+		ii[i] = int(d)
+	}
+	return int64s(graphLayerOutputShape(lc, ii))
 }
 
 // layerVariables returns the output shape of one layer for input shape in
@@ -62,6 +247,9 @@ func layerVariables(lc LayerConfig, in []int64) ([]int64, [][]int64, bool) {
 	c := lc.Config
 	if identityLayers[lc.ClassName] {
 		return in, nil, true
+	}
+	if next, shapes, known, ok := convVariables(lc, in); ok {
+		return next, shapes, known
 	}
 	switch lc.ClassName {
 	case "Dense":
@@ -95,6 +283,9 @@ func layerVariables(lc LayerConfig, in []int64) ([]int64, [][]int64, bool) {
 		return in, append(s, []int64{}), in != nil
 	case "PReLU":
 		return in, preluVars(in, c["shared_axes"]), in != nil
+	}
+	if next := shapeVia(lc, in); next != nil && (contains(poolingLayers, lc.ClassName) || contains(resamplingLayers, lc.ClassName) || lc.ClassName == "Permute") {
+		return next, nil, true // no variables
 	}
 	return nil, nil, false
 }
@@ -267,86 +458,23 @@ func CheckMemory(m *Model, budget int64) error {
 // storedValues counts the values of all stored arrays.
 func storedValues(w *Weights) int64 {
 	var n int64
-	for _, lw := range w.Layers {
-		for _, a := range lw.Arrays {
-			n = addSat(n, int64(a.Len()))
-		}
+	for i := range w.Layers {
+		n = addSat(n, treeValues(&w.Layers[i], 0))
 	}
 	return n
 }
 
-// isChain reports whether cfg's layers each take the previous layer's output
-// (the first one the model input): true for a Sequential; for a Functional,
-// checked on the raw config, whose layers must be listed in that order with
-// one InputLayer first and each other layer called once on the one before.
-func isChain(cfg *ModelConfig) bool {
-	if cfg.ClassName == "Sequential" {
-		return true
+// treeValues counts a layer group's values and those of the groups below
+// it (nested models, RNN cells).
+func treeValues(lw *LayerWeights, depth int) int64 {
+	var n int64
+	for _, a := range lw.Arrays {
+		n = addSat(n, int64(a.Len()))
 	}
-	body, _ := cfg.Raw["config"].(map[string]any)
-	if body == nil {
-		body = cfg.Raw
+	if depth < 64 {
+		for _, sub := range lw.Sub {
+			n = addSat(n, treeValues(sub, depth+1))
+		}
 	}
-	raw, _ := body["layers"].([]any)
-	if len(raw) != len(cfg.Layers)+1 {
-		return false
-	}
-	prev := ""
-	for i, l := range raw {
-		e, _ := l.(map[string]any)
-		name, _ := e["name"].(string)
-		if c, ok := e["config"].(map[string]any); ok && name == "" {
-			name, _ = c["name"].(string)
-		}
-		refs := inboundNames(e["inbound_nodes"], 0)
-		if i == 0 {
-			if e["class_name"] != "InputLayer" || len(refs) != 0 {
-				return false
-			}
-		} else if name != cfg.Layers[i-1].Name || len(refs) != 1 || refs[0] != prev {
-			return false
-		}
-		prev = name
-	}
-	return true
-}
-
-// inboundNames lists the layers an inbound_nodes value refers to: Keras 3
-// __keras_tensor__ objects (keras_history [layer, node, tensor]) and Keras
-// 1/2 [layer, node, tensor, kwargs] lists.
-func inboundNames(v any, depth int) []string {
-	if depth > 32 {
-		return []string{""}
-	}
-	switch x := v.(type) {
-	case []any:
-		if len(x) >= 3 {
-			if s, ok := x[0].(string); ok {
-				if _, ok := x[1].(float64); ok {
-					return []string{s}
-				}
-			}
-		}
-		var out []string
-		for _, e := range x {
-			out = append(out, inboundNames(e, depth+1)...)
-		}
-		return out
-	case map[string]any:
-		if x["class_name"] == "__keras_tensor__" {
-			c, _ := x["config"].(map[string]any)
-			h, _ := c["keras_history"].([]any)
-			if len(h) > 0 {
-				s, _ := h[0].(string)
-				return []string{s}
-			}
-			return []string{""}
-		}
-		var out []string
-		for _, e := range x {
-			out = append(out, inboundNames(e, depth+1)...)
-		}
-		return out
-	}
-	return nil
+	return n
 }
