@@ -3,7 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -345,28 +344,8 @@ func dimsString(d []int) string {
 	return s[1 : len(s)-1]
 }
 
-// firstNonFinite returns the index of the first NaN or ±Inf, or -1. It
-// checks blocks with one comparison per element (v-v is 0 exactly for finite
-// v) and only searches element by element when a block fails.
-func firstNonFinite(d []float32) int {
-	const blk = 64
-	for start := 0; start < len(d); start += blk {
-		end := min(start+blk, len(d))
-		var acc float32
-		for _, v := range d[start:end] {
-			acc += v - v
-		}
-		if acc != 0 || acc != acc {
-			for i := start; i < end; i++ {
-				v := float64(d[i])
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return i
-				}
-			}
-		}
-	}
-	return -1
-}
+// firstNonFinite returns the index of the first NaN or ±Inf, or -1.
+func firstNonFinite(d []float32) int { return tensor.FirstNonFinite(d) }
 
 // predictProgram returns the cached inference program for a batch size,
 // compiling it on first use.

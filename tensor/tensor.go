@@ -214,12 +214,34 @@ func (t *Tensor) Gather(rows []int) (*Tensor, error) {
 
 // CheckFinite returns an error naming the first NaN or Inf element.
 func (t *Tensor) CheckFinite() error {
-	for i, v := range t.data {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("tensor: element %d is %v", i, v)
-		}
+	if i := FirstNonFinite(t.data); i >= 0 {
+		return fmt.Errorf("tensor: element %d is %v", i, t.data[i])
 	}
 	return nil
+}
+
+// FirstNonFinite returns the index of the first NaN or ±Inf in d, or -1. It
+// checks blocks with one subtraction per element (v−v is 0 exactly for
+// finite v, NaN otherwise) and searches element by element only in a block
+// that fails.
+func FirstNonFinite(d []float32) int {
+	const blk = 64
+	for start := 0; start < len(d); start += blk {
+		end := min(start+blk, len(d))
+		var acc float32
+		for _, v := range d[start:end] {
+			acc += v - v
+		}
+		if acc != 0 || acc != acc {
+			for i := start; i < end; i++ {
+				v := float64(d[i])
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return i
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // String returns a short description such as "Tensor[32 4]".
