@@ -59,7 +59,7 @@ func (op *embedOp) build(c *kctx) (instr, error) {
 }
 
 type embedInstr struct {
-	op                    *embedOp
+	op                  *embedOp
 	table, ids, dy, out int
 }
 
