@@ -31,6 +31,7 @@ var layerCasesRunning = map[string]bool{
 	"preprocessing":         true,
 	"regularizing_identity": true,
 	"normalization_layers":  true,
+	"embedding_pool":        true,
 }
 
 // caseIO reads a case's inputs (x.npy or x0.npy, x1.npy, ...) and Keras's

@@ -16,7 +16,7 @@ import (
 var layerCases = []string{
 	"merge_multi_io", "shared_residual", "conv2d_basic", "separable_depthwise", "conv2d_options",
 	"conv2d_channels_first", "conv1d_family", "conv3d_pool3d", "lenet_bn", "mobilenet_like",
-	"mobilenetv2_teachable", "transpose_resample",
+	"mobilenetv2_teachable", "transpose_resample", "embedding_pool",
 }
 
 // TestPredictLayerCases runs kerago predict on every case from .keras and

@@ -526,6 +526,7 @@ var familyReaders = [...]func(class string, r *cfgReader, common []Option) (Laye
 	resamplingFromConfig,
 	preprocessingFromConfig,
 	noiseFromConfig,
+	seqFromConfig,
 }
 
 func withMeanShape(s []int) Option {
