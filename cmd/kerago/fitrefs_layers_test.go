@@ -22,6 +22,7 @@ var layerFitCases = []struct {
 	{"fit_depthwise_bn_huber", 2e-5, 1e-5},
 	{"fit_conv1d_adamw_mae", 1e-5, 2e-4},
 	{"fit_multi_io", 1e-5, 1e-5},
+	{"fit_embedding_bce", 1e-5, 1e-5},
 }
 
 // TestFitRefsLayers trains each reference with kerago fit from its
