@@ -32,6 +32,10 @@ var layerCasesRunning = map[string]bool{
 	"regularizing_identity": true,
 	"normalization_layers":  true,
 	"embedding_pool":        true,
+	"embedding_mask_lstm":   true,
+	"lstm_stack":            true,
+	"gru_variants":          true,
+	"lstm_activations":      true,
 }
 
 // caseIO reads a case's inputs (x.npy or x0.npy, x1.npy, ...) and Keras's

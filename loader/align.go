@@ -271,6 +271,7 @@ func alignKeras3(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Ten
 			continue // its variables live below its group (NestedWeights)
 		}
 		sl := w.Layers[j]
+		sl.Arrays = keras3LayerArrays(&sl)
 		if len(sl.Arrays) != varCounts[i] {
 			return nil, Errorf(w.Path, "%s expects %d variables, but group layers/%s holds %d", describe(l), varCounts[i], sl.Name, len(sl.Arrays))
 		}

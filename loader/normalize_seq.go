@@ -3,7 +3,7 @@ package loader
 import "fmt"
 
 // seqLayers are the sequence layer classes kerago runs (issue 11).
-var seqLayers = []string{"Embedding", "Masking"}
+var seqLayers = []string{"Embedding", "Masking", "SimpleRNN", "LSTM", "GRU"}
 
 // seqAliases are Keras 1 and 2 class names of the sequence layers.
 var seqAliases = map[string]string{}
@@ -49,8 +49,77 @@ func normSeq(p *cfgParser, cls string, c map[string]any) (bool, error) {
 		}
 	case "Masking":
 		setDefault(c, "mask_value", 0.0)
+	case "SimpleRNN", "LSTM", "GRU":
+		return true, normRNN(p, cls, c)
 	}
 	return true, nil
+}
+
+// normRNN normalizes SimpleRNN, LSTM and GRU configs (spec keras-layers.md
+// §7.1): Keras 1's output_dim, init, inner_init, forget_bias_init,
+// inner_activation (default hard_sigmoid), W_/U_/b_regularizer, dropout_W/U
+// become Keras 3's keys; Keras 2's implementation and time_major=false are
+// dropped; a GRU that does not record reset_after is Keras 1/2's
+// reset_after=False.
+func normRNN(p *cfgParser, cls string, c map[string]any) error {
+	if _, ok := c["output_dim"]; ok {
+		p.clues.k1 = true
+		rename(c, "output_dim", "units")
+		rename(c, "init", "kernel_initializer")
+		rename(c, "inner_init", "recurrent_initializer")
+		rename(c, "W_regularizer", "kernel_regularizer")
+		rename(c, "U_regularizer", "recurrent_regularizer")
+		rename(c, "b_regularizer", "bias_regularizer")
+		rename(c, "dropout_W", "dropout")
+		rename(c, "dropout_U", "recurrent_dropout")
+		if cls != "SimpleRNN" {
+			setDefault(c, "inner_activation", "hard_sigmoid")
+		}
+		rename(c, "inner_activation", "recurrent_activation")
+		if fb, ok := c["forget_bias_init"].(string); ok {
+			c["unit_forget_bias"] = fb == "one"
+			if fb != "one" && fb != "zero" {
+				return fmt.Errorf("forget_bias_init %q: kerago knows one and zero", fb)
+			}
+		}
+		delete(c, "forget_bias_init")
+		delete(c, "consume_less")
+	}
+	delete(c, "implementation")
+	if tm, ok := c["time_major"]; ok {
+		if tm == true {
+			return fmt.Errorf("time_major=True is not supported")
+		}
+		delete(c, "time_major")
+	}
+	if _, ok := c["units"]; !ok {
+		return fmt.Errorf("missing \"units\"")
+	}
+	if cls == "GRU" {
+		setDefault(c, "reset_after", false)
+	}
+	setDefault(c, "activation", "tanh")
+	for _, k := range []string{"activation", "recurrent_activation"} {
+		if v, ok := c[k]; ok {
+			a, err := normActivation(v)
+			if err != nil {
+				return err
+			}
+			c[k] = a
+		}
+	}
+	for _, k := range []string{"kernel", "recurrent", "bias"} {
+		if err := normInitKeys(c, k+"_initializer"); err != nil {
+			return err
+		}
+		if err := normRegKeys(c, k+"_regularizer"); err != nil {
+			return err
+		}
+		if err := normConstraintKeys(c, k+"_constraint"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // embeddingInputLength is the input shape (input_length,) of a first

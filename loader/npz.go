@@ -85,6 +85,9 @@ func layerOfPath(p string) string {
 	if len(parts) < 2 {
 		return ""
 	}
+	if len(parts) >= 3 && isRNNCellName(parts[len(parts)-2]) {
+		return parts[len(parts)-3] // lstm/lstm_cell/kernel: the layer is lstm
+	}
 	return parts[len(parts)-2]
 }
 

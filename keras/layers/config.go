@@ -527,6 +527,7 @@ var familyReaders = [...]func(class string, r *cfgReader, common []Option) (Laye
 	preprocessingFromConfig,
 	noiseFromConfig,
 	seqFromConfig,
+	rnnFromConfig,
 }
 
 func withMeanShape(s []int) Option {
