@@ -14,9 +14,9 @@ import (
 // keys; spec keras-layers.md §7). Zero values are not Keras's defaults: use
 // DefaultRNNConfig.
 type RNNConfig struct {
-	Activation, RecurrentActivation string
-	UseBias, UnitForgetBias        bool
-	ResetAfter                     bool // GRU only
+	Activation, RecurrentActivation                          string
+	UseBias, UnitForgetBias                                  bool
+	ResetAfter                                               bool // GRU only
 	KernelInitializer, RecurrentInitializer, BiasInitializer initializers.Initializer
 	KernelRegularizer, RecurrentRegularizer, BiasRegularizer regularizers.Regularizer
 	KernelConstraint, RecurrentConstraint, BiasConstraint    constraints.Constraint
