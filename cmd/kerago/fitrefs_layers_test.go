@@ -23,6 +23,7 @@ var layerFitCases = []struct {
 	{"fit_conv1d_adamw_mae", 1e-5, 2e-4},
 	{"fit_multi_io", 1e-5, 1e-5},
 	{"fit_embedding_bce", 1e-5, 1e-5},
+	{"fit_lstm_valsplit", 1e-5, 1e-5},
 }
 
 // TestFitRefsLayers trains each reference with kerago fit from its
