@@ -52,6 +52,9 @@ func TestFitRefsLayers(t *testing.T) {
 			}
 			args = append(args, "--output", "trained.npz", "--epochs", fmt.Sprint(ref.Fit.Epochs),
 				"--batch-size", fmt.Sprint(ref.Fit.BatchSize), "--shuffle=false", "--history", "history.json")
+			if ref.Fit.ValidationSplit > 0 {
+				args = append(args, "--validation-split", fmt.Sprint(ref.Fit.ValidationSplit))
+			}
 			okFit(t, dir, args...)
 			got, err := history.ReadJSON(filepath.Join(dir, "history.json"))
 			if err != nil {
