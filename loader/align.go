@@ -37,6 +37,10 @@ func AlignWeights(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Te
 			return nil, fmt.Errorf("loader: AlignWeights: negative variable count for layer %q", cfg.Layers[i].Name)
 		}
 	}
+	w, err := convertOldRNNWeights(cfg, w)
+	if err != nil {
+		return nil, err
+	}
 	switch w.Layout {
 	case LayoutKeras3:
 		return alignKeras3(cfg, w, varCounts)

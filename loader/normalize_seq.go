@@ -99,6 +99,7 @@ func normRNN(p *cfgParser, cls string, c map[string]any) error {
 		setDefault(c, "reset_after", false)
 	}
 	setDefault(c, "activation", "tanh")
+	setDefault(c, "use_bias", true)
 	for _, k := range []string{"activation", "recurrent_activation"} {
 		if v, ok := c[k]; ok {
 			a, err := normActivation(v)

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/kerago/kerago/tensor"
@@ -43,4 +44,127 @@ func keras3LayerArrays(l *LayerWeights) []*tensor.Tensor {
 		}
 	}
 	return out
+}
+
+// isRNNClass reports the recurrent layers whose Keras 3 variables live in
+// a cell sub-object.
+func isRNNClass(cls string) bool { return cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU" }
+
+// seqVarNames are the variable names of Embedding and the recurrent
+// layers, in Keras order (all trainable, none integer).
+func seqVarNames(cls string, useBias bool) (names []string, trainable, ints []bool) {
+	names = []string{"embeddings"}
+	if isRNNClass(cls) {
+		names = []string{"kernel", "recurrent_kernel"}
+		if useBias {
+			names = append(names, "bias")
+		}
+	}
+	for range names {
+		trainable = append(trainable, true)
+		ints = append(ints, false)
+	}
+	return names, trainable, ints
+}
+
+// keras1Gates are the suffixes of Keras 1's separate gate weights, in the
+// order Keras 2+ concatenates them (spec keras-layers.md §7.8).
+var keras1Gates = map[string][]string{"LSTM": {"i", "f", "c", "o"}, "GRU": {"z", "r", "h"}}
+
+// convertOldRNNWeights returns w with Keras 1's separate gate weights of
+// LSTM (W_i, U_i, b_i, ... stored i, c, f, o) and GRU (W_z, U_z, b_z, ...)
+// joined into Keras 2+'s kernel, recurrent_kernel and bias (columns in
+// i, f, c, o and z, r, h order), as tf.keras's
+// preprocess_weights_for_loading does. w is not modified.
+func convertOldRNNWeights(cfg *ModelConfig, w *Weights) (*Weights, error) {
+	if w.Layout == LayoutKeras3 {
+		return w, nil
+	}
+	var out *Weights
+	for _, l := range cfg.Layers {
+		gates := keras1Gates[l.ClassName]
+		if gates == nil {
+			continue
+		}
+		for j := range w.Layers {
+			lw := &w.Layers[j]
+			if lw.Name != l.Name || len(lw.Arrays) != 3*len(gates) {
+				continue
+			}
+			joined, err := joinGateWeights(lw, gates)
+			if err != nil {
+				return nil, Errorf(w.Path, "layer %q (%s): %v", l.Name, l.ClassName, err)
+			}
+			if out == nil {
+				cp := *w
+				cp.Layers = append([]LayerWeights(nil), w.Layers...)
+				out = &cp
+			}
+			out.Layers[j] = *joined
+		}
+	}
+	if out == nil {
+		return w, nil
+	}
+	return out, nil
+}
+
+// joinGateWeights concatenates the per-gate W_g, U_g, b_g arrays of a
+// Keras 1 layer, found by their names, along their last axis.
+func joinGateWeights(lw *LayerWeights, gates []string) (*LayerWeights, error) {
+	byName := map[string]*tensor.Tensor{}
+	for k, n := range lw.VarNames {
+		n = strings.TrimSuffix(n[strings.LastIndex(n, "/")+1:], ":0")
+		for _, kind := range []string{"W", "U", "b"} {
+			for _, g := range gates {
+				if strings.HasSuffix(n, "_"+kind+"_"+g) {
+					byName[kind+g] = lw.Arrays[k]
+				}
+			}
+		}
+	}
+	res := &LayerWeights{Name: lw.Name, ClassHint: lw.ClassHint, SavedName: lw.SavedName}
+	for _, kind := range []string{"W", "U", "b"} {
+		var parts []*tensor.Tensor
+		for _, g := range gates {
+			a := byName[kind+g]
+			if a == nil {
+				return nil, fmt.Errorf("Keras 1 gate weight %s_%s is missing (have %v)", kind, g, lw.VarNames)
+			}
+			parts = append(parts, a)
+		}
+		j, err := concatLastAxis(parts)
+		if err != nil {
+			return nil, fmt.Errorf("joining %s_*: %v", kind, err)
+		}
+		res.Arrays = append(res.Arrays, j)
+		res.VarNames = append(res.VarNames, map[string]string{"W": "kernel", "U": "recurrent_kernel", "b": "bias"}[kind])
+	}
+	return res, nil
+}
+
+// concatLastAxis joins tensors of equal leading shape along the last axis.
+func concatLastAxis(parts []*tensor.Tensor) (*tensor.Tensor, error) {
+	s0 := parts[0].Shape()
+	if len(s0) == 0 {
+		return nil, fmt.Errorf("scalar gate weight")
+	}
+	rows := parts[0].Len() / s0[len(s0)-1]
+	total := 0
+	for _, p := range parts {
+		s := p.Shape()
+		if len(s) != len(s0) || p.Len()/s[len(s)-1] != rows {
+			return nil, fmt.Errorf("gate weights of shapes %v and %v", s0, s)
+		}
+		total += s[len(s)-1]
+	}
+	out := make([]float32, 0, rows*total)
+	for r := 0; r < rows; r++ {
+		for _, p := range parts {
+			c := p.Shape()[len(p.Shape())-1]
+			out = append(out, p.Data()[r*c:(r+1)*c]...)
+		}
+	}
+	shape := append(append([]int(nil), s0[:len(s0)-1]...), total)
+	return tensor.FromSlice(out, shape...)
 }

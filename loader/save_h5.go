@@ -86,7 +86,12 @@ func keras3WeightsH5(p *modelPlan, vars [][]savedVar, op *optPlan, backend strin
 		classes, names, lvars = append(classes, l.ClassName), append(names, l.Name), append(lvars, vars[i])
 	}
 	for i, g := range keras3GroupNames(classes) {
-		vg := root.CreateGroup("layers/" + g + "/vars")
+		path := "layers/" + g + "/vars"
+		if isRNNClass(classes[i]) { // Keras 3 keeps an RNN's variables in its cell
+			root.CreateGroup(path).SetAttrString("name", names[i])
+			path = "layers/" + g + "/cell/vars"
+		}
+		vg := root.CreateGroup(path)
 		vg.SetAttrString("name", names[i])
 		for j, v := range lvars[i] {
 			if err := createVarDataset(vg, strconv.Itoa(j), v, backend); err != nil {
