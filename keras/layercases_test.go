@@ -36,6 +36,7 @@ var layerCasesRunning = map[string]bool{
 	"lstm_stack":            true,
 	"gru_variants":          true,
 	"lstm_activations":      true,
+	"conv1d_lstm":           true,
 }
 
 // caseIO reads a case's inputs (x.npy or x0.npy, x1.npy, ...) and Keras's
