@@ -37,6 +37,7 @@ var layerCasesRunning = map[string]bool{
 	"gru_variants":          true,
 	"lstm_activations":      true,
 	"conv1d_lstm":           true,
+	"rnn_wrappers":          true,
 }
 
 // caseIO reads a case's inputs (x.npy or x0.npy, x1.npy, ...) and Keras's

@@ -3,7 +3,7 @@ package loader
 import "fmt"
 
 // seqLayers are the sequence layer classes kerago runs (issue 11).
-var seqLayers = []string{"Embedding", "Masking", "SimpleRNN", "LSTM", "GRU"}
+var seqLayers = []string{"Embedding", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"}
 
 // seqAliases are Keras 1 and 2 class names of the sequence layers.
 var seqAliases = map[string]string{}
@@ -51,6 +51,19 @@ func normSeq(p *cfgParser, cls string, c map[string]any) (bool, error) {
 		setDefault(c, "mask_value", 0.0)
 	case "SimpleRNN", "LSTM", "GRU":
 		return true, normRNN(p, cls, c)
+	case "Bidirectional", "TimeDistributed":
+		setDefault(c, "merge_mode", "concat")
+		if cls == "TimeDistributed" {
+			delete(c, "merge_mode")
+		}
+		for _, k := range []string{"layer", "backward_layer"} {
+			if err := normWrapped(p, c, k); err != nil {
+				return true, err
+			}
+		}
+		if c["layer"] == nil {
+			return true, fmt.Errorf("missing \"layer\"")
+		}
 	}
 	return true, nil
 }
@@ -135,4 +148,29 @@ func embeddingInputLength(e map[string]any) ([]int, bool) {
 		return nil, false
 	}
 	return []int{n}, true
+}
+
+// normWrapped normalizes the layer a wrapper holds under key (absent or
+// null is left as is).
+func normWrapped(p *cfgParser, c map[string]any, key string) error {
+	e, ok := c[key].(map[string]any)
+	if !ok {
+		if c[key] != nil {
+			return fmt.Errorf("%q is %s, expected a layer object", key, jsonType(c[key]))
+		}
+		return nil
+	}
+	var ln layerNormalizer = p // through an interface: familyNormalizers → normalizeLayer is no init cycle
+	lc, err := ln.normalizeLayer(e)
+	if err != nil {
+		return err
+	}
+	c[key] = map[string]any{"class_name": lc.ClassName, "config": lc.Config}
+	return nil
+}
+
+// layerNormalizer is cfgParser's normalizeLayer, called by wrapper layers
+// for the layer they hold.
+type layerNormalizer interface {
+	normalizeLayer(e map[string]any) (LayerConfig, error)
 }

@@ -85,10 +85,7 @@ func layerOfPath(p string) string {
 	if len(parts) < 2 {
 		return ""
 	}
-	if len(parts) >= 3 && isRNNCellName(parts[len(parts)-2]) {
-		return parts[len(parts)-3] // lstm/lstm_cell/kernel: the layer is lstm
-	}
-	return parts[len(parts)-2]
+	return wrappedLayerOfPath(parts)
 }
 
 // addNamed appends a variable to the entry of its layer, creating entries

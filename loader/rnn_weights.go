@@ -168,3 +168,18 @@ func concatLastAxis(parts []*tensor.Tensor) (*tensor.Tensor, error) {
 	shape := append(append([]int(nil), s0[:len(s0)-1]...), total)
 	return tensor.FromSlice(out, shape...)
 }
+
+// wrappedLayerOfPath names the layer of a variable path's parts: the
+// parent of the variable, above an RNN cell (lstm/lstm_cell/kernel), a
+// Bidirectional's forward_/backward_ layer or a TimeDistributed's wrapped
+// layer.
+func wrappedLayerOfPath(parts []string) string {
+	i := len(parts) - 2
+	if i >= 1 && isRNNCellName(parts[i]) {
+		i--
+	}
+	if i >= 1 && (strings.HasPrefix(parts[i], "forward_") || strings.HasPrefix(parts[i], "backward_") || strings.HasPrefix(parts[i-1], "time_distributed")) {
+		i--
+	}
+	return parts[i]
+}

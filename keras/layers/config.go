@@ -528,6 +528,7 @@ var familyReaders = [...]func(class string, r *cfgReader, common []Option) (Laye
 	noiseFromConfig,
 	seqFromConfig,
 	rnnFromConfig,
+	wrapperFromConfig,
 }
 
 func withMeanShape(s []int) Option {
