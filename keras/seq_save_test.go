@@ -13,7 +13,7 @@ import (
 // loads them back and checks that the predictions are identical and still
 // match Keras's outputs.
 func TestSaveRoundTripSeqCases(t *testing.T) {
-	for _, name := range []string{"embedding_pool", "embedding_mask_lstm", "lstm_stack", "gru_variants", "lstm_activations", "conv1d_lstm"} {
+	for _, name := range []string{"embedding_pool", "embedding_mask_lstm", "lstm_stack", "gru_variants", "lstm_activations", "conv1d_lstm", "rnn_wrappers"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(testdata, "keras-layers", name)
 			xs, ys := caseIO(t, dir)
@@ -60,7 +60,11 @@ func checkCellGroups(t *testing.T, path string) {
 	}
 	n := 0
 	for _, l := range lm.Weights.Layers {
-		if c := l.Sub["cell"]; c != nil && len(c.Arrays) > 0 {
+		c := l.Sub["cell"]
+		if f := l.Sub["forward_layer"]; f != nil {
+			c = f.Sub["cell"]
+		}
+		if c != nil && len(c.Arrays) > 0 {
 			n++
 			if len(l.Arrays) != 0 {
 				t.Errorf("group %s has variables beside its cell", l.Name)

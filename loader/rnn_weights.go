@@ -183,3 +183,26 @@ func wrappedLayerOfPath(parts []string) string {
 	}
 	return parts[i]
 }
+
+// varGroup is where a range of a layer's variables lives below its Keras 3
+// group.
+type varGroup struct {
+	path     string
+	from, to int
+}
+
+// keras3VarGroups places n variables of a layer of class cls as Keras 3
+// stores them: "vars" for most layers, "cell/vars" for RNNs,
+// "forward_layer/cell/vars" and "backward_layer/cell/vars" (halves) for
+// Bidirectional, "layer/vars" for TimeDistributed.
+func keras3VarGroups(cls string, n int) []varGroup {
+	switch {
+	case isRNNClass(cls):
+		return []varGroup{{"cell/vars", 0, n}}
+	case cls == "Bidirectional":
+		return []varGroup{{"forward_layer/cell/vars", 0, n / 2}, {"backward_layer/cell/vars", n / 2, n}}
+	case cls == "TimeDistributed":
+		return []varGroup{{"layer/vars", 0, n}}
+	}
+	return []varGroup{{"vars", 0, n}}
+}

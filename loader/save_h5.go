@@ -86,16 +86,15 @@ func keras3WeightsH5(p *modelPlan, vars [][]savedVar, op *optPlan, backend strin
 		classes, names, lvars = append(classes, l.ClassName), append(names, l.Name), append(lvars, vars[i])
 	}
 	for i, g := range keras3GroupNames(classes) {
-		path := "layers/" + g + "/vars"
-		if isRNNClass(classes[i]) { // Keras 3 keeps an RNN's variables in its cell
-			root.CreateGroup(path).SetAttrString("name", names[i])
-			path = "layers/" + g + "/cell/vars"
-		}
-		vg := root.CreateGroup(path)
-		vg.SetAttrString("name", names[i])
-		for j, v := range lvars[i] {
-			if err := createVarDataset(vg, strconv.Itoa(j), v, backend); err != nil {
-				return nil, err
+		root.CreateGroup("layers/"+g+"/vars").SetAttrString("name", names[i])
+		// Keras 3 keeps the variables of RNNs and wrappers in sub-objects
+		for _, sg := range keras3VarGroups(classes[i], len(lvars[i])) {
+			vg := root.CreateGroup("layers/" + g + "/" + sg.path)
+			vg.SetAttrString("name", names[i])
+			for j, v := range lvars[i][sg.from:sg.to] {
+				if err := createVarDataset(vg, strconv.Itoa(j), v, backend); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
