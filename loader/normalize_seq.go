@@ -6,7 +6,7 @@ import "fmt"
 var seqLayers = []string{"Embedding", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"}
 
 // seqAliases are Keras 1 and 2 class names of the sequence layers.
-var seqAliases = map[string]string{}
+var seqAliases = map[string]string{"CuDNNLSTM": "LSTM", "CuDNNGRU": "GRU"}
 
 // normSeq normalizes the config keys of the sequence layers: Keras 1's
 // Embedding init, W_regularizer, W_constraint become embeddings_*, its
@@ -109,7 +109,10 @@ func normRNN(p *cfgParser, cls string, c map[string]any) error {
 		return fmt.Errorf("missing \"units\"")
 	}
 	if cls == "GRU" {
-		setDefault(c, "reset_after", false)
+		// CuDNNGRU (read as GRU) records no activation: it is reset_after;
+		// a Keras 1/2 GRU without reset_after is reset_after=False
+		_, hasAct := c["activation"]
+		setDefault(c, "reset_after", !hasAct)
 	}
 	setDefault(c, "activation", "tanh")
 	setDefault(c, "use_bias", true)

@@ -88,10 +88,16 @@ func convertOldRNNWeights(cfg *ModelConfig, w *Weights) (*Weights, error) {
 		}
 		for j := range w.Layers {
 			lw := &w.Layers[j]
-			if lw.Name != l.Name || len(lw.Arrays) != 3*len(gates) {
+			if lw.Name != l.Name || (len(lw.Arrays) != 3*len(gates) && !isCuDNN(lw, len(gates))) {
 				continue
 			}
-			joined, err := joinGateWeights(lw, gates)
+			var joined *LayerWeights
+			var err error
+			if len(lw.Arrays) == 3 {
+				joined, err = fromCuDNN(lw, len(gates))
+			} else {
+				joined, err = joinGateWeights(lw, gates)
+			}
 			if err != nil {
 				return nil, Errorf(w.Path, "layer %q (%s): %v", l.Name, l.ClassName, err)
 			}
@@ -205,4 +211,65 @@ func keras3VarGroups(cls string, n int) []varGroup {
 		return []varGroup{{"layer/vars", 0, n}}
 	}
 	return []varGroup{{"vars", 0, n}}
+}
+
+// isCuDNN reports CuDNNLSTM/CuDNNGRU weights by their bias, as tf.keras
+// does: (8u,) for LSTM, (6u,) for GRU (spec keras-layers.md §7.8).
+func isCuDNN(lw *LayerWeights, gates int) bool {
+	if len(lw.Arrays) != 3 || len(lw.Arrays[1].Shape()) != 2 || len(lw.Arrays[2].Shape()) != 1 {
+		return false
+	}
+	u := lw.Arrays[1].Shape()[0]
+	return lw.Arrays[2].Len() == 2*gates*u
+}
+
+// fromCuDNN converts CuDNN kernel, recurrent kernel and bias into the
+// LSTM/GRU(reset_after) layout: per gate, W_g = reshape(flat(K_g), (u, F))ᵀ
+// and U_g = R_gᵀ; LSTM bias = input + recurrent biases, GRU bias (2, 3u).
+func fromCuDNN(lw *LayerWeights, gates int) (*LayerWeights, error) {
+	k, r, b := lw.Arrays[0], lw.Arrays[1], lw.Arrays[2]
+	u := r.Shape()[0]
+	gu := gates * u
+	if len(k.Shape()) != 2 || k.Shape()[1] != gu || r.Shape()[1] != gu {
+		return nil, fmt.Errorf("CuDNN weights of shapes %v, %v, %v: want (F, %d), (%d, %d)", k.Shape(), r.Shape(), b.Shape(), gu, u, gu)
+	}
+	F := k.Shape()[0]
+	kd, rd, bd := k.Data(), r.Data(), b.Data()
+	nk, nr := make([]float32, F*gu), make([]float32, u*gu)
+	for g := 0; g < gates; g++ {
+		for i := 0; i < F; i++ {
+			for j := 0; j < u; j++ {
+				p := j*F + i // W_g[i][j] = flat(K_g)[j·F + i]
+				nk[i*gu+g*u+j] = kd[(p/u)*gu+g*u+p%u]
+			}
+		}
+		for i := 0; i < u; i++ {
+			for j := 0; j < u; j++ {
+				nr[i*gu+g*u+j] = rd[j*gu+g*u+i]
+			}
+		}
+	}
+	kt, err := tensor.FromSlice(nk, F, gu)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := tensor.FromSlice(nr, u, gu)
+	if err != nil {
+		return nil, err
+	}
+	var bt *tensor.Tensor
+	if gates == 4 {
+		nb := make([]float32, gu)
+		for i := range nb {
+			nb[i] = bd[i] + bd[gu+i]
+		}
+		bt, err = tensor.FromSlice(nb, gu)
+	} else {
+		bt, err = tensor.FromSlice(append([]float32(nil), bd...), 2, gu)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &LayerWeights{Name: lw.Name, ClassHint: lw.ClassHint, SavedName: lw.SavedName,
+		VarNames: []string{"kernel", "recurrent_kernel", "bias"}, Arrays: []*tensor.Tensor{kt, rt, bt}}, nil
 }
