@@ -142,6 +142,9 @@ func (m *Model) checkData(op string, x, y, sw *tensor.Tensor) error {
 	if x == nil {
 		return fmt.Errorf("keras: %s: x is nil", op)
 	}
+	if err := m.checkTokenIDs([]*tensor.Tensor{x}); err != nil {
+		return fmt.Errorf("keras: %s: %w", op, err)
+	}
 	if x.Rank() == 0 {
 		return fmt.Errorf("keras: %s: x must have a batch dimension, got shape %v", op, x.Shape())
 	}
@@ -660,6 +663,9 @@ func (m *Model) PredictWithConfig(x *tensor.Tensor, cfg PredictConfig) (*tensor.
 	}
 	if !tensor.SameShape(x.Shape()[1:], m.inputShape) {
 		return nil, fmt.Errorf("keras: Predict: x has shape %v, model %q expects (batch, %s)", x.Shape(), m.name, dims(m.inputShape))
+	}
+	if err := m.checkTokenIDs([]*tensor.Tensor{x}); err != nil {
+		return nil, err
 	}
 	net, err := m.network()
 	if err != nil {

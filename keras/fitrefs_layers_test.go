@@ -77,6 +77,10 @@ var layerFitRefsRunning = []struct {
 	// two inputs, a shared Concatenate/Add graph, two outputs with
 	// mse/categorical crossentropy, loss_weights [1, 0.5], per-output metrics
 	{"fit_multi_io", 1e-5, 1e-5, ""},
+	// Embedding + GlobalAveragePooling1D, Adam, binary crossentropy
+	{"fit_embedding_bce", 1e-5, 1e-5, ""},
+	// LSTM (BPTT through the unrolled graph), RMSprop, mae, validation_split
+	{"fit_lstm_valsplit", 1e-5, 1e-5, ""},
 }
 
 // TestFitRefsLayers loads each reference's init.keras, fits it as Keras

@@ -296,6 +296,9 @@ func (m *Model) OutputNames() []string {
 // tensor per input (in InputNames order, the same number of rows each), one
 // result per output (OutputNames order). It is safe for concurrent use.
 func (m *Model) PredictN(xs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if err := m.checkTokenIDs(xs); err != nil {
+		return nil, err
+	}
 	net, err := m.network()
 	if err != nil {
 		return nil, err

@@ -288,6 +288,9 @@ func (m *Model) checkDataN(op string, xs, ys []*tensor.Tensor, sw *tensor.Tensor
 	if !m.built {
 		return ErrNotBuilt
 	}
+	if err := m.checkTokenIDs(xs); err != nil {
+		return fmt.Errorf("keras: %s: %w", op, err)
+	}
 	ins, outs := m.InputShapes(), m.OutputShapes()
 	if len(xs) != len(ins) || len(ys) != len(outs) {
 		return fmt.Errorf("keras: %s: %d inputs and %d targets given, model %q has %d inputs (%v) and %d outputs (%v)", op, len(xs), len(ys), m.name, len(ins), m.InputNames(), len(outs), m.OutputNames())

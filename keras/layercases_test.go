@@ -31,6 +31,13 @@ var layerCasesRunning = map[string]bool{
 	"preprocessing":         true,
 	"regularizing_identity": true,
 	"normalization_layers":  true,
+	"embedding_pool":        true,
+	"embedding_mask_lstm":   true,
+	"lstm_stack":            true,
+	"gru_variants":          true,
+	"lstm_activations":      true,
+	"conv1d_lstm":           true,
+	"rnn_wrappers":          true,
 }
 
 // caseIO reads a case's inputs (x.npy or x0.npy, x1.npy, ...) and Keras's

@@ -37,6 +37,10 @@ func AlignWeights(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Te
 			return nil, fmt.Errorf("loader: AlignWeights: negative variable count for layer %q", cfg.Layers[i].Name)
 		}
 	}
+	w, err := convertOldRNNWeights(cfg, w)
+	if err != nil {
+		return nil, err
+	}
 	switch w.Layout {
 	case LayoutKeras3:
 		return alignKeras3(cfg, w, varCounts)
@@ -45,9 +49,11 @@ func AlignWeights(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Te
 			return out, nil
 		}
 		out, err := alignByOrder(cfg, w, varCounts)
-		if err != nil && hasNested(cfg) {
-			// A nested model's variables are stored under their own layers'
-			// names, in get_weights() order: take them in order.
+		if err != nil {
+			// Paths that do not name the config's layers (a nested model's
+			// variables under their own layers' names, a wrapper's under
+			// its inner layer's) are in get_weights() order: take them in
+			// order (the caller checks every shape).
 			if flat, ferr := alignFlat(cfg, w, varCounts); ferr == nil {
 				return flat, nil
 			}
@@ -271,6 +277,7 @@ func alignKeras3(cfg *ModelConfig, w *Weights, varCounts []int) ([][]*tensor.Ten
 			continue // its variables live below its group (NestedWeights)
 		}
 		sl := w.Layers[j]
+		sl.Arrays = keras3LayerArrays(&sl)
 		if len(sl.Arrays) != varCounts[i] {
 			return nil, Errorf(w.Path, "%s expects %d variables, but group layers/%s holds %d", describe(l), varCounts[i], sl.Name, len(sl.Arrays))
 		}

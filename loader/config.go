@@ -437,7 +437,9 @@ func (p *cfgParser) firstLayerInput(mc *ModelConfig, e map[string]any) error {
 			return err
 		}
 		mc.InputShape = s
-	} else if v, ok := c["input_dim"]; ok && v != nil {
+	} else if s, ok := embeddingInputLength(e); ok {
+		mc.InputShape = s
+	} else if v, ok := c["input_dim"]; ok && v != nil && e["class_name"] != "Embedding" {
 		d, ok := intValue(v)
 		if !ok || d < 0 || d > maxDims {
 			return p.errorf("layer %q: input_dim is %v, expected a non-negative integer", name, v)

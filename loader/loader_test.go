@@ -131,6 +131,10 @@ func varCounts(cfg *ModelConfig) []int {
 			out[i] = 1 + b(c["use_bias"])
 		case "SeparableConv1D", "SeparableConv2D":
 			out[i] = 2 + b(c["use_bias"])
+		case "Embedding":
+			out[i] = 1
+		case "SimpleRNN", "LSTM", "GRU":
+			out[i] = 2 + b(c["use_bias"])
 		}
 	}
 	return out
@@ -247,8 +251,12 @@ func checkFacts(t *testing.T, rel string, cfg *ModelConfig, f *expFacts) {
 		if g.ClassName != wantClass || g.Name != w.Name {
 			t.Errorf("%s: layer %d is %s %q, want %s %q", rel, i, g.ClassName, g.Name, w.Class, w.Name)
 		}
-		if w.Units != nil && g.Config["units"] != *w.Units {
-			t.Errorf("%s: layer %q units %v, want %v", rel, g.Name, g.Config["units"], *w.Units)
+		units := g.Config["units"]
+		if g.ClassName == "Embedding" {
+			units = g.Config["output_dim"] // the facts record Embedding's output_dim as units
+		}
+		if w.Units != nil && units != *w.Units {
+			t.Errorf("%s: layer %q units %v, want %v", rel, g.Name, units, *w.Units)
 		}
 		if w.Activation != nil && g.Config["activation"] != w.Activation {
 			t.Errorf("%s: layer %q activation %v, want %v", rel, g.Name, g.Config["activation"], w.Activation)

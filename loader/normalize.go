@@ -17,11 +17,11 @@ var coreLayers = []string{
 }
 
 // supportedLayers lists the layer classes kerago runs, by Keras 3 class name.
-var supportedLayers = concatLists(coreLayers, convLayers, poolingLayers, resamplingLayers, preprocessingLayers, noiseLayers)
+var supportedLayers = concatLists(coreLayers, convLayers, poolingLayers, resamplingLayers, preprocessingLayers, noiseLayers, seqLayers)
 
 // classAlias maps a Keras 1 or 2 class name to Keras 3's.
 func classAlias(cls string) (string, bool) {
-	for _, m := range []map[string]string{convAliases, poolingAliases, resamplingAliases, preprocessingAliases, noiseAliases} {
+	for _, m := range []map[string]string{convAliases, poolingAliases, resamplingAliases, preprocessingAliases, noiseAliases, seqAliases} {
 		if a, ok := m[cls]; ok {
 			return a, true
 		}
@@ -40,7 +40,7 @@ func concatLists(ls ...[]string) []string {
 // familyNormalizers normalize the config keys of the layer families kept in
 // their own files; each reports whether it knows the class.
 var familyNormalizers = [...]func(p *cfgParser, cls string, c map[string]any) (bool, error){
-	normConv, normPooling, normResampling, normPreprocessing, normNoise,
+	normConv, normPooling, normResampling, normPreprocessing, normNoise, normSeq,
 }
 
 // SupportedLayers returns the layer classes kerago runs (Keras 3 class
@@ -155,7 +155,9 @@ func (p *cfgParser) normalizeLayer(e map[string]any) (LayerConfig, error) {
 				p.clues.k1 = true
 			}
 		}
-		delete(c, k)
+		if k != "input_dim" || cls != "Embedding" {
+			delete(c, k)
+		}
 	}
 	if v, ok := c["dtype"]; ok && v != nil {
 		if d, isMap := v.(map[string]any); isMap {

@@ -85,19 +85,20 @@ func layerOfPath(p string) string {
 	if len(parts) < 2 {
 		return ""
 	}
-	return parts[len(parts)-2]
+	return wrappedLayerOfPath(parts)
 }
 
 // addNamed appends a variable to the entry of its layer, creating entries
 // in order of first appearance.
 func addNamed(w *Weights, varPath string, t *tensor.Tensor) {
 	layer := layerOfPath(varPath)
-	for i := range w.Layers {
-		if w.Layers[i].Name == layer {
-			w.Layers[i].VarNames = append(w.Layers[i].VarNames, varPath)
-			w.Layers[i].Arrays = append(w.Layers[i].Arrays, t)
-			return
-		}
+	// consecutive variables of one layer form its group; a name seen again
+	// later (a nested model's prefix around other layers) starts a new
+	// group, so that the groups keep the file's (get_weights) order
+	if n := len(w.Layers); n > 0 && w.Layers[n-1].Name == layer {
+		w.Layers[n-1].VarNames = append(w.Layers[n-1].VarNames, varPath)
+		w.Layers[n-1].Arrays = append(w.Layers[n-1].Arrays, t)
+		return
 	}
 	w.Layers = append(w.Layers, LayerWeights{Name: layer, VarNames: []string{varPath}, Arrays: []*tensor.Tensor{t}})
 }

@@ -282,9 +282,18 @@ func keras3LayerGroups(g *hdf5.WGroup, prefix string, p *modelPlan, vars [][]sav
 			continue
 		}
 		vg.SetAttrString("name", p.layers[i].Name)
-		for j, v := range vars[i] {
-			if err := createVarDataset(vg, strconv.Itoa(j), v, backend); err != nil {
-				return err
+		// Keras 3 keeps the variables of RNNs and wrappers in sub-objects
+		// (cell/vars, forward_layer/cell/vars, layer/vars)
+		for _, sg := range keras3VarGroups(classes[k], len(vars[i])) {
+			sv := vg
+			if sg.path != "vars" {
+				sv = g.CreateGroup(prefix + gname + "/" + sg.path)
+				sv.SetAttrString("name", p.layers[i].Name)
+			}
+			for j, v := range vars[i][sg.from:sg.to] {
+				if err := createVarDataset(sv, strconv.Itoa(j), v, backend); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -77,9 +77,11 @@ func layerVarNames(l LayerConfig) (names []string, trainable []bool, ints []bool
 		if flag("use_bias", true) {
 			add("bias", true, false)
 		}
+	case "Embedding", "SimpleRNN", "LSTM", "GRU":
+		names, trainable, ints = seqVarNames(l.ClassName, flag("use_bias", true))
 	case "Activation", "Dropout", "Flatten", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU":
 	default:
-		if !contains(poolingLayers, l.ClassName) && !contains(resamplingLayers, l.ClassName) && !contains(coreLayers, l.ClassName) {
+		if !contains(poolingLayers, l.ClassName) && !contains(resamplingLayers, l.ClassName) && !contains(coreLayers, l.ClassName) && l.ClassName != "Masking" {
 			return nil, nil, nil, false
 		}
 	}
@@ -242,6 +244,10 @@ func alignForSave(cfg *ModelConfig, p *modelPlan, w *Weights, counts []int, know
 	arrays := make([][]*tensor.Tensor, len(p.layers))
 	names := make([][]string, len(p.layers))
 	groups := Keras3GroupNames(&ModelConfig{Layers: p.layers})
+	w, err := convertOldRNNWeights(&ModelConfig{Layers: p.layers}, w)
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(w.Layers) == len(p.layers) {
 		same := true
 		for i, lw := range w.Layers {

@@ -25,6 +25,8 @@ type kerasFitRef struct {
 		Epochs    int  `json:"epochs"`
 		BatchSize int  `json:"batch_size"`
 		Shuffle   bool `json:"shuffle"`
+		// ValidationSplit is fit(validation_split=...), 0 for none.
+		ValidationSplit float64 `json:"validation_split"`
 	} `json:"fit"`
 	Compile struct {
 		Optimizer struct {

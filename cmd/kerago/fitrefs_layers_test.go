@@ -22,6 +22,8 @@ var layerFitCases = []struct {
 	{"fit_depthwise_bn_huber", 2e-5, 1e-5},
 	{"fit_conv1d_adamw_mae", 1e-5, 2e-4},
 	{"fit_multi_io", 1e-5, 1e-5},
+	{"fit_embedding_bce", 1e-5, 1e-5},
+	{"fit_lstm_valsplit", 1e-5, 1e-5},
 }
 
 // TestFitRefsLayers trains each reference with kerago fit from its
@@ -50,6 +52,9 @@ func TestFitRefsLayers(t *testing.T) {
 			}
 			args = append(args, "--output", "trained.npz", "--epochs", fmt.Sprint(ref.Fit.Epochs),
 				"--batch-size", fmt.Sprint(ref.Fit.BatchSize), "--shuffle=false", "--history", "history.json")
+			if ref.Fit.ValidationSplit > 0 {
+				args = append(args, "--validation-split", fmt.Sprint(ref.Fit.ValidationSplit))
+			}
 			okFit(t, dir, args...)
 			got, err := history.ReadJSON(filepath.Join(dir, "history.json"))
 			if err != nil {

@@ -523,6 +523,9 @@ var familyReaders = [...]func(class string, r *cfgReader, common []Option) (Laye
 	resamplingFromConfig,
 	preprocessingFromConfig,
 	noiseFromConfig,
+	seqFromConfig,
+	rnnFromConfig,
+	wrapperFromConfig,
 }
 
 func withMeanShape(s []int) Option {

@@ -170,6 +170,9 @@ func (l *PoolingLayer) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node
 		return nil, l.errorf("not built")
 	}
 	if l.global {
+		if y, ok, err := l.maskedAverage(g, x); ok {
+			return y, err
+		}
 		xl := x
 		var err error
 		if l.first {
