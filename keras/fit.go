@@ -266,6 +266,9 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*H
 	if m.comp == nil {
 		return nil, errNotCompiled("Fit")
 	}
+	if err := m.multiIO("Fit", "FitN"); err != nil {
+		return nil, err
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -535,6 +538,9 @@ func (m *Model) Evaluate(x, y *tensor.Tensor, cfg EvaluateConfig) (*Logs, error)
 	if m.comp == nil {
 		return nil, errNotCompiled("Evaluate")
 	}
+	if err := m.multiIO("Evaluate", "EvaluateN"); err != nil {
+		return nil, err
+	}
 	if y == nil {
 		return nil, errors.New("keras: Evaluate: y is nil")
 	}
@@ -655,6 +661,9 @@ func (m *Model) Predict(x *tensor.Tensor) (*tensor.Tensor, error) {
 
 // PredictWithConfig is Predict with Keras's predict arguments.
 func (m *Model) PredictWithConfig(x *tensor.Tensor, cfg PredictConfig) (*tensor.Tensor, error) {
+	if err := m.multiIO("Predict", "PredictN"); err != nil {
+		return nil, err
+	}
 	if x == nil || x.Rank() == 0 {
 		return nil, errors.New("keras: Predict: x must have a batch dimension")
 	}

@@ -1,6 +1,7 @@
 package keras
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -145,5 +146,27 @@ func TestFlattenChannelsFirst(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSingleTensorMethodsOnMultiIO: Predict, Fit and Evaluate of a model
+// with several inputs or outputs say which method to use.
+func TestSingleTensorMethodsOnMultiIO(t *testing.T) {
+	m, err := Load(filepath.Join(testdata, "keras-layers", "merge_multi_io", "model.keras"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.Zeros(1, 5)
+	if _, err := m.Predict(x); err == nil || !strings.Contains(err.Error(), "PredictN") {
+		t.Errorf("Predict: %v", err)
+	}
+	if err := m.Compile(CompileConfig{Optimizer: "sgd", Loss: "mse"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Fit(context.Background(), x, tensor.Zeros(1, 3), FitConfig{Verbose: Silent}); err == nil || !strings.Contains(err.Error(), "FitN") {
+		t.Errorf("Fit: %v", err)
+	}
+	if _, err := m.Evaluate(x, tensor.Zeros(1, 3), EvaluateConfig{Verbose: Silent}); err == nil || !strings.Contains(err.Error(), "EvaluateN") {
+		t.Errorf("Evaluate: %v", err)
 	}
 }

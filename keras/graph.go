@@ -1,7 +1,6 @@
 package keras
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -310,9 +309,14 @@ func (m *Model) PredictN(xs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 	return ys, nil
 }
 
-// errMultiIO is returned by single-tensor methods on models with several
-// inputs or outputs.
-var errMultiIO = errors.New("keras: the model has several inputs or outputs; use PredictN")
+// multiIO reports a model with several inputs or outputs, for the methods
+// that take one tensor (they point to their N forms).
+func (m *Model) multiIO(op, alt string) error {
+	if m.graph != nil && (len(m.graph.inputs) > 1 || len(m.graph.outputs) > 1) {
+		return fmt.Errorf("keras: %s: model %q has %d inputs and %d outputs; use %s", op, m.name, len(m.graph.inputs), len(m.graph.outputs), alt)
+	}
+	return nil
+}
 
 // chainLike reports a graph that Keras's summary draws like a Sequential:
 // one input, every call reading exactly the previous call's only output, no
