@@ -7,6 +7,7 @@ import (
 
 	"github.com/kerago/kerago/internal/kernels"
 	"github.com/kerago/kerago/runtime"
+	"github.com/kerago/kerago/tensor"
 )
 
 // convLSTMNet builds l for per-sample inputs in, sets its weights and
@@ -240,6 +241,106 @@ func TestConvLSTMReference(t *testing.T) {
 					t.Fatal(err)
 				}
 				assertAllClose(t, y.Data(), want, 1e-5)
+			}
+		})
+	}
+}
+
+// TestConvLSTMChannelsFirst checks data_format channels_first against the
+// float64 re-derivation on the same data in channels_last order.
+func TestConvLSTMChannelsFirst(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 2))
+	g := refGeo{B: 2, T: 2, H: 3, W: 4, C: 2, F: 2, kh: 2, kw: 2, sh: 1, sw: 1, dh: 1, dw: 1, same: true}
+	w := [][]float32{randF32(r, g.kh*g.kw*g.C*4*g.F, 0.4), randF32(r, g.kh*g.kw*g.F*4*g.F, 0.4), randF32(r, 4*g.F, 0.3)}
+	xl := randF32(r, g.B*g.T*g.H*g.W*g.C, 1)
+	xf := make([]float32, len(xl)) // (B, T, C, H, W)
+	for bt := 0; bt < g.B*g.T; bt++ {
+		for p := 0; p < g.H*g.W; p++ {
+			for ch := 0; ch < g.C; ch++ {
+				xf[(bt*g.C+ch)*g.H*g.W+p] = xl[(bt*g.H*g.W+p)*g.C+ch]
+			}
+		}
+	}
+	seq, _ := refConvLSTM(g, xl, w, nil)
+	last := seq[len(seq)-1] // (B, H, W, F)
+	want := make([]float32, len(last))
+	for b := 0; b < g.B; b++ {
+		for p := 0; p < g.H*g.W; p++ {
+			for f := 0; f < g.F; f++ {
+				want[(b*g.F+f)*g.H*g.W+p] = float32(last[(b*g.H*g.W+p)*g.F+f])
+			}
+		}
+	}
+	cfg := rnnCfg(nil)
+	cfg.ReturnSequences = false
+	l := ConvLSTM(2, g.F, ConvLSTMOptions{KernelSize: []int{2}, Padding: "same", ChannelsFirst: true}, cfg)
+	net := convLSTMNet(t, l, []int{g.T, g.C, g.H, g.W}, w, nil, 0, false)
+	if s := l.OutputShape(); len(s) != 3 || s[0] != g.F || s[1] != g.H || s[2] != g.W {
+		t.Fatalf("output shape %v, want (F, H, W) = (%d, %d, %d)", s, g.F, g.H, g.W)
+	}
+	y, err := net.Predict(fromSlice(t, xf, g.B, g.T, g.C, g.H, g.W))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertAllClose(t, y.Data(), want, 1e-5)
+}
+
+// TestConvLSTMGradients compares BPTT gradients through the unrolled
+// convolutions with central finite differences of the loss, for every
+// variable, with a mask and with go_backwards.
+func TestConvLSTMGradients(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 1))
+	for _, c := range []struct {
+		name string
+		rank int
+		in   []int
+		co   ConvLSTMOptions
+		back bool
+		mask []float32
+	}{
+		{"2d same mask", 2, []int{3, 3, 3, 1}, ConvLSTMOptions{KernelSize: []int{2}, Padding: "same"}, false, []float32{1, 0, 1, 1, 1, 0}},
+		{"1d valid backwards", 1, []int{3, 4, 2}, ConvLSTMOptions{KernelSize: []int{2}}, true, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := rnnCfg(nil)
+			cfg.GoBackwards = c.back
+			l := ConvLSTM(c.rank, 2, c.co, cfg)
+			if err := l.Build(c.in); err != nil {
+				t.Fatal(err)
+			}
+			var w [][]float32
+			for _, v := range l.Variables() {
+				w = append(w, randF32(r, len(v.Value.Data()), 0.4))
+			}
+			net := convLSTMNet(t, l, c.in, w, c.mask, 0, true)
+			x := tensor.Zeros(append([]int{2}, c.in...)...)
+			copy(x.Data(), randF32(r, len(x.Data()), 1))
+			y := tensor.Zeros(append([]int{2}, l.OutputShape()...)...)
+			copy(y.Data(), randF32(r, len(y.Data()), 1))
+			res, err := net.TrainStep(x, y, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked := 0
+			for vi, v := range net.TrainableVariables() {
+				d := v.Value.Data()
+				for j := range d {
+					old := d[j]
+					const h = 1e-2
+					d[j] = old + h
+					lp, _, _ := net.TestStep(x, y, nil)
+					d[j] = old - h
+					lm, _, _ := net.TestStep(x, y, nil)
+					d[j] = old
+					fd := float64(lp-lm) / (2 * h)
+					if g := float64(res.Grads[vi][j]); math.Abs(g-fd) > 1e-4+1e-2*math.Abs(fd) {
+						t.Errorf("%s[%d]: gradient %.6g, finite differences %.6g", v.Path, j, g, fd)
+					}
+					checked++
+				}
+			}
+			if checked == 0 {
+				t.Fatal("no trainable variables")
 			}
 		})
 	}
