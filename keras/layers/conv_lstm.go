@@ -212,6 +212,9 @@ func (l *ConvLSTMLayer) Config() map[string]any {
 	c["data_format"] = map[bool]string{false: "channels_last", true: "channels_first"}[l.first]
 	c["dilation_rate"] = intsAny(l.dilation)
 	c["seed"] = nil
+	if _, ok := c["activity_regularizer"]; !ok {
+		c["activity_regularizer"] = nil
+	}
 	return c
 }
 
