@@ -55,6 +55,8 @@ func ConvLSTM(rank, filters int, co ConvLSTMOptions, cfg RNNConfig, opts ...Opti
 		l.err = err
 	}
 	switch {
+	case filters <= 0:
+		l.err = fmt.Errorf("filters is %d, want a positive number", filters)
 	case rank != 1 && rank != 2:
 		l.err = fmt.Errorf("rank %d: kerago runs ConvLSTM1D and ConvLSTM2D", rank)
 	case l.cell.err != nil && l.err == nil:

@@ -3,6 +3,7 @@ package layers
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/kerago/kerago/internal/kernels"
@@ -341,6 +342,37 @@ func TestConvLSTMGradients(t *testing.T) {
 			}
 			if checked == 0 {
 				t.Fatal("no trainable variables")
+			}
+		})
+	}
+}
+
+// TestConvLSTMBadConfig checks that invalid settings are refused with an
+// error naming the setting, at construction or Build.
+func TestConvLSTMBadConfig(t *testing.T) {
+	cases := []struct {
+		name string
+		l    *ConvLSTMLayer
+		in   []int
+		want string
+	}{
+		{"filters 0", ConvLSTM(2, 0, ConvLSTMOptions{KernelSize: []int{3}}, rnnCfg(nil)), []int{2, 4, 4, 1}, "filters is 0"},
+		{"no kernel_size", ConvLSTM(2, 2, ConvLSTMOptions{}, rnnCfg(nil)), []int{2, 4, 4, 1}, "kernel_size"},
+		{"kernel_size 3 values", ConvLSTM(2, 2, ConvLSTMOptions{KernelSize: []int{3, 3, 3}}, rnnCfg(nil)), []int{2, 4, 4, 1}, "kernel_size"},
+		{"causal", ConvLSTM(1, 2, ConvLSTMOptions{KernelSize: []int{2}, Padding: "causal"}, rnnCfg(nil)), []int{2, 4, 1}, `padding "causal"`},
+		{"stateful", ConvLSTM(1, 2, ConvLSTMOptions{KernelSize: []int{2}}, rnnCfg(func(c *RNNConfig) { c.Stateful = true })), []int{2, 4, 1}, "stateful"},
+		{"rank 3", ConvLSTM(3, 2, ConvLSTMOptions{KernelSize: []int{2}}, rnnCfg(nil)), []int{2, 4, 4, 4, 1}, "ConvLSTM1D and ConvLSTM2D"},
+		{"input rank", ConvLSTM(2, 2, ConvLSTMOptions{KernelSize: []int{2}}, rnnCfg(nil)), []int{4, 4, 1}, "rank 4"},
+		{"kernel larger than input", ConvLSTM(2, 2, ConvLSTMOptions{KernelSize: []int{5}}, rnnCfg(nil)), []int{2, 3, 3, 1}, "input shape"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.l.Build(c.in)
+			if err == nil {
+				t.Fatalf("Build(%v) succeeded, want an error containing %q", c.in, c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q lacks %q", err, c.want)
 			}
 		})
 	}
