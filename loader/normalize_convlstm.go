@@ -11,6 +11,9 @@ func isConvLSTM(cls string) bool { return cls == "ConvLSTM1D" || cls == "ConvLST
 // normalized as for LSTM (units is filters).
 func normConvLSTM(p *cfgParser, cls string, c map[string]any) error {
 	rank := int(cls[len("ConvLSTM")] - '0')
+	if _, k1 := c["nb_filter"]; k1 {
+		return fmt.Errorf("a Keras 1 %s config (nb_filter, separate gate weights) is not supported", cls)
+	}
 	for _, k := range []string{"kernel_size", "strides", "dilation_rate"} {
 		if n, isNum := c[k].(float64); isNum {
 			l := make([]any, rank)
