@@ -37,3 +37,29 @@ func normConvLSTM(p *cfgParser, cls string, c map[string]any) error {
 	delete(c, "units")
 	return err
 }
+
+// convLSTMVariables returns the variable shapes of a ConvLSTM of rank r
+// for a per-sample input (steps, spatial..., channels) — kernel (k..., C,
+// 4F), recurrent_kernel (k..., F, 4F), bias (4F,) — and whether they are
+// known, for the memory budget.
+func convLSTMVariables(c map[string]any, r int, in []int64) ([][]int64, bool) {
+	if len(in) != r+2 {
+		return nil, false
+	}
+	cin := in[r+1]
+	if c["data_format"] == "channels_first" {
+		cin = in[1]
+	}
+	ks, ok := intsOf(c["kernel_size"], r)
+	f, okf := cfgInt(c["filters"])
+	if !ok || !okf || cin < 0 || f < 0 {
+		return nil, false
+	}
+	k := int64s(ks)
+	g4 := mulSat(f, 4)
+	shapes := [][]int64{append(append([]int64(nil), k...), cin, g4), append(append([]int64(nil), k...), f, g4)}
+	if b, isBool := c["use_bias"].(bool); !isBool || b {
+		shapes = append(shapes, []int64{g4})
+	}
+	return shapes, true
+}

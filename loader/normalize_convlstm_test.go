@@ -37,3 +37,35 @@ func TestNormConvLSTM(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetCoversConvLSTM: a ConvLSTM2D claiming a huge number of filters
+// is refused by the memory budget before anything is allocated, and the
+// estimate of conv_lstm2d's ConvLSTM2D matches the variables Keras stored.
+func TestBudgetCoversConvLSTM(t *testing.T) {
+	js := `{"class_name": "Sequential", "config": {"name": "s", "layers": [
+	 {"class_name": "InputLayer", "config": {"batch_shape": [null, 3, 8, 8, 3], "name": "in"}},
+	 {"class_name": "ConvLSTM2D", "config": {"name": "c", "filters": 1000000, "kernel_size": [3, 3]}}]}}`
+	mc, _, err := ParseConfigJSON("huge.json", []byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = CheckMemory(&Model{Path: "huge.json", Config: mc}, 64<<20)
+	if err == nil || !strings.Contains(err.Error(), "memory budget") || !strings.Contains(err.Error(), "ConvLSTM2D") {
+		t.Errorf("%v, want a memory budget error naming ConvLSTM2D", err)
+	}
+	m, err := Load("../testdata/keras-layers/conv_lstm2d/model.keras")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := EstimateParams(m.Config)
+	var got int64 = -1
+	for _, p := range ps {
+		if p.ClassName == "ConvLSTM2D" {
+			got = p.Params
+		}
+	}
+	// kernel (3,3,2,8) + recurrent_kernel (3,3,2,8) + bias (8,), as stored by Keras
+	if want := int64(3*3*2*8*2 + 8); got != want {
+		t.Errorf("ConvLSTM2D estimated at %d values, Keras stores %d", got, want)
+	}
+}
