@@ -38,6 +38,7 @@ var layerCasesRunning = map[string]bool{
 	"lstm_activations":      true,
 	"conv1d_lstm":           true,
 	"rnn_wrappers":          true,
+	"conv_lstm2d":           true,
 }
 
 // caseIO reads a case's inputs (x.npy or x0.npy, x1.npy, ...) and Keras's

@@ -24,7 +24,7 @@ import (
 // ("lstm/lstm_cell/kernel") and group names ("lstm_cell"). They are left out
 // of the file-for-file comparison until it does.
 var sequenceCases = map[string]bool{"embedding_pool": true, "embedding_mask_lstm": true, "lstm_stack": true,
-	"gru_variants": true, "lstm_activations": true, "conv1d_lstm": true, "rnn_wrappers": true}
+	"gru_variants": true, "lstm_activations": true, "conv1d_lstm": true, "rnn_wrappers": true, "conv_lstm2d": true}
 
 func runningLayerCases() []string {
 	var out []string

@@ -3,7 +3,7 @@ package loader
 import "fmt"
 
 // seqLayers are the sequence layer classes kerago runs (issue 11).
-var seqLayers = []string{"Embedding", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"}
+var seqLayers = []string{"Embedding", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed", "ConvLSTM1D", "ConvLSTM2D"}
 
 // seqAliases are Keras 1 and 2 class names of the sequence layers.
 var seqAliases = map[string]string{"CuDNNLSTM": "LSTM", "CuDNNGRU": "GRU"}
@@ -51,6 +51,8 @@ func normSeq(p *cfgParser, cls string, c map[string]any) (bool, error) {
 		setDefault(c, "mask_value", 0.0)
 	case "SimpleRNN", "LSTM", "GRU":
 		return true, normRNN(p, cls, c)
+	case "ConvLSTM1D", "ConvLSTM2D":
+		return true, normConvLSTM(p, cls, c)
 	case "Bidirectional", "TimeDistributed":
 		setDefault(c, "merge_mode", "concat")
 		if cls == "TimeDistributed" {

@@ -180,6 +180,10 @@ func convVariables(lc LayerConfig, in []int64) (next []int64, shapes [][]int64, 
 	if r == 0 || !strings.Contains(lc.ClassName, "Conv") {
 		return nil, nil, false, false
 	}
+	if isConvLSTM(lc.ClassName) {
+		shapes, known := convLSTMVariables(c, r, in)
+		return nil, shapes, known, true
+	}
 	if len(in) != r+1 {
 		return nil, nil, false, true
 	}

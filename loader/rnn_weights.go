@@ -48,7 +48,9 @@ func keras3LayerArrays(l *LayerWeights) []*tensor.Tensor {
 
 // isRNNClass reports the recurrent layers whose Keras 3 variables live in
 // a cell sub-object.
-func isRNNClass(cls string) bool { return cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU" }
+func isRNNClass(cls string) bool {
+	return cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU" || isConvLSTM(cls)
+}
 
 // seqVarNames are the variable names of Embedding and the recurrent
 // layers, in Keras order (all trainable, none integer).

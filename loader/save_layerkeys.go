@@ -19,6 +19,9 @@ func classKeys(cls string) (keys []kv, known bool) {
 	if k, ok := otherLayerKeys[cls]; ok {
 		return k, true
 	}
+	if isConvLSTM(cls) {
+		return convLSTMKeys(convRank(cls)), true
+	}
 	if r := convRank(cls); r > 0 && contains(convLayers, cls) {
 		switch {
 		case strings.HasPrefix(cls, "SeparableConv"):
@@ -63,6 +66,20 @@ func convKeys(r int) []kv {
 		{"kernel_initializer", "GlorotUniform"}, {"bias_initializer", "Zeros"},
 		{"kernel_regularizer", nil}, {"bias_regularizer", nil}, {"activity_regularizer", nil},
 		{"kernel_constraint", nil}, {"bias_constraint", nil}}
+}
+
+// convLSTMKeys: layers/rnn/conv_lstm.py (ConvLSTM.get_config).
+func convLSTMKeys(r int) []kv {
+	return []kv{{"return_sequences", false}, {"return_state", false}, {"go_backwards", false},
+		{"stateful", false}, {"unroll", false}, {"zero_output_for_mask", false},
+		{"filters", requiredKey{}}, {"kernel_size", requiredKey{}}, {"strides", ones(r)},
+		{"padding", "valid"}, {"data_format", "channels_last"}, {"dilation_rate", ones(r)},
+		{"activation", "tanh"}, {"recurrent_activation", "sigmoid"}, {"use_bias", true},
+		{"kernel_initializer", "GlorotUniform"}, {"recurrent_initializer", "Orthogonal"},
+		{"bias_initializer", "Zeros"}, {"unit_forget_bias", true},
+		{"kernel_regularizer", nil}, {"recurrent_regularizer", nil}, {"bias_regularizer", nil},
+		{"activity_regularizer", nil}, {"kernel_constraint", nil}, {"recurrent_constraint", nil},
+		{"bias_constraint", nil}, {"dropout", 0.0}, {"recurrent_dropout", 0.0}, {"seed", nil}}
 }
 
 // convTransposeKeys: layers/convolutional/base_conv_transpose.py.

@@ -77,7 +77,7 @@ func layerVarNames(l LayerConfig) (names []string, trainable []bool, ints []bool
 		if flag("use_bias", true) {
 			add("bias", true, false)
 		}
-	case "Embedding", "SimpleRNN", "LSTM", "GRU":
+	case "Embedding", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D":
 		names, trainable, ints = seqVarNames(l.ClassName, flag("use_bias", true))
 	case "Activation", "Dropout", "Flatten", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU":
 	default:

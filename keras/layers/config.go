@@ -525,6 +525,7 @@ var familyReaders = [...]func(class string, r *cfgReader, common []Option) (Laye
 	noiseFromConfig,
 	seqFromConfig,
 	rnnFromConfig,
+	convLSTMFromConfig,
 	wrapperFromConfig,
 }
 

@@ -162,6 +162,12 @@ func (cl *rnnCell) lstm(xt, h, c *G.Node) (*G.Node, *G.Node, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return cl.lstmGates(z, c)
+}
+
+// lstmGates computes h' and c' from the gate pre-activations z (R, 4u)
+// (blocks i, f, c, o) and c (R, u).
+func (cl *rnnCell) lstmGates(z, c *G.Node) (*G.Node, *G.Node, error) {
 	zs, err := columnBlocks(cl.g, z, 4, cl.l.units)
 	if err != nil {
 		return nil, nil, err
