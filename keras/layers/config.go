@@ -526,6 +526,7 @@ var familyReaders = [...]func(class string, r *cfgReader, common []Option) (Laye
 	seqFromConfig,
 	rnnFromConfig,
 	wrapperFromConfig,
+	attentionFromConfig,
 }
 
 func withMeanShape(s []int) Option {
