@@ -54,5 +54,71 @@ func mhaVarGroups(n int) []varGroup {
 	for i, name := range []string{"query_dense", "key_dense", "value_dense", "output_dense"} {
 		out = append(out, varGroup{name + "/vars", i * per, (i + 1) * per})
 	}
-	return out
+	// the dropout and softmax sub-layers hold no variables
+	return append(out, varGroup{"_dropout_layer/vars", n, n}, varGroup{"_softmax/vars", n, n})
+}
+
+// mhaSubNames are the names Keras gives MultiHeadAttention's sub-layers
+// (the attribute "name" of their groups in model.weights.h5).
+var mhaSubNames = map[string]string{
+	"query_dense/vars": "query", "key_dense/vars": "key", "value_dense/vars": "value",
+	"output_dense/vars": "attention_output", "_dropout_layer/vars": "dropout", "_softmax/vars": "softmax",
+}
+
+// subGroupName is the "name" attribute of the Keras 3 weights group at
+// path below a layer of class cls named layer: the sub-layer's own name for
+// MultiHeadAttention, else the layer's name (RNN cells and wrappers).
+func subGroupName(cls, path, layer string) string {
+	if n, ok := mhaSubNames[path]; ok && cls == "MultiHeadAttention" {
+		return n
+	}
+	return layer
+}
+
+// attentionVarNames are the variable names of the attention layers in
+// Keras order (all trainable, none integer): MultiHeadAttention's
+// projections, Attention's scale and concat_score_weight, AdditiveAttention's
+// scale.
+func attentionVarNames(cls string, useBias, useScale, concat bool) (names []string, trainable, ints []bool) {
+	switch cls {
+	case "MultiHeadAttention":
+		for _, p := range []string{"query", "key", "value", "attention_output"} {
+			names = append(names, p+"/kernel")
+			if useBias {
+				names = append(names, p+"/bias")
+			}
+		}
+	default:
+		if useScale {
+			names = append(names, "scale")
+		}
+		if concat {
+			names = append(names, "concat_score_weight")
+		}
+	}
+	for range names {
+		trainable = append(trainable, true)
+		ints = append(ints, false)
+	}
+	return names, trainable, ints
+}
+
+// listArgAttention are the attention classes Keras 3.15.1 calls on one
+// list argument ([query, value(, key)]), recording no mask kwarg when no
+// input carries a mask; MultiHeadAttention takes query and value as
+// separate arguments.
+var listArgAttention = map[string]bool{"Attention": true, "AdditiveAttention": true}
+
+// shapesDictTree is the build_config of a layer whose build takes one shape
+// per call argument (MultiHeadAttention: {"shapes_dict": {"query_shape",
+// "value_shape", "key_shape"}}), nil when a shape is unknown.
+func shapesDictTree(shapes [][]int, names ...string) *jobj {
+	d := newObj()
+	for k, s := range shapes {
+		if s == nil || k >= len(names) {
+			return nil
+		}
+		d.set(names[k], batchShape(s))
+	}
+	return newObj().set("shapes_dict", d)
 }
