@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/kerago/kerago/keras/initializers"
+	"github.com/kerago/kerago/loader"
 	"github.com/kerago/kerago/runtime"
 	G "gorgonia.org/gorgonia"
 	gt "gorgonia.org/tensor"
@@ -68,7 +69,7 @@ func (l *MHALayer) BuildMulti(in [][]int) error {
 	}
 	for _, s := range in {
 		if len(s) != 2 {
-			return l.errorf("kerago runs MultiHeadAttention on inputs of shape (batch, steps, features), got per-sample %v", s)
+			return fmt.Errorf("layers: %s %q: kerago runs MultiHeadAttention on inputs of shape (batch, steps, features), got per-sample %v: %w", l.class, l.name, s, loader.ErrUnsupported)
 		}
 	}
 	q, v := in[0], in[1]
@@ -173,14 +174,14 @@ func (l *MHALayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 		return nil, l.errorf("not built")
 	}
 	if training && l.cfg.Dropout > 0 {
-		return nil, l.errorf("training with attention dropout %v is not supported by kerago (inference is exact)", l.cfg.Dropout)
+		return nil, fmt.Errorf("layers: %s %q: kerago cannot train with attention dropout %v (dropout is the identity at inference, which is exact): %w", l.class, l.name, l.cfg.Dropout, loader.ErrUnsupported)
 	}
 	if len(xs) < 2 || len(xs) > 3 {
 		return nil, l.errorf("called on %d inputs, want 2 or 3", len(xs))
 	}
 	for _, x := range xs {
 		if g.Mask(x) != nil {
-			return nil, l.errorf("kerago does not apply Keras masks in MultiHeadAttention yet")
+			return nil, fmt.Errorf("layers: %s %q: kerago does not apply Keras masks (Embedding mask_zero, Masking) in attention yet: %w", l.class, l.name, loader.ErrUnsupported)
 		}
 	}
 	q, v := xs[0], xs[1]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kerago/kerago/keras/initializers"
+	"github.com/kerago/kerago/loader"
 	"github.com/kerago/kerago/runtime"
 	G "gorgonia.org/gorgonia"
 	gt "gorgonia.org/tensor"
@@ -40,7 +41,7 @@ func newAttention(class string, additive, useScale bool, mode string, dropout fl
 	case !additive && mode != "dot" && mode != "concat":
 		l.err = fmt.Errorf("score_mode %q: expected \"dot\" or \"concat\"", mode)
 	case !additive && (mode == "concat" || useScale):
-		l.err = fmt.Errorf("kerago runs Attention with score_mode \"dot\" and use_scale false only (got %q, use_scale %v)", mode, useScale)
+		l.err = fmt.Errorf("kerago runs Attention with score_mode \"dot\" and use_scale false only (got %q, use_scale %v): %w", mode, useScale, loader.ErrUnsupported)
 	case dropout < 0 || dropout >= 1:
 		l.err = fmt.Errorf("dropout %v is not in [0, 1)", dropout)
 	}
@@ -99,14 +100,14 @@ func (l *AttentionLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool
 		return nil, l.errorf("not built")
 	}
 	if training && l.dropout > 0 {
-		return nil, l.errorf("training with attention dropout %v is not supported by kerago (inference is exact)", l.dropout)
+		return nil, fmt.Errorf("layers: %s %q: kerago cannot train with attention dropout %v (dropout is the identity at inference, which is exact): %w", l.class, l.name, l.dropout, loader.ErrUnsupported)
 	}
 	if len(xs) < 2 || len(xs) > 3 {
 		return nil, l.errorf("called on %d inputs, want 2 or 3", len(xs))
 	}
 	for _, x := range xs {
 		if g.Mask(x) != nil {
-			return nil, l.errorf("kerago does not apply Keras masks in attention layers yet")
+			return nil, fmt.Errorf("layers: %s %q: kerago does not apply Keras masks (Embedding mask_zero, Masking) in attention yet: %w", l.class, l.name, loader.ErrUnsupported)
 		}
 	}
 	q, v := xs[0], xs[1]
@@ -200,10 +201,10 @@ func attentionFromConfig(class string, r *cfgReader, common []Option) (Layer, bo
 		}
 		l := MultiHeadAttention(cfg, common...)
 		if ax := r.ints("attention_axes"); ax != nil && !(len(ax) == 1 && (ax[0] == 1 || ax[0] == -2)) && l.err == nil {
-			l.err = fmt.Errorf("attention_axes %v: kerago attends over the steps axis of rank-3 inputs only", ax)
+			l.err = fmt.Errorf("attention_axes %v: kerago attends over the steps axis of rank-3 inputs only: %w", ax, loader.ErrUnsupported)
 		}
 		if r.bool("use_gate", false) && l.err == nil {
-			l.err = fmt.Errorf("use_gate=true is not supported by kerago")
+			l.err = fmt.Errorf("use_gate=true is not supported by kerago: %w", loader.ErrUnsupported)
 		}
 		return l, true
 	case "Attention":

@@ -1,0 +1,197 @@
+package layers
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kerago/kerago/internal/kernels"
+	"github.com/kerago/kerago/loader"
+	"github.com/kerago/kerago/runtime"
+	"github.com/kerago/kerago/tensor"
+	G "gorgonia.org/gorgonia"
+)
+
+// constInputs calls a MultiLayer on constant inputs (batch 1) whatever the
+// network's input is: the golden vectors of keras-layers.md §10.7 call
+// attention on tensors of different shapes.
+type constInputs struct {
+	l      MultiLayer
+	data   [][]float32
+	shapes [][]int
+}
+
+func (s constInputs) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, error) {
+	var xs []*G.Node
+	for i, d := range s.data {
+		c, err := g.Constant(d, append([]int{1}, s.shapes[i]...))
+		if err != nil {
+			return nil, err
+		}
+		xs = append(xs, c)
+	}
+	out, err := s.l.EmitMulti(g, xs, training)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// runAttention builds l for the per-sample shapes, sets its weights and
+// returns its output on the constant inputs.
+func runAttention(t *testing.T, l MultiLayer, weights [][]float32, data [][]float32, shapes [][]int) []float32 {
+	t.Helper()
+	if err := l.BuildMulti(shapes); err != nil {
+		t.Fatal(err)
+	}
+	vars := l.Variables()
+	if len(vars) != len(weights) {
+		t.Fatalf("%d variables, want %d", len(vars), len(weights))
+	}
+	for i, v := range vars {
+		if v.Value.Len() != len(weights[i]) {
+			t.Fatalf("variable %s has %d values, the spec gives %d", v.Path, v.Value.Len(), len(weights[i]))
+		}
+		copy(v.Value.Data(), weights[i])
+	}
+	net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{1}, Stages: []runtime.Stage{constInputs{l, data, shapes}}, Variables: vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := tensor.FromSlice([]float32{0}, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := net.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y.Data()
+}
+
+// §10.7's MultiHeadAttention(num_heads=2, key_dim=2, value_dim=3) weights
+// (query, key, value, attention_output kernels and biases) and inputs.
+var (
+	mhaWeights = [][]float32{
+		{-0.6, -0.4, -0.2, 0, 0.2, 0.4, 0.6, -0.5, -0.3, -0.1, 0.1, 0.3, 0.5, -0.6, -0.4, -0.2},
+		{-0.6, -0.3, 0, 0.3},
+		{-0.6, -0.2, 0.2, 0.6, -0.3, 0.1, 0.5, -0.4, 0, 0.4, -0.5, -0.1, 0.3, -0.6, -0.2, 0.2},
+		{-0.6, -0.1, 0.4, -0.4},
+		{-0.6, 0, 0.6, -0.1, 0.5, -0.2, 0.4, -0.3, 0.3, -0.4, 0.2, -0.5, 0.1, -0.6, 0, 0.6, -0.1, 0.5, -0.2, 0.4, -0.3, 0.3, -0.4, 0.2},
+		{-0.6, 0.1, -0.5, 0.2, -0.4, 0.3},
+		{-0.6, 0.2, -0.3, 0.5, 0, -0.5, 0.3, -0.2, 0.6, 0.1, -0.4, 0.4, -0.1, -0.6, 0.2, -0.3, 0.5, 0, -0.5, 0.3, -0.2, 0.6, 0.1, -0.4},
+		{-0.6, 0.3, -0.1, -0.5},
+	}
+	mhaQuery = []float32{-0.5, 0.2, -0.2, 0.5, 0.1, -0.3, 0.4, 0, -0.4, 0.3, -0.1, -0.5}
+	mhaValue = []float32{-0.3, 0, 0.3, -0.1, 0.2, -0.2, 0.1, -0.3}
+)
+
+// TestMultiHeadAttentionGolden checks MultiHeadAttention against the
+// vectors of keras-layers.md §10.7 (Keras 3.15.1): cross attention called
+// as [query, value] and [query, value, key=value], and causal
+// self-attention.
+func TestMultiHeadAttentionGolden(t *testing.T) {
+	cross := []float32{-0.8758659, 0.2438689, 0.539022, -1.335634, -0.8502418, 0.2394615, 0.5340041, -1.333854,
+		-0.8627373, 0.2419925, 0.5349241, -1.333004}
+	causal := []float32{-1.405, 0.023, 0.9309999, -1.515, -1.129628, 0.1002457, 0.8176361, -1.57564, -1.074892,
+		0.2089797, 0.6175302, -1.311127}
+	cases := []struct {
+		name   string
+		causal bool
+		data   [][]float32
+		shapes [][]int
+		want   []float32
+	}{
+		{"query_value", false, [][]float32{mhaQuery, mhaValue}, [][]int{{3, 4}, {2, 4}}, cross},
+		{"query_value_key", false, [][]float32{mhaQuery, mhaValue, mhaValue}, [][]int{{3, 4}, {2, 4}, {2, 4}}, cross},
+		{"causal_self", true, [][]float32{mhaQuery, mhaQuery}, [][]int{{3, 4}, {3, 4}}, causal},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := MultiHeadAttention(MHAConfig{NumHeads: 2, KeyDim: 2, ValueDim: 3, UseBias: true, UseCausalMask: c.causal}, WithName("mha"))
+			got := runAttention(t, l, mhaWeights, c.data, c.shapes)
+			assertAllClose(t, got, c.want, 2e-6)
+		})
+	}
+}
+
+// TestAttentionGolden checks Attention (dot) and AdditiveAttention against
+// keras-layers.md §10.7, called as [q, v, k].
+func TestAttentionGolden(t *testing.T) {
+	q := []float32{-0.5, 0.2, -0.2, 0.5, 0.1, -0.3}
+	v := []float32{-0.3, 0, 0.3, -0.1, 0.2, -0.2, 0.1, -0.3, 0}
+	k := []float32{-0.4, 0.1, -0.3, 0.2, -0.2, 0.3, -0.1, 0.4, 0}
+	shapes := [][]int{{2, 3}, {3, 3}, {3, 3}}
+	cases := []struct {
+		name    string
+		l       MultiLayer
+		weights [][]float32
+		want    []float32
+	}{
+		{"dot", Attention(false, "dot", 0), nil,
+			[]float32{-0.1112355, -0.05422715, 0.07108045, -0.0940926, -0.0343179, 0.02545679}},
+		{"additive", AdditiveAttention(true, 0), [][]float32{{0.5, -1, 2}},
+			[]float32{-0.08799905, 0.07719783, -0.09519926, -0.08820295, 0.07734773, -0.09504329}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := runAttention(t, c.l, c.weights, [][]float32{q, v, k}, shapes)
+			assertAllClose(t, got, c.want, 2e-6)
+		})
+	}
+}
+
+// TestAttentionRefusals checks the clear errors (wrapping
+// loader.ErrUnsupported) for what kerago does not run: training with
+// attention dropout, Attention's concat score and use_scale, and
+// MultiHeadAttention on rank-4 inputs.
+func TestAttentionRefusals(t *testing.T) {
+	mse, err := kernels.LossByName("mse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := func(l MultiLayer) error {
+		net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{1}, Loss: mse, Seed: 3,
+			Stages: []runtime.Stage{constInputs{l, [][]float32{mhaQuery, mhaValue}, [][]int{{3, 4}, {2, 4}}}}, Variables: l.Variables()})
+		if err != nil {
+			return err
+		}
+		x, _ := tensor.FromSlice([]float32{0}, 1, 1)
+		_, err = net.TrainStep(x, tensor.Zeros(1, 3, 4), nil)
+		return err
+	}
+	for _, l := range []MultiLayer{
+		MultiHeadAttention(MHAConfig{NumHeads: 2, KeyDim: 2, UseBias: true, Dropout: 0.1}, WithName("noisy")),
+		Attention(false, "dot", 0.2, WithName("noisy")),
+	} {
+		if err := l.BuildMulti([][]int{{3, 4}, {2, 4}}); err != nil {
+			t.Fatal(err)
+		}
+		err := train(l)
+		if err == nil || !strings.Contains(err.Error(), "attention dropout") || !strings.Contains(err.Error(), `"noisy"`) || !errors.Is(err, loader.ErrUnsupported) {
+			t.Errorf("%s training with dropout: error %v", l.ClassName(), err)
+		}
+	}
+	// without dropout the same training step runs
+	ok := MultiHeadAttention(MHAConfig{NumHeads: 2, KeyDim: 2, UseBias: true}, WithName("mha"))
+	if err := ok.BuildMulti([][]int{{3, 4}, {2, 4}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := train(ok); err != nil {
+		t.Errorf("training without dropout: %v", err)
+	}
+	for _, c := range []struct {
+		l      MultiLayer
+		shapes [][]int
+		want   string
+	}{
+		{Attention(false, "concat", 0), [][]int{{2, 3}, {3, 3}}, "score_mode"},
+		{Attention(true, "dot", 0), [][]int{{2, 3}, {3, 3}}, "use_scale"},
+		{MultiHeadAttention(MHAConfig{NumHeads: 2, KeyDim: 2}), [][]int{{2, 3, 4}, {2, 3, 4}}, "(batch, steps, features)"},
+	} {
+		err := c.l.BuildMulti(c.shapes)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, loader.ErrUnsupported) {
+			t.Errorf("%s: error %v, want ErrUnsupported naming %q", c.l.ClassName(), err, c.want)
+		}
+	}
+}
