@@ -2,6 +2,8 @@ package layers
 
 import (
 	"errors"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -193,5 +195,85 @@ func TestAttentionRefusals(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, loader.ErrUnsupported) {
 			t.Errorf("%s: error %v, want ErrUnsupported naming %q", c.l.ClassName(), err, c.want)
 		}
+	}
+}
+
+// selfAttention calls a MultiLayer on [x, x] (self-attention).
+type selfAttention struct{ l MultiLayer }
+
+func (s selfAttention) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, error) {
+	out, err := s.l.EmitMulti(g, []*G.Node{x, x}, training)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// TestAttentionGradients compares the training step's gradients (gorgonia's
+// symbolic differentiation of the attention graph) with central finite
+// differences of the MSE loss, for every variable, in self-attention on a
+// batch of 2.
+func TestAttentionGradients(t *testing.T) {
+	mse, err := kernels.LossByName("mse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 11))
+	for _, c := range []struct {
+		name string
+		l    MultiLayer
+	}{
+		{"mha", MultiHeadAttention(MHAConfig{NumHeads: 2, KeyDim: 2, ValueDim: 3, UseBias: true}, WithName("mha"))},
+		{"mha_causal_output_shape", MultiHeadAttention(MHAConfig{NumHeads: 2, KeyDim: 3, UseBias: true, UseCausalMask: true, OutputDim: 2}, WithName("mha"))},
+		{"mha_no_bias", MultiHeadAttention(MHAConfig{NumHeads: 1, KeyDim: 2, UseBias: false}, WithName("mha"))},
+		{"additive", AdditiveAttention(true, 0, WithName("add"))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.l.BuildMulti([][]int{{3, 4}, {3, 4}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range c.l.Variables() {
+				for i := range v.Value.Data() {
+					v.Value.Data()[i] = float32(r.Float64() - 0.5)
+				}
+			}
+			net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{3, 4}, Loss: mse,
+				Stages: []runtime.Stage{selfAttention{c.l}}, Variables: c.l.Variables()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, y := tensor.Zeros(2, 3, 4), tensor.Zeros(append([]int{2}, c.l.OutputShape()...)...)
+			for _, a := range []*tensor.Tensor{x, y} {
+				for i := range a.Data() {
+					a.Data()[i] = float32(r.NormFloat64())
+				}
+			}
+			res, err := net.TrainStep(x, y, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Grads) != len(c.l.Variables()) {
+				t.Fatalf("%d gradients for %d variables", len(res.Grads), len(c.l.Variables()))
+			}
+			if len(net.TrainableVariables()) != len(c.l.Variables()) {
+				t.Fatalf("%d trainable variables, layer has %d", len(net.TrainableVariables()), len(c.l.Variables()))
+			}
+			for vi, v := range net.TrainableVariables() {
+				d := v.Value.Data()
+				for j := range d {
+					old := d[j]
+					const h = 1e-2
+					d[j] = old + h
+					lp, _, _ := net.TestStep(x, y, nil)
+					d[j] = old - h
+					lm, _, _ := net.TestStep(x, y, nil)
+					d[j] = old
+					fd := float64(lp-lm) / (2 * h)
+					if g := float64(res.Grads[vi][j]); math.Abs(g-fd) > 2e-3+2e-2*math.Abs(fd) {
+						t.Errorf("%s[%d]: gradient %.6g, finite differences %.6g", v.Path, j, g, fd)
+					}
+				}
+			}
+		})
 	}
 }
