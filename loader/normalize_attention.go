@@ -122,3 +122,69 @@ func shapesDictTree(shapes [][]int, names ...string) *jobj {
 	}
 	return newObj().set("shapes_dict", d)
 }
+
+// checkAttentionCall refuses the calls of attention layers kerago would
+// otherwise run wrongly: call kwargs other than a null mask, training,
+// return_attention_scores=false, use_causal_mask=false, and a key tensor
+// after [query, value] — e.g. attention_mask, use_causal_mask=true, or value
+// passed by keyword (Keras 2's MultiHeadAttention call). node is one
+// inbound node as read from the file.
+func checkAttentionCall(cls string, node any) error {
+	if !contains(attentionLayers, cls) {
+		return nil
+	}
+	var kw map[string]any
+	nargs := 0
+	switch n := node.(type) {
+	case map[string]any:
+		kw, _ = n["kwargs"].(map[string]any)
+		nargs = len(findKerasTensors(n["args"], 0))
+	case []any:
+		for _, e := range n {
+			if l, ok := e.([]any); ok && len(l) > 3 {
+				if m, ok := l[3].(map[string]any); ok && len(m) > 0 {
+					kw = m
+				}
+			}
+		}
+		nargs = len(n)
+	}
+	for k, v := range kw {
+		switch {
+		case k == "training":
+		case k == "mask" && len(findKerasTensors(v, 0)) == 0 && allNull(v):
+		case (k == "return_attention_scores" || k == "use_causal_mask") && v == false:
+		case k == "key" && cls == "MultiHeadAttention" && nargs == 2 && len(findKerasTensors(v, 0)) == 1:
+		case k == "use_causal_mask" && v == true:
+			return fmt.Errorf("%s is called with use_causal_mask=True, which kerago applies only through the Go API (MHAConfig.UseCausalMask)", cls)
+		default:
+			return fmt.Errorf("%s is called with %s=%v, which kerago does not run (it takes [query, value(, key)] only)", cls, k, shortJSON(v))
+		}
+	}
+	return nil
+}
+
+// allNull reports v null or a (nested) list of nulls.
+func allNull(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []any:
+		for _, e := range x {
+			if !allNull(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// shortJSON is v's JSON type, or the value itself for scalars.
+func shortJSON(v any) string {
+	switch v.(type) {
+	case bool, float64, string, nil:
+		return fmt.Sprint(v)
+	}
+	return jsonType(v)
+}
