@@ -18,13 +18,13 @@ type AttentionLayer struct {
 	additive, useScale bool
 	scoreMode          string
 	dropout            float64
-	scale              *runtime.Variable
+	scale, concatW     *runtime.Variable // scale: () for Attention, (D,) for AdditiveAttention
 }
 
 var _ MultiLayer = (*AttentionLayer)(nil)
 
-// Attention returns keras.layers.Attention(use_scale, score_mode); kerago
-// runs score_mode "dot" without use_scale.
+// Attention returns keras.layers.Attention(use_scale, score_mode) with
+// score_mode "dot" or "concat".
 func Attention(useScale bool, scoreMode string, dropout float64, opts ...Option) *AttentionLayer {
 	return newAttention("Attention", false, useScale, scoreMode, dropout, opts)
 }
@@ -40,8 +40,6 @@ func newAttention(class string, additive, useScale bool, mode string, dropout fl
 	switch {
 	case !additive && mode != "dot" && mode != "concat":
 		l.err = fmt.Errorf("score_mode %q: expected \"dot\" or \"concat\"", mode)
-	case !additive && (mode == "concat" || useScale):
-		l.err = fmt.Errorf("kerago runs Attention with score_mode \"dot\" and use_scale false only (got %q, use_scale %v): %w", mode, useScale, loader.ErrUnsupported)
 	case dropout < 0 || dropout >= 1:
 		l.err = fmt.Errorf("dropout %v is not in [0, 1)", dropout)
 	}
@@ -76,11 +74,18 @@ func (l *AttentionLayer) BuildMulti(in [][]int) error {
 	if len(q) != 2 || len(v) != 2 || len(k) != 2 || q[1] != k[1] || k[0] != v[0] {
 		return l.errorf("inputs of per-sample shapes %v: want query (Tq, D), value (Tv, Dv), key (Tv, D)", in)
 	}
-	if l.additive && l.useScale {
-		var err error
-		if l.scale, err = l.addVar("scale", []int{q[1]}, initializers.GlorotUniform(), l.trainable, nil, nil); err != nil {
-			return err
-		}
+	var err error
+	switch {
+	case l.additive && l.useScale:
+		l.scale, err = l.addVar("scale", []int{q[1]}, initializers.GlorotUniform(), l.trainable, nil, nil)
+	case l.useScale:
+		l.scale, err = l.addVar("scale", []int{}, initializers.Ones(), l.trainable, nil, nil)
+	}
+	if err == nil && !l.additive && l.scoreMode == "concat" {
+		l.concatW, err = l.addVar("concat_score_weight", []int{}, initializers.Ones(), l.trainable, nil, nil)
+	}
+	if err != nil {
+		return err
 	}
 	l.inShape, l.outShape, l.built = append([]int(nil), q...), []int{q[0], v[1]}, true
 	return nil
@@ -117,10 +122,11 @@ func (l *AttentionLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool
 	}
 	var s *G.Node
 	var err error
-	if l.additive {
+	switch {
+	case l.additive || l.scoreMode == "concat":
 		s, err = l.additiveScores(g, q, k)
-	} else {
-		s, err = g.BatchDot(q, k, 2, 2)
+	default:
+		s, err = l.dotScores(g, q, k)
 	}
 	if err == nil {
 		s, err = softmaxLast(g, s, false)
@@ -149,6 +155,9 @@ func (l *AttentionLayer) additiveScores(g *runtime.Graph, q, k *G.Node) (*G.Node
 	if err != nil {
 		return nil, err
 	}
+	if !l.additive {
+		return l.concatScores(g, sum)
+	}
 	if sum, err = G.Tanh(sum); err != nil {
 		return nil, err
 	}
@@ -169,6 +178,46 @@ func (l *AttentionLayer) additiveScores(g *runtime.Graph, q, k *G.Node) (*G.Node
 		return nil, err
 	}
 	return G.Reshape(s, gt.Shape{B, Tq, Tv})
+}
+
+// dotScores returns Attention's q·kᵀ (× scale).
+func (l *AttentionLayer) dotScores(g *runtime.Graph, q, k *G.Node) (*G.Node, error) {
+	s, err := g.BatchDot(q, k, 2, 2)
+	if err != nil || l.scale == nil {
+		return s, err
+	}
+	w, err := g.Var(l.scale)
+	if err != nil {
+		return nil, err
+	}
+	return G.Mul(s, w)
+}
+
+// concatScores returns Attention's concat score w·Σ_d tanh(scale·(q+k))
+// from sum = q+k (B, Tq, Tv, D).
+func (l *AttentionLayer) concatScores(g *runtime.Graph, sum *G.Node) (*G.Node, error) {
+	var err error
+	if l.scale != nil {
+		w, err := g.Var(l.scale)
+		if err != nil {
+			return nil, err
+		}
+		if sum, err = G.Mul(sum, w); err != nil {
+			return nil, err
+		}
+	}
+	if sum, err = G.Tanh(sum); err != nil {
+		return nil, err
+	}
+	s, err := G.Sum(sum, 3)
+	if err != nil {
+		return nil, err
+	}
+	w, err := g.Var(l.concatW)
+	if err != nil {
+		return nil, err
+	}
+	return G.Mul(s, w)
 }
 
 // Config returns Keras 3's config of the layer.

@@ -132,6 +132,9 @@ func TestAttentionGolden(t *testing.T) {
 	}{
 		{"dot", Attention(false, "dot", 0), nil,
 			[]float32{-0.1112355, -0.05422715, 0.07108045, -0.0940926, -0.0343179, 0.02545679}},
+		{"dot_scale", Attention(true, "dot", 0), [][]float32{{2}}, dotAttention64(q, v, k, 2, 3, 3, 2)},
+		{"concat_scale", Attention(true, "concat", 0), [][]float32{{0.5}, {1.5}},
+			[]float32{-0.06323449, -0.03935851, -0.01578975, -0.06180978, -0.04066814, -0.01661719}},
 		{"additive", AdditiveAttention(true, 0), [][]float32{{0.5, -1, 2}},
 			[]float32{-0.08799905, 0.07719783, -0.09519926, -0.08820295, 0.07734773, -0.09504329}},
 	}
@@ -187,8 +190,6 @@ func TestAttentionRefusals(t *testing.T) {
 		shapes [][]int
 		want   string
 	}{
-		{Attention(false, "concat", 0), [][]int{{2, 3}, {3, 3}}, "score_mode"},
-		{Attention(true, "dot", 0), [][]int{{2, 3}, {3, 3}}, "use_scale"},
 		{MultiHeadAttention(MHAConfig{NumHeads: 2, KeyDim: 2}), [][]int{{2, 3, 4}, {2, 3, 4}}, "(batch, steps, features)"},
 	} {
 		err := c.l.BuildMulti(c.shapes)
@@ -227,6 +228,8 @@ func TestAttentionGradients(t *testing.T) {
 		{"mha_causal_output_shape", MultiHeadAttention(MHAConfig{NumHeads: 2, KeyDim: 3, UseBias: true, UseCausalMask: true, OutputDim: 2}, WithName("mha"))},
 		{"mha_no_bias", MultiHeadAttention(MHAConfig{NumHeads: 1, KeyDim: 2, UseBias: false}, WithName("mha"))},
 		{"additive", AdditiveAttention(true, 0, WithName("add"))},
+		{"dot_scale", Attention(true, "dot", 0, WithName("att"))},
+		{"concat_scale", Attention(true, "concat", 0, WithName("att"))},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if err := c.l.BuildMulti([][]int{{3, 4}, {3, 4}}); err != nil {
@@ -276,4 +279,33 @@ func TestAttentionGradients(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dotAttention64 is Attention(use_scale) re-derived in float64:
+// softmax_s(scale·q·kᵀ)·v for q (tq, d), v and k (tv, d).
+func dotAttention64(q, v, k []float32, tq, tv, d int, scale float64) []float32 {
+	out := make([]float32, tq*d)
+	for t := 0; t < tq; t++ {
+		s := make([]float64, tv)
+		var max, sum float64 = math.Inf(-1), 0
+		for j := range s {
+			for e := 0; e < d; e++ {
+				s[j] += float64(q[t*d+e]) * float64(k[j*d+e])
+			}
+			s[j] *= scale
+			max = math.Max(max, s[j])
+		}
+		for j := range s {
+			s[j] = math.Exp(s[j] - max)
+			sum += s[j]
+		}
+		for e := 0; e < d; e++ {
+			var o float64
+			for j := range s {
+				o += s[j] / sum * float64(v[j*d+e])
+			}
+			out[t*d+e] = float32(o)
+		}
+	}
+	return out
 }
