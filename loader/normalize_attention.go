@@ -152,7 +152,7 @@ func checkAttentionCall(cls string, node any) error {
 	for k, v := range kw {
 		switch {
 		case k == "training":
-		case k == "mask" && len(findKerasTensors(v, 0)) == 0 && allNull(v):
+		case (k == "mask" || k == "query_mask" || k == "value_mask" || k == "key_mask") && allNull(v):
 		case (k == "return_attention_scores" || k == "use_causal_mask") && v == false:
 		case k == "key" && cls == "MultiHeadAttention" && nargs == 2 && len(findKerasTensors(v, 0)) == 1:
 		case k == "use_causal_mask" && v == true:

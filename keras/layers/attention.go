@@ -179,24 +179,37 @@ func (l *MHALayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 	if len(xs) < 2 || len(xs) > 3 {
 		return nil, l.errorf("called on %d inputs, want 2 or 3", len(xs))
 	}
-	for _, x := range xs {
-		if g.Mask(x) != nil {
-			return nil, fmt.Errorf("layers: %s %q: kerago does not apply Keras masks (Embedding mask_zero, Masking) in attention yet: %w", l.class, l.name, loader.ErrUnsupported)
-		}
-	}
+	var err error
 	q, v := xs[0], xs[1]
 	k := v
 	if len(xs) == 3 {
 		k = xs[2]
 	}
-	out, err := l.attend(g, q, k, v)
+	keyMask := g.Mask(v)
+	if km := g.Mask(k); k != v && km != nil {
+		if keyMask == nil {
+			keyMask = km
+		} else if keyMask, err = G.HadamardProd(keyMask, km); err != nil {
+			return nil, l.errorf("%v", err)
+		}
+	}
+	mask, err := attentionMask(g, g.Mask(q), keyMask, q.Shape()[1], v.Shape()[1])
 	if err != nil {
 		return nil, l.errorf("%v", err)
+	}
+	out, err := l.attend(g, q, k, v, mask)
+	if err != nil {
+		return nil, l.errorf("%v", err)
+	}
+	if m := g.Mask(q); m != nil {
+		g.SetMask(out, m)
 	}
 	return []*G.Node{out}, nil
 }
 
-func (l *MHALayer) attend(g *runtime.Graph, q, k, v *G.Node) (*G.Node, error) {
+// attend computes the attention output (B, T, Dout); mask (B, T, S) or nil
+// marks the (query, key) pairs attended to.
+func (l *MHALayer) attend(g *runtime.Graph, q, k, v, mask *G.Node) (*G.Node, error) {
 	n, h, hv := l.cfg.NumHeads, l.cfg.KeyDim, l.cfg.ValueDim
 	B, T, S := q.Shape()[0], q.Shape()[1], v.Shape()[1]
 	qp, err := project(g, q, l.wq, l.bq, n*h)
@@ -226,7 +239,20 @@ func (l *MHALayer) attend(g *runtime.Graph, q, k, v *G.Node) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	P, err := scoresSoftmax(g, Q, K, l.cfg.UseCausalMask)
+	scores, err := g.BatchDot(Q, K, 2, 2) // (B·N, T, S)
+	if err != nil {
+		return nil, err
+	}
+	if mask != nil {
+		bias, err := maskBias(mask)
+		if err != nil {
+			return nil, err
+		}
+		if scores, err = addHeadsBias(scores, bias, B, n); err != nil {
+			return nil, err
+		}
+	}
+	P, err := softmaxLast(g, scores, l.cfg.UseCausalMask)
 	if err != nil {
 		return nil, err
 	}
@@ -249,16 +275,6 @@ func (l *MHALayer) attend(g *runtime.Graph, q, k, v *G.Node) (*G.Node, error) {
 		return nil, err
 	}
 	return G.Reshape(y, gt.Shape{B, T, dout})
-}
-
-// scoresSoftmax returns softmax over the last axis of Q·Kᵀ (batched over
-// axis 0), with keys after the query step masked when causal.
-func scoresSoftmax(g *runtime.Graph, Q, K *G.Node, causal bool) (*G.Node, error) {
-	s, err := g.BatchDot(Q, K, 2, 2)
-	if err != nil {
-		return nil, err
-	}
-	return softmaxLast(g, s, causal)
 }
 
 // softmaxLast applies a softmax over the last axis of s (M, T, S); causal

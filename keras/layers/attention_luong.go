@@ -110,11 +110,6 @@ func (l *AttentionLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool
 	if len(xs) < 2 || len(xs) > 3 {
 		return nil, l.errorf("called on %d inputs, want 2 or 3", len(xs))
 	}
-	for _, x := range xs {
-		if g.Mask(x) != nil {
-			return nil, fmt.Errorf("layers: %s %q: kerago does not apply Keras masks (Embedding mask_zero, Masking) in attention yet: %w", l.class, l.name, loader.ErrUnsupported)
-		}
-	}
 	q, v := xs[0], xs[1]
 	k := v
 	if len(xs) == 3 {
@@ -129,15 +124,53 @@ func (l *AttentionLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool
 		s, err = l.dotScores(g, q, k)
 	}
 	if err == nil {
+		s, err = l.maskScores(g, s, g.Mask(v))
+	}
+	if err == nil {
 		s, err = softmaxLast(g, s, false)
 	}
 	if err == nil {
 		s, err = g.BatchDot(s, v, 2, 1)
 	}
+	qm := g.Mask(q)
+	if err == nil && qm != nil {
+		s, err = zeroMaskedRows(s, qm)
+	}
 	if err != nil {
 		return nil, l.errorf("%v", err)
 	}
+	if qm != nil {
+		g.SetMask(s, qm)
+	}
 	return []*G.Node{s}, nil
+}
+
+// maskScores subtracts 1e9 from the scores (B, Tq, Tv) of keys the value
+// mask (B, Tv) drops; s is returned as is without a mask.
+func (l *AttentionLayer) maskScores(g *runtime.Graph, s, vMask *G.Node) (*G.Node, error) {
+	if vMask == nil {
+		return s, nil
+	}
+	m, err := attentionMask(g, nil, vMask, s.Shape()[1], s.Shape()[2])
+	if err != nil {
+		return nil, err
+	}
+	bias, err := maskBias(m)
+	if err != nil {
+		return nil, err
+	}
+	return G.Add(s, bias)
+}
+
+// zeroMaskedRows sets the output rows (B, Tq, D) of masked queries
+// (qMask (B, Tq)) to 0, as Keras's Attention does.
+func zeroMaskedRows(out, qMask *G.Node) (*G.Node, error) {
+	sh := out.Shape()
+	m, err := G.Reshape(qMask, gt.Shape{sh[0], sh[1], 1})
+	if err != nil {
+		return nil, err
+	}
+	return G.BroadcastHadamardProd(out, m, nil, []byte{2})
 }
 
 // additiveScores returns S[b,t,s] = Σ_d scale[d]·tanh(q[b,t,d] + k[b,s,d]).

@@ -21,6 +21,7 @@ type constInputs struct {
 	l      MultiLayer
 	data   [][]float32
 	shapes [][]int
+	masks  [][]float32 // Keras masks (steps,) of the inputs, nil for none
 }
 
 func (s constInputs) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, error) {
@@ -29,6 +30,13 @@ func (s constInputs) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, 
 		c, err := g.Constant(d, append([]int{1}, s.shapes[i]...))
 		if err != nil {
 			return nil, err
+		}
+		if i < len(s.masks) && s.masks[i] != nil {
+			m, err := g.Constant(s.masks[i], []int{1, len(s.masks[i])})
+			if err != nil {
+				return nil, err
+			}
+			g.SetMask(c, m)
 		}
 		xs = append(xs, c)
 	}
@@ -41,7 +49,7 @@ func (s constInputs) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, 
 
 // runAttention builds l for the per-sample shapes, sets its weights and
 // returns its output on the constant inputs.
-func runAttention(t *testing.T, l MultiLayer, weights [][]float32, data [][]float32, shapes [][]int) []float32 {
+func runAttention(t *testing.T, l MultiLayer, weights [][]float32, data [][]float32, shapes [][]int, masks ...[]float32) []float32 {
 	t.Helper()
 	if err := l.BuildMulti(shapes); err != nil {
 		t.Fatal(err)
@@ -56,7 +64,7 @@ func runAttention(t *testing.T, l MultiLayer, weights [][]float32, data [][]floa
 		}
 		copy(v.Value.Data(), weights[i])
 	}
-	net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{1}, Stages: []runtime.Stage{constInputs{l, data, shapes}}, Variables: vars})
+	net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{1}, Stages: []runtime.Stage{constInputs{l, data, shapes, masks}}, Variables: vars})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +165,7 @@ func TestAttentionRefusals(t *testing.T) {
 	}
 	train := func(l MultiLayer) error {
 		net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{1}, Loss: mse, Seed: 3,
-			Stages: []runtime.Stage{constInputs{l, [][]float32{mhaQuery, mhaValue}, [][]int{{3, 4}, {2, 4}}}}, Variables: l.Variables()})
+			Stages: []runtime.Stage{constInputs{l, [][]float32{mhaQuery, mhaValue}, [][]int{{3, 4}, {2, 4}}, nil}}, Variables: l.Variables()})
 		if err != nil {
 			return err
 		}
@@ -308,4 +316,29 @@ func dotAttention64(q, v, k []float32, tq, tv, d int, scale float64) []float32 {
 		}
 	}
 	return out
+}
+
+// TestAttentionKerasMasks checks Keras masks through attention: §10.7's
+// MultiHeadAttention with the query's step 3 and the value's step 2 masked
+// (rows 1-2 attend to key 1 only; row 3, masked everywhere, averages both
+// keys uniformly as Keras 3's dot_product_attention path, §8.2), and
+// Attention (dot) against a float64 re-derivation (masked keys left out,
+// masked query rows 0).
+func TestAttentionKerasMasks(t *testing.T) {
+	l := MultiHeadAttention(MHAConfig{NumHeads: 2, KeyDim: 2, ValueDim: 3, UseBias: true}, WithName("mha"))
+	got := runAttention(t, l, mhaWeights, [][]float32{mhaQuery, mhaValue}, [][]int{{3, 4}, {2, 4}}, []float32{1, 1, 0}, []float32{1, 0})
+	row := []float32{-1.174, 0.2870001, 0.63, -1.393}
+	assertAllClose(t, got[:8], append(append([]float32{}, row...), row...), 1e-5)
+	// the spec prints the uniform row with 4 significant digits
+	assertAllClose(t, got[8:], []float32{-0.877, 0.244, 0.5395, -1.336}, 6e-4)
+
+	q := []float32{-0.5, 0.2, -0.2, 0.5, 0.1, -0.3}
+	v := []float32{-0.3, 0, 0.3, -0.1, 0.2, -0.2, 0.1, -0.3, 0}
+	k := []float32{-0.4, 0.1, -0.3, 0.2, -0.2, 0.3, -0.1, 0.4, 0}
+	want := dotAttention64(q, append(append([]float32{}, v[:3]...), v[6:]...), append(append([]float32{}, k[:3]...), k[6:]...), 2, 2, 3, 1)
+	for i := 3; i < 6; i++ {
+		want[i] = 0
+	}
+	got = runAttention(t, Attention(false, "dot", 0), nil, [][]float32{q, v, k}, [][]int{{2, 3}, {3, 3}, {3, 3}}, []float32{1, 0}, []float32{1, 0, 1})
+	assertAllClose(t, got, want, 2e-6)
 }
