@@ -31,6 +31,12 @@ func normAttention(p *cfgParser, cls string, c map[string]any) (bool, error) {
 		if err := normInitKeys(c, "kernel_initializer", "bias_initializer"); err != nil {
 			return true, err
 		}
+		if err := normRegKeys(c, "kernel_regularizer", "bias_regularizer"); err != nil {
+			return true, err
+		}
+		if err := normConstraintKeys(c, "kernel_constraint", "bias_constraint"); err != nil {
+			return true, err
+		}
 	case "Attention", "AdditiveAttention":
 		if v, ok := c["causal"].(bool); ok && v {
 			return true, fmt.Errorf("Keras 2 causal=true is not supported (Keras 3 passes use_causal_mask to call)")

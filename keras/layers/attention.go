@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/kerago/kerago/keras/constraints"
 	"github.com/kerago/kerago/keras/initializers"
+	"github.com/kerago/kerago/keras/regularizers"
 	"github.com/kerago/kerago/loader"
 	"github.com/kerago/kerago/runtime"
 	G "gorgonia.org/gorgonia"
@@ -18,6 +20,12 @@ type MHAConfig struct {
 	UseBias                    bool
 	OutputDim                  int // output_shape; 0 → the query's last dimension
 	UseCausalMask              bool
+	// KernelInit and BiasInit default to GlorotUniform and Zeros; the
+	// regularizers and constraints apply to every projection's kernel or
+	// bias, as Keras's kernel_/bias_ settings.
+	KernelInit, BiasInit initializers.Initializer
+	KernelReg, BiasReg   regularizers.Regularizer
+	KernelCons, BiasCons constraints.Constraint
 }
 
 // MHALayer is keras.layers.MultiHeadAttention for rank-3 inputs, called on
@@ -36,6 +44,12 @@ func MultiHeadAttention(cfg MHAConfig, opts ...Option) *MHALayer {
 	o := collect(opts)
 	if cfg.ValueDim == 0 {
 		cfg.ValueDim = cfg.KeyDim
+	}
+	if cfg.KernelInit == nil {
+		cfg.KernelInit = initializers.GlorotUniform()
+	}
+	if cfg.BiasInit == nil {
+		cfg.BiasInit = initializers.Zeros()
 	}
 	l := &MHALayer{base: newBase("MultiHeadAttention", o), cfg: cfg}
 	switch {
@@ -85,7 +99,6 @@ func (l *MHALayer) BuildMulti(in [][]int) error {
 	if out == 0 {
 		out = q[1]
 	}
-	init := initializers.GlorotUniform()
 	type spec struct {
 		dst   **runtime.Variable
 		name  string
@@ -102,12 +115,12 @@ func (l *MHALayer) BuildMulti(in [][]int) error {
 		if s.bias && !l.cfg.UseBias {
 			continue
 		}
-		var ini initializers.Initializer = init
+		ini, reg, cons := l.cfg.KernelInit, l.cfg.KernelReg, l.cfg.KernelCons
 		if s.bias {
-			ini = initializers.Zeros()
+			ini, reg, cons = l.cfg.BiasInit, l.cfg.BiasReg, l.cfg.BiasCons
 		}
 		var err error
-		if *s.dst, err = l.addVar(s.name, s.shape, ini, l.trainable, nil, nil); err != nil {
+		if *s.dst, err = l.addVar(s.name, s.shape, ini, l.trainable, reg, cons); err != nil {
 			return err
 		}
 	}
@@ -323,10 +336,15 @@ func (l *MHALayer) Config() map[string]any {
 	}
 	c["attention_axes"] = []any{1}
 	c["sliding_window"] = nil
-	c["kernel_initializer"] = serialInit(initializers.GlorotUniform())
-	c["bias_initializer"] = serialInit(initializers.Zeros())
-	for _, k := range []string{"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "seed"} {
-		c[k] = nil
+	c["kernel_initializer"] = serialInit(l.cfg.KernelInit)
+	c["bias_initializer"] = serialInit(l.cfg.BiasInit)
+	c["kernel_regularizer"] = serialReg(l.cfg.KernelReg)
+	c["bias_regularizer"] = serialReg(l.cfg.BiasReg)
+	if _, ok := c["activity_regularizer"]; !ok {
+		c["activity_regularizer"] = nil
 	}
+	c["kernel_constraint"] = serialCons(l.cfg.KernelCons)
+	c["bias_constraint"] = serialCons(l.cfg.BiasCons)
+	c["seed"] = nil
 	return c
 }

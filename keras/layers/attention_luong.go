@@ -273,6 +273,10 @@ func attentionFromConfig(class string, r *cfgReader, common []Option) (Layer, bo
 		cfg := MHAConfig{
 			NumHeads: r.int("num_heads", 0), KeyDim: r.int("key_dim", 0), ValueDim: r.int("value_dim", 0),
 			Dropout: r.float("dropout", 0), UseBias: r.bool("use_bias", true),
+			KernelInit: r.initializer("kernel_initializer", initializers.GlorotUniform()),
+			BiasInit:   r.initializer("bias_initializer", initializers.Zeros()),
+			KernelReg:  r.regularizer("kernel_regularizer"), BiasReg: r.regularizer("bias_regularizer"),
+			KernelCons: r.constraint("kernel_constraint"), BiasCons: r.constraint("bias_constraint"),
 		}
 		if os := r.ints("output_shape"); len(os) == 1 {
 			cfg.OutputDim = os[0]

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -341,4 +342,38 @@ func TestAttentionKerasMasks(t *testing.T) {
 	}
 	got = runAttention(t, Attention(false, "dot", 0), nil, [][]float32{q, v, k}, [][]int{{2, 3}, {3, 3}, {3, 3}}, []float32{1, 0}, []float32{1, 0, 1})
 	assertAllClose(t, got, want, 2e-6)
+}
+
+// TestMultiHeadAttentionConfigKeys checks that a MultiHeadAttention read
+// from a Keras config keeps its initializers, regularizer, constraint and
+// output_shape in its own config, and that value_dim defaults to key_dim.
+func TestMultiHeadAttentionConfigKeys(t *testing.T) {
+	cfg := map[string]any{"name": "mha", "num_heads": 2.0, "key_dim": 3.0, "value_dim": nil, "output_shape": []any{5.0},
+		"kernel_initializer": map[string]any{"class_name": "HeNormal", "config": map[string]any{"seed": nil}},
+		"kernel_regularizer": map[string]any{"class_name": "L2", "config": map[string]any{"l2": 0.01}},
+		"bias_constraint":    map[string]any{"class_name": "NonNeg", "config": map[string]any{}}}
+	l, err := FromConfig(loader.LayerConfig{ClassName: "MultiHeadAttention", Name: "mha", Config: cfg}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := l.Config()
+	for k, want := range map[string]string{"kernel_initializer": "HeNormal", "kernel_regularizer": "L2", "bias_constraint": "NonNeg"} {
+		m, _ := got[k].(map[string]any)
+		if m["class_name"] != want {
+			t.Errorf("%s: %v, want class %s", k, got[k], want)
+		}
+	}
+	if got["value_dim"] != 3 || fmt.Sprint(got["output_shape"]) != "[5]" {
+		t.Errorf("value_dim %v, output_shape %v; want 3 and [5]", got["value_dim"], got["output_shape"])
+	}
+	ml := l.(MultiLayer)
+	if err := ml.BuildMulti([][]int{{2, 4}, {3, 4}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := ml.OutputShape(); fmt.Sprint(s) != "[2 5]" {
+		t.Errorf("output shape %v, want [2 5]", s)
+	}
+	if v := ml.Variables()[0]; v.Regularizer == nil {
+		t.Errorf("%s has no regularizer", v.Path)
+	}
 }
