@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -46,5 +47,46 @@ func TestAttentionCallKwargs(t *testing.T) {
 	}
 	if n := len(l.Inbound[0]); n != 3 {
 		t.Errorf("key by keyword: %d inputs, want 3 (query, value, key)", n)
+	}
+}
+
+// TestAttentionParams checks the parameter estimate of attention_block's
+// layers against the sizes of the arrays Keras wrote (weights/*.npy
+// manifest): 288 for its MultiHeadAttention, 0 for its Attention.
+func TestAttentionParams(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/keras-layers/attention_block/model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, _, err := ParseConfigJSON("model.json", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	man, err := os.ReadFile("../testdata/keras-layers/attention_block/weights/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []struct {
+		Path  string
+		Shape []int64
+	}
+	if err := json.Unmarshal(man, &entries); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{}
+	for _, e := range entries {
+		n := int64(1)
+		for _, d := range e.Shape {
+			n *= d
+		}
+		want[strings.SplitN(e.Path, "/", 2)[0]] += n
+	}
+	for _, p := range EstimateParams(mc) {
+		if p.ClassName == "InputLayer" {
+			continue
+		}
+		if p.Params != want[p.Name] {
+			t.Errorf("%s (%s): %d params, Keras's arrays hold %d", p.Name, p.ClassName, p.Params, want[p.Name])
+		}
 	}
 }

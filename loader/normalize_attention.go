@@ -194,3 +194,75 @@ func shortJSON(v any) string {
 	}
 	return jsonType(v)
 }
+
+// attentionEstimate is an attention layer's variable shapes and output
+// shape for inputs [query, value(, key)] (per-sample shapes, last axis the
+// features); ok is false for other classes or unknown shapes.
+func attentionEstimate(lc LayerConfig, ins [][]int64) (shapes [][]int64, out []int64, ok bool) {
+	if !contains(attentionLayers, lc.ClassName) || len(ins) < 2 || len(ins) > 3 {
+		return nil, nil, false
+	}
+	for _, in := range ins {
+		if len(in) < 2 {
+			return nil, nil, false
+		}
+	}
+	last := func(s []int64) int64 { return s[len(s)-1] }
+	q, v := ins[0], ins[1]
+	k := v
+	if len(ins) == 3 {
+		k = ins[2]
+	}
+	c := lc.Config
+	flag := func(key string, def bool) bool {
+		if b, ok := c[key].(bool); ok {
+			return b
+		}
+		return def
+	}
+	out = append([]int64(nil), q...)
+	switch lc.ClassName {
+	case "MultiHeadAttention":
+		n, ok1 := cfgInt(c["num_heads"])
+		h, ok2 := cfgInt(c["key_dim"])
+		hv, ok3 := cfgInt(c["value_dim"])
+		if !ok3 {
+			hv, ok3 = h, c["value_dim"] == nil
+		}
+		if !ok1 || !ok2 || !ok3 {
+			return nil, nil, false
+		}
+		dout := last(q)
+		if os, ok := c["output_shape"].([]any); ok && len(os) == 1 {
+			if d, ok := cfgInt(os[0]); ok {
+				dout = d
+			}
+		} else if d, ok := cfgInt(c["output_shape"]); ok {
+			dout = d
+		}
+		bias := flag("use_bias", true)
+		for _, p := range [][2][]int64{
+			{{last(q), n, h}, {n, h}}, {{last(k), n, h}, {n, h}}, {{last(v), n, hv}, {n, hv}}, {{n, hv, dout}, {dout}},
+		} {
+			shapes = append(shapes, p[0])
+			if bias {
+				shapes = append(shapes, p[1])
+			}
+		}
+		out[len(out)-1] = dout
+	default:
+		additive := lc.ClassName == "AdditiveAttention"
+		if flag("use_scale", additive) {
+			if additive {
+				shapes = append(shapes, []int64{last(q)})
+			} else {
+				shapes = append(shapes, []int64{})
+			}
+		}
+		if !additive && c["score_mode"] == "concat" {
+			shapes = append(shapes, []int64{})
+		}
+		out[len(out)-1] = last(v)
+	}
+	return shapes, out, true
+}
