@@ -90,3 +90,18 @@ func TestAttentionParams(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionCausalNotSaved checks that a MultiHeadAttention with
+// use_causal_mask (set through kerago's Go API) is refused by the config
+// writer instead of being saved without it.
+func TestAttentionCausalNotSaved(t *testing.T) {
+	c := map[string]any{"name": "mha", "num_heads": 2, "key_dim": 2, "use_causal_mask": true}
+	_, err := layerConfigTree(LayerConfig{ClassName: "MultiHeadAttention", Name: "mha", Config: c})
+	if err == nil || !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "use_causal_mask") {
+		t.Fatalf("error %v, want ErrUnsupported naming use_causal_mask", err)
+	}
+	delete(c, "use_causal_mask")
+	if _, err := layerConfigTree(LayerConfig{ClassName: "MultiHeadAttention", Name: "mha", Config: c}); err != nil {
+		t.Fatal(err)
+	}
+}

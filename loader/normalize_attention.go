@@ -266,3 +266,13 @@ func attentionEstimate(lc LayerConfig, ins [][]int64) (shapes [][]int64, out []i
 	}
 	return shapes, out, true
 }
+
+// checkAttentionSave refuses to write a MultiHeadAttention built with
+// use_causal_mask (kerago's Go API): Keras 3 passes it to each call, and
+// kerago does not write call kwargs, so the file would lose it.
+func checkAttentionSave(l LayerConfig) error {
+	if l.ClassName == "MultiHeadAttention" && l.Config["use_causal_mask"] == true {
+		return fmt.Errorf("layer %q: kerago cannot save a MultiHeadAttention with use_causal_mask (a call argument in Keras 3, which kerago does not write): %w", l.Name, ErrUnsupported)
+	}
+	return nil
+}

@@ -346,5 +346,10 @@ func (l *MHALayer) Config() map[string]any {
 	c["kernel_constraint"] = serialCons(l.cfg.KernelCons)
 	c["bias_constraint"] = serialCons(l.cfg.BiasCons)
 	c["seed"] = nil
+	if l.cfg.UseCausalMask {
+		// a call argument in Keras 3, which kerago's files cannot carry:
+		// the writers refuse it rather than drop it
+		c["use_causal_mask"] = true
+	}
 	return c
 }

@@ -78,3 +78,11 @@ func addHeadsBias(s, bias *G.Node, b, n int) (*G.Node, error) {
 	}
 	return G.Reshape(s4, sh)
 }
+
+// Call applies the layer to [query, value] or [query, value, key] in a
+// functional graph.
+func (l *MHALayer) Call(in ...*Node) *Node { return call(l, in) }
+
+// Call applies the layer to [query, value] or [query, value, key] in a
+// functional graph.
+func (l *AttentionLayer) Call(in ...*Node) *Node { return call(l, in) }
