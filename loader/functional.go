@@ -132,6 +132,9 @@ func (g *funcGraph) addEntry(mc *ModelConfig, e map[string]any, i int) error {
 		if err != nil {
 			return err
 		}
+		if err := checkAttentionCall(lc.ClassName, n); err != nil {
+			return &FormatError{Path: p.path, Msg: fmt.Sprintf("layer %q: %v", name, err), Err: ErrUnsupported}
+		}
 		list = list || isList
 		lc.Inbound = append(lc.Inbound, refs)
 	}

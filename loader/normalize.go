@@ -17,7 +17,7 @@ var coreLayers = []string{
 }
 
 // supportedLayers lists the layer classes kerago runs, by Keras 3 class name.
-var supportedLayers = concatLists(coreLayers, convLayers, poolingLayers, resamplingLayers, preprocessingLayers, noiseLayers, seqLayers)
+var supportedLayers = concatLists(coreLayers, convLayers, poolingLayers, resamplingLayers, preprocessingLayers, noiseLayers, seqLayers, attentionLayers)
 
 // classAlias maps a Keras 1 or 2 class name to Keras 3's.
 func classAlias(cls string) (string, bool) {
@@ -40,7 +40,7 @@ func concatLists(ls ...[]string) []string {
 // familyNormalizers normalize the config keys of the layer families kept in
 // their own files; each reports whether it knows the class.
 var familyNormalizers = [...]func(p *cfgParser, cls string, c map[string]any) (bool, error){
-	normConv, normPooling, normResampling, normPreprocessing, normNoise, normSeq,
+	normConv, normPooling, normResampling, normPreprocessing, normNoise, normSeq, normAttention,
 }
 
 // SupportedLayers returns the layer classes kerago runs (Keras 3 class

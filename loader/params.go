@@ -119,6 +119,13 @@ func estimateLayer(lc LayerConfig, ins [][]int64, depth int) (LayerParams, [][]i
 		}
 		return lp, nil
 	}
+	if shapes, out, ok := attentionEstimate(lc, ins); ok {
+		lp.Shapes, lp.Params = shapes, 0
+		for _, sh := range shapes {
+			lp.Params = addSat(lp.Params, product(sh))
+		}
+		return lp, [][]int64{out}
+	}
 	if len(ins) != 1 {
 		if out := mergeShape(lc, ins); out != nil {
 			lp.Params = 0

@@ -38,7 +38,7 @@ func keras3LayerArrays(l *LayerWeights) []*tensor.Tensor {
 		return l.Arrays
 	}
 	var out []*tensor.Tensor
-	for _, k := range []string{"cell", "forward_layer", "backward_layer", "layer"} {
+	for _, k := range []string{"cell", "forward_layer", "backward_layer", "layer", "query_dense", "key_dense", "value_dense", "output_dense"} {
 		if s := l.Sub[k]; s != nil {
 			out = append(out, keras3LayerArrays(s)...)
 		}
@@ -211,6 +211,8 @@ func keras3VarGroups(cls string, n int) []varGroup {
 		return []varGroup{{"forward_layer/cell/vars", 0, n / 2}, {"backward_layer/cell/vars", n / 2, n}}
 	case cls == "TimeDistributed":
 		return []varGroup{{"layer/vars", 0, n}}
+	case cls == "MultiHeadAttention" && n%4 == 0:
+		return mhaVarGroups(n)
 	}
 	return []varGroup{{"vars", 0, n}}
 }

@@ -323,6 +323,9 @@ func layerConfigTree(l LayerConfig) (*jobj, error) {
 		}
 		o.set("activity_regularizer", t)
 	}
+	if err := checkAttentionSave(l); err != nil {
+		return nil, err
+	}
 	keys, known := classKeys(l.ClassName)
 	if !known {
 		for _, k := range sortedKeys(c) {

@@ -344,7 +344,7 @@ var builtAtInit = map[string]bool{
 // the node's kwargs.
 var callHasMask = map[string]bool{
 	"BatchNormalization": true, "Softmax": true, "GlobalAveragePooling1D": true, "Lambda": true,
-	"Attention": true, "RNN": true, "SimpleRNN": true, "LSTM": true, "GRU": true,
+	"RNN": true, "SimpleRNN": true, "LSTM": true, "GRU": true,
 	"ConvLSTM1D": true, "ConvLSTM2D": true, "ConvLSTM3D": true, "Bidirectional": true,
 	"TimeDistributed": true, "Sequential": true, "Functional": true, "Pipeline": true,
 }
@@ -399,7 +399,7 @@ func (p *modelPlan) inboundNodesTree(i int) []any {
 			kts = []any{}
 		}
 		args := kts
-		listArg := mergeClasses[cls] || (p.subs[i] != nil && p.subs[i].functional && len(p.subs[i].inputs) > 1)
+		listArg := mergeClasses[cls] || listArgAttention[cls] || (p.subs[i] != nil && p.subs[i].functional && len(p.subs[i].inputs) > 1)
 		if listArg {
 			args = []any{kts}
 		}
@@ -434,6 +434,9 @@ func (p *modelPlan) buildConfigTree(i int) *jobj {
 	}
 	if len(shapes) == 0 {
 		return nil
+	}
+	if l.ClassName == "MultiHeadAttention" {
+		return shapesDictTree(shapes, "query_shape", "value_shape", "key_shape")
 	}
 	if len(shapes) == 1 && !mergeClasses[l.ClassName] {
 		if shapes[0] == nil {

@@ -288,7 +288,7 @@ func keras3LayerGroups(g *hdf5.WGroup, prefix string, p *modelPlan, vars [][]sav
 			sv := vg
 			if sg.path != "vars" {
 				sv = g.CreateGroup(prefix + gname + "/" + sg.path)
-				sv.SetAttrString("name", p.layers[i].Name)
+				sv.SetAttrString("name", subGroupName(classes[k], sg.path, p.layers[i].Name))
 			}
 			for j, v := range vars[i][sg.from:sg.to] {
 				if err := createVarDataset(sv, strconv.Itoa(j), v, backend); err != nil {

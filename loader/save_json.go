@@ -79,6 +79,9 @@ var intKeys = map[string]bool{
 	"depth_multiplier": true, "output_padding": true, "pool_size": true, "padding": true,
 	"cropping": true, "size": true, "n": true, "dims": true, "axes": true,
 	"height": true, "width": true, "value_range": true,
+	// attention layers
+	"num_heads": true, "key_dim": true, "value_dim": true, "output_shape": true, "attention_axes": true,
+	"sliding_window": true,
 }
 
 // toTree converts a JSON-like Go value (as decoded by encoding/json or as

@@ -79,6 +79,8 @@ func layerVarNames(l LayerConfig) (names []string, trainable []bool, ints []bool
 		}
 	case "Embedding", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D":
 		names, trainable, ints = seqVarNames(l.ClassName, flag("use_bias", true))
+	case "MultiHeadAttention", "Attention", "AdditiveAttention":
+		names, trainable, ints = attentionVarNames(l.ClassName, flag("use_bias", true), flag("use_scale", l.ClassName == "AdditiveAttention"), c["score_mode"] == "concat")
 	case "Activation", "Dropout", "Flatten", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU":
 	default:
 		if !contains(poolingLayers, l.ClassName) && !contains(resamplingLayers, l.ClassName) && !contains(coreLayers, l.ClassName) && l.ClassName != "Masking" {
@@ -170,17 +172,20 @@ func planWeights(m *Model, p *modelPlan) ([][]savedVar, error) {
 			if j < len(names[i]) {
 				src = names[i][j]
 			}
+			rel := "" // the path below the layer: "kernel", "query/kernel"
 			if ok {
-				sv.name, sv.trainable, sv.isInt = vn[j], tr[j], ints[j]
+				rel, sv.trainable, sv.isInt = vn[j], tr[j], ints[j]
+				sv.name = rel[strings.LastIndexByte(rel, '/')+1:]
 			} else {
 				sv.name = shortVarName(src, j)
+				rel = sv.name
 			}
 			if isKeras3Path(src) {
 				sv.path = src
 			} else if p.functional {
-				sv.path = l.Name + "/" + sv.name
+				sv.path = l.Name + "/" + rel
 			} else {
-				sv.path = p.name + "/" + l.Name + "/" + sv.name
+				sv.path = p.name + "/" + l.Name + "/" + rel
 			}
 			out[i] = append(out[i], sv)
 		}

@@ -18,7 +18,7 @@ var layerCases = []string{
 	"conv2d_channels_first", "conv1d_family", "conv3d_pool3d", "lenet_bn", "mobilenet_like",
 	"mobilenetv2_teachable", "transpose_resample", "preprocessing", "regularizing_identity", "normalization_layers",
 	"embedding_pool", "embedding_mask_lstm", "lstm_stack", "gru_variants", "lstm_activations", "conv1d_lstm", "rnn_wrappers",
-	"conv_lstm2d",
+	"conv_lstm2d", "attention_block",
 }
 
 // TestPredictLayerCases runs kerago predict on every case from .keras and

@@ -527,6 +527,7 @@ var familyReaders = [...]func(class string, r *cfgReader, common []Option) (Laye
 	rnnFromConfig,
 	convLSTMFromConfig,
 	wrapperFromConfig,
+	attentionFromConfig,
 }
 
 func withMeanShape(s []int) Option {
