@@ -48,6 +48,12 @@ func TestBudgetCoversGraphsAndConvolutions(t *testing.T) {
 		"conv": `{"class_name": "Sequential", "config": {"name": "s", "layers": [
 		 {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 3], "name": "in"}},
 		 {"class_name": "Conv2D", "config": {"name": "c", "filters": 10000000, "kernel_size": [3, 3]}}]}}`,
+		"embedding": `{"class_name": "Sequential", "config": {"name": "s", "layers": [
+		 {"class_name": "InputLayer", "config": {"batch_shape": [null, 5], "name": "in"}},
+		 {"class_name": "Embedding", "config": {"name": "e", "input_dim": 100000000, "output_dim": 64}}]}}`,
+		"lstm": `{"class_name": "Sequential", "config": {"name": "s", "layers": [
+		 {"class_name": "InputLayer", "config": {"batch_shape": [null, 5, 3], "name": "in"}},
+		 {"class_name": "LSTM", "config": {"name": "l", "units": 20000}}]}}`,
 		"nested": `{"class_name": "Sequential", "config": {"name": "s", "layers": [
 		 {"class_name": "InputLayer", "config": {"batch_shape": [null, 4], "name": "in"}},
 		 {"class_name": "Sequential", "config": {"name": "inner", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 100000000}}]}}]}}`,

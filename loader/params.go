@@ -259,6 +259,9 @@ func layerVariables(lc LayerConfig, in []int64) ([]int64, [][]int64, bool) {
 	if identityLayers[lc.ClassName] {
 		return in, nil, true
 	}
+	if next, shapes, known, ok := seqVariables(lc, in); ok {
+		return next, shapes, known
+	}
 	if next, shapes, known, ok := convVariables(lc, in); ok {
 		return next, shapes, known
 	}
@@ -488,4 +491,49 @@ func treeValues(lw *LayerWeights, depth int) int64 {
 		}
 	}
 	return n
+}
+
+// seqVariables are the variable shapes of Embedding and the recurrent
+// layers (SimpleRNN, LSTM, GRU) for input in, and their output shape; ok is
+// false for other classes.
+func seqVariables(lc LayerConfig, in []int64) (next []int64, shapes [][]int64, known, ok bool) {
+	c := lc.Config
+	switch lc.ClassName {
+	case "Embedding":
+		v, ok1 := cfgInt(c["input_dim"])
+		d, ok2 := cfgInt(c["output_dim"])
+		if !ok1 || !ok2 || v < 0 || d < 0 {
+			return nil, nil, false, true
+		}
+		if in != nil {
+			next = append(append([]int64(nil), in...), d)
+		}
+		return next, [][]int64{{v, d}}, true, true
+	case "SimpleRNN", "LSTM", "GRU":
+	default:
+		return nil, nil, false, false
+	}
+	u, ok1 := cfgInt(c["units"])
+	if !ok1 || u < 0 || len(in) != 2 || in[1] < 0 {
+		return nil, nil, false, true
+	}
+	gates := map[string]int64{"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[lc.ClassName]
+	g := mulSat(gates, u)
+	shapes = [][]int64{{in[1], g}, {u, g}}
+	if b, isBool := c["use_bias"].(bool); !isBool || b {
+		if r, _ := c["reset_after"].(bool); lc.ClassName == "GRU" && r {
+			shapes = append(shapes, []int64{2, g})
+		} else {
+			shapes = append(shapes, []int64{g})
+		}
+	}
+	if rs, _ := c["return_sequences"].(bool); rs {
+		next = []int64{in[0], u}
+	} else {
+		next = []int64{u}
+	}
+	if st, _ := c["return_state"].(bool); st {
+		next = nil // several outputs: the graph walk stops here
+	}
+	return next, shapes, true, true
 }
