@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -537,11 +538,7 @@ func findKerasTensors(v any, depth int) []TensorRef {
 			return []TensorRef{{"", -1, -1}}
 		}
 		var out []TensorRef
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		for _, k := range keys {
 			out = append(out, findKerasTensors(x[k], depth+1)...)
 		}

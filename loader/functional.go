@@ -2,7 +2,8 @@ package loader
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 )
 
 // parseFunctional reads a Functional model's graph (Keras 1, 2 and 3 forms,
@@ -189,11 +190,7 @@ func kwargTensors(v any, depth int) []TensorRef {
 	if !ok || depth > 8 {
 		return nil
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	var out []TensorRef
 	for _, k := range keys {
 		if l, ok := m[k].([]any); ok && len(l) == 3 {
@@ -239,11 +236,7 @@ func (p *cfgParser) endpoints(v any, what string, depth int) ([]TensorRef, error
 		}
 		return out, nil
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		var out []TensorRef
 		for _, k := range keys {
 			r, err := p.endpoints(x[k], what, depth+1)

@@ -2,6 +2,8 @@ package loader
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -835,11 +837,7 @@ func collectTensorShapes(v any, out *[][]int, depth int) {
 			*out = append(*out, shape)
 			return
 		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		for _, k := range keys {
 			collectTensorShapes(x[k], out, depth+1)
 		}

@@ -3,8 +3,9 @@ package loader
 import (
 	"fmt"
 	"github.com/kerago/kerago/internal/pyfmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -353,11 +354,7 @@ func writePyString(sb *strings.Builder, s string) {
 // sortedObj builds an object from a map with sorted keys, converting values.
 func sortedObj(m map[string]any, depth int) (*jobj, error) {
 	o := newObj()
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	for _, k := range keys {
 		t, err := toTree(m[k], k, depth+1)
 		if err != nil {

@@ -7,7 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kerago/kerago/internal/cli/datafile"
@@ -351,11 +352,7 @@ func pyBatchShape(s []*int) string {
 // compactJSON renders a config map on one line with sorted keys.
 func compactJSON(v any) string {
 	if m, ok := v.(map[string]any); ok {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(m))
 		var b strings.Builder
 		b.WriteString("{")
 		for i, k := range keys {

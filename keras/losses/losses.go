@@ -22,7 +22,9 @@ package losses
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -333,11 +335,7 @@ func FromConfig(className string, cfg map[string]any) (Loss, error) {
 		}
 	}
 	var opts []Option
-	keys := make([]string, 0, len(cfg))
-	for k := range cfg {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(cfg))
 	for _, k := range keys {
 		v := cfg[k]
 		switch k {

@@ -2,8 +2,9 @@ package metrics
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -81,11 +82,7 @@ func canonicalClass(name string) string {
 func configOptions(class string, cfg map[string]any) ([]Option, error) {
 	allowed := configKeys[class]
 	var opts []Option
-	keys := make([]string, 0, len(cfg))
-	for k := range cfg {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(cfg))
 	for _, k := range keys {
 		v := cfg[k]
 		switch k {

@@ -2,7 +2,9 @@ package optimizers
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -78,11 +80,7 @@ func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
 		return nil, fmt.Errorf("optimizers: unknown optimizer class %q; valid: %s", className, names())
 	}
 	cls := className
-	keys := make([]string, 0, len(cfg))
-	for k := range cfg {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(cfg))
 	var opts []Option
 	bad := func(k string, v any, want string) error {
 		return fmt.Errorf("optimizers: %s config: %s is %v (%T), want %s", cls, k, v, v, want)
@@ -409,10 +407,6 @@ func sameDefault(v, def any) bool {
 }
 
 func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	return keys
 }
