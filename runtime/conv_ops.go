@@ -467,6 +467,18 @@ type convInstr struct {
 	kind        convKind
 	a, b, out   int
 	col, wp, yp int
+	epi         *epiSlots // forward only: a fused inference epilogue, or nil
+}
+
+// epiSlots are the operands of a fused epilogue (see convEpi): a
+// BatchNormalization's moving mean, variance, γ and β (slots, −1 when
+// absent; mean < 0: no normalization), scratch for its coefficients and an
+// elementwise activation (nil: none).
+type epiSlots struct {
+	mean, v, gamma, beta int
+	eps                  float32
+	inv, res             int
+	act                  *Activation
 }
 
 func (in *convInstr) run(bufs [][]float32) {
@@ -482,6 +494,15 @@ func (in *convInstr) run(bufs [][]float32) {
 	if in.yp >= 0 {
 		s.yp = bufs[in.yp]
 	}
+	var e convEpi
+	if ep := in.epi; ep != nil {
+		e.act = ep.act
+		if ep.mean >= 0 {
+			e.inv, e.res = bufs[ep.inv][:g.cout], bufs[ep.res][:g.cout]
+			bnCoeffs(e.inv, e.res, bufs[ep.mean], bufs[ep.v], optBuf(bufs, ep.gamma), optBuf(bufs, ep.beta), ep.eps)
+		}
+		s.epi = &e
+	}
 	switch in.kind {
 	case convFwd:
 		g.forward(a, b, out, s)
@@ -492,17 +513,29 @@ func (in *convInstr) run(bufs [][]float32) {
 	}
 }
 
-type convScratch struct{ col, wp, yp []float32 }
+// convScratch is a kernel's scratch memory and, for the forward kernel, the
+// epilogue to apply to its output (nil: none).
+type convScratch struct {
+	col, wp, yp []float32
+	epi         *convEpi
+}
 
-// forward computes y = conv(x, w) for the whole batch.
+// forward computes y = epi(conv(x, w)) for the whole batch.
 func (g *convGeo) forward(x, w, y []float32, s convScratch) {
+	if g.direct {
+		g.directForward(dwBest, x, w, y, s.epi)
+		return
+	}
+	g.forwardGEMM(x, w, y, s)
+	s.epi.apply(y[:g.n*g.outPix()*g.cout], g.cout)
+}
+
+// forwardGEMM computes y = conv(x, w) with a GEMM (im2col unless
+// pointwise) or, for few filters, direct loops.
+func (g *convGeo) forwardGEMM(x, w, y []float32, s convScratch) {
 	P, F := g.outPix(), g.cout
 	if g.pointwise() {
 		gemm(false, false, g.n*P, F, g.cin, x, w, y)
-		return
-	}
-	if g.direct {
-		g.directForward(x, w, y)
 		return
 	}
 	if g.dense {
@@ -710,25 +743,25 @@ func (g *convGeo) col2im(col, dx []float32, gi int) {
 }
 
 // directForward: one input channel per group (depthwise); output channel f
-// reads input channel f/M.
-func (g *convGeo) directForward(x, w, y []float32) {
+// reads input channel f/M. Multiplier 1 runs kernel k with the epilogue in
+// the same pass; other multipliers run loops, then the epilogue.
+func (g *convGeo) directForward(k dwKernel, x, w, y []float32, e *convEpi) {
 	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
 	M := F / cin
 	for b := 0; b < g.n; b++ {
-		xb := x[b*inP*cin : (b+1)*inP*cin]
+		xb, yb := x[b*inP*cin:(b+1)*inP*cin], y[b*P*F:(b+1)*P*F]
+		if M == 1 {
+			k.rows(yb, xb, w, g.taps, kv, F, P, e)
+			continue
+		}
 		for p := 0; p < P; p++ {
-			yr := y[(b*P+p)*F : (b*P+p+1)*F]
-			taps := g.taps[p*kv : (p+1)*kv]
-			if M == 1 {
-				depthwiseRow(yr, xb, w, taps)
-				continue
-			}
+			yr := yb[p*F : (p+1)*F]
 			clear(yr)
-			for j, ip := range taps {
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
 				if ip < 0 {
 					continue
 				}
-				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				xr := xb[int(ip)*cin : (int(ip)+1)*cin]
 				wr := w[j*F : (j+1)*F]
 				for c, xv := range xr {
 					for m := c * M; m < (c+1)*M; m++ {
@@ -737,38 +770,7 @@ func (g *convGeo) directForward(x, w, y []float32) {
 				}
 			}
 		}
-	}
-}
-
-// depthwiseRow computes one output pixel of a depthwise conv with
-// multiplier 1: y[c] = Σ_j x[taps[j], c]·w[j, c], four channels at a time in
-// registers (one store per output instead of one per tap).
-func depthwiseRow(y, x, w []float32, taps []int32) {
-	C := len(y)
-	c := 0
-	for ; c+4 <= C; c += 4 {
-		var s0, s1, s2, s3 float32
-		for j, ip := range taps {
-			if ip < 0 {
-				continue
-			}
-			xs := x[int(ip)*C+c : int(ip)*C+c+4 : int(ip)*C+c+4]
-			ws := w[j*C+c : j*C+c+4 : j*C+c+4]
-			s0 += xs[0] * ws[0]
-			s1 += xs[1] * ws[1]
-			s2 += xs[2] * ws[2]
-			s3 += xs[3] * ws[3]
-		}
-		y[c], y[c+1], y[c+2], y[c+3] = s0, s1, s2, s3
-	}
-	for ; c < C; c++ {
-		var s float32
-		for j, ip := range taps {
-			if ip >= 0 {
-				s += x[int(ip)*C+c] * w[j*C+c]
-			}
-		}
-		y[c] = s
+		e.apply(yb, F)
 	}
 }
 

@@ -1,0 +1,152 @@
+package runtime
+
+import "math"
+
+// This file holds the depthwise-convolution kernels (multiplier 1) and the
+// inference epilogue that a forward convolution can apply to its output in
+// the same pass: y = act(y·inv + res) per channel, the BatchNormalization and
+// ReLU(max_value) that follow the convolutions of MobileNets.
+
+// dwAsmFunc is an assembly depthwise kernel: np output pixels, channels
+// [0, cn), row stride ldc channels, kv taps per pixel (negative taps are
+// padding), then y = min(max(y·inv + res, lo), hi) (no affine when inv is
+// nil).
+type dwAsmFunc func(y, x, w *float32, taps *int32, kv, ldc, cn, np int, inv, res *float32, lo, hi float32)
+
+// dwKernel is one implementation of the depthwise rows: an assembly kernel
+// for the leading channels (a multiple of lanes; lanes 1 means all) and the
+// portable loops for the rest, or the portable loops alone (asm nil).
+type dwKernel struct {
+	name  string
+	lanes int
+	asm   dwAsmFunc
+}
+
+// dwBest is the fastest depthwise kernel of this CPU (immutable).
+var dwBest = func() dwKernel { ks := dwKernels(); return ks[len(ks)-1] }()
+
+// convEpi is an inference epilogue fused into a forward convolution:
+// y = act(y·inv + res) per output channel. inv and res are nil when there is
+// no affine part; act is nil for none. A clamping activation (relu,
+// ReLU(max_value)) runs inside the kernels; any other elementwise one runs
+// over the finished rows.
+type convEpi struct {
+	inv, res []float32
+	act      *Activation
+}
+
+// bounds returns the clamp the kernels apply (±Inf when none).
+func (e *convEpi) bounds() (lo, hi float32) {
+	lo, hi = float32(math.Inf(-1)), float32(math.Inf(1))
+	if e != nil && e.act != nil && e.act.clamp {
+		lo, hi = e.act.lo, e.act.hi
+	}
+	return lo, hi
+}
+
+// after applies the part of the epilogue the kernels do not: a
+// non-clamping activation over y.
+func (e *convEpi) after(y []float32) {
+	if e != nil && e.act != nil && !e.act.clamp {
+		e.act.forward(y, y)
+	}
+}
+
+// apply runs the whole epilogue over y (rows of C channels).
+func (e *convEpi) apply(y []float32, C int) {
+	if e == nil {
+		return
+	}
+	lo, hi := e.bounds()
+	if e.inv != nil || e.act != nil && e.act.clamp {
+		for r := 0; r+C <= len(y); r += C {
+			epiRow(y[r:r+C], 0, e.inv, e.res, lo, hi)
+		}
+	}
+	e.after(y)
+}
+
+// epiRow: y[c] = min(max(y[c]·inv[c] + res[c], lo), hi) for c ≥ c0 (no
+// affine when inv is nil). NaN stays NaN, as in the separate ops.
+func epiRow(y []float32, c0 int, inv, res []float32, lo, hi float32) {
+	if inv == nil {
+		for c := c0; c < len(y); c++ {
+			y[c] = min(max(y[c], lo), hi)
+		}
+		return
+	}
+	inv, res = inv[:len(y)], res[:len(y)]
+	for c := c0; c < len(y); c++ {
+		y[c] = min(max(y[c]*inv[c]+res[c], lo), hi)
+	}
+}
+
+// rows computes np output pixels (rows of C channels) of a depthwise
+// convolution with multiplier 1 of one sample x, pixel p reading input
+// pixels taps[p·kv : (p+1)·kv], and applies the epilogue e (nil: none).
+// Every tap must be −1 or an input pixel of x (len(x) ≥ (tap+1)·C): the tap
+// tables of convGeo.finish are, and the assembly does not check.
+func (k dwKernel) rows(y, x, w []float32, taps []int32, kv, C, np int, e *convEpi) {
+	if np <= 0 || C <= 0 {
+		return
+	}
+	y, taps, w = y[:np*C], taps[:np*kv], w[:kv*C]
+	var inv, res []float32
+	if e != nil && e.inv != nil {
+		inv, res = e.inv[:C], e.res[:C]
+	}
+	lo, hi := e.bounds()
+	cn := 0
+	if k.asm != nil && kv > 0 {
+		cn = C - C%k.lanes
+	}
+	if cn > 0 {
+		var ip, rp *float32
+		if inv != nil {
+			ip, rp = &inv[0], &res[0]
+		}
+		k.asm(&y[0], &x[0], &w[0], &taps[0], kv, C, cn, np, ip, rp, lo, hi)
+	}
+	if cn < C {
+		for p := 0; p < np; p++ {
+			yr := y[p*C : (p+1)*C]
+			depthwiseRow(yr, x, w, taps[p*kv:(p+1)*kv], cn)
+			if e != nil {
+				epiRow(yr, cn, inv, res, lo, hi)
+			}
+		}
+	}
+	e.after(y)
+}
+
+// depthwiseRow computes channels c0.. of one output pixel of a depthwise
+// conv with multiplier 1: y[c] = Σ_j x[taps[j], c]·w[j, c], four channels at
+// a time in registers (one store per output instead of one per tap).
+func depthwiseRow(y, x, w []float32, taps []int32, c0 int) {
+	C := len(y)
+	c := c0
+	for ; c+4 <= C; c += 4 {
+		var s0, s1, s2, s3 float32
+		for j, ip := range taps {
+			if ip < 0 {
+				continue
+			}
+			xs := x[int(ip)*C+c : int(ip)*C+c+4 : int(ip)*C+c+4]
+			ws := w[j*C+c : j*C+c+4 : j*C+c+4]
+			s0 += xs[0] * ws[0]
+			s1 += xs[1] * ws[1]
+			s2 += xs[2] * ws[2]
+			s3 += xs[3] * ws[3]
+		}
+		y[c], y[c+1], y[c+2], y[c+3] = s0, s1, s2, s3
+	}
+	for ; c < C; c++ {
+		var s float32
+		for j, ip := range taps {
+			if ip >= 0 {
+				s += x[int(ip)*C+c] * w[j*C+c]
+			}
+		}
+		y[c] = s
+	}
+}

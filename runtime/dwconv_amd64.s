@@ -1,0 +1,278 @@
+// Depthwise convolution kernels (one input channel per output channel),
+// unrolled once by a throwaway script: edit the AVX-512 and AVX2 kernels alike.
+
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func dwAVX512(y, x, w *float32, taps *int32, kv, ldc, cn, np int, inv, res *float32, lo, hi float32)
+TEXT ·dwAVX512(SB), NOSPLIT, $0-88
+	MOVQ np+56(FP), AX
+	TESTQ AX, AX
+	JLE dwAVX512_ret
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ taps+24(FP), R8
+	MOVQ kv+32(FP), R9
+	MOVQ ldc+40(FP), R10
+	SHLQ $2, R10
+	MOVQ cn+48(FP), R11
+	SHLQ $2, R11
+	MOVQ inv+64(FP), R12
+	MOVQ res+72(FP), R13
+	VBROADCASTSS lo+80(FP), Z30
+	VBROADCASTSS hi+84(FP), Z31
+	MOVQ cn+48(FP), CX
+	ANDQ $15, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+dwAVX512_pix:
+	XORQ BX, BX
+dwAVX512_big:
+	LEAQ 256(BX), AX
+	CMPQ AX, R11
+	JGT dwAVX512_one
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	XORQ CX, CX
+	LEAQ (DX)(BX*1), R14
+dwAVX512_big_tap:
+	CMPQ CX, R9
+	JGE dwAVX512_big_epi
+	MOVLQSX (R8)(CX*4), AX
+	TESTQ AX, AX
+	JS dwAVX512_big_skip
+	IMULQ R10, AX
+	ADDQ BX, AX
+	VMOVUPS 0(SI)(AX*1), Z4
+	VMOVUPS 64(SI)(AX*1), Z5
+	VMOVUPS 128(SI)(AX*1), Z6
+	VMOVUPS 192(SI)(AX*1), Z7
+	VFMADD231PS 0(R14), Z4, Z0
+	VFMADD231PS 64(R14), Z5, Z1
+	VFMADD231PS 128(R14), Z6, Z2
+	VFMADD231PS 192(R14), Z7, Z3
+dwAVX512_big_skip:
+	ADDQ R10, R14
+	INCQ CX
+	JMP dwAVX512_big_tap
+dwAVX512_big_epi:
+	TESTQ R12, R12
+	JZ dwAVX512_big_clamp
+	VMULPS 0(R12)(BX*1), Z0, Z0
+	VMULPS 64(R12)(BX*1), Z1, Z1
+	VMULPS 128(R12)(BX*1), Z2, Z2
+	VMULPS 192(R12)(BX*1), Z3, Z3
+	VADDPS 0(R13)(BX*1), Z0, Z0
+	VADDPS 64(R13)(BX*1), Z1, Z1
+	VADDPS 128(R13)(BX*1), Z2, Z2
+	VADDPS 192(R13)(BX*1), Z3, Z3
+dwAVX512_big_clamp:
+	VMAXPS Z0, Z30, Z0
+	VMINPS Z0, Z31, Z0
+	VMOVUPS Z0, 0(DI)(BX*1)
+	VMAXPS Z1, Z30, Z1
+	VMINPS Z1, Z31, Z1
+	VMOVUPS Z1, 64(DI)(BX*1)
+	VMAXPS Z2, Z30, Z2
+	VMINPS Z2, Z31, Z2
+	VMOVUPS Z2, 128(DI)(BX*1)
+	VMAXPS Z3, Z30, Z3
+	VMINPS Z3, Z31, Z3
+	VMOVUPS Z3, 192(DI)(BX*1)
+	ADDQ $256, BX
+	JMP dwAVX512_big
+dwAVX512_one:
+	LEAQ 64(BX), AX
+	CMPQ AX, R11
+	JGT dwAVX512_tail
+	VXORPS Z0, Z0, Z0
+	XORQ CX, CX
+	LEAQ (DX)(BX*1), R14
+dwAVX512_one_tap:
+	CMPQ CX, R9
+	JGE dwAVX512_one_epi
+	MOVLQSX (R8)(CX*4), AX
+	TESTQ AX, AX
+	JS dwAVX512_one_skip
+	IMULQ R10, AX
+	ADDQ BX, AX
+	VMOVUPS 0(SI)(AX*1), Z4
+	VFMADD231PS 0(R14), Z4, Z0
+dwAVX512_one_skip:
+	ADDQ R10, R14
+	INCQ CX
+	JMP dwAVX512_one_tap
+dwAVX512_one_epi:
+	TESTQ R12, R12
+	JZ dwAVX512_one_clamp
+	VMULPS 0(R12)(BX*1), Z0, Z0
+	VADDPS 0(R13)(BX*1), Z0, Z0
+dwAVX512_one_clamp:
+	VMAXPS Z0, Z30, Z0
+	VMINPS Z0, Z31, Z0
+	VMOVUPS Z0, 0(DI)(BX*1)
+	ADDQ $64, BX
+	JMP dwAVX512_one
+dwAVX512_tail:
+	CMPQ BX, R11
+	JGE dwAVX512_next
+	VXORPS Z0, Z0, Z0
+	XORQ CX, CX
+	LEAQ (DX)(BX*1), R14
+dwAVX512_tail_tap:
+	CMPQ CX, R9
+	JGE dwAVX512_tail_epi
+	MOVLQSX (R8)(CX*4), AX
+	TESTQ AX, AX
+	JS dwAVX512_tail_skip
+	IMULQ R10, AX
+	ADDQ BX, AX
+	VMOVUPS.Z (SI)(AX*1), K1, Z4
+	VMOVUPS.Z (R14), K1, Z5
+	VFMADD231PS Z5, Z4, Z0
+dwAVX512_tail_skip:
+	ADDQ R10, R14
+	INCQ CX
+	JMP dwAVX512_tail_tap
+dwAVX512_tail_epi:
+	TESTQ R12, R12
+	JZ dwAVX512_tail_clamp
+	VMOVUPS.Z (R12)(BX*1), K1, Z5
+	VMULPS Z5, Z0, Z0
+	VMOVUPS.Z (R13)(BX*1), K1, Z5
+	VADDPS Z5, Z0, Z0
+dwAVX512_tail_clamp:
+	VMAXPS Z0, Z30, Z0
+	VMINPS Z0, Z31, Z0
+	VMOVUPS Z0, K1, (DI)(BX*1)
+dwAVX512_next:
+	ADDQ R10, DI
+	LEAQ (R8)(R9*4), R8
+	DECQ np+56(FP)
+	JNZ dwAVX512_pix
+	VZEROUPPER
+dwAVX512_ret:
+	RET
+
+// func dwAVX2(y, x, w *float32, taps *int32, kv, ldc, cn, np int, inv, res *float32, lo, hi float32)
+TEXT ·dwAVX2(SB), NOSPLIT, $0-88
+	MOVQ np+56(FP), AX
+	TESTQ AX, AX
+	JLE dwAVX2_ret
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ taps+24(FP), R8
+	MOVQ kv+32(FP), R9
+	MOVQ ldc+40(FP), R10
+	SHLQ $2, R10
+	MOVQ cn+48(FP), R11
+	SHLQ $2, R11
+	MOVQ inv+64(FP), R12
+	MOVQ res+72(FP), R13
+	VBROADCASTSS lo+80(FP), Y14
+	VBROADCASTSS hi+84(FP), Y15
+dwAVX2_pix:
+	XORQ BX, BX
+dwAVX2_big:
+	LEAQ 128(BX), AX
+	CMPQ AX, R11
+	JGT dwAVX2_one
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ CX, CX
+	LEAQ (DX)(BX*1), R14
+dwAVX2_big_tap:
+	CMPQ CX, R9
+	JGE dwAVX2_big_epi
+	MOVLQSX (R8)(CX*4), AX
+	TESTQ AX, AX
+	JS dwAVX2_big_skip
+	IMULQ R10, AX
+	ADDQ BX, AX
+	VMOVUPS 0(SI)(AX*1), Y4
+	VMOVUPS 32(SI)(AX*1), Y5
+	VMOVUPS 64(SI)(AX*1), Y6
+	VMOVUPS 96(SI)(AX*1), Y7
+	VFMADD231PS 0(R14), Y4, Y0
+	VFMADD231PS 32(R14), Y5, Y1
+	VFMADD231PS 64(R14), Y6, Y2
+	VFMADD231PS 96(R14), Y7, Y3
+dwAVX2_big_skip:
+	ADDQ R10, R14
+	INCQ CX
+	JMP dwAVX2_big_tap
+dwAVX2_big_epi:
+	TESTQ R12, R12
+	JZ dwAVX2_big_clamp
+	VMULPS 0(R12)(BX*1), Y0, Y0
+	VMULPS 32(R12)(BX*1), Y1, Y1
+	VMULPS 64(R12)(BX*1), Y2, Y2
+	VMULPS 96(R12)(BX*1), Y3, Y3
+	VADDPS 0(R13)(BX*1), Y0, Y0
+	VADDPS 32(R13)(BX*1), Y1, Y1
+	VADDPS 64(R13)(BX*1), Y2, Y2
+	VADDPS 96(R13)(BX*1), Y3, Y3
+dwAVX2_big_clamp:
+	VMAXPS Y0, Y14, Y0
+	VMINPS Y0, Y15, Y0
+	VMOVUPS Y0, 0(DI)(BX*1)
+	VMAXPS Y1, Y14, Y1
+	VMINPS Y1, Y15, Y1
+	VMOVUPS Y1, 32(DI)(BX*1)
+	VMAXPS Y2, Y14, Y2
+	VMINPS Y2, Y15, Y2
+	VMOVUPS Y2, 64(DI)(BX*1)
+	VMAXPS Y3, Y14, Y3
+	VMINPS Y3, Y15, Y3
+	VMOVUPS Y3, 96(DI)(BX*1)
+	ADDQ $128, BX
+	JMP dwAVX2_big
+dwAVX2_one:
+	LEAQ 32(BX), AX
+	CMPQ AX, R11
+	JGT dwAVX2_next
+	VXORPS Y0, Y0, Y0
+	XORQ CX, CX
+	LEAQ (DX)(BX*1), R14
+dwAVX2_one_tap:
+	CMPQ CX, R9
+	JGE dwAVX2_one_epi
+	MOVLQSX (R8)(CX*4), AX
+	TESTQ AX, AX
+	JS dwAVX2_one_skip
+	IMULQ R10, AX
+	ADDQ BX, AX
+	VMOVUPS 0(SI)(AX*1), Y4
+	VFMADD231PS 0(R14), Y4, Y0
+dwAVX2_one_skip:
+	ADDQ R10, R14
+	INCQ CX
+	JMP dwAVX2_one_tap
+dwAVX2_one_epi:
+	TESTQ R12, R12
+	JZ dwAVX2_one_clamp
+	VMULPS 0(R12)(BX*1), Y0, Y0
+	VADDPS 0(R13)(BX*1), Y0, Y0
+dwAVX2_one_clamp:
+	VMAXPS Y0, Y14, Y0
+	VMINPS Y0, Y15, Y0
+	VMOVUPS Y0, 0(DI)(BX*1)
+	ADDQ $32, BX
+	JMP dwAVX2_one
+dwAVX2_next:
+	ADDQ R10, DI
+	LEAQ (R8)(R9*4), R8
+	DECQ np+56(FP)
+	JNZ dwAVX2_pix
+	VZEROUPPER
+dwAVX2_ret:
+	RET

@@ -1,0 +1,183 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// dwCase is one depthwise geometry: input spatial size, kernel, strides,
+// dilation, padding, channels and depth multiplier.
+type dwCase struct {
+	in, k, st, dil []int
+	pad            string
+	c, m           int
+}
+
+// geo builds the convGeo DepthwiseConv would (batch n).
+func (tc dwCase) geo(t *testing.T, n int) (*convGeo, []int, []int) {
+	t.Helper()
+	r := len(tc.in)
+	var pb, pa []int
+	for a := 0; a < r; a++ {
+		_, b, e, err := ConvOutputSize(tc.in[a], tc.k[a], tc.st[a], tc.dil[a], tc.pad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pb, pa = append(pb, b), append(pa, e)
+	}
+	xs := append(append([]int{n}, tc.in...), tc.c)
+	g, err := newConvGeo(xs, tc.k, tc.c*tc.m, tc.c, tc.st, tc.dil, pb, pa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.finish()
+	return g, pb, pa
+}
+
+// epiRef applies y·inv + res and the activation in float64.
+func epiRef(y []float64, F int, inv, res []float32, act string) {
+	for i := range y {
+		v := y[i]
+		if inv != nil {
+			v = v*float64(inv[i%F]) + float64(res[i%F])
+		}
+		switch act {
+		case "relu":
+			v = math.Max(v, 0)
+		case "relu6":
+			v = math.Min(math.Max(v, 0), 6)
+		case "tanh":
+			v = math.Tanh(v)
+		}
+		y[i] = v
+	}
+}
+
+func testAct(t *testing.T, name string) *Activation {
+	t.Helper()
+	switch name {
+	case "":
+		return nil
+	case "relu6":
+		return ReLUActivation(0, 6, 0)
+	}
+	a, err := ActivationByName(name, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestDepthwiseKernels runs every depthwise kernel of this build (assembly
+// and the portable loops) with and without a fused epilogue against the
+// float64 convolution of convRef.
+func TestDepthwiseKernels(t *testing.T) {
+	cases := []dwCase{
+		{in: []int{9, 11}, k: []int{3, 3}, st: []int{1, 1}, dil: []int{1, 1}, pad: "same", c: 16, m: 1},
+		{in: []int{9, 11}, k: []int{3, 3}, st: []int{2, 2}, dil: []int{1, 1}, pad: "same", c: 48, m: 1},
+		{in: []int{8, 8}, k: []int{3, 3}, st: []int{2, 2}, dil: []int{1, 1}, pad: "valid", c: 67, m: 1},
+		{in: []int{7, 9}, k: []int{3, 2}, st: []int{1, 2}, dil: []int{2, 1}, pad: "same", c: 3, m: 1},
+		{in: []int{10, 6}, k: []int{5, 5}, st: []int{1, 1}, dil: []int{1, 1}, pad: "same", c: 100, m: 1},
+		{in: []int{6, 6}, k: []int{3, 3}, st: []int{1, 1}, dil: []int{1, 1}, pad: "valid", c: 1, m: 1},
+		{in: []int{6, 5}, k: []int{3, 3}, st: []int{1, 1}, dil: []int{1, 1}, pad: "same", c: 24, m: 1},
+		{in: []int{6, 5}, k: []int{3, 3}, st: []int{1, 1}, dil: []int{1, 1}, pad: "same", c: 7, m: 3},
+		{in: []int{13}, k: []int{4}, st: []int{3}, dil: []int{2}, pad: "same", c: 33, m: 1},
+		{in: []int{4, 5, 6}, k: []int{2, 3, 3}, st: []int{1, 2, 1}, dil: []int{1, 1, 2}, pad: "same", c: 9, m: 2},
+		{in: []int{4, 5, 6}, k: []int{2, 2, 2}, st: []int{2, 1, 1}, dil: []int{1, 1, 1}, pad: "valid", c: 65, m: 1},
+	}
+	epis := []struct {
+		bn  bool
+		act string
+	}{{false, ""}, {true, ""}, {true, "relu6"}, {false, "relu"}, {true, "tanh"}}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range cases {
+		const n = 2
+		g, pb, pa := tc.geo(t, n)
+		F := tc.c * tc.m
+		xs := append(append([]int{n}, tc.in...), tc.c)
+		ks := append(append([]int{}, tc.k...), 1, F)
+		x, w := randF32(r, prod(xs)), randF32(r, prod(ks))
+		for i := range x {
+			x[i] *= 4 // push BN·relu6 outputs past both clamp bounds
+		}
+		ref, os := convRef(toF64(x), xs, toF64(w), ks, tc.c, tc.st, tc.dil, pb, pa)
+		inv, res := randF32(r, F), randF32(r, F)
+		for i := range inv {
+			inv[i] *= 3
+		}
+		for _, ep := range epis {
+			want := append([]float64(nil), ref...)
+			e := &convEpi{act: testAct(t, ep.act)}
+			if ep.bn {
+				e.inv, e.res = inv, res
+			}
+			epiRef(want, F, e.inv, e.res, ep.act)
+			for _, k := range dwKernels() {
+				name := fmt.Sprintf("%s/%v/k%v/s%v/d%v/c%d/m%d/bn=%v/%s", k.name, tc.in, tc.k, tc.st, tc.dil, tc.c, tc.m, ep.bn, ep.act)
+				t.Run(name, func(t *testing.T) {
+					y := make([]float32, prod(os))
+					for i := range y {
+						y[i] = float32(math.NaN()) // every output must be written
+					}
+					var ee *convEpi
+					if ep.bn || ep.act != "" {
+						ee = e
+					}
+					g.directForward(k, x, w, y, ee)
+					for i, v := range y {
+						if d := math.Abs(float64(v) - want[i]); !(d <= 1e-5+1e-5*math.Abs(want[i])) {
+							t.Fatalf("y[%d] = %v, want %v", i, v, want[i])
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestDepthwiseKernelsNaN: a NaN input reaches exactly the outputs whose
+// window covers it, through the fused BatchNormalization and relu6, on
+// every kernel (as the separate ops propagate it).
+func TestDepthwiseKernelsNaN(t *testing.T) {
+	tc := dwCase{in: []int{5, 5}, k: []int{3, 3}, st: []int{1, 1}, dil: []int{1, 1}, pad: "same", c: 21, m: 1}
+	g, _, _ := tc.geo(t, 1)
+	r := rand.New(rand.NewPCG(7, 8))
+	x, w := randF32(r, 25*21), randF32(r, 9*21)
+	x[(2*5+2)*21+5] = float32(math.NaN()) // pixel (2,2), channel 5
+	e := &convEpi{inv: randF32(r, 21), res: randF32(r, 21), act: ReLUActivation(0, 6, 0)}
+	for _, k := range dwKernels() {
+		y := make([]float32, 25*21)
+		g.directForward(k, x, w, y, e)
+		for p := 0; p < 25; p++ {
+			for c := 0; c < 21; c++ {
+				oh, ow := p/5, p%5
+				covered := c == 5 && oh >= 1 && oh <= 3 && ow >= 1 && ow <= 3
+				if got := math.IsNaN(float64(y[p*21+c])); got != covered {
+					t.Errorf("%s: y[pixel %d, channel %d] NaN = %v, want %v", k.name, p, c, got, covered)
+				}
+			}
+		}
+	}
+}
+
+// TestDepthwiseKernelList: the portable kernel is always listed, and every
+// listed kernel has a distinct name (so the tests above cover each).
+func TestDepthwiseKernelList(t *testing.T) {
+	ks := dwKernels()
+	if ks[0].name != "go" || ks[0].asm != nil {
+		t.Fatalf("first kernel %q, want the portable one", ks[0].name)
+	}
+	seen := map[string]bool{}
+	for _, k := range ks {
+		if seen[k.name] {
+			t.Fatalf("kernel %q listed twice", k.name)
+		}
+		seen[k.name] = true
+	}
+	if dwBest.name != ks[len(ks)-1].name {
+		t.Fatalf("dwBest %q, want %q", dwBest.name, ks[len(ks)-1].name)
+	}
+	t.Logf("depthwise kernels: %v", ks)
+}
