@@ -495,17 +495,18 @@ func (in *convInstr) run(bufs [][]float32) {
 		s.yp = bufs[in.yp]
 	}
 	var e convEpi
-	if ep := in.epi; ep != nil {
-		e.act = ep.act
-		if ep.mean >= 0 {
-			e.inv, e.res = bufs[ep.inv][:g.cout], bufs[ep.res][:g.cout]
-			bnCoeffs(e.inv, e.res, bufs[ep.mean], bufs[ep.v], optBuf(bufs, ep.gamma), optBuf(bufs, ep.beta), ep.eps)
+	var ep *convEpi
+	if es := in.epi; es != nil {
+		e.act = es.act
+		if es.mean >= 0 {
+			e.inv, e.res = bufs[es.inv][:g.cout], bufs[es.res][:g.cout]
+			bnCoeffs(e.inv, e.res, bufs[es.mean], bufs[es.v], optBuf(bufs, es.gamma), optBuf(bufs, es.beta), es.eps)
 		}
-		s.epi = &e
+		ep = &e
 	}
 	switch in.kind {
 	case convFwd:
-		g.forward(a, b, out, s)
+		g.forward(a, b, out, s, ep)
 	case convData:
 		g.backwardData(a, b, out, s)
 	default:
@@ -513,21 +514,43 @@ func (in *convInstr) run(bufs [][]float32) {
 	}
 }
 
-// convScratch is a kernel's scratch memory and, for the forward kernel, the
-// epilogue to apply to its output (nil: none).
-type convScratch struct {
-	col, wp, yp []float32
-	epi         *convEpi
+type convScratch struct{ col, wp, yp []float32 }
+
+// forward computes y = e(conv(x, w)) for the whole batch (e nil: no
+// epilogue).
+func (g *convGeo) forward(x, w, y []float32, s convScratch, e *convEpi) {
+	g.forwardWith(dwBest, x, w, y, s, e)
 }
 
-// forward computes y = epi(conv(x, w)) for the whole batch.
-func (g *convGeo) forward(x, w, y []float32, s convScratch) {
-	if g.direct {
-		g.directForward(dwBest, x, w, y, s.epi)
-		return
+// forwardWith is forward with the depthwise and epilogue kernels of k.
+func (g *convGeo) forwardWith(k dwKernel, x, w, y []float32, s convScratch, e *convEpi) {
+	switch {
+	case g.direct:
+		g.directForward(k, x, w, y, e)
+	case g.pointwise() && e != nil:
+		g.pointwiseForward(k, x, w, y, e)
+	default:
+		g.forwardGEMM(x, w, y, s)
+		k.epilogue(y[:g.n*g.outPix()*g.cout], g.cout, e)
 	}
-	g.forwardGEMM(x, w, y, s)
-	s.epi.apply(y[:g.n*g.outPix()*g.cout], g.cout)
+}
+
+// epiBlock is the output size (floats) of the row blocks of a pointwise
+// convolution with an epilogue: each block's GEMM result is still in cache
+// when the epilogue runs over it.
+const epiBlock = 1 << 14
+
+// pointwiseForward is the pointwise GEMM in row blocks, each followed by
+// the epilogue e.
+func (g *convGeo) pointwiseForward(k dwKernel, x, w, y []float32, e *convEpi) {
+	rows, F, C := g.n*g.outPix(), g.cout, g.cin
+	blk := max(1, epiBlock/F)
+	for r0 := 0; r0 < rows; r0 += blk {
+		nb := min(blk, rows-r0)
+		yb := y[r0*F : (r0+nb)*F]
+		gemm(false, false, nb, F, C, x[r0*C:(r0+nb)*C], w, yb)
+		k.epilogue(yb, F, e)
+	}
 }
 
 // forwardGEMM computes y = conv(x, w) with a GEMM (im2col unless
@@ -770,7 +793,7 @@ func (g *convGeo) directForward(k dwKernel, x, w, y []float32, e *convEpi) {
 				}
 			}
 		}
-		e.apply(yb, F)
+		k.epilogue(yb, F, e)
 	}
 }
 

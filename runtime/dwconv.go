@@ -13,13 +13,19 @@ import "math"
 // nil).
 type dwAsmFunc func(y, x, w *float32, taps *int32, kv, ldc, cn, np int, inv, res *float32, lo, hi float32)
 
-// dwKernel is one implementation of the depthwise rows: an assembly kernel
-// for the leading channels (a multiple of lanes; lanes 1 means all) and the
-// portable loops for the rest, or the portable loops alone (asm nil).
+// epiAsmFunc is an assembly epilogue: rows of ldc channels, channels
+// [0, cn): y = min(max(y·inv + res, lo), hi) (no affine when inv is nil).
+type epiAsmFunc func(y *float32, rows, ldc, cn int, inv, res *float32, lo, hi float32)
+
+// dwKernel is one implementation of the depthwise rows and of the
+// epilogue: assembly kernels for the leading channels (a multiple of lanes;
+// lanes 1 means all) and the portable loops for the rest, or the portable
+// loops alone (asm and epi nil).
 type dwKernel struct {
 	name  string
 	lanes int
 	asm   dwAsmFunc
+	epi   epiAsmFunc
 }
 
 // dwBest is the fastest depthwise kernel of this CPU (immutable).
@@ -52,15 +58,36 @@ func (e *convEpi) after(y []float32) {
 	}
 }
 
-// apply runs the whole epilogue over y (rows of C channels).
-func (e *convEpi) apply(y []float32, C int) {
-	if e == nil {
+// epilogue applies e (nil: nothing) to y, rows of C channels: the affine
+// part and a clamp in the assembly kernel where there is one, the rest in
+// Go.
+func (k dwKernel) epilogue(y []float32, C int, e *convEpi) {
+	if e == nil || C <= 0 {
 		return
 	}
-	lo, hi := e.bounds()
+	rows := len(y) / C
+	y = y[:rows*C]
 	if e.inv != nil || e.act != nil && e.act.clamp {
-		for r := 0; r+C <= len(y); r += C {
-			epiRow(y[r:r+C], 0, e.inv, e.res, lo, hi)
+		lo, hi := e.bounds()
+		var inv, res []float32
+		if e.inv != nil {
+			inv, res = e.inv[:C], e.res[:C]
+		}
+		cn := 0
+		if k.epi != nil {
+			cn = C - C%k.lanes
+		}
+		if cn > 0 && rows > 0 {
+			var ip, rp *float32
+			if inv != nil {
+				ip, rp = &inv[0], &res[0]
+			}
+			k.epi(&y[0], rows, C, cn, ip, rp, lo, hi)
+		}
+		if cn < C {
+			for r := 0; r < rows; r++ {
+				epiRow(y[r*C:(r+1)*C], cn, inv, res, lo, hi)
+			}
 		}
 	}
 	e.after(y)

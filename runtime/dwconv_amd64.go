@@ -16,14 +16,25 @@ func dwAVX512(y, x, w *float32, taps *int32, kv, ldc, cn, np int, inv, res *floa
 //go:noescape
 func dwAVX2(y, x, w *float32, taps *int32, kv, ldc, cn, np int, inv, res *float32, lo, hi float32)
 
+// epiAVX512 applies the epilogue to rows of ldc channels, channels
+// [0, cn) (any cn: the last partial vector is masked).
+//
+//go:noescape
+func epiAVX512(y *float32, rows, ldc, cn int, inv, res *float32, lo, hi float32)
+
+// epiAVX2 is epiAVX512 with 8-lane vectors; cn must be a multiple of 8.
+//
+//go:noescape
+func epiAVX2(y *float32, rows, ldc, cn int, inv, res *float32, lo, hi float32)
+
 // dwKernels lists the depthwise kernels this CPU runs, fastest last.
 func dwKernels() []dwKernel {
 	ks := []dwKernel{{name: "go"}}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, dwKernel{name: "avx2", lanes: 8, asm: dwAVX2})
+		ks = append(ks, dwKernel{name: "avx2", lanes: 8, asm: dwAVX2, epi: epiAVX2})
 	}
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, dwKernel{name: "avx512", lanes: 1, asm: dwAVX512})
+		ks = append(ks, dwKernel{name: "avx512", lanes: 1, asm: dwAVX512, epi: epiAVX512})
 	}
 	return ks
 }

@@ -1,5 +1,6 @@
-// Depthwise convolution kernels (one input channel per output channel),
-// unrolled once by a throwaway script: edit the AVX-512 and AVX2 kernels alike.
+// Depthwise convolution kernels (one input channel per output channel)
+// and the epilogue kernels, unrolled once by a throwaway script: edit the
+// AVX-512 and AVX2 kernels alike.
 
 //go:build amd64 && !purego
 
@@ -275,4 +276,102 @@ dwAVX2_next:
 	JNZ dwAVX2_pix
 	VZEROUPPER
 dwAVX2_ret:
+	RET
+
+// func epiAVX512(y *float32, rows, ldc, cn int, inv, res *float32, lo, hi float32)
+TEXT ·epiAVX512(SB), NOSPLIT, $0-56
+	MOVQ rows+8(FP), R9
+	TESTQ R9, R9
+	JLE epiAVX512_ret
+	MOVQ y+0(FP), DI
+	MOVQ ldc+16(FP), R10
+	SHLQ $2, R10
+	MOVQ cn+24(FP), R11
+	SHLQ $2, R11
+	MOVQ inv+32(FP), R12
+	MOVQ res+40(FP), R13
+	VBROADCASTSS lo+48(FP), Z30
+	VBROADCASTSS hi+52(FP), Z31
+	MOVQ cn+24(FP), CX
+	ANDQ $15, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+epiAVX512_row:
+	XORQ BX, BX
+epiAVX512_vec:
+	LEAQ 64(BX), AX
+	CMPQ AX, R11
+	JGT epiAVX512_tail
+	VMOVUPS (DI)(BX*1), Z0
+	TESTQ R12, R12
+	JZ epiAVX512_clamp
+	VMULPS (R12)(BX*1), Z0, Z0
+	VADDPS (R13)(BX*1), Z0, Z0
+epiAVX512_clamp:
+	VMAXPS Z0, Z30, Z0
+	VMINPS Z0, Z31, Z0
+	VMOVUPS Z0, (DI)(BX*1)
+	MOVQ AX, BX
+	JMP epiAVX512_vec
+epiAVX512_tail:
+	CMPQ BX, R11
+	JGE epiAVX512_next
+	VMOVUPS.Z (DI)(BX*1), K1, Z0
+	TESTQ R12, R12
+	JZ epiAVX512_tclamp
+	VMOVUPS.Z (R12)(BX*1), K1, Z1
+	VMULPS Z1, Z0, Z0
+	VMOVUPS.Z (R13)(BX*1), K1, Z1
+	VADDPS Z1, Z0, Z0
+epiAVX512_tclamp:
+	VMAXPS Z0, Z30, Z0
+	VMINPS Z0, Z31, Z0
+	VMOVUPS Z0, K1, (DI)(BX*1)
+epiAVX512_next:
+	ADDQ R10, DI
+	DECQ R9
+	JNZ epiAVX512_row
+	VZEROUPPER
+epiAVX512_ret:
+	RET
+
+// func epiAVX2(y *float32, rows, ldc, cn int, inv, res *float32, lo, hi float32)
+TEXT ·epiAVX2(SB), NOSPLIT, $0-56
+	MOVQ rows+8(FP), R9
+	TESTQ R9, R9
+	JLE epiAVX2_ret
+	MOVQ y+0(FP), DI
+	MOVQ ldc+16(FP), R10
+	SHLQ $2, R10
+	MOVQ cn+24(FP), R11
+	SHLQ $2, R11
+	MOVQ inv+32(FP), R12
+	MOVQ res+40(FP), R13
+	VBROADCASTSS lo+48(FP), Y14
+	VBROADCASTSS hi+52(FP), Y15
+epiAVX2_row:
+	XORQ BX, BX
+epiAVX2_vec:
+	LEAQ 32(BX), AX
+	CMPQ AX, R11
+	JGT epiAVX2_next
+	VMOVUPS (DI)(BX*1), Y0
+	TESTQ R12, R12
+	JZ epiAVX2_clamp
+	VMULPS (R12)(BX*1), Y0, Y0
+	VADDPS (R13)(BX*1), Y0, Y0
+epiAVX2_clamp:
+	VMAXPS Y0, Y14, Y0
+	VMINPS Y0, Y15, Y0
+	VMOVUPS Y0, (DI)(BX*1)
+	MOVQ AX, BX
+	JMP epiAVX2_vec
+epiAVX2_next:
+	ADDQ R10, DI
+	DECQ R9
+	JNZ epiAVX2_row
+	VZEROUPPER
+epiAVX2_ret:
 	RET

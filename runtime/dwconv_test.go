@@ -181,3 +181,89 @@ func TestDepthwiseKernelList(t *testing.T) {
 	}
 	t.Logf("depthwise kernels: %v", ks)
 }
+
+// TestConvEpilogueKernels runs every epilogue kernel over rows of odd and
+// even channel counts against the float64 epilogue.
+func TestConvEpilogueKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, C := range []int{1, 3, 7, 8, 15, 16, 17, 48, 100} {
+		const rows = 5
+		y0 := randF32(r, rows*C)
+		for i := range y0 {
+			y0[i] *= 8
+		}
+		inv, res := randF32(r, C), randF32(r, C)
+		for _, bn := range []bool{false, true} {
+			for _, act := range []string{"", "relu", "relu6", "tanh"} {
+				e := &convEpi{act: testAct(t, act)}
+				if bn {
+					e.inv, e.res = inv, res
+				}
+				want := toF64(y0)
+				epiRef(want, C, e.inv, e.res, act)
+				for _, k := range dwKernels() {
+					y := append([]float32(nil), y0...)
+					k.epilogue(y, C, e)
+					for i, v := range y {
+						if d := math.Abs(float64(v) - want[i]); !(d <= 1e-6+1e-6*math.Abs(want[i])) {
+							t.Fatalf("%s C=%d bn=%v act=%q: y[%d] = %v, want %v", k.name, C, bn, act, i, v, want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestConvForwardEpilogue runs the forward convolution with a fused
+// BatchNormalization + activation on every path (pointwise in row blocks,
+// im2col + GEMM, direct dense loops, grouped, depthwise) and every kernel
+// against convRef followed by the float64 epilogue.
+func TestConvForwardEpilogue(t *testing.T) {
+	cases := []struct {
+		xs, ks     []int
+		groups     int
+		st, pb, pa []int
+	}{
+		{xs: []int{2, 40, 30, 16}, ks: []int{1, 1, 16, 48}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}}, // pointwise, several row blocks
+		{xs: []int{1, 7, 5, 9}, ks: []int{1, 1, 9, 13}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}},     // pointwise, odd channels
+		{xs: []int{2, 11, 9, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},    // im2col + GEMM
+		{xs: []int{1, 5, 5, 2}, ks: []int{3, 3, 2, 3}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},      // dense loops
+		{xs: []int{1, 6, 6, 8}, ks: []int{3, 3, 4, 6}, groups: 2, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},      // grouped
+		{xs: []int{2, 9, 9, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},   // depthwise
+		{xs: []int{1, 6, 6, 5}, ks: []int{3, 3, 1, 10}, groups: 5, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},     // depthwise, multiplier 2
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, tc := range cases {
+		F := tc.ks[3]
+		g, err := newConvGeo(tc.xs, tc.ks[:2], F, tc.groups, tc.st, nil, tc.pb, tc.pa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.finish()
+		x, w := randF32(r, prod(tc.xs)), randF32(r, prod(tc.ks))
+		ref, os := convRef(toF64(x), tc.xs, toF64(w), tc.ks, tc.groups, tc.st, []int{1, 1}, tc.pb, tc.pa)
+		inv, res := randF32(r, F), randF32(r, F)
+		for i := range inv {
+			inv[i] *= 4
+		}
+		for _, act := range []string{"relu6", "tanh", ""} {
+			e := &convEpi{inv: inv, res: res, act: testAct(t, act)}
+			want := append([]float64(nil), ref...)
+			epiRef(want, F, inv, res, act)
+			for _, k := range dwKernels() {
+				var s convScratch
+				s.col = make([]float32, g.chunk()*g.outPix()*g.kg())
+				s.wp = make([]float32, g.kernelLen())
+				s.yp = make([]float32, g.outPix()*g.fg()+g.kernelLen())
+				y := make([]float32, prod(os))
+				g.forwardWith(k, x, w, y, s, e)
+				for i, v := range y {
+					if d := math.Abs(float64(v) - want[i]); !(d <= 1e-5+1e-5*math.Abs(want[i])) {
+						t.Fatalf("%v %s act %q: y[%d] = %v, want %v", g, k.name, act, i, v, want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package runtime
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+)
+
+// convFusion is a forward convolution whose output only feeds an inference
+// BatchNormalization (channels last) and/or an elementwise activation: the
+// last node of the chain runs as one convolution instruction with the
+// normalization and activation as its epilogue (convEpi).
+type convFusion struct {
+	conv *convOp
+	bn   *bnApplyOp // nil: none
+	act  *Activation
+}
+
+// fuseConvEpilogues finds conv → BN → act, conv → BN and conv → act chains
+// among the live nodes whose intermediate results nobody else reads (so
+// training graphs, which keep them for the gradients, are left alone) and
+// rewrites reads so that the chain's last node reads the convolution's
+// inputs followed by the normalization's. It returns the fused chains by
+// their last node.
+func fuseConvEpilogues(order []*G.Node, reads map[*G.Node][]opnd, live, pinned map[*G.Node]bool) map[*G.Node]*convFusion {
+	consumers := map[*G.Node]int{}
+	for n := range live {
+		for _, c := range reads[n] {
+			consumers[c.n]++
+		}
+	}
+	// private reports whether n is an intermediate only its one reader uses
+	private := func(n *G.Node) bool { return !pinned[n] && consumers[n] == 1 }
+	out := map[*G.Node]*convFusion{}
+	absorbed := map[*G.Node]bool{}
+	// consumers before producers: the longest chain wins
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if !live[n] || absorbed[n] || len(reads[n]) == 0 {
+			continue
+		}
+		f := &convFusion{}
+		src := n
+		if op, ok := n.Op().(*actOp); ok && op.a.kind == actElem && len(reads[n]) == 1 {
+			f.act, src = op.a, reads[n][0].n
+			if !private(src) {
+				continue
+			}
+		}
+		var bnReads []opnd
+		if op, ok := src.Op().(*bnApplyOp); ok && op.geo.inner == 1 && reads[src][0].kind == opFull {
+			f.bn, bnReads = op, reads[src][1:]
+			src = reads[src][0].n
+			if !private(src) {
+				continue
+			}
+		}
+		op, ok := src.Op().(*convOp)
+		if !ok || op.kind != convFwd || f.act == nil && f.bn == nil || len(reads[src]) != 2 {
+			continue
+		}
+		if f.bn != nil && f.bn.geo.c != op.geo.cout {
+			continue
+		}
+		f.conv = op
+		for m := reads[n][0].n; m != src; m = reads[m][0].n {
+			absorbed[m] = true
+		}
+		absorbed[src] = true
+		reads[n] = append(append([]opnd{}, reads[src]...), bnReads...)
+		out[n] = f
+	}
+	return out
+}
+
+// build compiles the fused chain; c.ins are the convolution's x and kernel
+// followed by the normalization's mean, variance, γ and β (when present).
+func (f *convFusion) build(c *kctx) (instr, error) {
+	in, err := f.conv.build(c)
+	if err != nil {
+		return nil, err
+	}
+	ci, ok := in.(*convInstr)
+	if !ok {
+		return nil, fmt.Errorf("runtime: fused convolution built %T", in)
+	}
+	ep := &epiSlots{mean: -1, gamma: -1, beta: -1, act: f.act}
+	if bn := f.bn; bn != nil {
+		// bnApplyOp's inputs are x, mean, var, then γ and β at their indices
+		ep.mean, ep.v, ep.eps = c.ins[2], c.ins[3], bn.eps
+		if bn.gamma >= 0 {
+			ep.gamma = c.ins[bn.gamma+1]
+		}
+		if bn.beta >= 0 {
+			ep.beta = c.ins[bn.beta+1]
+		}
+		ep.inv, ep.res = c.temp(bn.geo.c), c.temp(bn.geo.c)
+	}
+	ci.epi = ep
+	return ci, nil
+}
