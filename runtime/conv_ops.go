@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	fastgemm "github.com/kerago/kerago/internal/gemm"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 )
@@ -529,6 +530,8 @@ func (g *convGeo) forwardWith(k dwKernel, x, w, y []float32, s convScratch, e *c
 		g.directForward(k, x, w, y, e)
 	case g.pointwise() && e != nil:
 		g.pointwiseForward(k, x, w, y, e)
+	case e != nil && g.gr == 1 && !g.pointwise() && !g.dense:
+		g.im2colForward(k, x, w, y, s.col, e)
 	default:
 		g.forwardGEMM(x, w, y, s)
 		k.epilogue(y[:g.n*g.outPix()*g.cout], g.cout, e)
@@ -540,16 +543,82 @@ func (g *convGeo) forwardWith(k dwKernel, x, w, y []float32, s convScratch, e *c
 // when the epilogue runs over it.
 const epiBlock = 1 << 14
 
+// parallelWork is the work (multiply-adds) below which a range of a
+// convolution is not split further across goroutines.
+const parallelWork = 1 << 17
+
 // pointwiseForward is the pointwise GEMM in row blocks, each followed by
-// the epilogue e.
+// the epilogue e; blocks run in parallel.
 func (g *convGeo) pointwiseForward(k dwKernel, x, w, y []float32, e *convEpi) {
 	rows, F, C := g.n*g.outPix(), g.cout, g.cin
 	blk := max(1, epiBlock/F)
-	for r0 := 0; r0 < rows; r0 += blk {
+	nblk, minChunk := (rows+blk-1)/blk, max(1, parallelWork/(blk*F*C))
+	ev := *e
+	if !fastgemm.Splits(nblk, minChunk) {
+		g.pointwiseRange(k, x, w, y, ev, blk, 0, nblk)
+		return
+	}
+	shared := ev // captured (so heap-allocated) only on this branch
+	fastgemm.ParallelFor(nblk, minChunk, func(b0, b1 int) { g.pointwiseRange(k, x, w, y, shared, blk, b0, b1) })
+}
+
+// pointwiseRange computes row blocks [b0, b1) of blk rows each.
+func (g *convGeo) pointwiseRange(k dwKernel, x, w, y []float32, e convEpi, blk, b0, b1 int) {
+	rows, F, C := g.n*g.outPix(), g.cout, g.cin
+	for r0 := b0 * blk; r0 < min(b1*blk, rows); r0 += blk {
 		nb := min(blk, rows-r0)
 		yb := y[r0*F : (r0+nb)*F]
 		gemm(false, false, nb, F, C, x[r0*C:(r0+nb)*C], w, yb)
-		k.epilogue(yb, F, e)
+		k.epilogue(yb, F, &e)
+	}
+}
+
+// im2colForward is the im2col + GEMM convolution (groups 1) in blocks of
+// output pixels of one sample, each gathered, multiplied and finished by
+// the epilogue while in cache. col holds at least one block's patch rows
+// (any im2col scratch does).
+func (g *convGeo) im2colForward(k dwKernel, x, w, y, col []float32, e *convEpi) {
+	P, F, kg, inS := g.outPix(), g.cout, g.kg(), g.inPix()*g.cin
+	blk := min(P, max(16, epiBlock/max(kg, F)))
+	for b := 0; b < g.n; b++ {
+		xb, yb := x[b*inS:(b+1)*inS], y[b*P*F:(b+1)*P*F]
+		for p0 := 0; p0 < P; p0 += blk {
+			np := min(blk, P-p0)
+			g.gatherPatches(xb, col[:np*kg], p0)
+			ys := yb[p0*F : (p0+np)*F]
+			gemm(false, false, np, F, kg, col, w, ys)
+			k.epilogue(ys, F, e)
+		}
+	}
+}
+
+// gatherPatches writes the patch rows of output pixels p0.. of one sample
+// (groups 1) into col, one element at a time when the channels are few
+// (a copy call per tap would cost more than the copy).
+func (g *convGeo) gatherPatches(x, col []float32, p0 int) {
+	C, kv := g.cin, g.kvol()
+	taps := g.taps[p0*kv : p0*kv+len(col)/C]
+	if C > 4 {
+		for i, ip := range taps {
+			dst := col[i*C : (i+1)*C]
+			if ip < 0 {
+				clear(dst)
+			} else {
+				copy(dst, x[int(ip)*C:])
+			}
+		}
+		return
+	}
+	for i, ip := range taps {
+		dst := col[i*C : (i+1)*C]
+		if ip < 0 {
+			clear(dst)
+			continue
+		}
+		src := x[int(ip)*C : (int(ip)+1)*C]
+		for c, v := range src {
+			dst[c] = v
+		}
 	}
 }
 
@@ -771,12 +840,22 @@ func (g *convGeo) col2im(col, dx []float32, gi int) {
 func (g *convGeo) directForward(k dwKernel, x, w, y []float32, e *convEpi) {
 	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
 	M := F / cin
+	if M == 1 {
+		var ev convEpi // the zero value applies nothing
+		if e != nil {
+			ev = *e
+		}
+		n, minChunk := g.n*P, max(1, parallelWork/(F*kv))
+		if !fastgemm.Splits(n, minChunk) {
+			g.depthwiseRange(k, x, w, y, ev, 0, n)
+			return
+		}
+		shared := ev // captured (so heap-allocated) only on this branch
+		fastgemm.ParallelFor(n, minChunk, func(lo, hi int) { g.depthwiseRange(k, x, w, y, shared, lo, hi) })
+		return
+	}
 	for b := 0; b < g.n; b++ {
 		xb, yb := x[b*inP*cin:(b+1)*inP*cin], y[b*P*F:(b+1)*P*F]
-		if M == 1 {
-			k.rows(yb, xb, w, g.taps, kv, F, P, e)
-			continue
-		}
 		for p := 0; p < P; p++ {
 			yr := yb[p*F : (p+1)*F]
 			clear(yr)
@@ -794,6 +873,18 @@ func (g *convGeo) directForward(k dwKernel, x, w, y []float32, e *convEpi) {
 			}
 		}
 		k.epilogue(yb, F, e)
+	}
+}
+
+// depthwiseRange computes output pixels [lo, hi) of the whole batch (pixel
+// i is pixel i mod P of sample i/P) of a depthwise conv with multiplier 1.
+func (g *convGeo) depthwiseRange(k dwKernel, x, w, y []float32, e convEpi, lo, hi int) {
+	P, F, kv, inS := g.outPix(), g.cout, g.kvol(), g.inPix()*g.cin
+	for i := lo; i < hi; {
+		b, p := i/P, i%P
+		np := min(P-p, hi-i)
+		k.rows(y[i*F:(i+np)*F], x[b*inS:(b+1)*inS], w, g.taps[p*kv:], kv, F, np, &e)
+		i += np
 	}
 }
 

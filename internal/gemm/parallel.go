@@ -113,3 +113,10 @@ func ParallelFor(n, minChunk int, fn func(lo, hi int)) {
 		<-helpers
 	}
 }
+
+// Splits reports whether ParallelFor(n, minChunk, ·) could split [0, n)
+// across goroutines at all; when it cannot, a caller can run its range
+// directly and skip building a closure (which escapes to the heap).
+func Splits(n, minChunk int) bool {
+	return runtime.GOMAXPROCS(0) > 1 && n/max(minChunk, 1) > 1
+}
