@@ -84,7 +84,7 @@ func (f *convFusion) build(c *kctx) (instr, error) {
 	if !ok {
 		return nil, fmt.Errorf("runtime: fused convolution built %T", in)
 	}
-	ep := &epiSlots{mean: -1, gamma: -1, beta: -1, act: f.act}
+	ep := &epiSlots{mean: -1, gamma: -1, beta: -1, tinv: -1, tres: -1, act: f.act}
 	if bn := f.bn; bn != nil {
 		// bnApplyOp's inputs are x, mean, var, then γ and β at their indices
 		ep.mean, ep.v, ep.eps = c.ins[2], c.ins[3], bn.eps
@@ -95,6 +95,9 @@ func (f *convFusion) build(c *kctx) (instr, error) {
 			ep.beta = c.ins[bn.beta+1]
 		}
 		ep.inv, ep.res = c.temp(bn.geo.c), c.temp(bn.geo.c)
+		if L := epiTile(bn.geo.c); L > 0 {
+			ep.tinv, ep.tres = c.temp(L), c.temp(L)
+		}
 	}
 	ci.epi = ep
 	return ci, nil

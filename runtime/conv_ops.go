@@ -479,6 +479,7 @@ type epiSlots struct {
 	mean, v, gamma, beta int
 	eps                  float32
 	inv, res             int
+	tinv, tres           int // repeated coefficients (−1: none; see convEpi)
 	act                  *Activation
 }
 
@@ -502,6 +503,9 @@ func (in *convInstr) run(bufs [][]float32) {
 		if es.mean >= 0 {
 			e.inv, e.res = bufs[es.inv][:g.cout], bufs[es.res][:g.cout]
 			bnCoeffs(e.inv, e.res, bufs[es.mean], bufs[es.v], optBuf(bufs, es.gamma), optBuf(bufs, es.beta), es.eps)
+			if es.tinv >= 0 {
+				e.tile(bufs[es.tinv], bufs[es.tres])
+			}
 		}
 		ep = &e
 	}
@@ -543,6 +547,10 @@ func (g *convGeo) forwardWith(k dwKernel, x, w, y []float32, s convScratch, e *c
 // when the epilogue runs over it.
 const epiBlock = 1 << 14
 
+// epiMinRows is the fewest rows of a block: the GEMM of each block packs
+// the whole kernel again, which only pays for itself over enough rows.
+const epiMinRows = 128
+
 // parallelWork is the work (multiply-adds) below which a range of a
 // convolution is not split further across goroutines.
 const parallelWork = 1 << 17
@@ -551,7 +559,8 @@ const parallelWork = 1 << 17
 // the epilogue e; blocks run in parallel.
 func (g *convGeo) pointwiseForward(k dwKernel, x, w, y []float32, e *convEpi) {
 	rows, F, C := g.n*g.outPix(), g.cout, g.cin
-	blk := max(1, epiBlock/F)
+	// at least epiMinRows rows: each block packs the whole kernel again
+	blk := (max(epiMinRows, epiBlock/F) + 15) &^ 15 // whole tiles of convEpi.tinv
 	nblk, minChunk := (rows+blk-1)/blk, max(1, parallelWork/(blk*F*C))
 	ev := *e
 	if !fastgemm.Splits(nblk, minChunk) {
@@ -579,7 +588,7 @@ func (g *convGeo) pointwiseRange(k dwKernel, x, w, y []float32, e convEpi, blk, 
 // (any im2col scratch does).
 func (g *convGeo) im2colForward(k dwKernel, x, w, y, col []float32, e *convEpi) {
 	P, F, kg, inS := g.outPix(), g.cout, g.kg(), g.inPix()*g.cin
-	blk := min(P, max(16, epiBlock/max(kg, F)))
+	blk := min(P, (max(16, epiBlock/max(kg, F))+15)&^15)
 	for b := 0; b < g.n; b++ {
 		xb, yb := x[b*inS:(b+1)*inS], y[b*P*F:(b+1)*P*F]
 		for p0 := 0; p0 < P; p0 += blk {

@@ -39,6 +39,32 @@ var dwBest = func() dwKernel { ks := dwKernels(); return ks[len(ks)-1] }()
 type convEpi struct {
 	inv, res []float32
 	act      *Activation
+	// tinv and tres (when not nil) are inv and res repeated to a length
+	// that is a multiple of 16, so that rows of a channel count that is not
+	// can be treated as longer rows of whole vectors (no masked tails).
+	tinv, tres []float32
+}
+
+// epiTile returns the length of the repeated coefficients for C channels
+// (the least common multiple of C and 16), or 0 when C is a multiple of 16
+// or the repetition would be long.
+func epiTile(C int) int {
+	if C%16 == 0 || C > 256 {
+		return 0
+	}
+	L := C
+	for L%16 != 0 {
+		L += C
+	}
+	return L
+}
+
+// tile fills e.tinv and e.tres (of length epiTile(C)) from e.inv and e.res.
+func (e *convEpi) tile(tinv, tres []float32) {
+	for i := range tinv {
+		tinv[i], tres[i] = e.inv[i%len(e.inv)], e.res[i%len(e.res)]
+	}
+	e.tinv, e.tres = tinv, tres
 }
 
 // bounds returns the clamp the kernels apply (±Inf when none).
@@ -60,37 +86,62 @@ func (e *convEpi) after(y []float32) {
 
 // epilogue applies e (nil: nothing) to y, rows of C channels: the affine
 // part and a clamp in the assembly kernel where there is one, the rest in
-// Go.
+// Go. Without an affine part y is one flat row; with one, rows that fill
+// the repeated coefficients (tinv) are processed as rows of whole vectors.
 func (k dwKernel) epilogue(y []float32, C int, e *convEpi) {
 	if e == nil || C <= 0 {
 		return
 	}
-	rows := len(y) / C
-	y = y[:rows*C]
+	y = y[:len(y)/C*C]
 	if e.inv != nil || e.act != nil && e.act.clamp {
 		lo, hi := e.bounds()
-		var inv, res []float32
-		if e.inv != nil {
-			inv, res = e.inv[:C], e.res[:C]
-		}
-		cn := 0
-		if k.epi != nil {
-			cn = C - C%k.lanes
-		}
-		if cn > 0 && rows > 0 {
-			var ip, rp *float32
-			if inv != nil {
-				ip, rp = &inv[0], &res[0]
+		rest := y
+		switch L := len(e.tinv); {
+		case k.epi == nil:
+		case e.inv == nil:
+			n := len(y) - len(y)%k.lanes
+			if n > 0 {
+				k.epi(&y[0], 1, n, n, nil, nil, lo, hi)
 			}
-			k.epi(&y[0], rows, C, cn, ip, rp, lo, hi)
+			epiRow(y[n:], 0, nil, nil, lo, hi)
+			rest = nil
+		case L > 0 && len(y) >= L:
+			whole := len(y) / L * L
+			k.epi(&y[0], whole/L, L, L, &e.tinv[0], &e.tres[0], lo, hi)
+			rest = y[whole:]
 		}
-		if cn < C {
-			for r := 0; r < rows; r++ {
-				epiRow(y[r*C:(r+1)*C], cn, inv, res, lo, hi)
-			}
-		}
+		k.epilogueRows(rest, C, e, lo, hi)
 	}
 	e.after(y)
+}
+
+// epilogueRows applies the affine part and clamp of e to rows of C
+// channels: the leading channels in the assembly kernel, the rest in Go.
+func (k dwKernel) epilogueRows(y []float32, C int, e *convEpi, lo, hi float32) {
+	rows := len(y) / C
+	if rows == 0 {
+		return
+	}
+	var inv, res []float32
+	if e.inv != nil {
+		inv, res = e.inv[:C], e.res[:C]
+	}
+	cn := 0
+	if k.epi != nil {
+		cn = C - C%k.lanes
+	}
+	if cn > 0 {
+		var ip, rp *float32
+		if inv != nil {
+			ip, rp = &inv[0], &res[0]
+		}
+		k.epi(&y[0], rows, C, cn, ip, rp, lo, hi)
+	}
+	if cn < C {
+		for r := 0; r < rows; r++ {
+			epiRow(y[r*C:(r+1)*C], cn, inv, res, lo, hi)
+		}
+	}
 }
 
 // epiRow: y[c] = min(max(y[c]·inv[c] + res[c], lo), hi) for c ≥ c0 (no

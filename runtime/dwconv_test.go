@@ -186,8 +186,8 @@ func TestDepthwiseKernelList(t *testing.T) {
 // even channel counts against the float64 epilogue.
 func TestConvEpilogueKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for _, C := range []int{1, 3, 7, 8, 15, 16, 17, 48, 100} {
-		const rows = 5
+	for _, C := range []int{1, 3, 7, 8, 15, 16, 17, 24, 48, 100} {
+		const rows = 37
 		y0 := randF32(r, rows*C)
 		for i := range y0 {
 			y0[i] *= 8
@@ -195,18 +195,23 @@ func TestConvEpilogueKernels(t *testing.T) {
 		inv, res := randF32(r, C), randF32(r, C)
 		for _, bn := range []bool{false, true} {
 			for _, act := range []string{"", "relu", "relu6", "tanh"} {
-				e := &convEpi{act: testAct(t, act)}
-				if bn {
-					e.inv, e.res = inv, res
-				}
-				want := toF64(y0)
-				epiRef(want, C, e.inv, e.res, act)
-				for _, k := range dwKernels() {
-					y := append([]float32(nil), y0...)
-					k.epilogue(y, C, e)
-					for i, v := range y {
-						if d := math.Abs(float64(v) - want[i]); !(d <= 1e-6+1e-6*math.Abs(want[i])) {
-							t.Fatalf("%s C=%d bn=%v act=%q: y[%d] = %v, want %v", k.name, C, bn, act, i, v, want[i])
+				for _, tiled := range []bool{false, true} {
+					e := &convEpi{act: testAct(t, act)}
+					if bn {
+						e.inv, e.res = inv, res
+						if L := epiTile(C); tiled && L > 0 {
+							e.tile(make([]float32, L), make([]float32, L))
+						}
+					}
+					want := toF64(y0)
+					epiRef(want, C, e.inv, e.res, act)
+					for _, k := range dwKernels() {
+						y := append([]float32(nil), y0...)
+						k.epilogue(y, C, e)
+						for i, v := range y {
+							if d := math.Abs(float64(v) - want[i]); !(d <= 1e-6+1e-6*math.Abs(want[i])) {
+								t.Fatalf("%s C=%d bn=%v act=%q tiled=%v: y[%d] = %v, want %v", k.name, C, bn, act, tiled, i, v, want[i])
+							}
 						}
 					}
 				}
@@ -249,6 +254,9 @@ func TestConvForwardEpilogue(t *testing.T) {
 		}
 		for _, act := range []string{"relu6", "tanh", ""} {
 			e := &convEpi{inv: inv, res: res, act: testAct(t, act)}
+			if L := epiTile(F); L > 0 {
+				e.tile(make([]float32, L), make([]float32, L))
+			}
 			want := append([]float64(nil), ref...)
 			epiRef(want, F, inv, res, act)
 			for _, k := range dwKernels() {
