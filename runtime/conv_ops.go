@@ -618,6 +618,17 @@ func (g *convGeo) gatherPatches(x, col []float32, p0 int) {
 		}
 		return
 	}
+	if C == 3 { // RGB images: the first layer of most CNNs
+		for i, ip := range taps {
+			dst := (*[3]float32)(col[i*3 : i*3+3])
+			if ip < 0 {
+				*dst = [3]float32{}
+			} else {
+				*dst = *(*[3]float32)(x[int(ip)*3 : int(ip)*3+3])
+			}
+		}
+		return
+	}
 	for i, ip := range taps {
 		dst := col[i*C : (i+1)*C]
 		if ip < 0 {
