@@ -12,6 +12,7 @@ import (
 // normalization and activation as its epilogue (convEpi).
 type convFusion struct {
 	conv *convOp
+	geo  *convGeo   // the geometry with a zero padding folded in, or nil
 	bn   *bnApplyOp // nil: none
 	act  *Activation
 }
@@ -67,16 +68,58 @@ func fuseConvEpilogues(order []*G.Node, reads map[*G.Node][]opnd, live, pinned m
 			absorbed[m] = true
 		}
 		absorbed[src] = true
-		reads[n] = append(append([]opnd{}, reads[src]...), bnReads...)
+		convReads := reads[src]
+		if pad := convReads[0].n; private(pad) && convReads[0].kind == opFull {
+			if pop, ok := pad.Op().(*padOp); ok {
+				if f.geo = foldPad(op.geo, pop.geo); f.geo != nil {
+					absorbed[pad] = true
+					convReads = []opnd{reads[pad][0], convReads[1]}
+				}
+			}
+		}
+		reads[n] = append(append([]opnd{}, convReads...), bnReads...)
 		out[n] = f
 	}
 	return out
 }
 
+// foldPad returns the geometry of convolution g applied to the input of a
+// zero padding p (ZeroPadding before a "valid" convolution): the padding
+// moves into g's own, so no padded copy is made. Nil when p is not a zero
+// padding or the folded geometry would differ.
+func foldPad(g *convGeo, p *padGeo) *convGeo {
+	if p.value != 0 || g.pool || p.out != g.in || p.n != g.n || p.c != g.cin {
+		return nil
+	}
+	r := g.rank
+	xs := append(append([]int{p.n}, p.in[3-r:]...), p.c)
+	pb, pa := make([]int, r), make([]int, r)
+	for i := range r {
+		a := i + 3 - r
+		padAfter := p.out[a] - p.in[a] - p.before[a]
+		if p.before[a] < 0 || padAfter < 0 {
+			return nil // a crop
+		}
+		keff := (g.k[a]-1)*g.d[a] + 1
+		pb[i] = g.pb[a] + p.before[a]
+		pa[i] = max(0, (g.out[a]-1)*g.s[a]+keff-p.out[a]-g.pb[a]) + padAfter
+	}
+	f, err := newConvGeo(xs, g.k[3-r:], g.cout, g.gr, g.s[3-r:], g.d[3-r:], pb, pa)
+	if err != nil || f.out != g.out || f.direct != g.direct {
+		return nil
+	}
+	f.finish()
+	return f
+}
+
 // build compiles the fused chain; c.ins are the convolution's x and kernel
 // followed by the normalization's mean, variance, γ and β (when present).
 func (f *convFusion) build(c *kctx) (instr, error) {
-	in, err := f.conv.build(c)
+	conv := f.conv
+	if f.geo != nil {
+		conv = &convOp{kind: convFwd, geo: f.geo}
+	}
+	in, err := conv.build(c)
 	if err != nil {
 		return nil, err
 	}
