@@ -576,9 +576,11 @@ func (g *convGeo) pointwiseRange(k dwKernel, x, w, y []float32, e convEpi, blk, 
 	rows, F, C := g.n*g.outPix(), g.cout, g.cin
 	for r0 := b0 * blk; r0 < min(b1*blk, rows); r0 += blk {
 		nb := min(blk, rows-r0)
-		yb := y[r0*F : (r0+nb)*F]
-		gemm(false, false, nb, F, C, x[r0*C:(r0+nb)*C], w, yb)
-		k.epilogue(yb, F, &e)
+		yb, xb := y[r0*F:(r0+nb)*F], x[r0*C:(r0+nb)*C]
+		if !k.matmulEpi(yb, xb, w, nb, C, F, &e) {
+			gemm(false, false, nb, F, C, xb, w, yb)
+			k.epilogue(yb, F, &e)
+		}
 	}
 }
 
@@ -595,8 +597,10 @@ func (g *convGeo) im2colForward(k dwKernel, x, w, y, col []float32, e *convEpi) 
 			np := min(blk, P-p0)
 			g.gatherPatches(xb, col[:np*kg], p0)
 			ys := yb[p0*F : (p0+np)*F]
-			gemm(false, false, np, F, kg, col, w, ys)
-			k.epilogue(ys, F, e)
+			if !k.matmulEpi(ys, col, w, np, kg, F, e) {
+				gemm(false, false, np, F, kg, col, w, ys)
+				k.epilogue(ys, F, e)
+			}
 		}
 	}
 }

@@ -26,6 +26,51 @@ type dwKernel struct {
 	lanes int
 	asm   dwAsmFunc
 	epi   epiAsmFunc
+	// pw[0][V−1] and pw[1][V−1] are product kernels with the epilogue in
+	// registers for blocks of 6 and 1 rows and V vectors (nil: none; the
+	// caller runs a GEMM and then the epilogue).
+	pw *[2][4]pwAsmFunc
+}
+
+// pwAsmFunc computes a block of rows of y = x·w (K = k) and applies the
+// epilogue (see dwKernel.pw); mask selects the lanes of its last vector.
+type pwAsmFunc func(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
+
+// pwRows is the row count of the wide product kernels.
+const pwRows = 6
+
+// matmulEpi computes y = e(x·w) for x (rows×K), w (K×F), y (rows×F) with the
+// product kernels, and reports false (doing nothing) when k has none.
+func (k dwKernel) matmulEpi(y, x, w []float32, rows, K, F int, e *convEpi) bool {
+	if k.pw == nil || K <= 0 || F <= 0 || rows <= 0 {
+		return false
+	}
+	y, x, w = y[:rows*F], x[:rows*K], w[:K*F]
+	lo, hi := e.bounds()
+	var inv, res []float32
+	if e != nil && e.inv != nil {
+		inv, res = e.inv[:F], e.res[:F]
+	}
+	for r0 := 0; r0 < rows; {
+		R, fns := 1, &k.pw[1]
+		if rows-r0 >= pwRows {
+			R, fns = pwRows, &k.pw[0]
+		}
+		for c := 0; c < F; {
+			nv := min(4, (F-c+15)/16)
+			width := min(F-c, nv*16)
+			mask := 1<<(width-(nv-1)*16) - 1
+			var ip, rp *float32
+			if inv != nil {
+				ip, rp = &inv[c], &res[c]
+			}
+			fns[nv-1](&y[r0*F+c], F, &x[r0*K], K, &w[c], F, K, ip, rp, lo, hi, mask)
+			c += width
+		}
+		r0 += R
+	}
+	e.after(y)
+	return true
 }
 
 // dwBest is the fastest depthwise kernel of this CPU (immutable).

@@ -27,6 +27,34 @@ func epiAVX512(y *float32, rows, ldc, cn int, inv, res *float32, lo, hi float32)
 //go:noescape
 func epiAVX2(y *float32, rows, ldc, cn int, inv, res *float32, lo, hi float32)
 
+// pwAVX512xRxV (R rows, V vectors of 16 channels) computes the R×16V
+// block y = x·w of a product with K = k (row strides ldy, ldx, ldw) and
+// applies the epilogue; mask selects the lanes of the last vector.
+//
+//go:noescape
+func pwAVX512x6x1(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
+
+//go:noescape
+func pwAVX512x6x2(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
+
+//go:noescape
+func pwAVX512x6x3(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
+
+//go:noescape
+func pwAVX512x6x4(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
+
+//go:noescape
+func pwAVX512x1x1(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
+
+//go:noescape
+func pwAVX512x1x2(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
+
+//go:noescape
+func pwAVX512x1x3(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
+
+//go:noescape
+func pwAVX512x1x4(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
+
 // dwKernels lists the depthwise kernels this CPU runs, fastest last.
 func dwKernels() []dwKernel {
 	ks := []dwKernel{{name: "go"}}
@@ -34,7 +62,10 @@ func dwKernels() []dwKernel {
 		ks = append(ks, dwKernel{name: "avx2", lanes: 8, asm: dwAVX2, epi: epiAVX2})
 	}
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, dwKernel{name: "avx512", lanes: 1, asm: dwAVX512, epi: epiAVX512})
+		ks = append(ks, dwKernel{name: "avx512", lanes: 1, asm: dwAVX512, epi: epiAVX512, pw: &[2][4]pwAsmFunc{
+			{pwAVX512x6x1, pwAVX512x6x2, pwAVX512x6x3, pwAVX512x6x4},
+			{pwAVX512x1x1, pwAVX512x1x2, pwAVX512x1x3, pwAVX512x1x4},
+		}})
 	}
 	return ks
 }
