@@ -524,11 +524,11 @@ type convScratch struct{ col, wp, yp []float32 }
 // forward computes y = e(conv(x, w)) for the whole batch (e nil: no
 // epilogue).
 func (g *convGeo) forward(x, w, y []float32, s convScratch, e *convEpi) {
-	g.forwardWith(dwBest, x, w, y, s, e)
+	g.forwardWith(convBest, x, w, y, s, e)
 }
 
 // forwardWith is forward with the depthwise and epilogue kernels of k.
-func (g *convGeo) forwardWith(k dwKernel, x, w, y []float32, s convScratch, e *convEpi) {
+func (g *convGeo) forwardWith(k convKernel, x, w, y []float32, s convScratch, e *convEpi) {
 	switch {
 	case g.direct:
 		g.directForward(k, x, w, y, e)
@@ -557,7 +557,7 @@ const parallelWork = 1 << 17
 
 // pointwiseForward is the pointwise GEMM in row blocks, each followed by
 // the epilogue e; blocks run in parallel.
-func (g *convGeo) pointwiseForward(k dwKernel, x, w, y []float32, e *convEpi) {
+func (g *convGeo) pointwiseForward(k convKernel, x, w, y []float32, e *convEpi) {
 	rows, F, C := g.n*g.outPix(), g.cout, g.cin
 	// at least epiMinRows rows: each block packs the whole kernel again
 	blk := (max(epiMinRows, epiBlock/F) + 15) &^ 15 // whole tiles of convEpi.tinv
@@ -572,7 +572,7 @@ func (g *convGeo) pointwiseForward(k dwKernel, x, w, y []float32, e *convEpi) {
 }
 
 // pointwiseRange computes row blocks [b0, b1) of blk rows each.
-func (g *convGeo) pointwiseRange(k dwKernel, x, w, y []float32, e convEpi, blk, b0, b1 int) {
+func (g *convGeo) pointwiseRange(k convKernel, x, w, y []float32, e convEpi, blk, b0, b1 int) {
 	rows, F, C := g.n*g.outPix(), g.cout, g.cin
 	for r0 := b0 * blk; r0 < min(b1*blk, rows); r0 += blk {
 		nb := min(blk, rows-r0)
@@ -588,7 +588,7 @@ func (g *convGeo) pointwiseRange(k dwKernel, x, w, y []float32, e convEpi, blk, 
 // output pixels of one sample, each gathered, multiplied and finished by
 // the epilogue while in cache. col holds at least one block's patch rows
 // (any im2col scratch does).
-func (g *convGeo) im2colForward(k dwKernel, x, w, y, col []float32, e *convEpi) {
+func (g *convGeo) im2colForward(k convKernel, x, w, y, col []float32, e *convEpi) {
 	P, F, kg, inS := g.outPix(), g.cout, g.kg(), g.inPix()*g.cin
 	blk := min(P, (max(16, epiBlock/max(kg, F))+15)&^15)
 	for b := 0; b < g.n; b++ {
@@ -861,7 +861,7 @@ func (g *convGeo) col2im(col, dx []float32, gi int) {
 // directForward: one input channel per group (depthwise); output channel f
 // reads input channel f/M. Multiplier 1 runs kernel k with the epilogue in
 // the same pass; other multipliers run loops, then the epilogue.
-func (g *convGeo) directForward(k dwKernel, x, w, y []float32, e *convEpi) {
+func (g *convGeo) directForward(k convKernel, x, w, y []float32, e *convEpi) {
 	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
 	M := F / cin
 	if M == 1 {
@@ -902,7 +902,7 @@ func (g *convGeo) directForward(k dwKernel, x, w, y []float32, e *convEpi) {
 
 // depthwiseRange computes output pixels [lo, hi) of the whole batch (pixel
 // i is pixel i mod P of sample i/P) of a depthwise conv with multiplier 1.
-func (g *convGeo) depthwiseRange(k dwKernel, x, w, y []float32, e convEpi, lo, hi int) {
+func (g *convGeo) depthwiseRange(k convKernel, x, w, y []float32, e convEpi, lo, hi int) {
 	P, F, kv, inS := g.outPix(), g.cout, g.kvol(), g.inPix()*g.cin
 	for i := lo; i < hi; {
 		b, p := i/P, i%P

@@ -4,9 +4,11 @@ package runtime
 
 import "golang.org/x/sys/cpu"
 
+//go:generate go run gen_conv_kernels.go
+
 // dwAVX512 computes np output pixels of a depthwise convolution with
 // multiplier 1 over channels [0, cn) (any cn: the last partial vector is
-// masked); ldc is the channel count (row stride of x, y and w). See dwKernel.
+// masked); ldc is the channel count (row stride of x, y and w). See convKernel.
 //
 //go:noescape
 func dwAVX512(y, x, w *float32, taps *int32, kv, ldc, cn, np int, inv, res *float32, lo, hi float32)
@@ -55,14 +57,14 @@ func pwAVX512x1x3(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k i
 //go:noescape
 func pwAVX512x1x4(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
 
-// dwKernels lists the depthwise kernels this CPU runs, fastest last.
-func dwKernels() []dwKernel {
-	ks := []dwKernel{{name: "go"}}
+// convKernels lists the convolution kernel sets this CPU runs, fastest last.
+func convKernels() []convKernel {
+	ks := []convKernel{{name: "go"}}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, dwKernel{name: "avx2", lanes: 8, asm: dwAVX2, epi: epiAVX2})
+		ks = append(ks, convKernel{name: "avx2", lanes: 8, asm: dwAVX2, epi: epiAVX2})
 	}
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, dwKernel{name: "avx512", lanes: 1, asm: dwAVX512, epi: epiAVX512, pw: &[2][4]pwAsmFunc{
+		ks = append(ks, convKernel{name: "avx512", lanes: 1, asm: dwAVX512, epi: epiAVX512, pw: &[2][4]pwAsmFunc{
 			{pwAVX512x6x1, pwAVX512x6x2, pwAVX512x6x3, pwAVX512x6x4},
 			{pwAVX512x1x1, pwAVX512x1x2, pwAVX512x1x3, pwAVX512x1x4},
 		}})

@@ -114,7 +114,7 @@ func TestDepthwiseKernels(t *testing.T) {
 				e.inv, e.res = inv, res
 			}
 			epiRef(want, F, e.inv, e.res, ep.act)
-			for _, k := range dwKernels() {
+			for _, k := range convKernels() {
 				name := fmt.Sprintf("%s/%v/k%v/s%v/d%v/c%d/m%d/bn=%v/%s", k.name, tc.in, tc.k, tc.st, tc.dil, tc.c, tc.m, ep.bn, ep.act)
 				t.Run(name, func(t *testing.T) {
 					y := make([]float32, prod(os))
@@ -147,7 +147,7 @@ func TestDepthwiseKernelsNaN(t *testing.T) {
 	x, w := randF32(r, 25*21), randF32(r, 9*21)
 	x[(2*5+2)*21+5] = float32(math.NaN()) // pixel (2,2), channel 5
 	e := &convEpi{inv: randF32(r, 21), res: randF32(r, 21), act: ReLUActivation(0, 6, 0)}
-	for _, k := range dwKernels() {
+	for _, k := range convKernels() {
 		y := make([]float32, 25*21)
 		g.directForward(k, x, w, y, e)
 		for p := 0; p < 25; p++ {
@@ -165,7 +165,7 @@ func TestDepthwiseKernelsNaN(t *testing.T) {
 // TestDepthwiseKernelList: the portable kernel is always listed, and every
 // listed kernel has a distinct name (so the tests above cover each).
 func TestDepthwiseKernelList(t *testing.T) {
-	ks := dwKernels()
+	ks := convKernels()
 	if ks[0].name != "go" || ks[0].asm != nil {
 		t.Fatalf("first kernel %q, want the portable one", ks[0].name)
 	}
@@ -176,8 +176,8 @@ func TestDepthwiseKernelList(t *testing.T) {
 		}
 		seen[k.name] = true
 	}
-	if dwBest.name != ks[len(ks)-1].name {
-		t.Fatalf("dwBest %q, want %q", dwBest.name, ks[len(ks)-1].name)
+	if convBest.name != ks[len(ks)-1].name {
+		t.Fatalf("convBest %q, want %q", convBest.name, ks[len(ks)-1].name)
 	}
 	t.Logf("depthwise kernels: %v", ks)
 }
@@ -205,7 +205,7 @@ func TestConvEpilogueKernels(t *testing.T) {
 					}
 					want := toF64(y0)
 					epiRef(want, C, e.inv, e.res, act)
-					for _, k := range dwKernels() {
+					for _, k := range convKernels() {
 						y := append([]float32(nil), y0...)
 						k.epilogue(y, C, e)
 						for i, v := range y {
@@ -263,7 +263,7 @@ func TestConvForwardEpilogue(t *testing.T) {
 			}
 			want := append([]float64(nil), ref...)
 			epiRef(want, F, inv, res, act)
-			for _, k := range dwKernels() {
+			for _, k := range convKernels() {
 				var s convScratch
 				s.col = make([]float32, g.chunk()*g.outPix()*g.kg())
 				s.wp = make([]float32, g.kernelLen())
