@@ -89,11 +89,15 @@ func depthwise(a *asm, name, reg string, lanes int, masked bool) {
 	}
 	a.label(name + "_pix")
 	a.op("XORQ BX, BX")
+	// blocks of n vectors; after the 4-vector loop fewer than four whole
+	// vectors remain, so at most one of the others runs. Blocks of one or
+	// two vectors keep sets accumulator sets (taps split by index mod
+	// sets, summed at the end) so that enough FMA chains are in flight.
 	type block struct {
-		n   int
-		tag string
+		n, sets int
+		tag     string
 	}
-	blocks := []block{{4, "big"}, {1, "one"}}
+	blocks := []block{{4, 1, "v4"}, {3, 1, "v3"}, {2, 2, "v2"}, {1, 4, "v1"}}
 	for i, b := range blocks {
 		next := "next"
 		if i+1 < len(blocks) {
@@ -102,21 +106,25 @@ func depthwise(a *asm, name, reg string, lanes int, masked bool) {
 			next = "tail"
 		}
 		l := name + "_" + b.tag
+		acc := func(s, r int) string { return fmt.Sprintf("%s%d", reg, s*b.n+r) }
 		a.label(l)
 		a.op("LEAQ %d(BX), AX", b.n*vb)
 		a.op("CMPQ AX, R11")
 		a.op("JGT %s_%s", name, next)
-		for r := 0; r < b.n; r++ {
-			a.op("VXORPS %s%d, %s%d, %s%d", reg, r, reg, r, reg, r)
+		for s := 0; s < b.sets; s++ {
+			for r := 0; r < b.n; r++ {
+				a.op("VXORPS %s, %s, %s", acc(s, r), acc(s, r), acc(s, r))
+			}
 		}
-		tapLoop(a, l, func() {
+		tapLoop(a, l, b.sets, func(s int) {
 			for r := 0; r < b.n; r++ {
 				a.op("VMOVUPS %d(SI)(AX*1), %s%d", r*vb, reg, r+4)
 			}
 			for r := 0; r < b.n; r++ {
-				a.op("VFMADD231PS %d(R14), %s%d, %s%d", r*vb, reg, r+4, reg, r)
+				a.op("VFMADD231PS %d(R14), %s%d, %s", r*vb, reg, r+4, acc(s, r))
 			}
 		})
+		sumSets(a, b.sets, b.n, acc)
 		a.op("TESTQ R12, R12")
 		a.op("JZ %s_clamp", l)
 		for r := 0; r < b.n; r++ {
@@ -139,12 +147,15 @@ func depthwise(a *asm, name, reg string, lanes int, masked bool) {
 		a.label(l)
 		a.op("CMPQ BX, R11")
 		a.op("JGE %s_next", name)
-		a.op("VXORPS Z0, Z0, Z0")
-		tapLoop(a, l, func() {
+		for s := 0; s < 4; s++ {
+			a.op("VXORPS Z%d, Z%d, Z%d", s, s, s)
+		}
+		tapLoop(a, l, 4, func(s int) {
 			a.op("VMOVUPS.Z (SI)(AX*1), K1, Z4")
 			a.op("VMOVUPS.Z (R14), K1, Z5")
-			a.op("VFMADD231PS Z5, Z4, Z0")
+			a.op("VFMADD231PS Z5, Z4, Z%d", s)
 		})
+		sumSets(a, 4, 1, func(s, r int) string { return fmt.Sprintf("Z%d", s) })
 		a.op("TESTQ R12, R12")
 		a.op("JZ %s_clamp", l)
 		a.op("VMOVUPS.Z (R12)(BX*1), K1, Z5")
@@ -166,26 +177,43 @@ func depthwise(a *asm, name, reg string, lanes int, masked bool) {
 	a.op("RET")
 }
 
-// tapLoop emits the loop over the kv taps of a pixel: AX is the input
-// offset (bytes) of the tap's channels at BX, R14 the kernel row's; padding
-// taps (negative) are skipped. It ends at label l_epi.
-func tapLoop(a *asm, l string, body func()) {
+// tapLoop emits the loop over the kv taps of a pixel, unrolled sets times
+// (body(s) accumulates into set s): AX is the input offset (bytes) of the
+// tap's channels at BX, R14 the kernel row's; padding taps (negative) are
+// skipped. It ends at label l_epi.
+func tapLoop(a *asm, l string, sets int, body func(s int)) {
 	a.op("XORQ CX, CX")
 	a.op("LEAQ (DX)(BX*1), R14")
 	a.label(l + "_tap")
-	a.op("CMPQ CX, R9")
-	a.op("JGE %s_epi", l)
-	a.op("MOVLQSX (R8)(CX*4), AX")
-	a.op("TESTQ AX, AX")
-	a.op("JS %s_skip", l)
-	a.op("IMULQ R10, AX")
-	a.op("ADDQ BX, AX")
-	body()
-	a.label(l + "_skip")
-	a.op("ADDQ R10, R14")
-	a.op("INCQ CX")
+	for s := 0; s < sets; s++ {
+		a.op("CMPQ CX, R9")
+		a.op("JGE %s_epi", l)
+		a.op("MOVLQSX (R8)(CX*4), AX")
+		a.op("TESTQ AX, AX")
+		a.op("JS %s_skip%d", l, s)
+		a.op("IMULQ R10, AX")
+		a.op("ADDQ BX, AX")
+		body(s)
+		a.label(fmt.Sprintf("%s_skip%d", l, s))
+		a.op("ADDQ R10, R14")
+		a.op("INCQ CX")
+	}
 	a.op("JMP %s_tap", l)
 	a.label(l + "_epi")
+}
+
+// sumSets adds accumulator sets 1.. into set 0: (s0 + s1) + (s2 + s3).
+func sumSets(a *asm, sets, n int, acc func(s, r int) string) {
+	for r := 0; r < n; r++ {
+		switch sets {
+		case 2:
+			a.op("VADDPS %s, %s, %s", acc(1, r), acc(0, r), acc(0, r))
+		case 4:
+			a.op("VADDPS %s, %s, %s", acc(1, r), acc(0, r), acc(0, r))
+			a.op("VADDPS %s, %s, %s", acc(3, r), acc(2, r), acc(2, r))
+			a.op("VADDPS %s, %s, %s", acc(2, r), acc(0, r), acc(0, r))
+		}
+	}
 }
 
 func epilogue(a *asm, name, reg string, lanes int, masked bool) {
