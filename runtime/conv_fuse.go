@@ -7,22 +7,25 @@ import (
 )
 
 // convFusion is a forward convolution whose output only feeds an inference
-// BatchNormalization (channels last) and/or an elementwise activation: the
-// last node of the chain runs as one convolution instruction with the
-// normalization and activation as its epilogue (convEpi).
+// BatchNormalization (channels last) or a bias, and/or an elementwise
+// activation: the last node of the chain runs as one convolution
+// instruction with the normalization or bias and the activation as its
+// epilogue (convEpi).
 type convFusion struct {
 	conv *convOp
 	geo  *convGeo   // the geometry with a zero padding folded in, or nil
 	bn   *bnApplyOp // nil: none
+	bias bool       // a BiasAdd (its bias is the third input)
 	act  *Activation
 }
 
-// fuseConvEpilogues finds conv → BN → act, conv → BN and conv → act chains
-// among the live nodes whose intermediate results nobody else reads (so
-// training graphs, which keep them for the gradients, are left alone) and
-// rewrites reads so that the chain's last node reads the convolution's
-// inputs followed by the normalization's. It returns the fused chains by
-// their last node.
+// fuseConvEpilogues finds conv → BN/bias → act, conv → BN/bias and conv →
+// act chains (optionally starting with a zero padding) among the live nodes
+// whose intermediate results nobody else reads (so training graphs, which
+// keep them for the gradients, are left alone) and rewrites reads so that
+// the chain's last node reads the convolution's inputs followed by the
+// normalization's or the bias. It returns the fused chains by their last
+// node.
 func fuseConvEpilogues(order []*G.Node, reads map[*G.Node][]opnd, live, pinned map[*G.Node]bool) map[*G.Node]*convFusion {
 	consumers := map[*G.Node]int{}
 	for n := range live {
@@ -40,47 +43,74 @@ func fuseConvEpilogues(order []*G.Node, reads map[*G.Node][]opnd, live, pinned m
 		if !live[n] || absorbed[n] || len(reads[n]) == 0 {
 			continue
 		}
-		f := &convFusion{}
-		src := n
-		if op, ok := n.Op().(*actOp); ok && op.a.kind == actElem && len(reads[n]) == 1 {
-			f.act, src = op.a, reads[n][0].n
-			if !private(src) {
-				continue
-			}
-		}
-		var bnReads []opnd
-		if op, ok := src.Op().(*bnApplyOp); ok && op.geo.inner == 1 && reads[src][0].kind == opFull {
-			f.bn, bnReads = op, reads[src][1:]
-			src = reads[src][0].n
-			if !private(src) {
-				continue
-			}
-		}
-		op, ok := src.Op().(*convOp)
-		if !ok || op.kind != convFwd || f.act == nil && f.bn == nil || len(reads[src]) != 2 {
+		f, chain, extra := matchConvChain(n, reads, private)
+		if f == nil {
 			continue
 		}
-		if f.bn != nil && f.bn.geo.c != op.geo.cout {
-			continue
-		}
-		f.conv = op
-		for m := reads[n][0].n; m != src; m = reads[m][0].n {
+		src := chain[len(chain)-1]
+		for _, m := range chain {
 			absorbed[m] = true
 		}
-		absorbed[src] = true
 		convReads := reads[src]
 		if pad := convReads[0].n; private(pad) && convReads[0].kind == opFull {
 			if pop, ok := pad.Op().(*padOp); ok {
-				if f.geo = foldPad(op.geo, pop.geo); f.geo != nil {
+				if f.geo = foldPad(f.conv.geo, pop.geo); f.geo != nil {
 					absorbed[pad] = true
 					convReads = []opnd{reads[pad][0], convReads[1]}
 				}
 			}
 		}
-		reads[n] = append(append([]opnd{}, convReads...), bnReads...)
+		reads[n] = append(append([]opnd{}, convReads...), extra...)
 		out[n] = f
 	}
 	return out
+}
+
+// matchConvChain matches [act ←] [BN | bias ←] conv ending at n: the
+// fusion, the chain's nodes below n (the conv last) and the inputs of the
+// normalization or bias besides x.
+func matchConvChain(n *G.Node, reads map[*G.Node][]opnd, private func(*G.Node) bool) (*convFusion, []*G.Node, []opnd) {
+	f := &convFusion{}
+	var chain []*G.Node
+	src := n
+	step := func() bool {
+		src = reads[src][0].n
+		chain = append(chain, src)
+		return private(src) && len(reads[src]) > 0
+	}
+	if op, ok := n.Op().(*actOp); ok && op.a.kind == actElem && len(reads[n]) == 1 {
+		if f.act = op.a; !step() {
+			return nil, nil, nil
+		}
+	}
+	var extra []opnd
+	switch op := src.Op().(type) {
+	case *bnApplyOp:
+		if op.geo.inner != 1 || reads[src][0].kind != opFull {
+			break
+		}
+		f.bn, extra = op, reads[src][1:]
+		if !step() {
+			return nil, nil, nil
+		}
+	case *biasOp:
+		if op.grad || len(reads[src]) != 2 || reads[src][0].kind != opFull {
+			break
+		}
+		f.bias, extra = true, reads[src][1:]
+		if !step() {
+			return nil, nil, nil
+		}
+	}
+	op, ok := src.Op().(*convOp)
+	if !ok || op.kind != convFwd || f.act == nil && f.bn == nil && !f.bias || len(reads[src]) != 2 {
+		return nil, nil, nil
+	}
+	if f.bn != nil && f.bn.geo.c != op.geo.cout {
+		return nil, nil, nil
+	}
+	f.conv = op
+	return f, chain, extra
 }
 
 // foldPad returns the geometry of convolution g applied to the input of a
@@ -113,7 +143,8 @@ func foldPad(g *convGeo, p *padGeo) *convGeo {
 }
 
 // build compiles the fused chain; c.ins are the convolution's x and kernel
-// followed by the normalization's mean, variance, γ and β (when present).
+// followed by the normalization's mean, variance, γ and β (when present) or
+// the bias.
 func (f *convFusion) build(c *kctx) (instr, error) {
 	conv := f.conv
 	if f.geo != nil {
@@ -127,7 +158,7 @@ func (f *convFusion) build(c *kctx) (instr, error) {
 	if !ok {
 		return nil, fmt.Errorf("runtime: fused convolution built %T", in)
 	}
-	ep := &epiSlots{mean: -1, gamma: -1, beta: -1, tinv: -1, tres: -1, act: f.act}
+	ep := &epiSlots{mean: -1, gamma: -1, beta: -1, bias: -1, inv: -1, res: -1, tinv: -1, tres: -1, act: f.act}
 	if bn := f.bn; bn != nil {
 		// bnApplyOp's inputs are x, mean, var, then γ and β at their indices
 		ep.mean, ep.v, ep.eps = c.ins[2], c.ins[3], bn.eps
@@ -138,9 +169,12 @@ func (f *convFusion) build(c *kctx) (instr, error) {
 			ep.beta = c.ins[bn.beta+1]
 		}
 		ep.inv, ep.res = c.temp(bn.geo.c), c.temp(bn.geo.c)
-		if L := epiTile(bn.geo.c); L > 0 {
-			ep.tinv, ep.tres = c.temp(L), c.temp(L)
-		}
+	}
+	if f.bias {
+		ep.bias, ep.inv = c.ins[2], c.temp(conv.geo.cout)
+	}
+	if L := epiTile(conv.geo.cout); L > 0 && ep.inv >= 0 {
+		ep.tinv, ep.tres = c.temp(L), c.temp(L)
 	}
 	ci.epi = ep
 	return ci, nil

@@ -18,6 +18,7 @@ type fuseCase struct {
 	padB, padA      []int // ZeroPadding before the conv (nil: none)
 	convPB, convPA  []int // the conv's own padding
 	bn, gamma, beta bool
+	bias            bool // a BiasAdd after the conv (instead of BN)
 	act             string
 	pinConv         bool // the conv output is a requested output too: no fusion
 	wantInstrs      int  // instructions of the compiled program
@@ -45,6 +46,15 @@ func (tc fuseCase) emit(t *testing.T, g *Graph, x *G.Node, vs []*Variable) (out,
 		t.Fatal(err)
 	}
 	conv = h
+	if tc.bias {
+		bn, err := g.Var(vs[5])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h, err = g.BiasAdd(h, bn); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if tc.bn {
 		bp := BatchNormParams{Axis: -1, Epsilon: 1e-3, MovingMean: vs[1], MovingVariance: vs[2]}
 		if tc.gamma {
@@ -80,6 +90,9 @@ func TestFusedConvPrograms(t *testing.T) {
 		{name: "conv3x3/2+bn+relu6 rgb", xs: []int{2, 15, 13, 3}, ks: []int{3, 3, 3, 16}, st: []int{2, 2}, convPB: []int{0, 0}, convPA: []int{1, 1}, bn: true, gamma: true, beta: true, act: "relu6", wantInstrs: 1},
 		{name: "conv+relu", xs: []int{1, 8, 8, 4}, ks: []int{3, 3, 4, 20}, st: []int{1, 1}, convPB: []int{1, 1}, convPA: []int{1, 1}, act: "relu", wantInstrs: 1},
 		{name: "conv+bn+tanh", xs: []int{1, 6, 5, 6}, ks: []int{2, 2, 6, 18}, st: []int{1, 1}, convPB: []int{0, 0}, convPA: []int{1, 1}, bn: true, gamma: true, act: "tanh", wantInstrs: 1},
+		{name: "conv+bias+relu", xs: []int{2, 7, 6, 5}, ks: []int{3, 3, 5, 24}, st: []int{1, 1}, convPB: []int{1, 1}, convPA: []int{1, 1}, bias: true, act: "relu", wantInstrs: 1},
+		{name: "depthwise+bias+relu6", xs: []int{1, 8, 8, 20}, ks: []int{3, 3, 20, 1}, depthwise: true, st: []int{2, 2}, convPB: []int{0, 0}, convPA: []int{1, 1}, bias: true, act: "relu6", wantInstrs: 1},
+		{name: "pointwise+bias", xs: []int{1, 9, 9, 12}, ks: []int{1, 1, 12, 33}, st: []int{1, 1}, bias: true, wantInstrs: 1},
 		{name: "pinned conv", xs: []int{1, 5, 5, 8}, ks: []int{1, 1, 8, 16}, st: []int{1, 1}, bn: true, act: "relu6", pinConv: true, wantInstrs: 3},
 		{name: "crop is not folded", xs: []int{1, 9, 9, 16}, ks: []int{3, 3, 16, 1}, depthwise: true, st: []int{1, 1}, padB: []int{-1, 0}, padA: []int{0, 1}, bn: true, act: "relu6", wantInstrs: 2},
 	}
@@ -95,7 +108,7 @@ func TestFusedConvPrograms(t *testing.T) {
 				x[i] *= 3
 			}
 			vs := []*Variable{newVar("w", randTensor(r, 1, tc.ks...), false)}
-			for i, name := range []string{"mean", "var", "gamma", "beta"} {
+			for i, name := range []string{"mean", "var", "gamma", "beta", "bias"} {
 				v := randTensor(r, 1, F)
 				if i == 1 {
 					for j, u := range v.Data() {
@@ -167,6 +180,9 @@ func (tc fuseCase) reference(x []float32, vs []*Variable, F int) []float32 {
 	for i := range y {
 		c := i % F
 		v := y[i]
+		if tc.bias {
+			v += float64(vs[5].Value.Data()[c])
+		}
 		if tc.bn {
 			v = (v - float64(vs[1].Value.Data()[c])) / math.Sqrt(float64(vs[2].Value.Data()[c])+1e-3)
 			if tc.gamma {

@@ -473,10 +473,12 @@ type convInstr struct {
 
 // epiSlots are the operands of a fused epilogue (see convEpi): a
 // BatchNormalization's moving mean, variance, γ and β (slots, −1 when
-// absent; mean < 0: no normalization), scratch for its coefficients and an
-// elementwise activation (nil: none).
+// absent; mean < 0: no normalization) or a bias (−1: none), scratch for the
+// coefficients (inv, res; −1 when neither) and an elementwise activation
+// (nil: none).
 type epiSlots struct {
 	mean, v, gamma, beta int
+	bias                 int
 	eps                  float32
 	inv, res             int
 	tinv, tres           int // repeated coefficients (−1: none; see convEpi)
@@ -500,12 +502,16 @@ func (in *convInstr) run(bufs [][]float32) {
 	var ep *convEpi
 	if es := in.epi; es != nil {
 		e.act = es.act
-		if es.mean >= 0 {
+		switch {
+		case es.mean >= 0:
 			e.inv, e.res = bufs[es.inv][:g.cout], bufs[es.res][:g.cout]
 			bnCoeffs(e.inv, e.res, bufs[es.mean], bufs[es.v], optBuf(bufs, es.gamma), optBuf(bufs, es.beta), es.eps)
-			if es.tinv >= 0 {
-				e.tile(bufs[es.tinv], bufs[es.tres])
-			}
+		case es.bias >= 0: // y·1 + b is exactly y + b
+			e.inv, e.res = bufs[es.inv][:g.cout], bufs[es.bias][:g.cout]
+			fillF32(e.inv, 1)
+		}
+		if es.tinv >= 0 {
+			e.tile(bufs[es.tinv], bufs[es.tres])
 		}
 		ep = &e
 	}
