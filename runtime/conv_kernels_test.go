@@ -235,6 +235,8 @@ func TestConvForwardEpilogue(t *testing.T) {
 		{xs: []int{1, 2, 5, 300}, ks: []int{1, 1, 300, 144}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}}, // pointwise, long rows
 		{xs: []int{1, 7, 5, 9}, ks: []int{1, 1, 9, 13}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}},      // pointwise, odd channels
 		{xs: []int{2, 11, 9, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},     // im2col + GEMM
+		{xs: []int{2, 64, 60, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},    // im2col, blocks split across goroutines
+		{xs: []int{2, 30, 31, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},  // depthwise, pixels split across goroutines
 		{xs: []int{1, 8, 7, 6}, ks: []int{3, 3, 6, 20}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},      // im2col, copied taps
 		{xs: []int{1, 8, 8, 2}, ks: []int{2, 3, 2, 17}, groups: 1, st: []int{1, 2}, pb: []int{0, 1}, pa: []int{1, 1}},      // im2col, 2 channels
 		{xs: []int{1, 5, 5, 2}, ks: []int{3, 3, 2, 3}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},       // dense loops

@@ -592,21 +592,40 @@ func (g *convGeo) pointwiseRange(k convKernel, x, w, y []float32, e convEpi, blk
 
 // im2colForward is the im2col + GEMM convolution (groups 1) in blocks of
 // output pixels of one sample, each gathered, multiplied and finished by
-// the epilogue while in cache. col holds at least one block's patch rows
-// (any im2col scratch does).
+// the epilogue while in cache; a sample's blocks run in parallel. col holds
+// one sample's patch matrix (any im2col scratch does): block i uses its
+// own part.
 func (g *convGeo) im2colForward(k convKernel, x, w, y, col []float32, e *convEpi) {
-	P, F, kg, inS := g.outPix(), g.cout, g.kg(), g.inPix()*g.cin
+	P, F, kg := g.outPix(), g.cout, g.kg()
 	blk := min(P, (max(16, epiBlock/max(kg, F))+15)&^15)
+	nblk, minChunk := (P+blk-1)/blk, max(1, parallelWork/(blk*kg*F))
+	var ev convEpi // the zero value applies nothing
+	if e != nil {
+		ev = *e
+	}
 	for b := 0; b < g.n; b++ {
-		xb, yb := x[b*inS:(b+1)*inS], y[b*P*F:(b+1)*P*F]
-		for p0 := 0; p0 < P; p0 += blk {
-			np := min(blk, P-p0)
-			g.gatherPatches(xb, col[:np*kg], p0)
-			ys := yb[p0*F : (p0+np)*F]
-			if !k.matmulEpi(ys, col, w, np, kg, F, e) {
-				gemm(false, false, np, F, kg, col, w, ys)
-				k.epilogue(ys, F, e)
-			}
+		if !fastgemm.Splits(nblk, minChunk) {
+			g.im2colRange(k, x, w, y, col, ev, b, blk, 0, nblk)
+			continue
+		}
+		shared := ev // captured (so heap-allocated) only on this branch
+		fastgemm.ParallelFor(nblk, minChunk, func(b0, b1 int) { g.im2colRange(k, x, w, y, col, shared, b, blk, b0, b1) })
+	}
+}
+
+// im2colRange computes pixel blocks [b0, b1) (blk pixels each) of sample b.
+func (g *convGeo) im2colRange(k convKernel, x, w, y, col []float32, e convEpi, b, blk, b0, b1 int) {
+	P, F, kg, inS := g.outPix(), g.cout, g.kg(), g.inPix()*g.cin
+	xb, yb := x[b*inS:(b+1)*inS], y[b*P*F:(b+1)*P*F]
+	for i := b0; i < b1; i++ {
+		p0 := i * blk
+		np := min(blk, P-p0)
+		cb := col[p0*kg : (p0+np)*kg]
+		g.gatherPatches(xb, cb, p0)
+		ys := yb[p0*F : (p0+np)*F]
+		if !k.matmulEpi(ys, cb, w, np, kg, F, &e) {
+			gemm(false, false, np, F, kg, cb, w, ys)
+			k.epilogue(ys, F, &e)
 		}
 	}
 }
