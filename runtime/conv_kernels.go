@@ -32,6 +32,45 @@ type convKernel struct {
 	// registers for blocks of 6 and 1 rows and V vectors (nil: none; the
 	// caller runs a GEMM and then the epilogue).
 	pw *[2][4]pwAsmFunc
+	// pws[V−1] are the segmented product kernels for blocks of 6 rows
+	// (nil: none; only with pw).
+	pws *[4]pwsAsmFunc
+}
+
+// pwsAsmFunc is a segmented product kernel: each row of x is segs segments
+// of k floats, segStride floats apart (see gen_conv_kernels.go).
+type pwsAsmFunc func(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int, segs, segStride int)
+
+// patchRows computes pwRows rows of y = e(patches·w) whose patch rows are
+// read in place from x: row r is segs segments of segLen floats starting at
+// x[off + r·ldx], segStride floats apart; w has segs·segLen rows of F. It
+// reports false (doing nothing) without segmented kernels or when the
+// reads would leave x.
+func (k convKernel) patchRows(y, x, w []float32, off, ldx, segLen, segs, segStride, F int, e *convEpi) bool {
+	K := segs * segLen
+	if k.pws == nil || segs <= 0 || segLen <= 0 || F <= 0 || off < 0 ||
+		off+(pwRows-1)*ldx+(segs-1)*segStride+segLen > len(x) {
+		return false
+	}
+	y, w = y[:pwRows*F], w[:K*F]
+	lo, hi := e.bounds()
+	var inv, res []float32
+	if e != nil && e.inv != nil {
+		inv, res = e.inv[:F], e.res[:F]
+	}
+	for c := 0; c < F; {
+		nv := min(4, (F-c+15)/16)
+		width := min(F-c, nv*16)
+		mask := 1<<(width-(nv-1)*16) - 1
+		var ip, rp *float32
+		if inv != nil {
+			ip, rp = &inv[c], &res[c]
+		}
+		k.pws[nv-1](&y[c], F, &x[off], ldx, &w[c], F, segLen, ip, rp, lo, hi, mask, segs, segStride)
+		c += width
+	}
+	e.after(y)
+	return true
 }
 
 // pwAsmFunc computes a block of rows of y = x·w (K = k) and applies the

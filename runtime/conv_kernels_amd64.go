@@ -57,6 +57,21 @@ func pwAVX512x1x3(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k i
 //go:noescape
 func pwAVX512x1x4(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)
 
+// pwsAVX512x6xV is pwAVX512x6xV reading each row of x as segs segments of
+// k floats, segStride floats apart, with the rows of w running on.
+//
+//go:noescape
+func pwsAVX512x6x1(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int, segs, segStride int)
+
+//go:noescape
+func pwsAVX512x6x2(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int, segs, segStride int)
+
+//go:noescape
+func pwsAVX512x6x3(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int, segs, segStride int)
+
+//go:noescape
+func pwsAVX512x6x4(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int, segs, segStride int)
+
 // convKernels lists the convolution kernel sets this CPU runs, fastest last.
 func convKernels() []convKernel {
 	ks := []convKernel{{name: "go"}}
@@ -67,7 +82,7 @@ func convKernels() []convKernel {
 		ks = append(ks, convKernel{name: "avx512", lanes: 1, asm: dwAVX512, epi: epiAVX512, pw: &[2][4]pwAsmFunc{
 			{pwAVX512x6x1, pwAVX512x6x2, pwAVX512x6x3, pwAVX512x6x4},
 			{pwAVX512x1x1, pwAVX512x1x2, pwAVX512x1x3, pwAVX512x1x4},
-		}})
+		}, pws: &[4]pwsAsmFunc{pwsAVX512x6x1, pwsAVX512x6x2, pwsAVX512x6x3, pwsAVX512x6x4}})
 	}
 	return ks
 }

@@ -229,31 +229,41 @@ func TestConvForwardEpilogue(t *testing.T) {
 		xs, ks     []int
 		groups     int
 		st, pb, pa []int
+		dil        []int // nil: 1
 	}{
-		{xs: []int{2, 40, 30, 16}, ks: []int{1, 1, 16, 48}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}},  // pointwise, several row blocks
-		{xs: []int{1, 5, 3, 5}, ks: []int{1, 1, 5, 100}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}},     // pointwise, 64 + 36 channels
-		{xs: []int{1, 2, 5, 300}, ks: []int{1, 1, 300, 144}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}}, // pointwise, long rows
-		{xs: []int{1, 7, 5, 9}, ks: []int{1, 1, 9, 13}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}},      // pointwise, odd channels
-		{xs: []int{2, 11, 9, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},     // im2col + GEMM
-		{xs: []int{2, 64, 60, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},    // im2col, blocks split across goroutines
-		{xs: []int{2, 30, 31, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},  // depthwise, pixels split across goroutines
-		{xs: []int{1, 8, 7, 6}, ks: []int{3, 3, 6, 20}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},      // im2col, copied taps
-		{xs: []int{1, 8, 8, 2}, ks: []int{2, 3, 2, 17}, groups: 1, st: []int{1, 2}, pb: []int{0, 1}, pa: []int{1, 1}},      // im2col, 2 channels
-		{xs: []int{1, 5, 5, 2}, ks: []int{3, 3, 2, 3}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},       // dense loops
-		{xs: []int{1, 6, 6, 8}, ks: []int{3, 3, 4, 6}, groups: 2, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},       // grouped
-		{xs: []int{2, 9, 9, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},    // depthwise
-		{xs: []int{1, 6, 6, 5}, ks: []int{3, 3, 1, 10}, groups: 5, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},      // depthwise, multiplier 2
+		{xs: []int{2, 40, 30, 16}, ks: []int{1, 1, 16, 48}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}},                 // pointwise, several row blocks
+		{xs: []int{1, 5, 3, 5}, ks: []int{1, 1, 5, 100}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}},                    // pointwise, 64 + 36 channels
+		{xs: []int{1, 2, 5, 300}, ks: []int{1, 1, 300, 144}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}},                // pointwise, long rows
+		{xs: []int{1, 7, 5, 9}, ks: []int{1, 1, 9, 13}, groups: 1, st: []int{1, 1}, pb: []int{0, 0}, pa: []int{0, 0}},                     // pointwise, odd channels
+		{xs: []int{1, 20, 40, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},                   // im2col, patches read in place (MobileNet's first layer)
+		{xs: []int{1, 12, 30, 5}, ks: []int{3, 2, 5, 40}, groups: 1, st: []int{1, 1}, pb: []int{2, 0}, pa: []int{2, 1}, dil: []int{2, 1}}, // in place, dilated rows
+		{xs: []int{1, 12, 30, 5}, ks: []int{3, 2, 5, 40}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}, dil: []int{1, 2}}, // dilated columns: gathered
+		{xs: []int{2, 50, 4}, ks: []int{5, 4, 70}, groups: 1, st: []int{1}, pb: []int{2}, pa: []int{2}},                                   // 1-D, in place
+		{xs: []int{2, 11, 9, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},                    // im2col + GEMM
+		{xs: []int{2, 64, 60, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                   // im2col, blocks split across goroutines
+		{xs: []int{2, 30, 31, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                 // depthwise, pixels split across goroutines
+		{xs: []int{1, 8, 7, 6}, ks: []int{3, 3, 6, 20}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                     // im2col, copied taps
+		{xs: []int{1, 8, 8, 2}, ks: []int{2, 3, 2, 17}, groups: 1, st: []int{1, 2}, pb: []int{0, 1}, pa: []int{1, 1}},                     // im2col, 2 channels
+		{xs: []int{1, 5, 5, 2}, ks: []int{3, 3, 2, 3}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                      // dense loops
+		{xs: []int{1, 6, 6, 8}, ks: []int{3, 3, 4, 6}, groups: 2, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                      // grouped
+		{xs: []int{2, 9, 9, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},                   // depthwise
+		{xs: []int{1, 6, 6, 5}, ks: []int{3, 3, 1, 10}, groups: 5, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                     // depthwise, multiplier 2
 	}
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, tc := range cases {
-		F := tc.ks[3]
-		g, err := newConvGeo(tc.xs, tc.ks[:2], F, tc.groups, tc.st, nil, tc.pb, tc.pa)
+		rank := len(tc.xs) - 2
+		F := tc.ks[rank+1]
+		dil := tc.dil
+		if dil == nil {
+			dil = filledInts(rank, 1)
+		}
+		g, err := newConvGeo(tc.xs, tc.ks[:rank], F, tc.groups, tc.st, dil, tc.pb, tc.pa)
 		if err != nil {
 			t.Fatal(err)
 		}
 		g.finish()
 		x, w := randF32(r, prod(tc.xs)), randF32(r, prod(tc.ks))
-		ref, os := convRef(toF64(x), tc.xs, toF64(w), tc.ks, tc.groups, tc.st, []int{1, 1}, tc.pb, tc.pa)
+		ref, os := convRef(toF64(x), tc.xs, toF64(w), tc.ks, tc.groups, tc.st, dil, tc.pb, tc.pa)
 		inv, res := randF32(r, F), randF32(r, F)
 		for i := range inv {
 			inv[i] *= 4

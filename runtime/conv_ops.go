@@ -621,6 +621,10 @@ func (g *convGeo) im2colRange(k convKernel, x, w, y, col []float32, e convEpi, b
 		p0 := i * blk
 		np := min(blk, P-p0)
 		cb := col[p0*kg : (p0+np)*kg]
+		if k.pws != nil && g.rank <= 2 && g.d[2] == 1 {
+			g.patchesInPlace(k, xb, w, yb, cb, p0, np, &e)
+			continue
+		}
 		g.gatherPatches(xb, cb, p0)
 		ys := yb[p0*F : (p0+np)*F]
 		if !k.matmulEpi(ys, cb, w, np, kg, F, &e) {
@@ -628,6 +632,42 @@ func (g *convGeo) im2colRange(k convKernel, x, w, y, col []float32, e convEpi, b
 			k.epilogue(ys, F, &e)
 		}
 	}
+}
+
+// patchesInPlace computes output pixels [p0, p0+np) of one sample (rank ≤
+// 2, dilation 1 along the last axis): runs of pwRows pixels of one output
+// row whose taps are all inside the input read their patches straight from
+// x (a kernel row of taps is kw·C contiguous floats); the other pixels are
+// gathered into col one at a time.
+func (g *convGeo) patchesInPlace(k convKernel, x, w, y, col []float32, p0, np int, e *convEpi) {
+	F, C, kv, kg, W := g.cout, g.cin, g.kvol(), g.kg(), g.out[2]
+	segLen, segs, segStride, ldx := g.k[2]*C, g.k[1], g.d[1]*g.in[2]*C, g.s[2]*C
+	for p := p0; p < p0+np; {
+		q := p + pwRows - 1
+		if q < p0+np && p/W == q/W && g.inside(p) && g.inside(q) &&
+			k.patchRows(y[p*F:(q+1)*F], x, w, int(g.taps[p*kv])*C, ldx, segLen, segs, segStride, F, e) {
+			p += pwRows
+			continue
+		}
+		cr := col[:kg]
+		g.gatherPatches(x, cr, p)
+		if !k.matmulEpi(y[p*F:(p+1)*F], cr, w, 1, kg, F, e) {
+			gemm(false, false, 1, F, kg, cr, w, y[p*F:(p+1)*F])
+			k.epilogue(y[p*F:(p+1)*F], F, e)
+		}
+		p++
+	}
+}
+
+// inside reports whether every tap of output pixel p is inside the input.
+func (g *convGeo) inside(p int) bool {
+	kv := g.kvol()
+	for _, t := range g.taps[p*kv : (p+1)*kv] {
+		if t < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // gatherPatches writes the patch rows of output pixels p0.. of one sample

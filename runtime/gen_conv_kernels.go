@@ -9,7 +9,9 @@
 //   - epiAVX512, epiAVX2: the epilogue y = min(max(y·inv + res, lo), hi)
 //     over rows (no affine part when inv is nil).
 //   - pwAVX512xRxV: an R×16V block of y = x·w with x read in place (one
-//     broadcast per row and step), then the epilogue in registers.
+//     broadcast per row and step), then the epilogue in registers;
+//     pwsAVX512x6xV reads each row of x as several segments (the kernel
+//     rows of a convolution patch, straight from the input).
 //
 // AVX-512 kernels mask the last partial vector (K1); AVX2 kernels handle a
 // multiple of 8 channels and leave the rest to the Go loops.
@@ -39,8 +41,12 @@ func main() {
 	for _, r := range []int{6, 1} {
 		for v := 1; v <= 4; v++ {
 			a.WriteString("\n")
-			product(&a, r, v)
+			product(&a, r, v, false)
 		}
+	}
+	for v := 1; v <= 4; v++ {
+		a.WriteString("\n")
+		product(&a, 6, v, true)
 	}
 	if err := os.WriteFile("conv_kernels_amd64.s", []byte(a.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -285,11 +291,19 @@ func epilogue(a *asm, name, reg string, lanes int, masked bool) {
 // product emits pwAVX512xRxV: accumulators Z0..Z(R·V−1), kernel vectors
 // Z24..Z27, the broadcast x value Z28, clamp bounds Z29/Z30. Rows of x and y
 // are addressed from two base registers (rows 0–2 and 3–5) and a stride.
-func product(a *asm, R, V int) {
+// The segmented variant (pwsAVX512xRxV) reads each row of x as segs
+// segments of k floats, segStride floats apart (the kernel rows of a
+// convolution patch read in place), with w's rows running on.
+func product(a *asm, R, V int, seg bool) {
 	name := fmt.Sprintf("pwAVX512x%dx%d", R, V)
+	frame, extra := 88, ""
+	if seg {
+		name = fmt.Sprintf("pwsAVX512x%dx%d", R, V)
+		frame, extra = 104, ", segs, segStride int"
+	}
 	acc := func(r, v int) string { return fmt.Sprintf("Z%d", r*V+v) }
-	fmt.Fprintf(a, "// func %s(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int)\n", name)
-	fmt.Fprintf(a, "TEXT ·%s(SB), NOSPLIT, $0-88\n", name)
+	fmt.Fprintf(a, "// func %s(y *float32, ldy int, x *float32, ldx int, w *float32, ldw, k int, inv, res *float32, lo, hi float32, mask int%s)\n", name, extra)
+	fmt.Fprintf(a, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, frame)
 	a.op("MOVQ x+16(FP), R11")
 	a.op("MOVQ ldx+24(FP), R8")
 	a.op("SHLQ $2, R8")
@@ -310,6 +324,15 @@ func product(a *asm, R, V int) {
 	}
 	a.op("TESTQ CX, CX")
 	a.op("JLE %s_epi", name)
+	if seg {
+		// R9: the jump from the end of a segment to the next one (bytes)
+		a.op("MOVQ segStride+96(FP), R9")
+		a.op("SUBQ CX, R9")
+		a.op("SHLQ $2, R9")
+		a.op("MOVQ segs+88(FP), DX")
+		a.label(name + "_seg")
+		a.op("MOVQ k+48(FP), CX")
+	}
 	rowAddr := []string{"(R11)", "(R11)(R8*1)", "(R11)(R8*2)", "(R12)", "(R12)(R8*1)", "(R12)(R8*2)"}
 	a.label(name + "_k")
 	for v := 0; v < V; v++ {
@@ -332,6 +355,14 @@ func product(a *asm, R, V int) {
 	a.op("ADDQ R10, R13")
 	a.op("DECQ CX")
 	a.op("JNZ %s_k", name)
+	if seg {
+		a.op("ADDQ R9, R11")
+		if R > 3 {
+			a.op("ADDQ R9, R12")
+		}
+		a.op("DECQ DX")
+		a.op("JNZ %s_seg", name)
+	}
 	a.label(name + "_epi")
 	a.op("MOVQ inv+56(FP), AX")
 	a.op("MOVQ res+64(FP), BX")
