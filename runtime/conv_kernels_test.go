@@ -238,16 +238,17 @@ func TestConvForwardEpilogue(t *testing.T) {
 		{xs: []int{1, 20, 40, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},                   // im2col, patches read in place (MobileNet's first layer)
 		{xs: []int{1, 12, 30, 5}, ks: []int{3, 2, 5, 40}, groups: 1, st: []int{1, 1}, pb: []int{2, 0}, pa: []int{2, 1}, dil: []int{2, 1}}, // in place, dilated rows
 		{xs: []int{1, 12, 30, 5}, ks: []int{3, 2, 5, 40}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}, dil: []int{1, 2}}, // dilated columns: gathered
-		{xs: []int{2, 50, 4}, ks: []int{5, 4, 70}, groups: 1, st: []int{1}, pb: []int{2}, pa: []int{2}},                                   // 1-D, in place
-		{xs: []int{2, 11, 9, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},                    // im2col + GEMM
-		{xs: []int{2, 64, 60, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                   // im2col, blocks split across goroutines
-		{xs: []int{2, 30, 31, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                 // depthwise, pixels split across goroutines
-		{xs: []int{1, 8, 7, 6}, ks: []int{3, 3, 6, 20}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                     // im2col, copied taps
-		{xs: []int{1, 8, 8, 2}, ks: []int{2, 3, 2, 17}, groups: 1, st: []int{1, 2}, pb: []int{0, 1}, pa: []int{1, 1}},                     // im2col, 2 channels
-		{xs: []int{1, 5, 5, 2}, ks: []int{3, 3, 2, 3}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                      // dense loops
-		{xs: []int{1, 6, 6, 8}, ks: []int{3, 3, 4, 6}, groups: 2, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                      // grouped
-		{xs: []int{2, 9, 9, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},                   // depthwise
-		{xs: []int{1, 6, 6, 5}, ks: []int{3, 3, 1, 10}, groups: 5, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                     // depthwise, multiplier 2
+		{xs: []int{2, 50, 4}, ks: []int{5, 4, 70}, groups: 1, st: []int{1}, pb: []int{2}, pa: []int{2}},
+		{xs: []int{1, 4, 5, 6, 3}, ks: []int{2, 3, 2, 3, 20}, groups: 1, st: []int{1, 2, 1}, pb: []int{0, 1, 1}, pa: []int{1, 1, 0}}, // 3-D: gathered                                   // 1-D, in place
+		{xs: []int{2, 11, 9, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},               // im2col + GEMM
+		{xs: []int{2, 64, 60, 3}, ks: []int{3, 3, 3, 16}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},              // im2col, blocks split across goroutines
+		{xs: []int{2, 30, 31, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},            // depthwise, pixels split across goroutines
+		{xs: []int{1, 8, 7, 6}, ks: []int{3, 3, 6, 20}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                // im2col, copied taps
+		{xs: []int{1, 8, 8, 2}, ks: []int{2, 3, 2, 17}, groups: 1, st: []int{1, 2}, pb: []int{0, 1}, pa: []int{1, 1}},                // im2col, 2 channels
+		{xs: []int{1, 5, 5, 2}, ks: []int{3, 3, 2, 3}, groups: 1, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                 // dense loops
+		{xs: []int{1, 6, 6, 8}, ks: []int{3, 3, 4, 6}, groups: 2, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                 // grouped
+		{xs: []int{2, 9, 9, 24}, ks: []int{3, 3, 1, 24}, groups: 24, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},              // depthwise
+		{xs: []int{1, 6, 6, 5}, ks: []int{3, 3, 1, 10}, groups: 5, st: []int{1, 1}, pb: []int{1, 1}, pa: []int{1, 1}},                // depthwise, multiplier 2
 	}
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, tc := range cases {
