@@ -106,6 +106,13 @@ func matchConvChain(n *G.Node, reads map[*G.Node][]opnd, private func(*G.Node) b
 	if !ok || op.kind != convFwd || f.act == nil && f.bn == nil && !f.bias || len(reads[src]) != 2 {
 		return nil, nil, nil
 	}
+	for _, ops := range [][]opnd{extra, reads[src]} {
+		for _, o := range ops {
+			if o.kind != opFull {
+				return nil, nil, nil
+			}
+		}
+	}
 	if f.bn != nil && f.bn.geo.c != op.geo.cout {
 		return nil, nil, nil
 	}
