@@ -34,6 +34,10 @@ type Activation struct {
 	// Optional fast loops; when nil, f and df are mapped over the slices.
 	fwd func(y, x []float32)
 	bwd func(dx, x, y, dy []float32)
+	// clamp: f(x) is min(max(x, lo), hi) with NaN kept (relu,
+	// ReLU(max_value)), which convolution kernels can apply in registers.
+	clamp  bool
+	lo, hi float32
 }
 
 // Name returns the Keras name of the activation ("relu", "softmax", ...).
@@ -151,6 +155,7 @@ func ReLUActivation(negativeSlope, maxValue, threshold float64) *Activation {
 	if negativeSlope == 0 && maxValue < 0 && threshold == 0 {
 		a := elem("relu", "relu", nil, nil)
 		a.fwd, a.bwd = reluFwd, reluBwd
+		a.clamp, a.lo, a.hi = true, 0, float32(math.Inf(1))
 		return a
 	}
 	id := fmt.Sprintf("relu(negative_slope=%v,max_value=%v,threshold=%v)", negativeSlope, maxValue, threshold)
@@ -165,6 +170,7 @@ func ReLUActivation(negativeSlope, maxValue, threshold float64) *Activation {
 		// ReLU(max_value) (relu6 of MobileNets): a tight loop, same values
 		// as the general form below (NaN stays NaN; gradient 1 on (0, mx))
 		a := elem("relu", id, nil, nil)
+		a.clamp, a.lo, a.hi = true, 0, mx
 		a.fwd = func(y, x []float32) {
 			y = y[:len(x)]
 			for i, v := range x {
@@ -466,7 +472,7 @@ func activationTable(kerasMajor int) map[string]func() *Activation {
 		"linear": func() *Activation { return linearAct },
 		"relu":   func() *Activation { return ReLUActivation(0, -1, 0) },
 		"relu6": func() *Activation {
-			return elem("relu6", "relu6", func(x float32) float32 {
+			a := elem("relu6", "relu6", func(x float32) float32 {
 				if x < 0 {
 					return 0
 				}
@@ -480,6 +486,8 @@ func activationTable(kerasMajor int) map[string]func() *Activation {
 				}
 				return 0
 			})
+			a.clamp, a.lo, a.hi = true, 0, 6
+			return a
 		},
 		"sigmoid": func() *Activation {
 			return elem("sigmoid", "sigmoid", sigmoid32, func(_, y float32) float32 { return y * (1 - y) })

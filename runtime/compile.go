@@ -325,6 +325,11 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		}
 	}
 
+	fusedConv := fuseConvEpilogues(order, reads, live, pinned)
+	if len(fusedConv) > 0 {
+		live = liveness()
+	}
+
 	p := &program{batch: g.batch}
 	slotOf := map[*G.Node]int{}
 	extIdx := map[*G.Node]int{}
@@ -492,7 +497,11 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			return id
 		}
 		var ins instr
-		if mm := fused[st.n]; mm != nil {
+		if fc := fusedConv[st.n]; fc != nil {
+			if ins, err = fc.build(c); err != nil {
+				return nil, compileError(st.n, "%v", err)
+			}
+		} else if mm := fused[st.n]; mm != nil {
 			ins = fusedMatmulBias(mm, c)
 		} else if add := fusedAct[st.n]; add != nil {
 			mb := fusedMatmulBias(fused[add], c).(*matmulBiasInstr)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	fastgemm "github.com/kerago/kerago/internal/gemm"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 )
@@ -467,6 +468,21 @@ type convInstr struct {
 	kind        convKind
 	a, b, out   int
 	col, wp, yp int
+	epi         *epiSlots // forward only: a fused inference epilogue, or nil
+}
+
+// epiSlots are the operands of a fused epilogue (see convEpi): a
+// BatchNormalization's moving mean, variance, γ and β (slots, −1 when
+// absent; mean < 0: no normalization) or a bias (−1: none), scratch for the
+// coefficients (inv, res; −1 when neither) and an elementwise activation
+// (nil: none).
+type epiSlots struct {
+	mean, v, gamma, beta int
+	bias                 int
+	eps                  float32
+	inv, res             int
+	tinv, tres           int // repeated coefficients (−1: none; see convEpi)
+	act                  *Activation
 }
 
 func (in *convInstr) run(bufs [][]float32) {
@@ -482,9 +498,26 @@ func (in *convInstr) run(bufs [][]float32) {
 	if in.yp >= 0 {
 		s.yp = bufs[in.yp]
 	}
+	var e convEpi
+	var ep *convEpi
+	if es := in.epi; es != nil {
+		e.act = es.act
+		switch {
+		case es.mean >= 0:
+			e.inv, e.res = bufs[es.inv][:g.cout], bufs[es.res][:g.cout]
+			bnCoeffs(e.inv, e.res, bufs[es.mean], bufs[es.v], optBuf(bufs, es.gamma), optBuf(bufs, es.beta), es.eps)
+		case es.bias >= 0: // y·1 + b is exactly y + b
+			e.inv, e.res = bufs[es.inv][:g.cout], bufs[es.bias][:g.cout]
+			fillF32(e.inv, 1)
+		}
+		if es.tinv >= 0 {
+			e.tile(bufs[es.tinv], bufs[es.tres])
+		}
+		ep = &e
+	}
 	switch in.kind {
 	case convFwd:
-		g.forward(a, b, out, s)
+		g.forward(a, b, out, s, ep)
 	case convData:
 		g.backwardData(a, b, out, s)
 	default:
@@ -494,15 +527,196 @@ func (in *convInstr) run(bufs [][]float32) {
 
 type convScratch struct{ col, wp, yp []float32 }
 
-// forward computes y = conv(x, w) for the whole batch.
-func (g *convGeo) forward(x, w, y []float32, s convScratch) {
+// forward computes y = e(conv(x, w)) for the whole batch (e nil: no
+// epilogue).
+func (g *convGeo) forward(x, w, y []float32, s convScratch, e *convEpi) {
+	g.forwardWith(convBest, x, w, y, s, e)
+}
+
+// forwardWith is forward with the depthwise and epilogue kernels of k.
+func (g *convGeo) forwardWith(k convKernel, x, w, y []float32, s convScratch, e *convEpi) {
+	switch {
+	case g.direct:
+		g.directForward(k, x, w, y, e)
+	case g.pointwise() && e != nil:
+		g.pointwiseForward(k, x, w, y, e)
+	case e != nil && g.gr == 1 && !g.pointwise() && !g.dense:
+		g.im2colForward(k, x, w, y, s.col, e)
+	default:
+		g.forwardGEMM(x, w, y, s)
+		k.epilogue(y[:g.n*g.outPix()*g.cout], g.cout, e)
+	}
+}
+
+// epiBlock is the output size (floats) of the row blocks of a pointwise
+// convolution with an epilogue: each block's GEMM result is still in cache
+// when the epilogue runs over it.
+const epiBlock = 1 << 14
+
+// epiMinRows is the fewest rows of a block: the GEMM of each block packs
+// the whole kernel again, which only pays for itself over enough rows.
+const epiMinRows = 128
+
+// parallelWork is the work (multiply-adds) below which a range of a
+// convolution is not split further across goroutines.
+const parallelWork = 1 << 17
+
+// pointwiseForward is the pointwise GEMM in row blocks, each followed by
+// the epilogue e; blocks run in parallel.
+func (g *convGeo) pointwiseForward(k convKernel, x, w, y []float32, e *convEpi) {
+	rows, F, C := g.n*g.outPix(), g.cout, g.cin
+	// at least epiMinRows rows: each block packs the whole kernel again
+	blk := (max(epiMinRows, epiBlock/F) + 15) &^ 15 // whole tiles of convEpi.tinv
+	nblk, minChunk := (rows+blk-1)/blk, max(1, parallelWork/(blk*F*C))
+	ev := *e
+	if !fastgemm.Splits(nblk, minChunk) {
+		g.pointwiseRange(k, x, w, y, ev, blk, 0, nblk)
+		return
+	}
+	shared := ev // captured (so heap-allocated) only on this branch
+	fastgemm.ParallelFor(nblk, minChunk, func(b0, b1 int) { g.pointwiseRange(k, x, w, y, shared, blk, b0, b1) })
+}
+
+// pointwiseRange computes row blocks [b0, b1) of blk rows each.
+func (g *convGeo) pointwiseRange(k convKernel, x, w, y []float32, e convEpi, blk, b0, b1 int) {
+	rows, F, C := g.n*g.outPix(), g.cout, g.cin
+	for r0 := b0 * blk; r0 < min(b1*blk, rows); r0 += blk {
+		nb := min(blk, rows-r0)
+		yb, xb := y[r0*F:(r0+nb)*F], x[r0*C:(r0+nb)*C]
+		if !k.matmulEpi(yb, xb, w, nb, C, F, &e) {
+			gemm(false, false, nb, F, C, xb, w, yb)
+			k.epilogue(yb, F, &e)
+		}
+	}
+}
+
+// im2colForward is the im2col + GEMM convolution (groups 1) in blocks of
+// output pixels of one sample, each gathered, multiplied and finished by
+// the epilogue while in cache; a sample's blocks run in parallel. col holds
+// one sample's patch matrix (any im2col scratch does): block i uses its
+// own part.
+func (g *convGeo) im2colForward(k convKernel, x, w, y, col []float32, e *convEpi) {
+	P, F, kg := g.outPix(), g.cout, g.kg()
+	blk := min(P, (max(16, epiBlock/max(kg, F))+15)&^15)
+	nblk, minChunk := (P+blk-1)/blk, max(1, parallelWork/(blk*kg*F))
+	var ev convEpi // the zero value applies nothing
+	if e != nil {
+		ev = *e
+	}
+	for b := 0; b < g.n; b++ {
+		if !fastgemm.Splits(nblk, minChunk) {
+			g.im2colRange(k, x, w, y, col, ev, b, blk, 0, nblk)
+			continue
+		}
+		shared := ev // captured (so heap-allocated) only on this branch
+		fastgemm.ParallelFor(nblk, minChunk, func(b0, b1 int) { g.im2colRange(k, x, w, y, col, shared, b, blk, b0, b1) })
+	}
+}
+
+// im2colRange computes pixel blocks [b0, b1) (blk pixels each) of sample b.
+func (g *convGeo) im2colRange(k convKernel, x, w, y, col []float32, e convEpi, b, blk, b0, b1 int) {
+	P, F, kg, inS := g.outPix(), g.cout, g.kg(), g.inPix()*g.cin
+	xb, yb := x[b*inS:(b+1)*inS], y[b*P*F:(b+1)*P*F]
+	for i := b0; i < b1; i++ {
+		p0 := i * blk
+		np := min(blk, P-p0)
+		cb := col[p0*kg : (p0+np)*kg]
+		if k.pws != nil && g.rank <= 2 && g.d[2] == 1 {
+			g.patchesInPlace(k, xb, w, yb, cb, p0, np, &e)
+			continue
+		}
+		g.gatherPatches(xb, cb, p0)
+		ys := yb[p0*F : (p0+np)*F]
+		if !k.matmulEpi(ys, cb, w, np, kg, F, &e) {
+			gemm(false, false, np, F, kg, cb, w, ys)
+			k.epilogue(ys, F, &e)
+		}
+	}
+}
+
+// patchesInPlace computes output pixels [p0, p0+np) of one sample (rank ≤
+// 2, dilation 1 along the last axis): runs of pwRows pixels of one output
+// row whose taps are all inside the input read their patches straight from
+// x (a kernel row of taps is kw·C contiguous floats); the other pixels are
+// gathered into col one at a time.
+func (g *convGeo) patchesInPlace(k convKernel, x, w, y, col []float32, p0, np int, e *convEpi) {
+	F, C, kv, kg, W := g.cout, g.cin, g.kvol(), g.kg(), g.out[2]
+	segLen, segs, segStride, ldx := g.k[2]*C, g.k[1], g.d[1]*g.in[2]*C, g.s[2]*C
+	for p := p0; p < p0+np; {
+		q := p + pwRows - 1
+		if q < p0+np && p/W == q/W && g.inside(p) && g.inside(q) &&
+			k.patchRows(y[p*F:(q+1)*F], x, w, int(g.taps[p*kv])*C, ldx, segLen, segs, segStride, F, e) {
+			p += pwRows
+			continue
+		}
+		cr := col[:kg]
+		g.gatherPatches(x, cr, p)
+		if !k.matmulEpi(y[p*F:(p+1)*F], cr, w, 1, kg, F, e) {
+			gemm(false, false, 1, F, kg, cr, w, y[p*F:(p+1)*F])
+			k.epilogue(y[p*F:(p+1)*F], F, e)
+		}
+		p++
+	}
+}
+
+// inside reports whether every tap of output pixel p is inside the input.
+func (g *convGeo) inside(p int) bool {
+	kv := g.kvol()
+	for _, t := range g.taps[p*kv : (p+1)*kv] {
+		if t < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// gatherPatches writes the patch rows of output pixels p0.. of one sample
+// (groups 1) into col, one element at a time when the channels are few
+// (a copy call per tap would cost more than the copy).
+func (g *convGeo) gatherPatches(x, col []float32, p0 int) {
+	C, kv := g.cin, g.kvol()
+	taps := g.taps[p0*kv : p0*kv+len(col)/C]
+	if C > 4 {
+		for i, ip := range taps {
+			dst := col[i*C : (i+1)*C]
+			if ip < 0 {
+				clear(dst)
+			} else {
+				copy(dst, x[int(ip)*C:])
+			}
+		}
+		return
+	}
+	if C == 3 { // RGB images: the first layer of most CNNs
+		for i, ip := range taps {
+			dst := (*[3]float32)(col[i*3 : i*3+3])
+			if ip < 0 {
+				*dst = [3]float32{}
+			} else {
+				*dst = *(*[3]float32)(x[int(ip)*3 : int(ip)*3+3])
+			}
+		}
+		return
+	}
+	for i, ip := range taps {
+		dst := col[i*C : (i+1)*C]
+		if ip < 0 {
+			clear(dst)
+			continue
+		}
+		src := x[int(ip)*C : (int(ip)+1)*C]
+		for c, v := range src {
+			dst[c] = v
+		}
+	}
+}
+
+// forwardGEMM computes y = conv(x, w) with a GEMM (im2col unless
+// pointwise) or, for few filters, direct loops.
+func (g *convGeo) forwardGEMM(x, w, y []float32, s convScratch) {
 	P, F := g.outPix(), g.cout
 	if g.pointwise() {
 		gemm(false, false, g.n*P, F, g.cin, x, w, y)
-		return
-	}
-	if g.direct {
-		g.directForward(x, w, y)
 		return
 	}
 	if g.dense {
@@ -710,25 +924,35 @@ func (g *convGeo) col2im(col, dx []float32, gi int) {
 }
 
 // directForward: one input channel per group (depthwise); output channel f
-// reads input channel f/M.
-func (g *convGeo) directForward(x, w, y []float32) {
+// reads input channel f/M. Multiplier 1 runs kernel k with the epilogue in
+// the same pass; other multipliers run loops, then the epilogue.
+func (g *convGeo) directForward(k convKernel, x, w, y []float32, e *convEpi) {
 	P, F, cin, kv, inP := g.outPix(), g.cout, g.cin, g.kvol(), g.inPix()
 	M := F / cin
+	if M == 1 {
+		var ev convEpi // the zero value applies nothing
+		if e != nil {
+			ev = *e
+		}
+		n, minChunk := g.n*P, max(1, parallelWork/(F*kv))
+		if !fastgemm.Splits(n, minChunk) {
+			g.depthwiseRange(k, x, w, y, ev, 0, n)
+			return
+		}
+		shared := ev // captured (so heap-allocated) only on this branch
+		fastgemm.ParallelFor(n, minChunk, func(lo, hi int) { g.depthwiseRange(k, x, w, y, shared, lo, hi) })
+		return
+	}
 	for b := 0; b < g.n; b++ {
-		xb := x[b*inP*cin : (b+1)*inP*cin]
+		xb, yb := x[b*inP*cin:(b+1)*inP*cin], y[b*P*F:(b+1)*P*F]
 		for p := 0; p < P; p++ {
-			yr := y[(b*P+p)*F : (b*P+p+1)*F]
-			taps := g.taps[p*kv : (p+1)*kv]
-			if M == 1 {
-				depthwiseRow(yr, xb, w, taps)
-				continue
-			}
+			yr := yb[p*F : (p+1)*F]
 			clear(yr)
-			for j, ip := range taps {
+			for j, ip := range g.taps[p*kv : (p+1)*kv] {
 				if ip < 0 {
 					continue
 				}
-				xr := x[(b*inP+int(ip))*cin : (b*inP+int(ip)+1)*cin]
+				xr := xb[int(ip)*cin : (int(ip)+1)*cin]
 				wr := w[j*F : (j+1)*F]
 				for c, xv := range xr {
 					for m := c * M; m < (c+1)*M; m++ {
@@ -737,38 +961,19 @@ func (g *convGeo) directForward(x, w, y []float32) {
 				}
 			}
 		}
+		k.epilogue(yb, F, e)
 	}
 }
 
-// depthwiseRow computes one output pixel of a depthwise conv with
-// multiplier 1: y[c] = Σ_j x[taps[j], c]·w[j, c], four channels at a time in
-// registers (one store per output instead of one per tap).
-func depthwiseRow(y, x, w []float32, taps []int32) {
-	C := len(y)
-	c := 0
-	for ; c+4 <= C; c += 4 {
-		var s0, s1, s2, s3 float32
-		for j, ip := range taps {
-			if ip < 0 {
-				continue
-			}
-			xs := x[int(ip)*C+c : int(ip)*C+c+4 : int(ip)*C+c+4]
-			ws := w[j*C+c : j*C+c+4 : j*C+c+4]
-			s0 += xs[0] * ws[0]
-			s1 += xs[1] * ws[1]
-			s2 += xs[2] * ws[2]
-			s3 += xs[3] * ws[3]
-		}
-		y[c], y[c+1], y[c+2], y[c+3] = s0, s1, s2, s3
-	}
-	for ; c < C; c++ {
-		var s float32
-		for j, ip := range taps {
-			if ip >= 0 {
-				s += x[int(ip)*C+c] * w[j*C+c]
-			}
-		}
-		y[c] = s
+// depthwiseRange computes output pixels [lo, hi) of the whole batch (pixel
+// i is pixel i mod P of sample i/P) of a depthwise conv with multiplier 1.
+func (g *convGeo) depthwiseRange(k convKernel, x, w, y []float32, e convEpi, lo, hi int) {
+	P, F, kv, inS := g.outPix(), g.cout, g.kvol(), g.inPix()*g.cin
+	for i := lo; i < hi; {
+		b, p := i/P, i%P
+		np := min(P-p, hi-i)
+		k.rows(y[i*F:(i+np)*F], x[b*inS:(b+1)*inS], w, g.taps[p*kv:], kv, F, np, &e)
+		i += np
 	}
 }
 

@@ -1022,7 +1022,7 @@ func TestConvIm2colBlocks(t *testing.T) {
 		}
 		s := convScratch{col: make([]float32, blk*geo.outPix()*geo.kg()), yp: make([]float32, geo.kernelLen())}
 		y, dx, dw := make([]float32, prod(ys)), make([]float32, len(x)), make([]float32, len(w))
-		geo.forward(toF32(x), toF32(w), y, s)
+		geo.forward(toF32(x), toF32(w), y, s, nil)
 		geo.backwardData(dy, toF32(w), dx, s)
 		geo.backwardFilter(toF32(x), dy, dw, s)
 		closeSlices(t, fmt.Sprintf("forward, blocks of %d", blk), y, toF32(want), 1e-5, 1e-5)

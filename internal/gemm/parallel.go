@@ -74,3 +74,49 @@ func acquire(n int) int {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// ParallelFor calls fn(lo, hi) on consecutive ranges that together cover
+// [0, n), each at least minChunk long (except when n is shorter), and
+// returns when every call has returned. The calling goroutine runs the first
+// range itself; the others run on helpers drawn from the same process-wide
+// pool as Sgemm's, taken only when free (never waited for), so however many
+// callers run at once no more than NumCPU-1 helpers run beside them. A
+// product computed inside fn finds the tokens taken and runs serially.
+// Ranges run concurrently: fn must only write data its range owns.
+func ParallelFor(n, minChunk int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	parts := min(runtime.GOMAXPROCS(0), n/max(minChunk, 1))
+	if parts <= 1 {
+		fn(0, n)
+		return
+	}
+	got := acquire(parts - 1)
+	if got == 0 {
+		fn(0, n)
+		return
+	}
+	chunk := ceilDiv(n, got+1)
+	var wg sync.WaitGroup
+	for lo := chunk; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	fn(0, min(chunk, n))
+	wg.Wait()
+	for range got {
+		<-helpers
+	}
+}
+
+// Splits reports whether ParallelFor(n, minChunk, ·) could split [0, n)
+// across goroutines at all; when it cannot, a caller can run its range
+// directly and skip building a closure (which escapes to the heap).
+func Splits(n, minChunk int) bool {
+	return runtime.GOMAXPROCS(0) > 1 && n/max(minChunk, 1) > 1
+}
