@@ -12,7 +12,9 @@ import (
 const gemmSmall = 1 << 11
 
 // gemmAsm says whether internal/gemm runs an assembly micro-kernel on this
-// CPU; its portable Go kernel is slower than the loops of gemmOwn.
+// CPU: AVX2 or AVX-512 on amd64, NEON on arm64. Without one (another
+// architecture, or -tags purego) its portable Go kernel is slower than the
+// loops of gemmOwn, and every product stays there.
 var gemmAsm = fastgemm.Kernel() != "go"
 
 // matmulInstr computes C[m,n] = op(A)·op(B) where op transposes when asked
@@ -41,10 +43,16 @@ func gemmAcc(transA, transB bool, m, n, k int, a, b, c []float32, acc bool) {
 		}
 		return
 	}
-	if !usePacked(transB, m, n, k) {
+	if !usePacked(gemmAsm, transB, m, n, k) {
 		gemmOwn(transA, transB, m, n, k, a, b, c, acc)
 		return
 	}
+	gemmPacked(transA, transB, m, n, k, a, b, c, acc)
+}
+
+// gemmPacked computes c = op(a)·op(b), or c += op(a)·op(b) when acc, with
+// internal/gemm.
+func gemmPacked(transA, transB bool, m, n, k int, a, b, c []float32, acc bool) {
 	lda, ldb := k, n
 	if transA {
 		lda = m
@@ -59,11 +67,12 @@ func gemmAcc(transA, transB bool, m, n, k int, a, b, c []float32, acc bool) {
 	fastgemm.Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, n)
 }
 
-// usePacked says whether a product goes to internal/gemm: not tiny ones,
-// and not the one- or two-row (or column) products against a transposed B,
-// where gemmOwn's dot products beat packing B.
-func usePacked(transB bool, m, n, k int) bool {
-	if !gemmAsm || m*n*k < gemmSmall {
+// usePacked says whether a product goes to internal/gemm: only when it runs
+// an assembly kernel (asm), not tiny ones, and not the one- or two-row (or
+// column) products against a transposed B, where gemmOwn's dot products beat
+// packing B.
+func usePacked(asm, transB bool, m, n, k int) bool {
+	if !asm || m*n*k < gemmSmall {
 		return false
 	}
 	return !transB || (m > 2 && n > 2)

@@ -5,8 +5,9 @@
 // CPU's features (golang.org/x/sys/cpu); on arm64 it is Go assembly for NEON
 // (8×12 tiles; Advanced SIMD is architectural there). Everywhere else, with
 // -tags purego, and whenever the CPU lacks those features, a portable Go
-// micro-kernel runs the same blocked algorithm. Transposed operands are read in place: packing reads them in
-// whichever order they are stored, so no transposed copy is ever made.
+// micro-kernel runs the same blocked algorithm. Transposed operands are read
+// in place: packing reads them in whichever order they are stored, so no
+// transposed copy is ever made.
 //
 // Large products are split across goroutines drawn from one process-wide
 // bounded pool (at most GOMAXPROCS-wide, never more helpers than CPUs however
