@@ -8,8 +8,9 @@ import (
 // BenchmarkGemmPaths times the executor's two product paths side by side,
 // its own loops and internal/gemm (whichever kernel this machine runs; with
 // -tags purego the portable one), on the shapes of an MLP training step
-// (forward, weight gradient Aᵀ·B, input gradient A·Bᵀ) and on small products
-// around gemmSmall.
+// (forward, weight gradient Aᵀ·B, input gradient A·Bᵀ), on small products
+// around gemmSmall, on a one-row product (predicting one sample) and on a
+// ten-column output layer and its weight gradient.
 func BenchmarkGemmPaths(b *testing.B) {
 	shapes := []struct {
 		m, n, k        int
@@ -17,6 +18,7 @@ func BenchmarkGemmPaths(b *testing.B) {
 	}{
 		{128, 512, 784, false, false}, {784, 512, 128, true, false}, {128, 784, 512, false, true},
 		{32, 64, 64, false, false}, {16, 16, 16, false, false}, {8, 16, 16, false, true},
+		{1, 512, 784, false, false}, {128, 10, 512, false, false}, {10, 512, 128, true, false},
 	}
 	for _, s := range shapes {
 		a, bb, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)

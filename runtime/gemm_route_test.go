@@ -69,26 +69,33 @@ func checkGemmPath(t *testing.T, name string, run func(bool, bool, int, int, int
 	}
 }
 
-// TestUsePacked pins the routing: internal/gemm (whatever its kernel) from
-// gemmSmall up, except one- or two-row (or column) products against a
-// transposed B.
+// TestUsePacked pins the routing: internal/gemm from gemmSmall up, except
+// one- or two-row (or column) products against a transposed B, and with the
+// portable Go kernel (asm false) except products of fewer than
+// gemmGoMinRows rows.
 func TestUsePacked(t *testing.T) {
 	cases := []struct {
-		transB  bool
-		m, n, k int
-		want    bool
+		asm, transB bool
+		m, n, k     int
+		want        bool
 	}{
-		{false, 256, 256, 256, true},
-		{false, 8, 8, 16, false}, // 1024 < gemmSmall
-		{false, 8, 16, 16, true}, // 2048 == gemmSmall
-		{true, 2, 512, 512, false},
-		{true, 512, 2, 512, false},
-		{true, 3, 512, 512, true},
-		{false, 1, 512, 512, true},
+		{true, false, 256, 256, 256, true},
+		{false, false, 256, 256, 256, true},
+		{true, false, 8, 8, 16, false}, // 1024 < gemmSmall
+		{true, false, 8, 16, 16, true}, // 2048 == gemmSmall
+		{false, false, 8, 16, 16, true},
+		{true, true, 2, 512, 512, false},
+		{true, true, 512, 2, 512, false},
+		{true, true, 3, 512, 512, true},
+		{true, false, 1, 512, 512, true},
+		{false, false, 1, 512, 512, false},
+		{false, false, 7, 512, 512, false},
+		{false, true, 512, 2, 512, false},
+		{false, false, 512, 1, 512, true},
 	}
 	for _, tc := range cases {
-		if got := usePacked(tc.transB, tc.m, tc.n, tc.k); got != tc.want {
-			t.Errorf("usePacked(%v, %d, %d, %d) = %v, want %v", tc.transB, tc.m, tc.n, tc.k, got, tc.want)
+		if got := usePacked(tc.asm, tc.transB, tc.m, tc.n, tc.k); got != tc.want {
+			t.Errorf("usePacked(%v, %v, %d, %d, %d) = %v, want %v", tc.asm, tc.transB, tc.m, tc.n, tc.k, got, tc.want)
 		}
 	}
 }
