@@ -8,11 +8,20 @@ import (
 
 // gemmSmall is the m·n·k size below which the executor's own loops beat the
 // packed kernels of internal/gemm (measured: at 4×8×16 they tie, at 16³ the
-// packed AVX-512 kernel is 2.7× faster).
+// packed AVX-512 kernel is 2.7× faster, and even internal/gemm's portable Go
+// kernel is 1.7× faster than gemmOwn).
 const gemmSmall = 1 << 11
 
+// gemmGoMinRows is the fewest rows of C for which internal/gemm's portable
+// Go kernel (the one -tags purego and architectures without an assembly
+// kernel run) beats gemmOwn: packing B costs as much as a few rows of the
+// product, and the Go kernel is only about 1.5× faster than gemmOwn's loops
+// once it is amortised (measured on amd64 with -tags purego: gemmOwn wins up
+// to 4-6 rows, the packed product from 8 rows; 1.5× on MLP-step products).
+const gemmGoMinRows = 8
+
 // gemmAsm says whether internal/gemm runs an assembly micro-kernel on this
-// CPU; its portable Go kernel is slower than the loops of gemmOwn.
+// CPU: AVX-512 or AVX2 on amd64, NEON on arm64.
 var gemmAsm = fastgemm.Kernel() != "go"
 
 // matmulInstr computes C[m,n] = op(A)·op(B) where op transposes when asked
@@ -41,10 +50,16 @@ func gemmAcc(transA, transB bool, m, n, k int, a, b, c []float32, acc bool) {
 		}
 		return
 	}
-	if !usePacked(transB, m, n, k) {
+	if !usePacked(gemmAsm, transB, m, n, k) {
 		gemmOwn(transA, transB, m, n, k, a, b, c, acc)
 		return
 	}
+	gemmPacked(transA, transB, m, n, k, a, b, c, acc)
+}
+
+// gemmPacked computes c = op(a)·op(b), or c += op(a)·op(b) when acc, with
+// internal/gemm.
+func gemmPacked(transA, transB bool, m, n, k int, a, b, c []float32, acc bool) {
 	lda, ldb := k, n
 	if transA {
 		lda = m
@@ -59,11 +74,13 @@ func gemmAcc(transA, transB bool, m, n, k int, a, b, c []float32, acc bool) {
 	fastgemm.Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, n)
 }
 
-// usePacked says whether a product goes to internal/gemm: not tiny ones,
-// and not the one- or two-row (or column) products against a transposed B,
-// where gemmOwn's dot products beat packing B.
-func usePacked(transB bool, m, n, k int) bool {
-	if !gemmAsm || m*n*k < gemmSmall {
+// usePacked says whether a product goes to internal/gemm, whose kernel is
+// assembly when asm and portable Go otherwise: not tiny ones, not the
+// one- or two-row (or column) products against a transposed B, where
+// gemmOwn's dot products beat packing B, and with the Go kernel not products
+// of fewer than gemmGoMinRows rows.
+func usePacked(asm, transB bool, m, n, k int) bool {
+	if m*n*k < gemmSmall || (!asm && m < gemmGoMinRows) {
 		return false
 	}
 	return !transB || (m > 2 && n > 2)

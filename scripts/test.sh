@@ -3,7 +3,8 @@
 # race detector on the packages that fit, predict and serve concurrently;
 # then the same for the Beam module in beam/.
 # It installs what the tests need that Go does not bring: Debian's h5py, used
-# to check that files kerago writes open in real h5py. Outside CI those tests
+# to check that files kerago writes open in real h5py, and (under CI=true)
+# qemu-user, to run the arm64 NEON kernel's tests under emulation. Outside CI those tests
 # skip with a message when h5py is missing; with CI=true they fail, so CI
 # cannot pass without the interoperability checks.
 set -euo pipefail
@@ -29,6 +30,23 @@ go test -count=1 ./...
 go test -count=1 -race ./keras/... ./runtime/... ./serve/...
 # the matrix product's parallel path, under products running concurrently
 go test -count=1 -race -run Concurrent ./internal/gemm
+
+# The arm64 NEON micro-kernel, run for real under qemu user-mode emulation
+# (internal/gemm only: about 20 s). CI=true installs qemu-user with apt-get
+# and fails without it; elsewhere the step skips with a warning.
+if ! command -v qemu-aarch64 >/dev/null 2>&1 && [ "${CI:-}" = true ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "installing qemu-user (Debian) for the arm64 kernel tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user >/dev/null) || true
+fi
+if command -v qemu-aarch64 >/dev/null 2>&1; then
+  GOARCH=arm64 go vet ./internal/gemm
+  GOARCH=arm64 go test -count=1 -exec qemu-aarch64 ./internal/gemm
+elif [ "${CI:-}" = true ]; then
+  echo "error: qemu-aarch64 could not be installed; CI=true requires the arm64 kernel tests" >&2
+  exit 1
+else
+  echo "warning: qemu-aarch64 not found; the arm64 NEON kernel tests are skipped" >&2
+fi
 
 # The Apache Beam transform is its own module (beam/go.mod), outside ./...:
 # vet and test it there, its worker-wide model cache under the race detector

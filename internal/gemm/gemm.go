@@ -2,10 +2,12 @@
 // cache-blocked product in the style of BLIS/GotoBLAS whose inner loop is a
 // register-tiled micro-kernel. On amd64 the micro-kernels are Go assembly for
 // AVX-512 (14×32 tiles) and AVX2+FMA (6×16 tiles), chosen at run time from the
-// CPU's features (golang.org/x/sys/cpu); everywhere else, and whenever the
-// CPU lacks those features, a portable Go micro-kernel runs the same blocked
-// algorithm. Transposed operands are read in place: packing reads them in
-// whichever order they are stored, so no transposed copy is ever made.
+// CPU's features (golang.org/x/sys/cpu); on arm64 it is Go assembly for NEON
+// (8×12 tiles; Advanced SIMD is architectural there). Everywhere else, with
+// -tags purego, and whenever the CPU lacks those features, a portable Go
+// micro-kernel runs the same blocked algorithm. Transposed operands are read
+// in place: packing reads them in whichever order they are stored, so no
+// transposed copy is ever made.
 //
 // Large products are split across goroutines drawn from one process-wide
 // bounded pool (at most GOMAXPROCS-wide, never more helpers than CPUs however
@@ -33,7 +35,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 }
 
 // Kernel names the micro-kernel Sgemm uses on this machine ("avx512",
-// "avx2" or "go"), for logs and benchmark reports.
+// "avx2", "neon" or "go"), for logs and benchmark reports.
 func Kernel() string { return best.name }
 
 // problem is one call's operands.
