@@ -1,0 +1,656 @@
+package runtime
+
+import (
+	"fmt"
+
+	fastgemm "github.com/kerago/kerago/internal/gemm"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+)
+
+// This file holds the fused LSTM: one forward op over the whole sequence
+// and a hand-written backward (BPTT) op that its SymDiff returns, instead of
+// a graph unrolled step by step.
+//
+// The forward op writes a workspace ws (rnnGeo.wsLen floats) of everything
+// the backward pass needs; a second op (lstmOutOp) extracts the layer's
+// outputs from it. Layouts, all row-major with the batch first and steps
+// indexed by input time t (not processing order):
+//
+//	Z  (B, T, 4u)   gate pre-activations x·W + b + h·U (blocks i, f, c, o)
+//	A  (B, T, 4u)   activated gates
+//	H  (B, T+1, u)  h after each time step, plus one zero slot: the
+//	                state before the first processed step
+//	C  (B, T+1, u)  c likewise
+//	AC (B, T, u)    act(c) of each unmasked step
+//
+// Going forwards, H(t) is slot t+1 and the zero slot is 0; going backwards
+// H(t) is slot t and the zero slot is T. Either way the state before time t
+// is slot prev(t) = t+1−off and the state after it is slot t+off.
+//
+// The gradient reaching ws is not ws-shaped: lstmOutOp's gradient op writes
+// only what the backward op reads, dH (B, T, u) (the outputs' gradients with
+// respect to each step's h) and dC (B, u) (the final c's). ws has no other
+// consumer, so gorgonia never adds two of them.
+
+// LSTMParams configures Graph.LSTM.
+type LSTMParams struct {
+	Act, RecAct *Activation // Keras's activation and recurrent_activation
+	GoBackwards bool        // process the steps from last to first
+	// ReturnSequences returns every step's output (B, T, u) in processing
+	// order, or reversed with Reverse (Bidirectional flips its backward
+	// layer's sequence); otherwise the last processed step's (B, u).
+	ReturnSequences, Reverse bool
+	ReturnState                bool // also return the final h and c
+	// ZeroOutputForMask makes the output of a masked step 0 instead of the
+	// carried h.
+	ZeroOutputForMask bool
+}
+
+// LSTMFusable reports whether Graph.LSTM supports these activations:
+// elementwise ones (or linear), not axis-wise ones such as softmax.
+func LSTMFusable(act, recAct *Activation) bool {
+	ok := func(a *Activation) bool { return a != nil && (a.kind == actElem || a.kind == actLinear) }
+	return ok(act) && ok(recAct)
+}
+
+// rnnGeo is the geometry and settings of one fused LSTM application.
+type rnnGeo struct {
+	b, t, f, u  int
+	act, recAct *Activation
+	p           LSTMParams
+	bias, mask  bool
+}
+
+func (g *rnnGeo) gu() int { return 4 * g.u }
+
+// workspace offsets
+func (g *rnnGeo) offA() int  { return g.b * g.t * g.gu() }
+func (g *rnnGeo) offH() int  { return 2 * g.b * g.t * g.gu() }
+func (g *rnnGeo) offC() int  { return g.offH() + g.b*(g.t+1)*g.u }
+func (g *rnnGeo) offAC() int { return g.offC() + g.b*(g.t+1)*g.u }
+func (g *rnnGeo) wsLen() int { return g.offAC() + g.b*g.t*g.u }
+
+// off is 1 going forwards (H(t) in slot t+1), 0 going backwards.
+func (g *rnnGeo) off() int {
+	if g.p.GoBackwards {
+		return 0
+	}
+	return 1
+}
+
+// time returns the input time of processing step s.
+func (g *rnnGeo) time(s int) int {
+	if g.p.GoBackwards {
+		return g.t - 1 - s
+	}
+	return s
+}
+
+func (g *rnnGeo) cur(t int) int  { return t + g.off() }
+func (g *rnnGeo) prev(t int) int { return t + 1 - g.off() }
+
+// hRow returns H (or C) slot k of sample b in the H region hs.
+func (g *rnnGeo) hRow(hs []float32, b, k int) []float32 {
+	o := (b*(g.t+1) + k) * g.u
+	return hs[o : o+g.u : o+g.u]
+}
+
+// outLen is the length of the sequence or last output.
+func (g *rnnGeo) outLen() int {
+	if g.p.ReturnSequences {
+		return g.b * g.t * g.u
+	}
+	return g.b * g.u
+}
+
+func (g *rnnGeo) yShape() []int {
+	switch {
+	case g.p.ReturnState:
+		return []int{g.outLen() + 2*g.b*g.u}
+	case g.p.ReturnSequences:
+		return []int{g.b, g.t, g.u}
+	}
+	return []int{g.b, g.u}
+}
+
+// dwsLen is the length of the gradient reaching ws: dH then dC.
+func (g *rnnGeo) dwsLen() int { return g.b*g.t*g.u + g.b*g.u }
+
+// gradLen is the packed gradient of the backward op: dx, dW, dU, db.
+func (g *rnnGeo) gradLen() int {
+	n := g.b*g.t*g.f + g.f*g.gu() + g.u*g.gu()
+	if g.bias {
+		n += g.gu()
+	}
+	return n
+}
+
+func (g *rnnGeo) masked(m []float32, b, t int) bool { return g.mask && m[b*g.t+t] == 0 }
+
+func (g *rnnGeo) String() string {
+	return fmt.Sprintf("B%d T%d F%d u%d %v/%v back=%v seq=%v rev=%v state=%v zero=%v bias=%v mask=%v",
+		g.b, g.t, g.f, g.u, g.act, g.recAct, g.p.GoBackwards, g.p.ReturnSequences, g.p.Reverse,
+		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask)
+}
+
+// LSTM emits Keras's LSTM over x (B, T, F) as one fused op: kernel (F, 4u),
+// recurrent kernel (u, 4u), bias (4u,) or nil, mask (B, T) or nil (Keras's
+// mask: a step whose mask is 0 carries h and c). It returns the output
+// (B, u) or (B, T, u), then with ReturnState the final h and c (B, u).
+// Differentiable with respect to x, kernel, recurrent kernel and bias.
+func (g *Graph) LSTM(x, kernel, recurrent, bias, mask *G.Node, p LSTMParams) ([]*G.Node, error) {
+	xs, ks, rs := []int(x.Shape()), []int(kernel.Shape()), []int(recurrent.Shape())
+	if len(xs) != 3 || len(ks) != 2 || len(rs) != 2 || ks[0] != xs[2] || ks[1] != 4*rs[0] || rs[1] != ks[1] {
+		return nil, fmt.Errorf("runtime: LSTM of x %v with kernel %v and recurrent kernel %v: want (B, T, F), (F, 4u), (u, 4u)", xs, ks, rs)
+	}
+	if !LSTMFusable(p.Act, p.RecAct) {
+		return nil, fmt.Errorf("runtime: LSTM with activations %v/%v: the fused LSTM needs elementwise activations", p.Act, p.RecAct)
+	}
+	geo := &rnnGeo{b: xs[0], t: xs[1], f: xs[2], u: rs[0], act: p.Act, recAct: p.RecAct, p: p, bias: bias != nil, mask: mask != nil}
+	if geo.t < 1 {
+		return nil, fmt.Errorf("runtime: LSTM of x %v: no time steps", xs)
+	}
+	ins := G.Nodes{x, kernel, recurrent}
+	if bias != nil {
+		if bs := []int(bias.Shape()); len(bs) != 1 || bs[0] != ks[1] {
+			return nil, fmt.Errorf("runtime: LSTM bias of shape %v, want (%d)", bs, ks[1])
+		}
+		ins = append(ins, bias)
+	}
+	if mask != nil {
+		if ms := []int(mask.Shape()); len(ms) != 2 || ms[0] != xs[0] || ms[1] != xs[1] {
+			return nil, fmt.Errorf("runtime: LSTM mask of shape %v for x %v, want (B, T)", ms, xs)
+		}
+		ins = append(ins, mask)
+	}
+	fop := &lstmFwdOp{opBase: newOpBase("LSTMSeq{"+geo.String()+"}", []int{geo.wsLen()}, ins...), geo: geo}
+	ws, err := G.ApplyOp(fop, ins...)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: LSTM: %w", err)
+	}
+	oins := G.Nodes{ws}
+	if mask != nil {
+		oins = append(oins, mask)
+	}
+	y, err := G.ApplyOp(&lstmOutOp{opBase: newOpBase("LSTMOut{"+geo.String()+"}", geo.yShape(), oins...), geo: geo}, oins...)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: LSTM output: %w", err)
+	}
+	if !p.ReturnState {
+		return []*G.Node{y}, nil
+	}
+	outShape := []int{geo.b, geo.u}
+	if p.ReturnSequences {
+		outShape = []int{geo.b, geo.t, geo.u}
+	}
+	parts := []struct {
+		off   int
+		shape []int
+	}{{0, outShape}, {geo.outLen(), []int{geo.b, geo.u}}, {geo.outLen() + geo.b*geo.u, []int{geo.b, geo.u}}}
+	outs := make([]*G.Node, len(parts))
+	for i, pt := range parts {
+		if outs[i], err = flatSlice(y, pt.off, pt.shape, true); err != nil {
+			return nil, fmt.Errorf("runtime: LSTM output %d: %w", i, err)
+		}
+	}
+	return outs, nil
+}
+
+// lstmFwdOp: (x, W, U[, b][, mask]) → ws.
+type lstmFwdOp struct {
+	opBase
+	geo *rnnGeo
+}
+
+func (op *lstmFwdOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *lstmFwdOp) DiffWRT(n int) []bool {
+	d := diffAll(n)
+	if op.geo.mask {
+		d[n-1] = false
+	}
+	return d
+}
+
+// SymDiff returns the parts of one backward op's packed gradient.
+func (op *lstmFwdOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	g := op.geo
+	args := append(append(G.Nodes{}, in...), out, grad)
+	bop := &lstmBwdOp{opBase: newOpBase("LSTMSeqGrad{"+g.String()+"}", []int{g.gradLen()}, args...), geo: g}
+	gr, err := G.ApplyOp(bop, args...)
+	if err != nil {
+		return nil, err
+	}
+	res := make(G.Nodes, len(in))
+	off := 0
+	for i, n := range in[:3+b2i(g.bias)] {
+		if res[i], err = flatSlice(gr, off, n.Shape(), false); err != nil {
+			return nil, err
+		}
+		off += n.Shape().TotalSize()
+	}
+	return res, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (op *lstmFwdOp) build(c *kctx) (instr, error) {
+	in := &lstmFwdInstr{geo: op.geo, x: c.ins[0], w: c.ins[1], u: c.ins[2], b: -1, m: -1, ws: c.out}
+	k := 3
+	if op.geo.bias {
+		in.b = c.ins[k]
+		k++
+	}
+	if op.geo.mask {
+		in.m = c.ins[k]
+	}
+	return in, nil
+}
+
+type lstmFwdInstr struct {
+	geo               *rnnGeo
+	x, w, u, b, m, ws int
+}
+
+func (in *lstmFwdInstr) run(bufs [][]float32) {
+	g := in.geo
+	B, T, u, gu := g.b, g.t, g.u, g.gu()
+	ws := bufs[in.ws]
+	z := ws[:B*T*gu]
+	if in.b >= 0 {
+		bias := bufs[in.b][:gu]
+		for r := 0; r < B*T; r++ {
+			copy(z[r*gu:r*gu+gu], bias)
+		}
+		gemmAcc(false, false, B*T, gu, g.f, bufs[in.x], bufs[in.w], z, true)
+	} else {
+		gemm(false, false, B*T, gu, g.f, bufs[in.x], bufs[in.w], z)
+	}
+	hs, cs := ws[g.offH():g.offC()], ws[g.offC():g.offAC()]
+	zero := g.prev(g.time(0))
+	for b := 0; b < B; b++ {
+		clear(g.hRow(hs, b, zero))
+		clear(g.hRow(cs, b, zero))
+	}
+	var mask []float32
+	if in.m >= 0 {
+		mask = bufs[in.m]
+	}
+	U := bufs[in.u]
+	for s := 0; s < T; s++ {
+		t := g.time(s)
+		if s > 0 {
+			sgemm(false, false, B, gu, u, 1, hs[g.prev(t)*u:], (T+1)*u, U, gu, 1, z[t*gu:], T*gu)
+		}
+		for b := 0; b < B; b++ {
+			g.cellForward(ws, mask, b, t)
+		}
+	}
+}
+
+// cellForward computes the gates, c and h of sample b at time t.
+func (g *rnnGeo) cellForward(ws, mask []float32, b, t int) {
+	u, gu := g.u, g.gu()
+	hs, cs := ws[g.offH():g.offC()], ws[g.offC():g.offAC()]
+	hp, cp := g.hRow(hs, b, g.prev(t)), g.hRow(cs, b, g.prev(t))
+	hn, cn := g.hRow(hs, b, g.cur(t)), g.hRow(cs, b, g.cur(t))
+	if g.masked(mask, b, t) {
+		copy(hn, hp)
+		copy(cn, cp)
+		return
+	}
+	o := (b*g.t + t) * gu
+	z, a := ws[o:o+gu:o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
+	actForward(g.recAct, a[:2*u], z[:2*u])
+	actForward(g.act, a[2*u:3*u], z[2*u:3*u])
+	actForward(g.recAct, a[3*u:], z[3*u:])
+	ig, fg, cg, og := a[:u], a[u:2*u], a[2*u:3*u], a[3*u:]
+	for j := range cn {
+		cn[j] = fg[j]*cp[j] + ig[j]*cg[j]
+	}
+	oa := g.offAC() + (b*g.t+t)*u
+	ac := ws[oa : oa+u : oa+u]
+	actForward(g.act, ac, cn)
+	for j := range hn {
+		hn[j] = og[j] * ac[j]
+	}
+}
+
+// actForward is y = a(x) for an elementwise or linear activation.
+func actForward(a *Activation, y, x []float32) {
+	if a.kind == actLinear {
+		copy(y, x)
+		return
+	}
+	a.forward(y, x)
+}
+
+// actBackward is dx = a'(x)·dy (dx may be dy).
+func actBackward(a *Activation, dx, x, y, dy []float32) {
+	if a.kind == actLinear {
+		copy(dx, dy)
+		return
+	}
+	a.backward(dx, x, y, dy)
+}
+
+// sgemm is internal/gemm's strided product: c = alpha·op(a)·op(b) + beta·c.
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	fastgemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// lstmOutOp: (ws[, mask]) → the layer's outputs (see rnnGeo.yShape).
+type lstmOutOp struct {
+	opBase
+	geo  *rnnGeo
+	grad bool // the gradient op: (dy[, mask]) → dws
+}
+
+func (op *lstmOutOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *lstmOutOp) DiffWRT(n int) []bool {
+	d := make([]bool, n)
+	d[0] = !op.grad
+	return d
+}
+func (op *lstmOutOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if op.grad {
+		return nil, errors.Errorf("runtime: %v is not differentiable", op)
+	}
+	args := G.Nodes{grad}
+	if op.geo.mask {
+		args = append(args, in[1])
+	}
+	gop := &lstmOutOp{opBase: newOpBase("LSTMOutGrad{"+op.geo.String()+"}", []int{op.geo.dwsLen()}, args...), geo: op.geo, grad: true}
+	d, err := G.ApplyOp(gop, args...)
+	if err != nil {
+		return nil, err
+	}
+	res := make(G.Nodes, len(in))
+	res[0] = d
+	return res, nil
+}
+func (op *lstmOutOp) build(c *kctx) (instr, error) {
+	in := &lstmOutInstr{geo: op.geo, grad: op.grad, x: c.ins[0], m: -1, out: c.out}
+	if op.geo.mask {
+		in.m = c.ins[1]
+	}
+	return in, nil
+}
+
+type lstmOutInstr struct {
+	geo       *rnnGeo
+	grad      bool
+	x, m, out int
+}
+
+func (in *lstmOutInstr) run(bufs [][]float32) {
+	g := in.geo
+	var mask []float32
+	if in.m >= 0 {
+		mask = bufs[in.m]
+	}
+	if in.grad {
+		g.outBackward(bufs[in.x], mask, bufs[in.out])
+	} else {
+		g.outForward(bufs[in.x], mask, bufs[in.out])
+	}
+}
+
+// outPos returns the position of processing step s in the sequence output.
+func (g *rnnGeo) outPos(s int) int {
+	if g.p.Reverse {
+		return g.t - 1 - s
+	}
+	return s
+}
+
+// outForward writes y = [output | h | c] from ws.
+func (g *rnnGeo) outForward(ws, mask, y []float32) {
+	B, T, u := g.b, g.t, g.u
+	hs, cs := ws[g.offH():g.offC()], ws[g.offC():g.offAC()]
+	zero := g.p.ZeroOutputForMask
+	for b := 0; b < B; b++ {
+		for s := 0; s < T; s++ {
+			if !g.p.ReturnSequences && s != T-1 {
+				continue
+			}
+			t := g.time(s)
+			dst := y[b*u : b*u+u]
+			if g.p.ReturnSequences {
+				o := (b*T + g.outPos(s)) * u
+				dst = y[o : o+u]
+			}
+			if zero && g.masked(mask, b, t) {
+				clear(dst)
+			} else {
+				copy(dst, g.hRow(hs, b, g.cur(t)))
+			}
+		}
+		if g.p.ReturnState {
+			last := g.cur(g.time(T - 1))
+			o := g.outLen() + b*u
+			copy(y[o:o+u], g.hRow(hs, b, last))
+			o += B * u
+			copy(y[o:o+u], g.hRow(cs, b, last))
+		}
+	}
+}
+
+// outBackward writes dws = [dH | dC] from the outputs' gradient dy.
+func (g *rnnGeo) outBackward(dy, mask, dws []float32) {
+	B, T, u := g.b, g.t, g.u
+	dh, dc := dws[:B*T*u], dws[B*T*u:B*T*u+B*u]
+	if !g.p.ReturnSequences {
+		clear(dh)
+	}
+	zero := g.p.ZeroOutputForMask
+	tl := g.time(T - 1)
+	for b := 0; b < B; b++ {
+		for s := 0; s < T; s++ {
+			if !g.p.ReturnSequences && s != T-1 {
+				continue
+			}
+			t := g.time(s)
+			dst := dh[(b*T+t)*u : (b*T+t)*u+u]
+			src := dy[b*u : b*u+u]
+			if g.p.ReturnSequences {
+				o := (b*T + g.outPos(s)) * u
+				src = dy[o : o+u]
+			}
+			if zero && g.masked(mask, b, t) {
+				clear(dst)
+			} else {
+				copy(dst, src)
+			}
+		}
+		dcb := dc[b*u : b*u+u]
+		if !g.p.ReturnState {
+			clear(dcb)
+			continue
+		}
+		o := g.outLen() + b*u
+		addInto(dh[(b*T+tl)*u:(b*T+tl)*u+u], dy[o:o+u])
+		copy(dcb, dy[o+B*u:o+B*u+u])
+	}
+}
+
+// lstmBwdOp: (x, W, U[, b][, mask], ws, dws) → [dx | dW | dU | db].
+type lstmBwdOp struct {
+	opBase
+	geo *rnnGeo
+}
+
+func (op *lstmBwdOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *lstmBwdOp) DiffWRT(n int) []bool             { return make([]bool, n) }
+func (op *lstmBwdOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	return nil, errors.Errorf("runtime: %v is not differentiable", op)
+}
+func (op *lstmBwdOp) build(c *kctx) (instr, error) {
+	g := op.geo
+	n := len(c.ins)
+	in := &lstmBwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], m: -1, ws: c.ins[n-2], dws: c.ins[n-1], out: c.out}
+	if g.mask {
+		in.m = c.ins[n-3]
+	}
+	in.dz = c.temp(g.b * g.t * g.gu())
+	in.dh = c.temp(g.b * g.u)
+	in.dc = c.temp(g.b * g.u)
+	in.tmp = c.temp(g.b * g.u)
+	return in, nil
+}
+
+type lstmBwdInstr struct {
+	geo                  *rnnGeo
+	x, w, u, m, ws, dws  int
+	out, dz, dh, dc, tmp int
+}
+
+func (in *lstmBwdInstr) run(bufs [][]float32) {
+	g := in.geo
+	B, T, F, u, gu := g.b, g.t, g.f, g.u, g.gu()
+	ws, dws, out := bufs[in.ws], bufs[in.dws], bufs[in.out]
+	dZ, dh, dc, tmp := bufs[in.dz], bufs[in.dh], bufs[in.dc], bufs[in.tmp]
+	dx, dW := out[:B*T*F], out[B*T*F:B*T*F+F*gu]
+	dU := out[B*T*F+F*gu : B*T*F+F*gu+u*gu]
+	var mask []float32
+	if in.m >= 0 {
+		mask = bufs[in.m]
+	}
+	hs := ws[g.offH():g.offC()]
+	dH := dws[:B*T*u]
+	clear(dh)
+	copy(dc, dws[B*T*u:B*T*u+B*u])
+	clear(dU)
+	U := bufs[in.u]
+	for s := T - 1; s >= 0; s-- {
+		t := g.time(s)
+		for b := 0; b < B; b++ {
+			addInto(dh[b*u:b*u+u], dH[(b*T+t)*u:(b*T+t)*u+u])
+			g.cellBackward(ws, mask, dZ, dh[b*u:b*u+u], dc[b*u:b*u+u], tmp[b*u:b*u+u], b, t)
+		}
+		if s == 0 {
+			break
+		}
+		// dU += h_prevᵀ·dz_t; dh_prev = dz_t·Uᵀ (masked rows carry dh)
+		sgemm(true, false, u, gu, B, 1, hs[g.prev(t)*u:], (T+1)*u, dZ[t*gu:], T*gu, 1, dU, gu)
+		sgemm(false, true, B, u, gu, 1, dZ[t*gu:], T*gu, U, gu, 0, tmp, u)
+		for b := 0; b < B; b++ {
+			if !g.masked(mask, b, t) {
+				copy(dh[b*u:b*u+u], tmp[b*u:b*u+u])
+			}
+		}
+	}
+	gemm(false, true, B*T, F, gu, dZ, bufs[in.w], dx)
+	gemm(true, false, F, gu, B*T, bufs[in.x], dZ, dW)
+	if g.bias {
+		db := out[B*T*F+F*gu+u*gu : B*T*F+F*gu+u*gu+gu]
+		copy(db, dZ[:gu])
+		for r := 1; r < B*T; r++ {
+			addInto(db, dZ[r*gu:r*gu+gu])
+		}
+	}
+}
+
+// cellBackward writes dz of sample b at time t from dh and dc (the
+// gradients of h and c after the step) and replaces dc by the gradient of
+// c before it; tmp is scratch of u floats. A masked step has dz = 0 and
+// passes dh and dc on unchanged.
+func (g *rnnGeo) cellBackward(ws, mask, dZ, dh, dc, tmp []float32, b, t int) {
+	u, gu := g.u, g.gu()
+	o := (b*g.t + t) * gu
+	dz := dZ[o : o+gu : o+gu]
+	if g.masked(mask, b, t) {
+		clear(dz)
+		return
+	}
+	z, a := ws[o:o+gu:o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
+	cs := ws[g.offC():g.offAC()]
+	cn, cp := g.hRow(cs, b, g.cur(t)), g.hRow(cs, b, g.prev(t))
+	oa := g.offAC() + (b*g.t+t)*u
+	ac := ws[oa : oa+u : oa+u]
+	ig, fg, cg, og := a[:u], a[u:2*u], a[2*u:3*u], a[3*u:]
+	dh, dc, tmp = dh[:u], dc[:u], tmp[:u]
+	dO := dz[3*u:]
+	for j := range tmp {
+		dO[j] = dh[j] * ac[j]
+		tmp[j] = dh[j] * og[j]
+	}
+	actBackward(g.act, tmp, cn, ac, tmp)
+	dI, dF, dG := dz[:u], dz[u:2*u], dz[2*u:3*u]
+	for j := range tmp {
+		d := dc[j] + tmp[j]
+		dI[j] = d * cg[j]
+		dF[j] = d * cp[j]
+		dG[j] = d * ig[j]
+		dc[j] = d * fg[j]
+	}
+	actBackward(g.recAct, dz[:2*u], z[:2*u], a[:2*u], dz[:2*u])
+	actBackward(g.act, dG, z[2*u:3*u], cg, dG)
+	actBackward(g.recAct, dO, z[3*u:], og, dO)
+}
+
+// flatSlice returns x's elements [off, off+size(shape)) as a tensor of the
+// given shape. With diff it is differentiable (its gradient scatters dy
+// into zeros of x's size); without, it only reads a packed result.
+func flatSlice(x *G.Node, off int, shape []int, diff bool) (*G.Node, error) {
+	op := &flatSliceOp{opBase: newOpBase(fmt.Sprintf("FlatSlice{%d,%v,%v}", off, shape, diff), shape, x),
+		off: off, n: prod(shape), total: x.Shape().TotalSize(), diff: diff}
+	return G.ApplyOp(op, x)
+}
+
+// flatSliceOp copies a range of its input; with grad set it is the
+// gradient, scattering its input into zeros of the sliced tensor's size.
+type flatSliceOp struct {
+	opBase
+	off, n, total int
+	diff, grad    bool
+}
+
+func (op *flatSliceOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *flatSliceOp) DiffWRT(n int) []bool {
+	d := make([]bool, n)
+	d[0] = op.diff && !op.grad
+	return d
+}
+func (op *flatSliceOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	if !op.diff || op.grad {
+		return nil, errors.Errorf("runtime: %v is not differentiable", op)
+	}
+	shape := []int(in[0].Shape())
+	gop := &flatSliceOp{opBase: newOpBase(fmt.Sprintf("FlatSliceGrad{%d,%d}", op.off, op.n), shape, grad),
+		off: op.off, n: op.n, total: op.total, grad: true}
+	d, err := G.ApplyOp(gop, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{d}, nil
+}
+func (op *flatSliceOp) build(c *kctx) (instr, error) {
+	return &flatSliceInstr{op: op, x: c.ins[0], out: c.out}, nil
+}
+
+type flatSliceInstr struct {
+	op     *flatSliceOp
+	x, out int
+}
+
+func (in *flatSliceInstr) run(bufs [][]float32) {
+	o := in.op
+	x, out := bufs[in.x], bufs[in.out]
+	if !o.grad {
+		copy(out[:o.n], x[o.off:o.off+o.n])
+		return
+	}
+	out = out[:o.total]
+	clear(out[:o.off])
+	copy(out[o.off:o.off+o.n], x[:o.n])
+	clear(out[o.off+o.n:])
+}
