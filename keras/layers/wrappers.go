@@ -157,6 +157,12 @@ func (l *BidirectionalLayer) merge(g *runtime.Graph, ys []*G.Node) ([]*G.Node, e
 	return []*G.Node{out}, err
 }
 
+// Forward returns the forward recurrent layer.
+func (l *BidirectionalLayer) Forward() *RNNLayer { return l.fwd }
+
+// Backward returns the backward recurrent layer.
+func (l *BidirectionalLayer) Backward() *RNNLayer { return l.bwd }
+
 // SetName renames the layer; its sublayers keep their names.
 func (l *BidirectionalLayer) SetName(n string) { l.name = n }
 
