@@ -41,7 +41,7 @@ type LSTMParams struct {
 	// order, or reversed with Reverse (Bidirectional flips its backward
 	// layer's sequence); otherwise the last processed step's (B, u).
 	ReturnSequences, Reverse bool
-	ReturnState                bool // also return the final h and c
+	ReturnState              bool // also return the final h and c
 	// ZeroOutputForMask makes the output of a masked step 0 instead of the
 	// carried h.
 	ZeroOutputForMask bool
@@ -58,6 +58,7 @@ func LSTMFusable(act, recAct *Activation) bool {
 type rnnGeo struct {
 	b, t, f, u  int
 	act, recAct *Activation
+	fAct, fRec  gateFn // their fast paths
 	p           LSTMParams
 	bias, mask  bool
 }
@@ -147,7 +148,8 @@ func (g *Graph) LSTM(x, kernel, recurrent, bias, mask *G.Node, p LSTMParams) ([]
 	if !LSTMFusable(p.Act, p.RecAct) {
 		return nil, fmt.Errorf("runtime: LSTM with activations %v/%v: the fused LSTM needs elementwise activations", p.Act, p.RecAct)
 	}
-	geo := &rnnGeo{b: xs[0], t: xs[1], f: xs[2], u: rs[0], act: p.Act, recAct: p.RecAct, p: p, bias: bias != nil, mask: mask != nil}
+	geo := &rnnGeo{b: xs[0], t: xs[1], f: xs[2], u: rs[0], act: p.Act, recAct: p.RecAct, p: p, bias: bias != nil, mask: mask != nil,
+		fAct: gateFnOf(p.Act), fRec: gateFnOf(p.RecAct)}
 	if geo.t < 1 {
 		return nil, fmt.Errorf("runtime: LSTM of x %v: no time steps", xs)
 	}
@@ -306,37 +308,19 @@ func (g *rnnGeo) cellForward(ws, mask []float32, b, t int) {
 	}
 	o := (b*g.t + t) * gu
 	z, a := ws[o:o+gu:o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
-	actForward(g.recAct, a[:2*u], z[:2*u])
-	actForward(g.act, a[2*u:3*u], z[2*u:3*u])
-	actForward(g.recAct, a[3*u:], z[3*u:])
+	gateForward(g.fRec, g.recAct, a[:2*u], z[:2*u])
+	gateForward(g.fAct, g.act, a[2*u:3*u], z[2*u:3*u])
+	gateForward(g.fRec, g.recAct, a[3*u:], z[3*u:])
 	ig, fg, cg, og := a[:u], a[u:2*u], a[2*u:3*u], a[3*u:]
 	for j := range cn {
 		cn[j] = fg[j]*cp[j] + ig[j]*cg[j]
 	}
 	oa := g.offAC() + (b*g.t+t)*u
 	ac := ws[oa : oa+u : oa+u]
-	actForward(g.act, ac, cn)
+	gateForward(g.fAct, g.act, ac, cn)
 	for j := range hn {
 		hn[j] = og[j] * ac[j]
 	}
-}
-
-// actForward is y = a(x) for an elementwise or linear activation.
-func actForward(a *Activation, y, x []float32) {
-	if a.kind == actLinear {
-		copy(y, x)
-		return
-	}
-	a.forward(y, x)
-}
-
-// actBackward is dx = a'(x)·dy (dx may be dy).
-func actBackward(a *Activation, dx, x, y, dy []float32) {
-	if a.kind == actLinear {
-		copy(dx, dy)
-		return
-	}
-	a.backward(dx, x, y, dy)
 }
 
 // sgemm is internal/gemm's strided product: c = alpha·op(a)·op(b) + beta·c.
@@ -583,7 +567,7 @@ func (g *rnnGeo) cellBackward(ws, mask, dZ, dh, dc, tmp []float32, b, t int) {
 		dO[j] = dh[j] * ac[j]
 		tmp[j] = dh[j] * og[j]
 	}
-	actBackward(g.act, tmp, cn, ac, tmp)
+	gateBackward(g.fAct, g.act, tmp, cn, ac, tmp)
 	dI, dF, dG := dz[:u], dz[u:2*u], dz[2*u:3*u]
 	for j := range tmp {
 		d := dc[j] + tmp[j]
@@ -592,9 +576,9 @@ func (g *rnnGeo) cellBackward(ws, mask, dZ, dh, dc, tmp []float32, b, t int) {
 		dG[j] = d * ig[j]
 		dc[j] = d * fg[j]
 	}
-	actBackward(g.recAct, dz[:2*u], z[:2*u], a[:2*u], dz[:2*u])
-	actBackward(g.act, dG, z[2*u:3*u], cg, dG)
-	actBackward(g.recAct, dO, z[3*u:], og, dO)
+	gateBackward(g.fRec, g.recAct, dz[:2*u], z[:2*u], a[:2*u], dz[:2*u])
+	gateBackward(g.fAct, g.act, dG, z[2*u:3*u], cg, dG)
+	gateBackward(g.fRec, g.recAct, dO, z[3*u:], og, dO)
 }
 
 // flatSlice returns x's elements [off, off+size(shape)) as a tensor of the
