@@ -1,0 +1,284 @@
+package runtime
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	gt "gorgonia.org/tensor"
+)
+
+// lstmCase is one configuration of the fused LSTM under test.
+type lstmCase struct {
+	name        string
+	b, t, f, u  int
+	act, recAct string
+	bias, mask  bool
+	p           LSTMParams // activations filled in from act, recAct
+}
+
+var lstmCases = []lstmCase{
+	{name: "last", b: 3, t: 5, f: 4, u: 5, act: "tanh", recAct: "sigmoid", bias: true},
+	{name: "sequences", b: 3, t: 5, f: 4, u: 5, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnSequences: true}},
+	{name: "backwards", b: 2, t: 4, f: 3, u: 6, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{GoBackwards: true, ReturnSequences: true}},
+	{name: "backwards_reversed", b: 2, t: 4, f: 3, u: 6, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{GoBackwards: true, ReturnSequences: true, Reverse: true}},
+	{name: "backwards_last", b: 2, t: 4, f: 3, u: 6, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{GoBackwards: true}},
+	{name: "mask_last", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true},
+	{name: "mask_sequences", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, p: LSTMParams{ReturnSequences: true}},
+	{name: "mask_zero_output_backwards", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true,
+		p: LSTMParams{ReturnSequences: true, ZeroOutputForMask: true, GoBackwards: true, Reverse: true}},
+	{name: "mask_zero_output_last", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, p: LSTMParams{ZeroOutputForMask: true}},
+	{name: "state", b: 3, t: 4, f: 2, u: 3, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnState: true}},
+	{name: "state_sequences_mask_backwards", b: 3, t: 4, f: 2, u: 3, act: "tanh", recAct: "sigmoid", bias: true, mask: true,
+		p: LSTMParams{ReturnState: true, ReturnSequences: true, GoBackwards: true}},
+	{name: "no_bias", b: 2, t: 3, f: 3, u: 4, act: "tanh", recAct: "sigmoid", p: LSTMParams{ReturnSequences: true}},
+	{name: "B1_T1", b: 1, t: 1, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnState: true}},
+	{name: "B1", b: 1, t: 6, f: 2, u: 3, act: "tanh", recAct: "sigmoid", bias: true},
+	{name: "units17", b: 5, t: 6, f: 7, u: 17, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnSequences: true}},
+	{name: "relu_hard_sigmoid", b: 3, t: 4, f: 3, u: 5, act: "relu", recAct: "hard_sigmoid", bias: true, mask: true, p: LSTMParams{ReturnSequences: true}},
+	{name: "linear", b: 2, t: 3, f: 2, u: 3, act: "linear", recAct: "linear", bias: true},
+	{name: "softsign_sigmoid", b: 2, t: 4, f: 2, u: 3, act: "softsign", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnSequences: true}},
+}
+
+// act64 is the float64 activation of a reference.
+func act64(name string) func(float64) float64 {
+	switch name {
+	case "sigmoid":
+		return func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+	case "tanh":
+		return math.Tanh
+	case "relu":
+		return func(x float64) float64 { return math.Max(x, 0) }
+	case "hard_sigmoid":
+		return func(x float64) float64 { return math.Min(math.Max(x+3, 0), 6) / 6 }
+	case "softsign":
+		return func(x float64) float64 { return x / (1 + math.Abs(x)) }
+	}
+	return func(x float64) float64 { return x }
+}
+
+// lstmRef re-derives the fused LSTM in float64 step by step from Keras's
+// definition: in = (x, W, U[, b][, mask]); the result is, per sample, the
+// output (sequence or last step) followed by h and c with ReturnState.
+func lstmRef(c lstmCase, in [][]float64) []float64 {
+	B, T, F, u := c.b, c.t, c.f, c.u
+	x, w, rk := in[0], in[1], in[2]
+	var bias, mask []float64
+	k := 3
+	if c.bias {
+		bias = in[k]
+		k++
+	}
+	if c.mask {
+		mask = in[k]
+	}
+	f, rf := act64(c.act), act64(c.recAct)
+	var res []float64
+	for b := 0; b < B; b++ {
+		h, cs := make([]float64, u), make([]float64, u)
+		seq := make([][]float64, T)
+		for s := 0; s < T; s++ {
+			t := s
+			if c.p.GoBackwards {
+				t = T - 1 - s
+			}
+			if mask != nil && mask[b*T+t] == 0 {
+				seq[s] = append([]float64(nil), h...)
+				if c.p.ZeroOutputForMask {
+					seq[s] = make([]float64, u)
+				}
+				continue
+			}
+			z := make([]float64, 4*u)
+			for j := range z {
+				for p := 0; p < F; p++ {
+					z[j] += x[(b*T+t)*F+p] * w[p*4*u+j]
+				}
+				for p := 0; p < u; p++ {
+					z[j] += h[p] * rk[p*4*u+j]
+				}
+				if bias != nil {
+					z[j] += bias[j]
+				}
+			}
+			for j := 0; j < u; j++ {
+				ig, fg, cg, og := rf(z[j]), rf(z[u+j]), f(z[2*u+j]), rf(z[3*u+j])
+				cs[j] = fg*cs[j] + ig*cg
+				h[j] = og * f(cs[j])
+			}
+			seq[s] = append([]float64(nil), h...)
+		}
+		if c.p.ReturnSequences {
+			for s := 0; s < T; s++ {
+				pos := s
+				if c.p.Reverse {
+					pos = T - 1 - s
+				}
+				res = append(res, seq[pos]...)
+			}
+		} else {
+			res = append(res, seq[T-1]...)
+		}
+		if c.p.ReturnState {
+			res = append(res, h...)
+			res = append(res, cs...)
+		}
+	}
+	return res
+}
+
+// emitLSTM applies the case's fused LSTM to ins and concatenates its
+// outputs per sample as lstmRef does.
+func emitLSTM(t *testing.T, c lstmCase, g *Graph, ins []*G.Node) (*G.Node, error) {
+	p := c.p
+	var err error
+	if p.Act, err = ActivationByName(c.act, 3); err != nil {
+		t.Fatal(err)
+	}
+	if p.RecAct, err = ActivationByName(c.recAct, 3); err != nil {
+		t.Fatal(err)
+	}
+	var bias, mask *G.Node
+	k := 3
+	if c.bias {
+		bias = ins[k]
+		k++
+	}
+	if c.mask {
+		mask = ins[k]
+	}
+	outs, err := g.LSTM(ins[0], ins[1], ins[2], bias, mask, p)
+	if err != nil || !p.ReturnState {
+		return outs[0], err
+	}
+	out := outs[0]
+	if p.ReturnSequences {
+		if out, err = G.Reshape(out, gt.Shape{c.b, c.t * c.u}); err != nil {
+			return nil, err
+		}
+	}
+	return g.Concat(-1, out, outs[1], outs[2])
+}
+
+// TestFusedLSTM checks the fused LSTM's forward pass against a float64
+// re-derivation, the executor against gorgonia's TapeMachine (the ops' Do
+// path), and the gradients with respect to x, the kernels and the bias
+// against central finite differences of the float64 reference.
+func TestFusedLSTM(t *testing.T) {
+	for i, c := range lstmCases {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 11))
+			shapes := [][]int{{c.b, c.t, c.f}, {c.f, 4 * c.u}, {c.u, 4 * c.u}}
+			data := [][]float32{randF32(r, c.b*c.t*c.f), scaled(randF32(r, c.f*4*c.u), 0.8), scaled(randF32(r, c.u*4*c.u), 0.8)}
+			if c.bias {
+				shapes = append(shapes, []int{4 * c.u})
+				data = append(data, scaled(randF32(r, 4*c.u), 0.5))
+			}
+			wrt := len(shapes)
+			if c.mask {
+				shapes = append(shapes, []int{c.b, c.t})
+				m := make([]float32, c.b*c.t)
+				for k := range m {
+					if r.IntN(3) > 0 {
+						m[k] = 1
+					}
+				}
+				for k := 0; k < c.t; k++ { // one sample entirely masked
+					m[k] = 0
+				}
+				m[c.t] = 1 // and one that starts unmasked
+				data = append(data, m)
+			}
+			var cw []float32
+			run := runOpGraphWRT(t, shapes, data, func(s []int) []float32 {
+				cw = randF32(r, prod(s))
+				return cw
+			}, wrt, func(g *Graph, ins []*G.Node) (*G.Node, error) { return emitLSTM(t, c, g, ins) })
+			checkOpRun(t, run, data, cw, func(in [][]float64) []float64 { return lstmRef(c, in) })
+		})
+	}
+}
+
+func scaled(d []float32, s float32) []float32 {
+	for i := range d {
+		d[i] *= s
+	}
+	return d
+}
+
+// TestFastGates compares the fused LSTM's float32 sigmoid and tanh with
+// float64 math over a dense grid, the saturated tails and NaN.
+func TestFastGates(t *testing.T) {
+	fns := []struct {
+		name string
+		f    func(float32) float32
+		ref  func(float64) float64
+	}{
+		{"exp", exp32, math.Exp},
+		{"sigmoid", sigmoid32Fast, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }},
+		{"tanh", tanh32, math.Tanh},
+	}
+	for _, fn := range fns {
+		t.Run(fn.name, func(t *testing.T) {
+			worst := 0.0
+			for x := -100.0; x <= 100; x += 0.00731 {
+				if fn.name == "exp" && (x > 88 || x < -87) {
+					continue
+				}
+				x32 := float32(x)
+				got, want := float64(fn.f(x32)), fn.ref(float64(x32))
+				// relative error in units of float32 epsilon, with an
+				// absolute floor for results near 0
+				e := math.Abs(got-want) / math.Max(math.Abs(want), 1e-30)
+				if fn.name != "exp" {
+					e = math.Abs(got-want) / math.Max(math.Abs(want), 1e-7)
+				}
+				worst = max(worst, e)
+			}
+			if worst > 4e-7 {
+				t.Errorf("worst relative error %g, want ≤ 4e-7 (a few float32 ulp)", worst)
+			}
+			if v := fn.f(float32(math.NaN())); v == v {
+				t.Errorf("NaN in: got %v", v)
+			}
+		})
+	}
+	for _, c := range []struct {
+		x, want float32
+		f       func(float32) float32
+	}{
+		{200, float32(math.Inf(1)), exp32}, {-200, 0, exp32},
+		{200, 1, sigmoid32Fast}, {-200, 0, sigmoid32Fast},
+		{200, 1, tanh32}, {-200, -1, tanh32}, {0, 0, tanh32},
+	} {
+		if got := c.f(c.x); got != c.want {
+			t.Errorf("f(%v) = %v, want %v", c.x, got, c.want)
+		}
+	}
+}
+
+// TestFusedLSTMGateFns checks that the fused op takes the fast gate paths
+// for sigmoid and tanh and the activations' own functions otherwise.
+func TestFusedLSTMGateFns(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want gateFn
+	}{{"sigmoid", gateSigmoid}, {"tanh", gateTanh}, {"linear", gateLinear}, {"hard_sigmoid", gateGeneric}, {"relu", gateGeneric}} {
+		a, err := ActivationByName(c.name, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := gateFnOf(a); got != c.want {
+			t.Errorf("%s: gate path %d, want %d", c.name, got, c.want)
+		}
+	}
+	soft, err := AxisActivation("softmax", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tanh, _ := ActivationByName("tanh", 3)
+	if LSTMFusable(soft, tanh) || LSTMFusable(tanh, soft) || !LSTMFusable(tanh, tanh) {
+		t.Error("LSTMFusable must refuse axis-wise activations and accept elementwise ones")
+	}
+}
