@@ -87,9 +87,18 @@ func tanh32(x float32) float32 {
 	return t
 }
 
-// gateForward is y = a(x) through the fast path f.
-func gateForward(f gateFn, a *Activation, y, x []float32) {
+// gateForward is y = a(x) through the fast path f, with the AVX-512 loops
+// when asm is set (gateAsm: the CPU has them).
+func gateForward(f gateFn, a *Activation, asm bool, y, x []float32) {
 	y = y[:len(x)]
+	switch {
+	case asm && f == gateSigmoid:
+		sigmoidAVX512(y, x)
+		return
+	case asm && f == gateTanh:
+		tanhAVX512(y, x)
+		return
+	}
 	switch f {
 	case gateSigmoid:
 		for i, v := range x {

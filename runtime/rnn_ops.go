@@ -45,6 +45,8 @@ type LSTMParams struct {
 	// ZeroOutputForMask makes the output of a masked step 0 instead of the
 	// carried h.
 	ZeroOutputForMask bool
+
+	pureGo bool // tests: the Go gate loops even where the assembly runs
 }
 
 // LSTMFusable reports whether Graph.LSTM supports these activations:
@@ -59,6 +61,7 @@ type rnnGeo struct {
 	b, t, f, u  int
 	act, recAct *Activation
 	fAct, fRec  gateFn // their fast paths
+	asm         bool   // with the assembly sigmoid and tanh
 	p           LSTMParams
 	bias, mask  bool
 }
@@ -130,9 +133,9 @@ func (g *rnnGeo) gradLen() int {
 func (g *rnnGeo) masked(m []float32, b, t int) bool { return g.mask && m[b*g.t+t] == 0 }
 
 func (g *rnnGeo) String() string {
-	return fmt.Sprintf("B%d T%d F%d u%d %v/%v back=%v seq=%v rev=%v state=%v zero=%v bias=%v mask=%v",
+	return fmt.Sprintf("B%d T%d F%d u%d %v/%v back=%v seq=%v rev=%v state=%v zero=%v bias=%v mask=%v asm=%v",
 		g.b, g.t, g.f, g.u, g.act, g.recAct, g.p.GoBackwards, g.p.ReturnSequences, g.p.Reverse,
-		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask)
+		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask, g.asm)
 }
 
 // LSTM emits Keras's LSTM over x (B, T, F) as one fused op: kernel (F, 4u),
@@ -149,7 +152,7 @@ func (g *Graph) LSTM(x, kernel, recurrent, bias, mask *G.Node, p LSTMParams) ([]
 		return nil, fmt.Errorf("runtime: LSTM with activations %v/%v: the fused LSTM needs elementwise activations", p.Act, p.RecAct)
 	}
 	geo := &rnnGeo{b: xs[0], t: xs[1], f: xs[2], u: rs[0], act: p.Act, recAct: p.RecAct, p: p, bias: bias != nil, mask: mask != nil,
-		fAct: gateFnOf(p.Act), fRec: gateFnOf(p.RecAct)}
+		fAct: gateFnOf(p.Act), fRec: gateFnOf(p.RecAct), asm: gateAsm && !p.pureGo}
 	if geo.t < 1 {
 		return nil, fmt.Errorf("runtime: LSTM of x %v: no time steps", xs)
 	}
@@ -308,16 +311,16 @@ func (g *rnnGeo) cellForward(ws, mask []float32, b, t int) {
 	}
 	o := (b*g.t + t) * gu
 	z, a := ws[o:o+gu:o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
-	gateForward(g.fRec, g.recAct, a[:2*u], z[:2*u])
-	gateForward(g.fAct, g.act, a[2*u:3*u], z[2*u:3*u])
-	gateForward(g.fRec, g.recAct, a[3*u:], z[3*u:])
+	gateForward(g.fRec, g.recAct, g.asm, a[:2*u], z[:2*u])
+	gateForward(g.fAct, g.act, g.asm, a[2*u:3*u], z[2*u:3*u])
+	gateForward(g.fRec, g.recAct, g.asm, a[3*u:], z[3*u:])
 	ig, fg, cg, og := a[:u], a[u:2*u], a[2*u:3*u], a[3*u:]
 	for j := range cn {
 		cn[j] = fg[j]*cp[j] + ig[j]*cg[j]
 	}
 	oa := g.offAC() + (b*g.t+t)*u
 	ac := ws[oa : oa+u : oa+u]
-	gateForward(g.fAct, g.act, ac, cn)
+	gateForward(g.fAct, g.act, g.asm, ac, cn)
 	for j := range hn {
 		hn[j] = og[j] * ac[j]
 	}

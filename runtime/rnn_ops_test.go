@@ -165,9 +165,28 @@ func emitLSTM(t *testing.T, c lstmCase, g *Graph, ins []*G.Node) (*G.Node, error
 // re-derivation, the executor against gorgonia's TapeMachine (the ops' Do
 // path), and the gradients with respect to x, the kernels and the bias
 // against central finite differences of the float64 reference.
+// Every case runs with the Go gate loops and, where the CPU has them, the
+// assembly ones.
 func TestFusedLSTM(t *testing.T) {
 	for i, c := range lstmCases {
-		t.Run(c.name, func(t *testing.T) {
+		for _, pureGo := range []bool{true, false} {
+			if !pureGo && !gateAsm {
+				continue
+			}
+			c := c
+			c.p.pureGo = pureGo
+			name := c.name + "/asm"
+			if pureGo {
+				name = c.name + "/go"
+			}
+			t.Run(name, func(t *testing.T) { testFusedLSTM(t, i, c) })
+		}
+	}
+}
+
+func testFusedLSTM(t *testing.T, i int, c lstmCase) {
+	{
+		{
 			r := rand.New(rand.NewPCG(uint64(i), 11))
 			shapes := [][]int{{c.b, c.t, c.f}, {c.f, 4 * c.u}, {c.u, 4 * c.u}}
 			data := [][]float32{randF32(r, c.b*c.t*c.f), scaled(randF32(r, c.f*4*c.u), 0.8), scaled(randF32(r, c.u*4*c.u), 0.8)}
@@ -196,7 +215,7 @@ func TestFusedLSTM(t *testing.T) {
 				return cw
 			}, wrt, func(g *Graph, ins []*G.Node) (*G.Node, error) { return emitLSTM(t, c, g, ins) })
 			checkOpRun(t, run, data, cw, func(in [][]float64) []float64 { return lstmRef(c, in) })
-		})
+		}
 	}
 }
 
@@ -244,6 +263,9 @@ func TestFastGates(t *testing.T) {
 			}
 		})
 	}
+	if gateAsm {
+		testVectorGates(t)
+	}
 	for _, c := range []struct {
 		x, want float32
 		f       func(float32) float32
@@ -280,5 +302,47 @@ func TestFusedLSTMGateFns(t *testing.T) {
 	tanh, _ := ActivationByName("tanh", 3)
 	if LSTMFusable(soft, tanh) || LSTMFusable(tanh, soft) || !LSTMFusable(tanh, tanh) {
 		t.Error("LSTMFusable must refuse axis-wise activations and accept elementwise ones")
+	}
+}
+
+// testVectorGates checks the assembly sigmoid and tanh against float64 math
+// at every length up to 40 (full vectors and masked tails) and over a
+// dense grid including the saturated tails, ±0, ±Inf and NaN.
+func testVectorGates(t *testing.T) {
+	ref := map[string]func(float64) float64{
+		"sigmoid": func(x float64) float64 { return 1 / (1 + math.Exp(-x)) },
+		"tanh":    math.Tanh,
+	}
+	vec := map[string]func(y, x []float32){"sigmoid": sigmoidAVX512, "tanh": tanhAVX512}
+	var grid []float32
+	for x := -100.0; x <= 100; x += 0.00731 {
+		grid = append(grid, float32(x))
+	}
+	grid = append(grid, 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), 1e-30, -1e-30, 0.625, -0.625)
+	for name, f := range vec {
+		for n := 0; n <= 40; n++ {
+			x := grid[1000 : 1000+n]
+			y := make([]float32, n+1)
+			y[n] = 42
+			f(y, x)
+			if y[n] != 42 {
+				t.Fatalf("%s at length %d writes past the end", name, n)
+			}
+		}
+		y := make([]float32, len(grid))
+		f(y, grid)
+		worst := 0.0
+		for i, x := range grid {
+			want := ref[name](float64(x))
+			worst = max(worst, math.Abs(float64(y[i])-want)/math.Max(math.Abs(want), 1e-7))
+		}
+		if worst > 4e-7 {
+			t.Errorf("%s: worst relative error %g, want ≤ 4e-7", name, worst)
+		}
+		nan := []float32{float32(math.NaN())}
+		f(nan, nan)
+		if nan[0] == nan[0] {
+			t.Errorf("%s(NaN) = %v", name, nan[0])
+		}
 	}
 }
