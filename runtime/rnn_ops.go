@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 
-	fastgemm "github.com/kerago/kerago/internal/gemm"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 )
@@ -14,22 +13,24 @@ import (
 //
 // The forward op writes a workspace ws (rnnGeo.wsLen floats) of everything
 // the backward pass needs; a second op (lstmOutOp) extracts the layer's
-// outputs from it. Layouts, all row-major with the batch first and steps
-// indexed by input time t (not processing order):
+// outputs from it. Layouts are time-major (each step's rows contiguous, so
+// the per-step products read and write whole matrices), steps indexed by
+// input time t (not processing order):
 //
-//	Z  (B, T, 4u)   gate pre-activations x·W + b + h·U (blocks i, f, c, o)
-//	A  (B, T, 4u)   activated gates
-//	H  (B, T+1, u)  h after each time step, plus one zero slot: the
+//	X  (T, B, F)    x transposed to time-major
+//	Z  (T, B, 4u)   gate pre-activations x·W + b + h·U (blocks i, f, c, o)
+//	A  (T, B, 4u)   activated gates
+//	H  (T+1, B, u)  h after each time step, plus one zero slot: the
 //	                state before the first processed step
-//	C  (B, T+1, u)  c likewise
-//	AC (B, T, u)    act(c) of each unmasked step
+//	C  (T+1, B, u)  c likewise
+//	AC (T, B, u)    act(c) of each unmasked step
 //
 // Going forwards, H(t) is slot t+1 and the zero slot is 0; going backwards
 // H(t) is slot t and the zero slot is T. Either way the state before time t
 // is slot prev(t) = t+1−off and the state after it is slot t+off.
 //
 // The gradient reaching ws is not ws-shaped: lstmOutOp's gradient op writes
-// only what the backward op reads, dH (B, T, u) (the outputs' gradients with
+// only what the backward op reads, dH (T, B, u) (the outputs' gradients with
 // respect to each step's h) and dC (B, u) (the final c's). ws has no other
 // consumer, so gorgonia never adds two of them.
 
@@ -69,8 +70,9 @@ type rnnGeo struct {
 func (g *rnnGeo) gu() int { return 4 * g.u }
 
 // workspace offsets
-func (g *rnnGeo) offA() int  { return g.b * g.t * g.gu() }
-func (g *rnnGeo) offH() int  { return 2 * g.b * g.t * g.gu() }
+func (g *rnnGeo) offZ() int  { return g.b * g.t * g.f }
+func (g *rnnGeo) offA() int  { return g.offZ() + g.b*g.t*g.gu() }
+func (g *rnnGeo) offH() int  { return g.offA() + g.b*g.t*g.gu() }
 func (g *rnnGeo) offC() int  { return g.offH() + g.b*(g.t+1)*g.u }
 func (g *rnnGeo) offAC() int { return g.offC() + g.b*(g.t+1)*g.u }
 func (g *rnnGeo) wsLen() int { return g.offAC() + g.b*g.t*g.u }
@@ -96,7 +98,7 @@ func (g *rnnGeo) prev(t int) int { return t + 1 - g.off() }
 
 // hRow returns H (or C) slot k of sample b in the H region hs.
 func (g *rnnGeo) hRow(hs []float32, b, k int) []float32 {
-	o := (b*(g.t+1) + k) * g.u
+	o := (k*g.b + b) * g.u
 	return hs[o : o+g.u : o+g.u]
 }
 
@@ -266,22 +268,21 @@ func (in *lstmFwdInstr) run(bufs [][]float32) {
 	g := in.geo
 	B, T, u, gu := g.b, g.t, g.u, g.gu()
 	ws := bufs[in.ws]
-	z := ws[:B*T*gu]
+	xt, z := ws[:g.offZ()], ws[g.offZ():g.offA()]
+	toTimeMajor(xt, bufs[in.x], B, T, g.f)
 	if in.b >= 0 {
 		bias := bufs[in.b][:gu]
 		for r := 0; r < B*T; r++ {
 			copy(z[r*gu:r*gu+gu], bias)
 		}
-		gemmAcc(false, false, B*T, gu, g.f, bufs[in.x], bufs[in.w], z, true)
+		gemmAcc(false, false, B*T, gu, g.f, xt, bufs[in.w], z, true)
 	} else {
-		gemm(false, false, B*T, gu, g.f, bufs[in.x], bufs[in.w], z)
+		gemm(false, false, B*T, gu, g.f, xt, bufs[in.w], z)
 	}
 	hs, cs := ws[g.offH():g.offC()], ws[g.offC():g.offAC()]
-	zero := g.prev(g.time(0))
-	for b := 0; b < B; b++ {
-		clear(g.hRow(hs, b, zero))
-		clear(g.hRow(cs, b, zero))
-	}
+	zero := g.prev(g.time(0)) * B * u
+	clear(hs[zero : zero+B*u])
+	clear(cs[zero : zero+B*u])
 	var mask []float32
 	if in.m >= 0 {
 		mask = bufs[in.m]
@@ -290,7 +291,8 @@ func (in *lstmFwdInstr) run(bufs [][]float32) {
 	for s := 0; s < T; s++ {
 		t := g.time(s)
 		if s > 0 {
-			sgemm(false, false, B, gu, u, 1, hs[g.prev(t)*u:], (T+1)*u, U, gu, 1, z[t*gu:], T*gu)
+			hp := g.prev(t) * B * u
+			gemmAcc(false, false, B, gu, u, hs[hp:hp+B*u], U, z[t*B*gu:(t+1)*B*gu], true)
 		}
 		for b := 0; b < B; b++ {
 			g.cellForward(ws, mask, b, t)
@@ -309,8 +311,8 @@ func (g *rnnGeo) cellForward(ws, mask []float32, b, t int) {
 		copy(cn, cp)
 		return
 	}
-	o := (b*g.t + t) * gu
-	z, a := ws[o:o+gu:o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
+	o := (t*g.b + b) * gu
+	z, a := ws[g.offZ()+o:g.offZ()+o+gu:g.offZ()+o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
 	gateForward(g.fRec, g.recAct, g.asm, a[:2*u], z[:2*u])
 	gateForward(g.fAct, g.act, g.asm, a[2*u:3*u], z[2*u:3*u])
 	gateForward(g.fRec, g.recAct, g.asm, a[3*u:], z[3*u:])
@@ -318,20 +320,12 @@ func (g *rnnGeo) cellForward(ws, mask []float32, b, t int) {
 	for j := range cn {
 		cn[j] = fg[j]*cp[j] + ig[j]*cg[j]
 	}
-	oa := g.offAC() + (b*g.t+t)*u
+	oa := g.offAC() + (t*g.b+b)*u
 	ac := ws[oa : oa+u : oa+u]
 	gateForward(g.fAct, g.act, g.asm, ac, cn)
 	for j := range hn {
 		hn[j] = og[j] * ac[j]
 	}
-}
-
-// sgemm is internal/gemm's strided product: c = alpha·op(a)·op(b) + beta·c.
-func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m == 0 || n == 0 {
-		return
-	}
-	fastgemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // lstmOutOp: (ws[, mask]) → the layer's outputs (see rnnGeo.yShape).
@@ -446,7 +440,7 @@ func (g *rnnGeo) outBackward(dy, mask, dws []float32) {
 				continue
 			}
 			t := g.time(s)
-			dst := dh[(b*T+t)*u : (b*T+t)*u+u]
+			dst := dh[(t*B+b)*u : (t*B+b)*u+u]
 			src := dy[b*u : b*u+u]
 			if g.p.ReturnSequences {
 				o := (b*T + g.outPos(s)) * u
@@ -464,7 +458,7 @@ func (g *rnnGeo) outBackward(dy, mask, dws []float32) {
 			continue
 		}
 		o := g.outLen() + b*u
-		addInto(dh[(b*T+tl)*u:(b*T+tl)*u+u], dy[o:o+u])
+		addInto(dh[(tl*B+b)*u:(tl*B+b)*u+u], dy[o:o+u])
 		copy(dcb, dy[o+B*u:o+B*u+u])
 	}
 }
@@ -491,6 +485,7 @@ func (op *lstmBwdOp) build(c *kctx) (instr, error) {
 	in.dh = c.temp(g.b * g.u)
 	in.dc = c.temp(g.b * g.u)
 	in.tmp = c.temp(g.b * g.u)
+	in.dxt = c.temp(g.b * g.t * g.f)
 	return in, nil
 }
 
@@ -498,6 +493,7 @@ type lstmBwdInstr struct {
 	geo                  *rnnGeo
 	x, w, u, m, ws, dws  int
 	out, dz, dh, dc, tmp int
+	dxt                  int
 }
 
 func (in *lstmBwdInstr) run(bufs [][]float32) {
@@ -505,43 +501,64 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 	B, T, F, u, gu := g.b, g.t, g.f, g.u, g.gu()
 	ws, dws, out := bufs[in.ws], bufs[in.dws], bufs[in.out]
 	dZ, dh, dc, tmp := bufs[in.dz], bufs[in.dh], bufs[in.dc], bufs[in.tmp]
-	dx, dW := out[:B*T*F], out[B*T*F:B*T*F+F*gu]
+	dW := out[B*T*F : B*T*F+F*gu]
 	dU := out[B*T*F+F*gu : B*T*F+F*gu+u*gu]
 	var mask []float32
 	if in.m >= 0 {
 		mask = bufs[in.m]
 	}
-	hs := ws[g.offH():g.offC()]
 	dH := dws[:B*T*u]
 	clear(dh)
 	copy(dc, dws[B*T*u:B*T*u+B*u])
-	clear(dU)
 	U := bufs[in.u]
 	for s := T - 1; s >= 0; s-- {
 		t := g.time(s)
+		addInto(dh, dH[t*B*u:(t+1)*B*u])
 		for b := 0; b < B; b++ {
-			addInto(dh[b*u:b*u+u], dH[(b*T+t)*u:(b*T+t)*u+u])
 			g.cellBackward(ws, mask, dZ, dh[b*u:b*u+u], dc[b*u:b*u+u], tmp[b*u:b*u+u], b, t)
 		}
 		if s == 0 {
 			break
 		}
-		// dU += h_prevᵀ·dz_t; dh_prev = dz_t·Uᵀ (masked rows carry dh)
-		sgemm(true, false, u, gu, B, 1, hs[g.prev(t)*u:], (T+1)*u, dZ[t*gu:], T*gu, 1, dU, gu)
-		sgemm(false, true, B, u, gu, 1, dZ[t*gu:], T*gu, U, gu, 0, tmp, u)
+		// dh_prev = dz_t·Uᵀ (masked rows carry dh)
+		gemm(false, true, B, u, gu, dZ[t*B*gu:(t+1)*B*gu], U, tmp)
 		for b := 0; b < B; b++ {
 			if !g.masked(mask, b, t) {
 				copy(dh[b*u:b*u+u], tmp[b*u:b*u+u])
 			}
 		}
 	}
-	gemm(false, true, B*T, F, gu, dZ, bufs[in.w], dx)
-	gemm(true, false, F, gu, B*T, bufs[in.x], dZ, dW)
+	// dU = Σ_t h_prev(t)ᵀ·dz_t: the previous states of all steps are one
+	// contiguous (T·B, u) block of H
+	hp := g.prev(0) * B * u
+	gemm(true, false, u, gu, B*T, ws[g.offH()+hp:g.offH()+hp+B*T*u], dZ, dU)
+	gemm(true, false, F, gu, B*T, ws[:g.offZ()], dZ, dW)
+	dxt := bufs[in.dxt]
+	gemm(false, true, B*T, F, gu, dZ, bufs[in.w], dxt)
+	fromTimeMajor(out[:B*T*F], dxt, B, T, F)
 	if g.bias {
 		db := out[B*T*F+F*gu+u*gu : B*T*F+F*gu+u*gu+gu]
 		copy(db, dZ[:gu])
 		for r := 1; r < B*T; r++ {
 			addInto(db, dZ[r*gu:r*gu+gu])
+		}
+	}
+}
+
+// toTimeMajor writes x (B, T, F) as xt (T, B, F).
+func toTimeMajor(xt, x []float32, B, T, F int) {
+	for b := 0; b < B; b++ {
+		for t := 0; t < T; t++ {
+			copy(xt[(t*B+b)*F:(t*B+b)*F+F], x[(b*T+t)*F:(b*T+t)*F+F])
+		}
+	}
+}
+
+// fromTimeMajor writes xt (T, B, F) as x (B, T, F).
+func fromTimeMajor(x, xt []float32, B, T, F int) {
+	for b := 0; b < B; b++ {
+		for t := 0; t < T; t++ {
+			copy(x[(b*T+t)*F:(b*T+t)*F+F], xt[(t*B+b)*F:(t*B+b)*F+F])
 		}
 	}
 }
@@ -552,16 +569,16 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 // passes dh and dc on unchanged.
 func (g *rnnGeo) cellBackward(ws, mask, dZ, dh, dc, tmp []float32, b, t int) {
 	u, gu := g.u, g.gu()
-	o := (b*g.t + t) * gu
+	o := (t*g.b + b) * gu
 	dz := dZ[o : o+gu : o+gu]
 	if g.masked(mask, b, t) {
 		clear(dz)
 		return
 	}
-	z, a := ws[o:o+gu:o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
+	z, a := ws[g.offZ()+o:g.offZ()+o+gu:g.offZ()+o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
 	cs := ws[g.offC():g.offAC()]
 	cn, cp := g.hRow(cs, b, g.cur(t)), g.hRow(cs, b, g.prev(t))
-	oa := g.offAC() + (b*g.t+t)*u
+	oa := g.offAC() + (t*g.b+b)*u
 	ac := ws[oa : oa+u : oa+u]
 	ig, fg, cg, og := a[:u], a[u:2*u], a[2*u:3*u], a[3*u:]
 	dh, dc, tmp = dh[:u], dc[:u], tmp[:u]
