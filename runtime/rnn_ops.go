@@ -485,7 +485,8 @@ func (op *lstmBwdOp) build(c *kctx) (instr, error) {
 	in.dh = c.temp(g.b * g.u)
 	in.dc = c.temp(g.b * g.u)
 	in.tmp = c.temp(g.b * g.u)
-	in.dxt = c.temp(g.b * g.t * g.f)
+	in.wut = c.temp(g.gu() * (g.f + g.u))
+	in.d = c.temp(g.b * (g.f + g.u))
 	return in, nil
 }
 
@@ -493,7 +494,7 @@ type lstmBwdInstr struct {
 	geo                  *rnnGeo
 	x, w, u, m, ws, dws  int
 	out, dz, dh, dc, tmp int
-	dxt                  int
+	wut, d               int
 }
 
 func (in *lstmBwdInstr) run(bufs [][]float32) {
@@ -501,30 +502,33 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 	B, T, F, u, gu := g.b, g.t, g.f, g.u, g.gu()
 	ws, dws, out := bufs[in.ws], bufs[in.dws], bufs[in.out]
 	dZ, dh, dc, tmp := bufs[in.dz], bufs[in.dh], bufs[in.dc], bufs[in.tmp]
+	dx := out[:B*T*F]
 	dW := out[B*T*F : B*T*F+F*gu]
 	dU := out[B*T*F+F*gu : B*T*F+F*gu+u*gu]
 	var mask []float32
 	if in.m >= 0 {
 		mask = bufs[in.m]
 	}
+	// [W; U]ᵀ (4u, F+u): each step's [dx_t | dh_prev] = dz_t·[W; U]ᵀ is then
+	// one product with both operands in row order
+	fu := F + u
+	wut, d := bufs[in.wut], bufs[in.d]
+	transposeInto(wut, bufs[in.w], F, gu, fu, 0)
+	transposeInto(wut, bufs[in.u], u, gu, fu, F)
 	dH := dws[:B*T*u]
 	clear(dh)
 	copy(dc, dws[B*T*u:B*T*u+B*u])
-	U := bufs[in.u]
 	for s := T - 1; s >= 0; s-- {
 		t := g.time(s)
 		addInto(dh, dH[t*B*u:(t+1)*B*u])
 		for b := 0; b < B; b++ {
 			g.cellBackward(ws, mask, dZ, dh[b*u:b*u+u], dc[b*u:b*u+u], tmp[b*u:b*u+u], b, t)
 		}
-		if s == 0 {
-			break
-		}
-		// dh_prev = dz_t·Uᵀ (masked rows carry dh)
-		gemm(false, true, B, u, gu, dZ[t*B*gu:(t+1)*B*gu], U, tmp)
+		stepGemm(B, fu, gu, dZ[t*B*gu:(t+1)*B*gu], wut, d)
 		for b := 0; b < B; b++ {
-			if !g.masked(mask, b, t) {
-				copy(dh[b*u:b*u+u], tmp[b*u:b*u+u])
+			copy(dx[(b*T+t)*F:(b*T+t)*F+F], d[b*fu:b*fu+F])
+			if !g.masked(mask, b, t) { // masked rows carry dh
+				copy(dh[b*u:b*u+u], d[b*fu+F:b*fu+fu])
 			}
 		}
 	}
@@ -533,9 +537,6 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 	hp := g.prev(0) * B * u
 	gemm(true, false, u, gu, B*T, ws[g.offH()+hp:g.offH()+hp+B*T*u], dZ, dU)
 	gemm(true, false, F, gu, B*T, ws[:g.offZ()], dZ, dW)
-	dxt := bufs[in.dxt]
-	gemm(false, true, B*T, F, gu, dZ, bufs[in.w], dxt)
-	fromTimeMajor(out[:B*T*F], dxt, B, T, F)
 	if g.bias {
 		db := out[B*T*F+F*gu+u*gu : B*T*F+F*gu+u*gu+gu]
 		copy(db, dZ[:gu])
@@ -545,20 +546,32 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 	}
 }
 
+// transposeInto writes the transpose of src (rows × cols) into columns
+// [c0, c0+rows) of dst (cols × ld).
+func transposeInto(dst, src []float32, rows, cols, ld, c0 int) {
+	for r := 0; r < rows; r++ {
+		for c, v := range src[r*cols : r*cols+cols] {
+			dst[c*ld+c0+r] = v
+		}
+	}
+}
+
+// stepGemm is c = a·b for one step's small products: the executor's own
+// loops for a handful of rows, where packing b for every step would cost
+// more than the product.
+func stepGemm(m, n, k int, a, b, c []float32) {
+	if m <= 4 {
+		gemmOwn(false, false, m, n, k, a, b, c, false)
+		return
+	}
+	gemm(false, false, m, n, k, a, b, c)
+}
+
 // toTimeMajor writes x (B, T, F) as xt (T, B, F).
 func toTimeMajor(xt, x []float32, B, T, F int) {
 	for b := 0; b < B; b++ {
 		for t := 0; t < T; t++ {
 			copy(xt[(t*B+b)*F:(t*B+b)*F+F], x[(b*T+t)*F:(b*T+t)*F+F])
-		}
-	}
-}
-
-// fromTimeMajor writes xt (T, B, F) as x (B, T, F).
-func fromTimeMajor(x, xt []float32, B, T, F int) {
-	for b := 0; b < B; b++ {
-		for t := 0; t < T; t++ {
-			copy(x[(b*T+t)*F:(b*T+t)*F+F], xt[(t*B+b)*F:(t*B+b)*F+F])
 		}
 	}
 }
