@@ -17,7 +17,9 @@ import (
 // the per-step products read and write whole matrices), steps indexed by
 // input time t (not processing order):
 //
-//	X  (T, B, F)    x transposed to time-major
+//	XH (T, B, K)    each step's product input [x_t | h_prev | 1] (K = F+u+1;
+//	                no 1 without bias): z_t = XH_t·[W; U; b], and the
+//	                weights' gradient is XHᵀ·dZ, one product for all three
 //	Z  (T, B, 4u)   gate pre-activations x·W + b + h·U (blocks i, f, c, o)
 //	A  (T, B, 4u)   activated gates
 //	H  (T+1, B, u)  h after each time step, plus one zero slot: the
@@ -69,8 +71,11 @@ type rnnGeo struct {
 
 func (g *rnnGeo) gu() int { return 4 * g.u }
 
+// k is the length of a row of XH: F + u, plus 1 with a bias.
+func (g *rnnGeo) k() int { return g.f + g.u + b2i(g.bias) }
+
 // workspace offsets
-func (g *rnnGeo) offZ() int  { return g.b * g.t * g.f }
+func (g *rnnGeo) offZ() int  { return g.b * g.t * g.k() }
 func (g *rnnGeo) offA() int  { return g.offZ() + g.b*g.t*g.gu() }
 func (g *rnnGeo) offH() int  { return g.offA() + g.b*g.t*g.gu() }
 func (g *rnnGeo) offC() int  { return g.offH() + g.b*(g.t+1)*g.u }
@@ -256,28 +261,35 @@ func (op *lstmFwdOp) build(c *kctx) (instr, error) {
 	if op.geo.mask {
 		in.m = c.ins[k]
 	}
+	in.wub = c.temp(op.geo.k() * op.geo.gu())
 	return in, nil
 }
 
 type lstmFwdInstr struct {
 	geo               *rnnGeo
 	x, w, u, b, m, ws int
+	wub               int // [W; U; b] stacked
 }
 
 func (in *lstmFwdInstr) run(bufs [][]float32) {
 	g := in.geo
-	B, T, u, gu := g.b, g.t, g.u, g.gu()
-	ws := bufs[in.ws]
-	xt, z := ws[:g.offZ()], ws[g.offZ():g.offA()]
-	toTimeMajor(xt, bufs[in.x], B, T, g.f)
+	B, T, F, u, gu, K := g.b, g.t, g.f, g.u, g.gu(), g.k()
+	ws, wub := bufs[in.ws], bufs[in.wub]
+	copy(wub, bufs[in.w][:F*gu])
+	copy(wub[F*gu:], bufs[in.u][:u*gu])
 	if in.b >= 0 {
-		bias := bufs[in.b][:gu]
-		for r := 0; r < B*T; r++ {
-			copy(z[r*gu:r*gu+gu], bias)
+		copy(wub[(F+u)*gu:], bufs[in.b][:gu])
+	}
+	xh, z := ws[:g.offZ()], ws[g.offZ():g.offA()]
+	x := bufs[in.x]
+	for t := 0; t < T; t++ {
+		for b := 0; b < B; b++ {
+			r := xh[(t*B+b)*K : (t*B+b)*K+K]
+			copy(r, x[(b*T+t)*F:(b*T+t)*F+F])
+			if in.b >= 0 {
+				r[F+u] = 1
+			}
 		}
-		gemmAcc(false, false, B*T, gu, g.f, xt, bufs[in.w], z, true)
-	} else {
-		gemm(false, false, B*T, gu, g.f, xt, bufs[in.w], z)
 	}
 	hs, cs := ws[g.offH():g.offC()], ws[g.offC():g.offAC()]
 	zero := g.prev(g.time(0)) * B * u
@@ -287,13 +299,13 @@ func (in *lstmFwdInstr) run(bufs [][]float32) {
 	if in.m >= 0 {
 		mask = bufs[in.m]
 	}
-	U := bufs[in.u]
 	for s := 0; s < T; s++ {
 		t := g.time(s)
-		if s > 0 {
-			hp := g.prev(t) * B * u
-			gemmAcc(false, false, B, gu, u, hs[hp:hp+B*u], U, z[t*B*gu:(t+1)*B*gu], true)
+		hp := g.prev(t) * B * u
+		for b := 0; b < B; b++ {
+			copy(xh[(t*B+b)*K+F:(t*B+b)*K+F+u], hs[hp+b*u:hp+b*u+u])
 		}
+		stepGemm(B, gu, K, xh[t*B*K:(t+1)*B*K], wub, z[t*B*gu:(t+1)*B*gu])
 		for b := 0; b < B; b++ {
 			g.cellForward(ws, mask, b, t)
 		}
@@ -503,8 +515,6 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 	ws, dws, out := bufs[in.ws], bufs[in.dws], bufs[in.out]
 	dZ, dh, dc, tmp := bufs[in.dz], bufs[in.dh], bufs[in.dc], bufs[in.tmp]
 	dx := out[:B*T*F]
-	dW := out[B*T*F : B*T*F+F*gu]
-	dU := out[B*T*F+F*gu : B*T*F+F*gu+u*gu]
 	var mask []float32
 	if in.m >= 0 {
 		mask = bufs[in.m]
@@ -532,18 +542,9 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 			}
 		}
 	}
-	// dU = Σ_t h_prev(t)ᵀ·dz_t: the previous states of all steps are one
-	// contiguous (T·B, u) block of H
-	hp := g.prev(0) * B * u
-	gemm(true, false, u, gu, B*T, ws[g.offH()+hp:g.offH()+hp+B*T*u], dZ, dU)
-	gemm(true, false, F, gu, B*T, ws[:g.offZ()], dZ, dW)
-	if g.bias {
-		db := out[B*T*F+F*gu+u*gu : B*T*F+F*gu+u*gu+gu]
-		copy(db, dZ[:gu])
-		for r := 1; r < B*T; r++ {
-			addInto(db, dZ[r*gu:r*gu+gu])
-		}
-	}
+	// [dW; dU; db] = XHᵀ·dZ, laid out as the packed gradient wants them
+	K := g.k()
+	gemm(true, false, K, gu, B*T, ws[:g.offZ()], dZ, out[B*T*F:B*T*F+K*gu])
 }
 
 // transposeInto writes the transpose of src (rows × cols) into columns
