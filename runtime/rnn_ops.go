@@ -596,6 +596,10 @@ func (g *rnnGeo) cellBackward(ws, mask, dZ, dh, dc, tmp []float32, b, t int) {
 	ac := ws[oa : oa+u : oa+u]
 	ig, fg, cg, og := a[:u], a[u:2*u], a[2*u:3*u], a[3*u:]
 	dh, dc, tmp = dh[:u], dc[:u], tmp[:u]
+	if g.fRec == gateSigmoid && g.fAct == gateTanh {
+		lstmBackwardSigmoidTanh(dz, dh, dc, ig, fg, cg, og, cp, ac)
+		return
+	}
 	dO := dz[3*u:]
 	for j := range tmp {
 		dO[j] = dh[j] * ac[j]
@@ -613,6 +617,24 @@ func (g *rnnGeo) cellBackward(ws, mask, dZ, dh, dc, tmp []float32, b, t int) {
 	gateBackward(g.fRec, g.recAct, dz[:2*u], z[:2*u], a[:2*u], dz[:2*u])
 	gateBackward(g.fAct, g.act, dG, z[2*u:3*u], cg, dG)
 	gateBackward(g.fRec, g.recAct, dO, z[3*u:], og, dO)
+}
+
+// lstmBackwardSigmoidTanh is cellBackward's arithmetic for Keras's default
+// activations in one pass: sigmoid' = y(1−y), tanh' = 1−y², from the
+// stored activations.
+func lstmBackwardSigmoidTanh(dz, dh, dc, ig, fg, cg, og, cp, ac []float32) {
+	n := len(dh)
+	dc, ig, fg, cg, og, cp, ac = dc[:n], ig[:n], fg[:n], cg[:n], og[:n], cp[:n], ac[:n]
+	dI, dF, dG, dO := dz[:n], dz[n:2*n], dz[2*n:3*n], dz[3*n:4*n]
+	for j, h := range dh {
+		a, o, i, f, c := ac[j], og[j], ig[j], fg[j], cg[j]
+		dO[j] = h * a * (o * (1 - o))
+		d := dc[j] + (1-a*a)*(h*o)
+		dI[j] = d * c * (i * (1 - i))
+		dF[j] = d * cp[j] * (f * (1 - f))
+		dG[j] = d * i * (1 - c*c)
+		dc[j] = d * f
+	}
 }
 
 // flatSlice returns x's elements [off, off+size(shape)) as a tensor of the
