@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 
+	fastgemm "github.com/kerago/kerago/internal/gemm"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 )
@@ -262,6 +263,7 @@ func (op *lstmFwdOp) build(c *kctx) (instr, error) {
 		in.m = c.ins[k]
 	}
 	in.wub = c.temp(op.geo.k() * op.geo.gu())
+	in.pack = c.temp(fastgemm.PackedBSize(op.geo.k(), op.geo.gu()))
 	return in, nil
 }
 
@@ -269,6 +271,7 @@ type lstmFwdInstr struct {
 	geo               *rnnGeo
 	x, w, u, b, m, ws int
 	wub               int // [W; U; b] stacked
+	pack              int // wub packed for the product kernel
 }
 
 func (in *lstmFwdInstr) run(bufs [][]float32) {
@@ -280,6 +283,7 @@ func (in *lstmFwdInstr) run(bufs [][]float32) {
 	if in.b >= 0 {
 		copy(wub[(F+u)*gu:], bufs[in.b][:gu])
 	}
+	sp := newStepProduct(B, K, gu, false, wub, bufs[in.pack])
 	xh, z := ws[:g.offZ()], ws[g.offZ():g.offA()]
 	x := bufs[in.x]
 	for t := 0; t < T; t++ {
@@ -305,7 +309,7 @@ func (in *lstmFwdInstr) run(bufs [][]float32) {
 		for b := 0; b < B; b++ {
 			copy(xh[(t*B+b)*K+F:(t*B+b)*K+F+u], hs[hp+b*u:hp+b*u+u])
 		}
-		stepGemm(B, gu, K, xh[t*B*K:(t+1)*B*K], wub, z[t*B*gu:(t+1)*B*gu])
+		sp.mul(xh[t*B*K:(t+1)*B*K], z[t*B*gu:(t+1)*B*gu])
 		for b := 0; b < B; b++ {
 			g.cellForward(ws, mask, b, t)
 		}
@@ -497,7 +501,8 @@ func (op *lstmBwdOp) build(c *kctx) (instr, error) {
 	in.dh = c.temp(g.b * g.u)
 	in.dc = c.temp(g.b * g.u)
 	in.tmp = c.temp(g.b * g.u)
-	in.wut = c.temp(g.gu() * (g.f + g.u))
+	in.wu = c.temp(g.gu() * (g.f + g.u))
+	in.pack = c.temp(fastgemm.PackedBSize(g.gu(), g.f+g.u))
 	in.d = c.temp(g.b * (g.f + g.u))
 	return in, nil
 }
@@ -506,7 +511,7 @@ type lstmBwdInstr struct {
 	geo                  *rnnGeo
 	x, w, u, m, ws, dws  int
 	out, dz, dh, dc, tmp int
-	wut, d               int
+	wu, pack, d          int // [W; U], it packed, one step's [dx | dh]
 }
 
 func (in *lstmBwdInstr) run(bufs [][]float32) {
@@ -519,12 +524,12 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 	if in.m >= 0 {
 		mask = bufs[in.m]
 	}
-	// [W; U]ᵀ (4u, F+u): each step's [dx_t | dh_prev] = dz_t·[W; U]ᵀ is then
-	// one product with both operands in row order
+	// each step's [dx_t | dh_prev] = dz_t·[W; U]ᵀ is one product
 	fu := F + u
-	wut, d := bufs[in.wut], bufs[in.d]
-	transposeInto(wut, bufs[in.w], F, gu, fu, 0)
-	transposeInto(wut, bufs[in.u], u, gu, fu, F)
+	wu, d := bufs[in.wu], bufs[in.d]
+	copy(wu, bufs[in.w][:F*gu])
+	copy(wu[F*gu:], bufs[in.u][:u*gu])
+	sp := newStepProduct(B, gu, fu, true, wu, bufs[in.pack])
 	dH := dws[:B*T*u]
 	clear(dh)
 	copy(dc, dws[B*T*u:B*T*u+B*u])
@@ -534,7 +539,7 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 		for b := 0; b < B; b++ {
 			g.cellBackward(ws, mask, dZ, dh[b*u:b*u+u], dc[b*u:b*u+u], tmp[b*u:b*u+u], b, t)
 		}
-		stepGemm(B, fu, gu, dZ[t*B*gu:(t+1)*B*gu], wut, d)
+		sp.mul(dZ[t*B*gu:(t+1)*B*gu], d)
 		for b := 0; b < B; b++ {
 			copy(dx[(b*T+t)*F:(b*T+t)*F+F], d[b*fu:b*fu+F])
 			if !g.masked(mask, b, t) { // masked rows carry dh
@@ -547,34 +552,39 @@ func (in *lstmBwdInstr) run(bufs [][]float32) {
 	gemm(true, false, K, gu, B*T, ws[:g.offZ()], dZ, out[B*T*F:B*T*F+K*gu])
 }
 
-// transposeInto writes the transpose of src (rows × cols) into columns
-// [c0, c0+rows) of dst (cols × ld).
-func transposeInto(dst, src []float32, rows, cols, ld, c0 int) {
-	for r := 0; r < rows; r++ {
-		for c, v := range src[r*cols : r*cols+cols] {
-			dst[c*ld+c0+r] = v
-		}
-	}
+// stepProduct multiplies every step's m rows by one constant k×n operand
+// op(b): packed once for internal/gemm's kernels (repacking the weights for
+// each step would cost as much as the step's arithmetic), or through the
+// executor's own loops for a handful of rows or without assembly kernels.
+type stepProduct struct {
+	m, k, n int
+	transB  bool
+	b       []float32
+	packed  bool
+	pb      fastgemm.PackedB
 }
 
-// stepGemm is c = a·b for one step's small products: the executor's own
-// loops for a handful of rows, where packing b for every step would cost
-// more than the product.
-func stepGemm(m, n, k int, a, b, c []float32) {
-	if m <= 4 {
-		gemmOwn(false, false, m, n, k, a, b, c, false)
+// newStepProduct prepares op(b) (b stored k×n, or n×k with transB); buf
+// holds fastgemm.PackedBSize(k, n) floats.
+func newStepProduct(m, k, n int, transB bool, b, buf []float32) stepProduct {
+	sp := stepProduct{m: m, k: k, n: n, transB: transB, b: b}
+	if gemmAsm && m > 4 {
+		ldb := n
+		if transB {
+			ldb = k
+		}
+		sp.packed, sp.pb = true, fastgemm.PackB(transB, k, n, b, ldb, buf)
+	}
+	return sp
+}
+
+// mul writes c (m×n) = a (m×k)·op(b).
+func (sp *stepProduct) mul(a, c []float32) {
+	if sp.packed {
+		fastgemm.SgemmPackedB(false, sp.m, 1, a, sp.k, sp.pb, 0, c, sp.n)
 		return
 	}
-	gemm(false, false, m, n, k, a, b, c)
-}
-
-// toTimeMajor writes x (B, T, F) as xt (T, B, F).
-func toTimeMajor(xt, x []float32, B, T, F int) {
-	for b := 0; b < B; b++ {
-		for t := 0; t < T; t++ {
-			copy(xt[(t*B+b)*F:(t*B+b)*F+F], x[(b*T+t)*F:(b*T+t)*F+F])
-		}
-	}
+	gemmOwn(false, sp.transB, sp.m, sp.n, sp.k, a, sp.b, c, false)
 }
 
 // cellBackward writes dz of sample b at time t from dh and dc (the
