@@ -37,15 +37,15 @@ import (
 // respect to each step's h) and dC (B, u) (the final c's). ws has no other
 // consumer, so gorgonia never adds two of them.
 
-// LSTMParams configures Graph.LSTM.
-type LSTMParams struct {
+// RNNParams configures Graph.LSTM and Graph.SimpleRNN.
+type RNNParams struct {
 	Act, RecAct *Activation // Keras's activation and recurrent_activation
 	GoBackwards bool        // process the steps from last to first
 	// ReturnSequences returns every step's output (B, T, u) in processing
 	// order, or reversed with Reverse (Bidirectional flips its backward
 	// layer's sequence); otherwise the last processed step's (B, u).
 	ReturnSequences, Reverse bool
-	ReturnState              bool // also return the final h and c
+	ReturnState              bool // also return the final h (and c for LSTM)
 	// ZeroOutputForMask makes the output of a masked step 0 instead of the
 	// carried h.
 	ZeroOutputForMask bool
@@ -53,11 +53,12 @@ type LSTMParams struct {
 	pureGo bool // tests: the Go gate loops even where the assembly runs
 }
 
-// LSTMFusable reports whether Graph.LSTM supports these activations:
-// elementwise ones (or linear), not axis-wise ones such as softmax.
-func LSTMFusable(act, recAct *Activation) bool {
+// RNNFusable reports whether the fused ops support these activations:
+// elementwise ones (or linear), not axis-wise ones such as softmax. recAct
+// is nil for SimpleRNN, which has none.
+func RNNFusable(act, recAct *Activation) bool {
 	ok := func(a *Activation) bool { return a != nil && (a.kind == actElem || a.kind == actLinear) }
-	return ok(act) && ok(recAct)
+	return ok(act) && (recAct == nil || ok(recAct))
 }
 
 // rnnGeo is the geometry and settings of one fused LSTM application.
@@ -66,11 +67,22 @@ type rnnGeo struct {
 	act, recAct *Activation
 	fAct, fRec  gateFn // their fast paths
 	asm         bool   // with the assembly sigmoid and tanh
-	p           LSTMParams
+	p           RNNParams
+	gates       int // 4 LSTM, 1 SimpleRNN
 	bias, mask  bool
 }
 
-func (g *rnnGeo) gu() int { return 4 * g.u }
+func (g *rnnGeo) gu() int { return g.gates * g.u }
+
+func (g *rnnGeo) lstm() bool { return g.gates == 4 }
+
+// states is the number of state tensors: h and c, or h.
+func (g *rnnGeo) states() int {
+	if g.lstm() {
+		return 2
+	}
+	return 1
+}
 
 // k is the length of a row of XH: F + u, plus 1 with a bias.
 func (g *rnnGeo) k() int { return g.f + g.u + b2i(g.bias) }
@@ -119,7 +131,7 @@ func (g *rnnGeo) outLen() int {
 func (g *rnnGeo) yShape() []int {
 	switch {
 	case g.p.ReturnState:
-		return []int{g.outLen() + 2*g.b*g.u}
+		return []int{g.outLen() + g.states()*g.b*g.u}
 	case g.p.ReturnSequences:
 		return []int{g.b, g.t, g.u}
 	}
@@ -141,8 +153,8 @@ func (g *rnnGeo) gradLen() int {
 func (g *rnnGeo) masked(m []float32, b, t int) bool { return g.mask && m[b*g.t+t] == 0 }
 
 func (g *rnnGeo) String() string {
-	return fmt.Sprintf("B%d T%d F%d u%d %v/%v back=%v seq=%v rev=%v state=%v zero=%v bias=%v mask=%v asm=%v",
-		g.b, g.t, g.f, g.u, g.act, g.recAct, g.p.GoBackwards, g.p.ReturnSequences, g.p.Reverse,
+	return fmt.Sprintf("g%d B%d T%d F%d u%d %v/%v back=%v seq=%v rev=%v state=%v zero=%v bias=%v mask=%v asm=%v",
+		g.gates, g.b, g.t, g.f, g.u, g.act, g.recAct, g.p.GoBackwards, g.p.ReturnSequences, g.p.Reverse,
 		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask, g.asm)
 }
 
@@ -151,16 +163,35 @@ func (g *rnnGeo) String() string {
 // mask: a step whose mask is 0 carries h and c). It returns the output
 // (B, u) or (B, T, u), then with ReturnState the final h and c (B, u).
 // Differentiable with respect to x, kernel, recurrent kernel and bias.
-func (g *Graph) LSTM(x, kernel, recurrent, bias, mask *G.Node, p LSTMParams) ([]*G.Node, error) {
+func (g *Graph) LSTM(x, kernel, recurrent, bias, mask *G.Node, p RNNParams) ([]*G.Node, error) {
+	if p.RecAct == nil {
+		return nil, fmt.Errorf("runtime: LSTM needs a recurrent activation")
+	}
+	return g.fusedRNN(4, x, kernel, recurrent, bias, mask, p)
+}
+
+// SimpleRNN emits Keras's SimpleRNN, h_t = act(x_t·W + h_{t−1}·U + b), as
+// one fused op: kernel (F, u), recurrent kernel (u, u), bias (u,) or nil,
+// mask as LSTM's. p.RecAct is ignored. It returns the output, then with
+// ReturnState the final h.
+func (g *Graph) SimpleRNN(x, kernel, recurrent, bias, mask *G.Node, p RNNParams) ([]*G.Node, error) {
+	p.RecAct = nil
+	return g.fusedRNN(1, x, kernel, recurrent, bias, mask, p)
+}
+
+func (g *Graph) fusedRNN(gates int, x, kernel, recurrent, bias, mask *G.Node, p RNNParams) ([]*G.Node, error) {
 	xs, ks, rs := []int(x.Shape()), []int(kernel.Shape()), []int(recurrent.Shape())
-	if len(xs) != 3 || len(ks) != 2 || len(rs) != 2 || ks[0] != xs[2] || ks[1] != 4*rs[0] || rs[1] != ks[1] {
-		return nil, fmt.Errorf("runtime: LSTM of x %v with kernel %v and recurrent kernel %v: want (B, T, F), (F, 4u), (u, 4u)", xs, ks, rs)
+	if len(xs) != 3 || len(ks) != 2 || len(rs) != 2 || ks[0] != xs[2] || ks[1] != gates*rs[0] || rs[1] != ks[1] {
+		return nil, fmt.Errorf("runtime: recurrent layer of x %v with kernel %v and recurrent kernel %v: want (B, T, F), (F, %du), (u, %du)", xs, ks, rs, gates, gates)
 	}
-	if !LSTMFusable(p.Act, p.RecAct) {
-		return nil, fmt.Errorf("runtime: LSTM with activations %v/%v: the fused LSTM needs elementwise activations", p.Act, p.RecAct)
+	if !RNNFusable(p.Act, p.RecAct) {
+		return nil, fmt.Errorf("runtime: recurrent layer with activations %v/%v: the fused ops need elementwise activations", p.Act, p.RecAct)
 	}
-	geo := &rnnGeo{b: xs[0], t: xs[1], f: xs[2], u: rs[0], act: p.Act, recAct: p.RecAct, p: p, bias: bias != nil, mask: mask != nil,
-		fAct: gateFnOf(p.Act), fRec: gateFnOf(p.RecAct), asm: gateAsm && !p.pureGo}
+	geo := &rnnGeo{b: xs[0], t: xs[1], f: xs[2], u: rs[0], act: p.Act, recAct: p.RecAct, p: p, gates: gates, bias: bias != nil, mask: mask != nil,
+		fAct: gateFnOf(p.Act), asm: gateAsm && !p.pureGo}
+	if p.RecAct != nil {
+		geo.fRec = gateFnOf(p.RecAct)
+	}
 	if geo.t < 1 {
 		return nil, fmt.Errorf("runtime: LSTM of x %v: no time steps", xs)
 	}
@@ -200,7 +231,7 @@ func (g *Graph) LSTM(x, kernel, recurrent, bias, mask *G.Node, p LSTMParams) ([]
 	parts := []struct {
 		off   int
 		shape []int
-	}{{0, outShape}, {geo.outLen(), []int{geo.b, geo.u}}, {geo.outLen() + geo.b*geo.u, []int{geo.b, geo.u}}}
+	}{{0, outShape}, {geo.outLen(), []int{geo.b, geo.u}}, {geo.outLen() + geo.b*geo.u, []int{geo.b, geo.u}}}[:1+geo.states()]
 	outs := make([]*G.Node, len(parts))
 	for i, pt := range parts {
 		if outs[i], err = flatSlice(y, pt.off, pt.shape, true); err != nil {
@@ -329,6 +360,11 @@ func (g *rnnGeo) cellForward(ws, mask []float32, b, t int) {
 	}
 	o := (t*g.b + b) * gu
 	z, a := ws[g.offZ()+o:g.offZ()+o+gu:g.offZ()+o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
+	if !g.lstm() { // SimpleRNN: h = act(z)
+		gateForward(g.fAct, g.act, g.asm, a, z)
+		copy(hn, a)
+		return
+	}
 	gateForward(g.fRec, g.recAct, g.asm, a[:2*u], z[:2*u])
 	gateForward(g.fAct, g.act, g.asm, a[2*u:3*u], z[2*u:3*u])
 	gateForward(g.fRec, g.recAct, g.asm, a[3*u:], z[3*u:])
@@ -435,8 +471,10 @@ func (g *rnnGeo) outForward(ws, mask, y []float32) {
 			last := g.cur(g.time(T - 1))
 			o := g.outLen() + b*u
 			copy(y[o:o+u], g.hRow(hs, b, last))
-			o += B * u
-			copy(y[o:o+u], g.hRow(cs, b, last))
+			if g.lstm() {
+				o += B * u
+				copy(y[o:o+u], g.hRow(cs, b, last))
+			}
 		}
 	}
 }
@@ -475,7 +513,11 @@ func (g *rnnGeo) outBackward(dy, mask, dws []float32) {
 		}
 		o := g.outLen() + b*u
 		addInto(dh[(tl*B+b)*u:(tl*B+b)*u+u], dy[o:o+u])
-		copy(dcb, dy[o+B*u:o+B*u+u])
+		if g.lstm() {
+			copy(dcb, dy[o+B*u:o+B*u+u])
+		} else {
+			clear(dcb)
+		}
 	}
 }
 
@@ -600,6 +642,10 @@ func (g *rnnGeo) cellBackward(ws, mask, dZ, dh, dc, tmp []float32, b, t int) {
 		return
 	}
 	z, a := ws[g.offZ()+o:g.offZ()+o+gu:g.offZ()+o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
+	if !g.lstm() { // SimpleRNN: dz = act'(z)·dh
+		gateBackward(g.fAct, g.act, dz, z, a, dh[:u])
+		return
+	}
 	cs := ws[g.offC():g.offAC()]
 	cn, cp := g.hRow(cs, b, g.cur(t)), g.hRow(cs, b, g.prev(t))
 	oa := g.offAC() + (t*g.b+b)*u

@@ -15,30 +15,46 @@ type lstmCase struct {
 	b, t, f, u  int
 	act, recAct string
 	bias, mask  bool
-	p           LSTMParams // activations filled in from act, recAct
+	simple      bool      // SimpleRNN instead of LSTM
+	p           RNNParams // activations filled in from act, recAct
+}
+
+// gates is 1 for SimpleRNN, 4 for LSTM.
+func (c lstmCase) gates() int {
+	if c.simple {
+		return 1
+	}
+	return 4
 }
 
 var lstmCases = []lstmCase{
 	{name: "last", b: 3, t: 5, f: 4, u: 5, act: "tanh", recAct: "sigmoid", bias: true},
-	{name: "sequences", b: 3, t: 5, f: 4, u: 5, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnSequences: true}},
-	{name: "backwards", b: 2, t: 4, f: 3, u: 6, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{GoBackwards: true, ReturnSequences: true}},
-	{name: "backwards_reversed", b: 2, t: 4, f: 3, u: 6, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{GoBackwards: true, ReturnSequences: true, Reverse: true}},
-	{name: "backwards_last", b: 2, t: 4, f: 3, u: 6, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{GoBackwards: true}},
+	{name: "sequences", b: 3, t: 5, f: 4, u: 5, act: "tanh", recAct: "sigmoid", bias: true, p: RNNParams{ReturnSequences: true}},
+	{name: "backwards", b: 2, t: 4, f: 3, u: 6, act: "tanh", recAct: "sigmoid", bias: true, p: RNNParams{GoBackwards: true, ReturnSequences: true}},
+	{name: "backwards_reversed", b: 2, t: 4, f: 3, u: 6, act: "tanh", recAct: "sigmoid", bias: true, p: RNNParams{GoBackwards: true, ReturnSequences: true, Reverse: true}},
+	{name: "backwards_last", b: 2, t: 4, f: 3, u: 6, act: "tanh", recAct: "sigmoid", bias: true, p: RNNParams{GoBackwards: true}},
 	{name: "mask_last", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true},
-	{name: "mask_sequences", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, p: LSTMParams{ReturnSequences: true}},
+	{name: "mask_sequences", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, p: RNNParams{ReturnSequences: true}},
 	{name: "mask_zero_output_backwards", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true,
-		p: LSTMParams{ReturnSequences: true, ZeroOutputForMask: true, GoBackwards: true, Reverse: true}},
-	{name: "mask_zero_output_last", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, p: LSTMParams{ZeroOutputForMask: true}},
-	{name: "state", b: 3, t: 4, f: 2, u: 3, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnState: true}},
+		p: RNNParams{ReturnSequences: true, ZeroOutputForMask: true, GoBackwards: true, Reverse: true}},
+	{name: "mask_zero_output_last", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, p: RNNParams{ZeroOutputForMask: true}},
+	{name: "state", b: 3, t: 4, f: 2, u: 3, act: "tanh", recAct: "sigmoid", bias: true, p: RNNParams{ReturnState: true}},
 	{name: "state_sequences_mask_backwards", b: 3, t: 4, f: 2, u: 3, act: "tanh", recAct: "sigmoid", bias: true, mask: true,
-		p: LSTMParams{ReturnState: true, ReturnSequences: true, GoBackwards: true}},
-	{name: "no_bias", b: 2, t: 3, f: 3, u: 4, act: "tanh", recAct: "sigmoid", p: LSTMParams{ReturnSequences: true}},
-	{name: "B1_T1", b: 1, t: 1, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnState: true}},
+		p: RNNParams{ReturnState: true, ReturnSequences: true, GoBackwards: true}},
+	{name: "no_bias", b: 2, t: 3, f: 3, u: 4, act: "tanh", recAct: "sigmoid", p: RNNParams{ReturnSequences: true}},
+	{name: "B1_T1", b: 1, t: 1, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, p: RNNParams{ReturnState: true}},
 	{name: "B1", b: 1, t: 6, f: 2, u: 3, act: "tanh", recAct: "sigmoid", bias: true},
-	{name: "units17", b: 5, t: 6, f: 7, u: 17, act: "tanh", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnSequences: true}},
-	{name: "relu_hard_sigmoid", b: 3, t: 4, f: 3, u: 5, act: "relu", recAct: "hard_sigmoid", bias: true, mask: true, p: LSTMParams{ReturnSequences: true}},
+	{name: "units17", b: 5, t: 6, f: 7, u: 17, act: "tanh", recAct: "sigmoid", bias: true, p: RNNParams{ReturnSequences: true}},
+	{name: "relu_hard_sigmoid", b: 3, t: 4, f: 3, u: 5, act: "relu", recAct: "hard_sigmoid", bias: true, mask: true, p: RNNParams{ReturnSequences: true}},
 	{name: "linear", b: 2, t: 3, f: 2, u: 3, act: "linear", recAct: "linear", bias: true},
-	{name: "softsign_sigmoid", b: 2, t: 4, f: 2, u: 3, act: "softsign", recAct: "sigmoid", bias: true, p: LSTMParams{ReturnSequences: true}},
+	{name: "softsign_sigmoid", b: 2, t: 4, f: 2, u: 3, act: "softsign", recAct: "sigmoid", bias: true, p: RNNParams{ReturnSequences: true}},
+	{name: "simple_last", b: 3, t: 5, f: 4, u: 5, act: "tanh", bias: true, simple: true},
+	{name: "simple_sequences_mask_backwards", b: 4, t: 5, f: 3, u: 4, act: "tanh", bias: true, mask: true, simple: true,
+		p: RNNParams{ReturnSequences: true, GoBackwards: true}},
+	{name: "simple_state_zero_output", b: 4, t: 5, f: 3, u: 4, act: "tanh", bias: true, mask: true, simple: true,
+		p: RNNParams{ReturnSequences: true, ReturnState: true, ZeroOutputForMask: true, Reverse: true}},
+	{name: "simple_relu_no_bias_B1_T1", b: 1, t: 1, f: 3, u: 17, act: "relu", simple: true, p: RNNParams{ReturnState: true}},
+	{name: "simple_units17", b: 6, t: 7, f: 5, u: 17, act: "sigmoid", bias: true, simple: true, p: RNNParams{ReturnSequences: true}},
 }
 
 // act64 is the float64 activation of a reference.
@@ -90,19 +106,23 @@ func lstmRef(c lstmCase, in [][]float64) []float64 {
 				}
 				continue
 			}
-			z := make([]float64, 4*u)
+			G := c.gates()
+			z := make([]float64, G*u)
 			for j := range z {
 				for p := 0; p < F; p++ {
-					z[j] += x[(b*T+t)*F+p] * w[p*4*u+j]
+					z[j] += x[(b*T+t)*F+p] * w[p*G*u+j]
 				}
 				for p := 0; p < u; p++ {
-					z[j] += h[p] * rk[p*4*u+j]
+					z[j] += h[p] * rk[p*G*u+j]
 				}
 				if bias != nil {
 					z[j] += bias[j]
 				}
 			}
-			for j := 0; j < u; j++ {
+			for j := 0; c.simple && j < u; j++ {
+				h[j] = f(z[j])
+			}
+			for j := 0; !c.simple && j < u; j++ {
 				ig, fg, cg, og := rf(z[j]), rf(z[u+j]), f(z[2*u+j]), rf(z[3*u+j])
 				cs[j] = fg*cs[j] + ig*cg
 				h[j] = og * f(cs[j])
@@ -122,7 +142,9 @@ func lstmRef(c lstmCase, in [][]float64) []float64 {
 		}
 		if c.p.ReturnState {
 			res = append(res, h...)
-			res = append(res, cs...)
+			if !c.simple {
+				res = append(res, cs...)
+			}
 		}
 	}
 	return res
@@ -136,8 +158,10 @@ func emitLSTM(t *testing.T, c lstmCase, g *Graph, ins []*G.Node) (*G.Node, error
 	if p.Act, err = ActivationByName(c.act, 3); err != nil {
 		t.Fatal(err)
 	}
-	if p.RecAct, err = ActivationByName(c.recAct, 3); err != nil {
-		t.Fatal(err)
+	if !c.simple {
+		if p.RecAct, err = ActivationByName(c.recAct, 3); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var bias, mask *G.Node
 	k := 3
@@ -148,9 +172,16 @@ func emitLSTM(t *testing.T, c lstmCase, g *Graph, ins []*G.Node) (*G.Node, error
 	if c.mask {
 		mask = ins[k]
 	}
-	outs, err := g.LSTM(ins[0], ins[1], ins[2], bias, mask, p)
-	if err != nil || !p.ReturnState {
-		return outs[0], err
+	emit := g.LSTM
+	if c.simple {
+		emit = g.SimpleRNN
+	}
+	outs, err := emit(ins[0], ins[1], ins[2], bias, mask, p)
+	if err != nil {
+		return nil, err
+	}
+	if !p.ReturnState {
+		return outs[0], nil
 	}
 	out := outs[0]
 	if p.ReturnSequences {
@@ -158,10 +189,10 @@ func emitLSTM(t *testing.T, c lstmCase, g *Graph, ins []*G.Node) (*G.Node, error
 			return nil, err
 		}
 	}
-	return g.Concat(-1, out, outs[1], outs[2])
+	return g.Concat(-1, append([]*G.Node{out}, outs[1:]...)...)
 }
 
-// TestFusedLSTM checks the fused LSTM's forward pass against a float64
+// TestFusedLSTM checks the fused LSTM's (and SimpleRNN's) forward pass against a float64
 // re-derivation, the executor against gorgonia's TapeMachine (the ops' Do
 // path), and the gradients with respect to x, the kernels and the bias
 // against central finite differences of the float64 reference.
@@ -188,11 +219,12 @@ func testFusedLSTM(t *testing.T, i int, c lstmCase) {
 	{
 		{
 			r := rand.New(rand.NewPCG(uint64(i), 11))
-			shapes := [][]int{{c.b, c.t, c.f}, {c.f, 4 * c.u}, {c.u, 4 * c.u}}
-			data := [][]float32{randF32(r, c.b*c.t*c.f), scaled(randF32(r, c.f*4*c.u), 0.8), scaled(randF32(r, c.u*4*c.u), 0.8)}
+			gu := c.gates() * c.u
+			shapes := [][]int{{c.b, c.t, c.f}, {c.f, gu}, {c.u, gu}}
+			data := [][]float32{randF32(r, c.b*c.t*c.f), scaled(randF32(r, c.f*gu), 0.8), scaled(randF32(r, c.u*gu), 0.8)}
 			if c.bias {
-				shapes = append(shapes, []int{4 * c.u})
-				data = append(data, scaled(randF32(r, 4*c.u), 0.5))
+				shapes = append(shapes, []int{gu})
+				data = append(data, scaled(randF32(r, gu), 0.5))
 			}
 			wrt := len(shapes)
 			if c.mask {
@@ -300,8 +332,8 @@ func TestFusedLSTMGateFns(t *testing.T) {
 		t.Fatal(err)
 	}
 	tanh, _ := ActivationByName("tanh", 3)
-	if LSTMFusable(soft, tanh) || LSTMFusable(tanh, soft) || !LSTMFusable(tanh, tanh) {
-		t.Error("LSTMFusable must refuse axis-wise activations and accept elementwise ones")
+	if RNNFusable(soft, tanh) || RNNFusable(tanh, soft) || !RNNFusable(tanh, tanh) {
+		t.Error("RNNFusable must refuse axis-wise activations and accept elementwise ones")
 	}
 }
 

@@ -209,11 +209,17 @@ func (l *RNNLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 	return outs, nil
 }
 
-// Fused reports whether the layer runs as the runtime's fused sequence op
-// (Graph.LSTM: an LSTM with elementwise activations) instead of a graph
-// unrolled step by step (SimpleRNN, GRU, other activations).
+// Fused reports whether the layer runs as one of the runtime's fused
+// sequence ops (Graph.LSTM, Graph.SimpleRNN: elementwise activations)
+// instead of a graph unrolled step by step (GRU, axis-wise activations).
 func (l *RNNLayer) Fused() bool {
-	return l.gates == 4 && runtime.LSTMFusable(l.act, l.recAct)
+	switch l.gates {
+	case 4:
+		return runtime.RNNFusable(l.act, l.recAct)
+	case 1:
+		return runtime.RNNFusable(l.act, nil)
+	}
+	return false
 }
 
 // sequence runs the layer over x: the output (the last step's or the
@@ -221,7 +227,7 @@ func (l *RNNLayer) Fused() bool {
 // the final h and, for LSTM, c.
 func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
 	if l.Fused() {
-		return l.fusedLSTM(g, x, mask, reverse)
+		return l.fused(g, x, mask, reverse)
 	}
 	r, err := l.run(g, x, mask)
 	if err != nil {
@@ -247,8 +253,9 @@ func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]
 	return outs, nil
 }
 
-// fusedLSTM emits Graph.LSTM; it always returns the states too.
-func (l *RNNLayer) fusedLSTM(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
+// fused emits Graph.LSTM or Graph.SimpleRNN; it always returns the states
+// too (nil without return_state).
+func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
 	w, err := g.Var(l.kernel)
 	if err != nil {
 		return nil, err
@@ -263,10 +270,14 @@ func (l *RNNLayer) fusedLSTM(g *runtime.Graph, x, mask *G.Node, reverse bool) ([
 			return nil, err
 		}
 	}
-	p := runtime.LSTMParams{Act: l.act, RecAct: l.recAct, GoBackwards: l.cfg.GoBackwards,
+	p := runtime.RNNParams{Act: l.act, RecAct: l.recAct, GoBackwards: l.cfg.GoBackwards,
 		ReturnSequences: l.cfg.ReturnSequences, Reverse: reverse, ReturnState: l.cfg.ReturnState,
 		ZeroOutputForMask: l.cfg.ZeroOutputForMask}
-	outs, err := g.LSTM(x, w, u, b, mask, p)
+	emit := g.LSTM
+	if l.gates == 1 {
+		emit = g.SimpleRNN
+	}
+	outs, err := emit(x, w, u, b, mask, p)
 	if err != nil {
 		return nil, err
 	}
