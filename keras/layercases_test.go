@@ -122,9 +122,10 @@ func TestKerasLayerCases(t *testing.T) {
 	}
 }
 
-// checkFusedLSTMs asserts that every LSTM and SimpleRNN of m (also inside
-// Bidirectional) runs as the runtime's fused ops and that there are at
-// least want fused layers.
+// checkFusedLSTMs asserts that every LSTM, SimpleRNN and GRU with
+// reset_after of m (also inside Bidirectional) runs as the runtime's fused
+// ops, GRU with reset_after=False unrolled, and that there are at least want
+// fused layers.
 func checkFusedLSTMs(t *testing.T, m *Model, want int) {
 	t.Helper()
 	var rnns []*layers.RNNLayer
@@ -138,8 +139,9 @@ func checkFusedLSTMs(t *testing.T, m *Model, want int) {
 	}
 	fused := 0
 	for _, r := range rnns {
-		if r.ClassName() != "GRU" && !r.Fused() {
-			t.Errorf("%s %s does not take the fused path", r.ClassName(), r.Name())
+		unrolled := r.ClassName() == "GRU" && r.Config()["reset_after"] == false
+		if r.Fused() == unrolled {
+			t.Errorf("%s %s (reset_after %v): Fused() = %v", r.ClassName(), r.Name(), r.Config()["reset_after"], r.Fused())
 		}
 		if r.Fused() {
 			fused++

@@ -68,7 +68,7 @@ type rnnGeo struct {
 	fAct, fRec  gateFn // their fast paths
 	asm         bool   // with the assembly sigmoid and tanh
 	p           RNNParams
-	gates       int // 4 LSTM, 1 SimpleRNN
+	gates       int // 4 LSTM, 3 GRU (reset_after), 1 SimpleRNN
 	bias, mask  bool
 }
 
@@ -88,12 +88,22 @@ func (g *rnnGeo) states() int {
 func (g *rnnGeo) k() int { return g.f + g.u + b2i(g.bias) }
 
 // workspace offsets
-func (g *rnnGeo) offZ() int  { return g.b * g.t * g.k() }
-func (g *rnnGeo) offA() int  { return g.offZ() + g.b*g.t*g.gu() }
-func (g *rnnGeo) offH() int  { return g.offA() + g.b*g.t*g.gu() }
+func (g *rnnGeo) offZ() int { return g.b * g.t * g.k() }
+func (g *rnnGeo) offA() int { return g.offZ() + g.b*g.t*g.gu() }
+func (g *rnnGeo) offH() int {
+	if g.gates == 3 {
+		return g.gruOffH()
+	}
+	return g.offA() + g.b*g.t*g.gu()
+}
 func (g *rnnGeo) offC() int  { return g.offH() + g.b*(g.t+1)*g.u }
 func (g *rnnGeo) offAC() int { return g.offC() + g.b*(g.t+1)*g.u }
-func (g *rnnGeo) wsLen() int { return g.offAC() + g.b*g.t*g.u }
+func (g *rnnGeo) wsLen() int {
+	if g.gates == 3 {
+		return g.gruOffH() + g.b*(g.t+1)*g.u
+	}
+	return g.offAC() + g.b*g.t*g.u
+}
 
 // off is 1 going forwards (H(t) in slot t+1), 0 going backwards.
 func (g *rnnGeo) off() int {
@@ -146,6 +156,9 @@ func (g *rnnGeo) gradLen() int {
 	n := g.b*g.t*g.f + g.f*g.gu() + g.u*g.gu()
 	if g.bias {
 		n += g.gu()
+		if g.gates == 3 { // GRU's input and recurrent bias rows
+			n += g.gu()
+		}
 	}
 	return n
 }
@@ -197,8 +210,8 @@ func (g *Graph) fusedRNN(gates int, x, kernel, recurrent, bias, mask *G.Node, p 
 	}
 	ins := G.Nodes{x, kernel, recurrent}
 	if bias != nil {
-		if bs := []int(bias.Shape()); len(bs) != 1 || bs[0] != ks[1] {
-			return nil, fmt.Errorf("runtime: LSTM bias of shape %v, want (%d)", bs, ks[1])
+		if bs := []int(bias.Shape()); gates != 3 && (len(bs) != 1 || bs[0] != ks[1]) {
+			return nil, fmt.Errorf("runtime: recurrent layer bias of shape %v, want (%d)", bs, ks[1])
 		}
 		ins = append(ins, bias)
 	}
@@ -284,6 +297,9 @@ func b2i(b bool) int {
 }
 
 func (op *lstmFwdOp) build(c *kctx) (instr, error) {
+	if op.geo.gates == 3 {
+		return newGRUFwdInstr(op.geo, c), nil
+	}
 	in := &lstmFwdInstr{geo: op.geo, x: c.ins[0], w: c.ins[1], u: c.ins[2], b: -1, m: -1, ws: c.out}
 	k := 3
 	if op.geo.bias {
@@ -448,7 +464,7 @@ func (g *rnnGeo) outPos(s int) int {
 // outForward writes y = [output | h | c] from ws.
 func (g *rnnGeo) outForward(ws, mask, y []float32) {
 	B, T, u := g.b, g.t, g.u
-	hs, cs := ws[g.offH():g.offC()], ws[g.offC():g.offAC()]
+	hs, cs := ws[g.offH():g.offC()], ws[g.offC():] // cs only for LSTM
 	zero := g.p.ZeroOutputForMask
 	for b := 0; b < B; b++ {
 		for s := 0; s < T; s++ {
@@ -534,6 +550,9 @@ func (op *lstmBwdOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 }
 func (op *lstmBwdOp) build(c *kctx) (instr, error) {
 	g := op.geo
+	if g.gates == 3 {
+		return newGRUBwdInstr(g, c), nil
+	}
 	n := len(c.ins)
 	in := &lstmBwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], m: -1, ws: c.ins[n-2], dws: c.ins[n-1], out: c.out}
 	if g.mask {

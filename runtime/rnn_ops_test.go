@@ -16,13 +16,17 @@ type lstmCase struct {
 	act, recAct string
 	bias, mask  bool
 	simple      bool      // SimpleRNN instead of LSTM
+	gru         bool      // GRU (reset_after) instead of LSTM
 	p           RNNParams // activations filled in from act, recAct
 }
 
 // gates is 1 for SimpleRNN, 4 for LSTM.
 func (c lstmCase) gates() int {
-	if c.simple {
+	switch {
+	case c.simple:
 		return 1
+	case c.gru:
+		return 3
 	}
 	return 4
 }
@@ -55,6 +59,14 @@ var lstmCases = []lstmCase{
 		p: RNNParams{ReturnSequences: true, ReturnState: true, ZeroOutputForMask: true, Reverse: true}},
 	{name: "simple_relu_no_bias_B1_T1", b: 1, t: 1, f: 3, u: 17, act: "relu", simple: true, p: RNNParams{ReturnState: true}},
 	{name: "simple_units17", b: 6, t: 7, f: 5, u: 17, act: "sigmoid", bias: true, simple: true, p: RNNParams{ReturnSequences: true}},
+	{name: "gru_last", b: 3, t: 5, f: 4, u: 5, act: "tanh", recAct: "sigmoid", bias: true, gru: true},
+	{name: "gru_sequences_mask_backwards", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, gru: true,
+		p: RNNParams{ReturnSequences: true, GoBackwards: true}},
+	{name: "gru_state_zero_output", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, gru: true,
+		p: RNNParams{ReturnSequences: true, ReturnState: true, ZeroOutputForMask: true, Reverse: true}},
+	{name: "gru_no_bias_B1_T1", b: 1, t: 1, f: 3, u: 4, act: "tanh", recAct: "sigmoid", gru: true, p: RNNParams{ReturnState: true}},
+	{name: "gru_units17_hard_sigmoid_relu", b: 6, t: 7, f: 5, u: 17, act: "relu", recAct: "hard_sigmoid", bias: true, gru: true, p: RNNParams{ReturnSequences: true}},
+	{name: "gru_B5", b: 5, t: 6, f: 7, u: 9, act: "tanh", recAct: "sigmoid", bias: true, gru: true, mask: true},
 }
 
 // act64 is the float64 activation of a reference.
@@ -107,6 +119,11 @@ func lstmRef(c lstmCase, in [][]float64) []float64 {
 				continue
 			}
 			G := c.gates()
+			if c.gru {
+				gruRefStep(c, x[(b*T+t)*F:(b*T+t)*F+F], h, w, rk, bias)
+				seq[s] = append([]float64(nil), h...)
+				continue
+			}
 			z := make([]float64, G*u)
 			for j := range z {
 				for p := 0; p < F; p++ {
@@ -142,12 +159,37 @@ func lstmRef(c lstmCase, in [][]float64) []float64 {
 		}
 		if c.p.ReturnState {
 			res = append(res, h...)
-			if !c.simple {
+			if !c.simple && !c.gru {
 				res = append(res, cs...)
 			}
 		}
 	}
 	return res
+}
+
+// gruRefStep advances h by one step of Keras's GRUCell (reset_after=True;
+// bias rows input, recurrent).
+func gruRefStep(c lstmCase, xt, h, w, rk, bias []float64) {
+	u, gu := c.u, 3*c.u
+	xp, rp := make([]float64, gu), make([]float64, gu)
+	for j := 0; j < gu; j++ {
+		for p, v := range xt {
+			xp[j] += v * w[p*gu+j]
+		}
+		for p := 0; p < u; p++ {
+			rp[j] += h[p] * rk[p*gu+j]
+		}
+		if bias != nil {
+			xp[j] += bias[j]
+			rp[j] += bias[gu+j]
+		}
+	}
+	f, rf := act64(c.act), act64(c.recAct)
+	for j := 0; j < u; j++ {
+		z, r := rf(xp[j]+rp[j]), rf(xp[u+j]+rp[u+j])
+		hh := f(xp[2*u+j] + r*rp[2*u+j])
+		h[j] = z*h[j] + (1-z)*hh
+	}
 }
 
 // emitLSTM applies the case's fused LSTM to ins and concatenates its
@@ -173,8 +215,11 @@ func emitLSTM(t *testing.T, c lstmCase, g *Graph, ins []*G.Node) (*G.Node, error
 		mask = ins[k]
 	}
 	emit := g.LSTM
-	if c.simple {
+	switch {
+	case c.simple:
 		emit = g.SimpleRNN
+	case c.gru:
+		emit = g.GRU
 	}
 	outs, err := emit(ins[0], ins[1], ins[2], bias, mask, p)
 	if err != nil {
@@ -223,8 +268,13 @@ func testFusedLSTM(t *testing.T, i int, c lstmCase) {
 			shapes := [][]int{{c.b, c.t, c.f}, {c.f, gu}, {c.u, gu}}
 			data := [][]float32{randF32(r, c.b*c.t*c.f), scaled(randF32(r, c.f*gu), 0.8), scaled(randF32(r, c.u*gu), 0.8)}
 			if c.bias {
-				shapes = append(shapes, []int{gu})
-				data = append(data, scaled(randF32(r, gu), 0.5))
+				if c.gru {
+					shapes = append(shapes, []int{2, gu})
+					data = append(data, scaled(randF32(r, 2*gu), 0.5))
+				} else {
+					shapes = append(shapes, []int{gu})
+					data = append(data, scaled(randF32(r, gu), 0.5))
+				}
 			}
 			wrt := len(shapes)
 			if c.mask {

@@ -210,16 +210,17 @@ func (l *RNNLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 }
 
 // Fused reports whether the layer runs as one of the runtime's fused
-// sequence ops (Graph.LSTM, Graph.SimpleRNN: elementwise activations)
-// instead of a graph unrolled step by step (GRU, axis-wise activations).
+// sequence ops (Graph.LSTM, Graph.GRU, Graph.SimpleRNN: elementwise
+// activations, GRU with reset_after) instead of a graph unrolled step by
+// step (GRU with reset_after=False, axis-wise activations).
 func (l *RNNLayer) Fused() bool {
 	switch l.gates {
 	case 4:
 		return runtime.RNNFusable(l.act, l.recAct)
-	case 1:
-		return runtime.RNNFusable(l.act, nil)
+	case 3:
+		return l.cfg.ResetAfter && runtime.RNNFusable(l.act, l.recAct)
 	}
-	return false
+	return runtime.RNNFusable(l.act, nil)
 }
 
 // sequence runs the layer over x: the output (the last step's or the
@@ -253,7 +254,7 @@ func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]
 	return outs, nil
 }
 
-// fused emits Graph.LSTM or Graph.SimpleRNN; it always returns the states
+// fused emits Graph.LSTM, Graph.GRU or Graph.SimpleRNN; it always returns the states
 // too (nil without return_state).
 func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
 	w, err := g.Var(l.kernel)
@@ -274,8 +275,11 @@ func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.
 		ReturnSequences: l.cfg.ReturnSequences, Reverse: reverse, ReturnState: l.cfg.ReturnState,
 		ZeroOutputForMask: l.cfg.ZeroOutputForMask}
 	emit := g.LSTM
-	if l.gates == 1 {
+	switch l.gates {
+	case 1:
 		emit = g.SimpleRNN
+	case 3:
+		emit = g.GRU
 	}
 	outs, err := emit(x, w, u, b, mask, p)
 	if err != nil {
