@@ -34,9 +34,11 @@ func DefaultRNNConfig() RNNConfig {
 }
 
 // RNNLayer is keras.layers.SimpleRNN, LSTM or GRU over inputs (batch,
-// steps, features). It runs as an unrolled gorgonia graph, so training
-// differentiates through time (BPTT) symbolically. With return_state it has
-// several outputs: [output, h] or, for LSTM, [output, h, c].
+// steps, features). It runs as one fused op over the whole sequence with a
+// hand-written backward pass through time (runtime's Graph.LSTM, GRU,
+// SimpleRNN) when Fused says so, otherwise as a gorgonia graph unrolled
+// step by step that training differentiates symbolically. With return_state
+// it has several outputs: [output, h] or, for LSTM, [output, h, c].
 type RNNLayer struct {
 	base
 	units       int
