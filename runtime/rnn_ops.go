@@ -50,6 +50,10 @@ type RNNParams struct {
 	// carried h.
 	ZeroOutputForMask bool
 
+	// ResetAfter is GRU's reset_after: the reset gate multiplies h·U
+	// (Keras 3's default) rather than h before the product.
+	ResetAfter bool
+
 	pureGo bool // tests: the Go gate loops even where the assembly runs
 }
 
@@ -156,7 +160,7 @@ func (g *rnnGeo) gradLen() int {
 	n := g.b*g.t*g.f + g.f*g.gu() + g.u*g.gu()
 	if g.bias {
 		n += g.gu()
-		if g.gates == 3 { // GRU's input and recurrent bias rows
+		if g.gates == 3 && g.p.ResetAfter { // GRU's input and recurrent bias rows
 			n += g.gu()
 		}
 	}
@@ -168,7 +172,7 @@ func (g *rnnGeo) masked(m []float32, b, t int) bool { return g.mask && m[b*g.t+t
 func (g *rnnGeo) String() string {
 	return fmt.Sprintf("g%d B%d T%d F%d u%d %v/%v back=%v seq=%v rev=%v state=%v zero=%v bias=%v mask=%v asm=%v",
 		g.gates, g.b, g.t, g.f, g.u, g.act, g.recAct, g.p.GoBackwards, g.p.ReturnSequences, g.p.Reverse,
-		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask, g.asm)
+		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask, g.asm) + fmt.Sprintf(" ra=%v", g.p.ResetAfter)
 }
 
 // LSTM emits Keras's LSTM over x (B, T, F) as one fused op: kernel (F, 4u),
@@ -298,6 +302,9 @@ func b2i(b bool) int {
 
 func (op *lstmFwdOp) build(c *kctx) (instr, error) {
 	if op.geo.gates == 3 {
+		if !op.geo.p.ResetAfter {
+			return newGRUBeforeFwdInstr(op.geo, c), nil
+		}
 		return newGRUFwdInstr(op.geo, c), nil
 	}
 	in := &lstmFwdInstr{geo: op.geo, x: c.ins[0], w: c.ins[1], u: c.ins[2], b: -1, m: -1, ws: c.out}
@@ -551,6 +558,9 @@ func (op *lstmBwdOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 func (op *lstmBwdOp) build(c *kctx) (instr, error) {
 	g := op.geo
 	if g.gates == 3 {
+		if !g.p.ResetAfter {
+			return newGRUBeforeBwdInstr(g, c), nil
+		}
 		return newGRUBwdInstr(g, c), nil
 	}
 	n := len(c.ins)

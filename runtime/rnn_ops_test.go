@@ -59,14 +59,21 @@ var lstmCases = []lstmCase{
 		p: RNNParams{ReturnSequences: true, ReturnState: true, ZeroOutputForMask: true, Reverse: true}},
 	{name: "simple_relu_no_bias_B1_T1", b: 1, t: 1, f: 3, u: 17, act: "relu", simple: true, p: RNNParams{ReturnState: true}},
 	{name: "simple_units17", b: 6, t: 7, f: 5, u: 17, act: "sigmoid", bias: true, simple: true, p: RNNParams{ReturnSequences: true}},
-	{name: "gru_last", b: 3, t: 5, f: 4, u: 5, act: "tanh", recAct: "sigmoid", bias: true, gru: true},
+	{name: "gru_last", b: 3, t: 5, f: 4, u: 5, act: "tanh", recAct: "sigmoid", bias: true, gru: true, p: RNNParams{ResetAfter: true}},
 	{name: "gru_sequences_mask_backwards", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, gru: true,
-		p: RNNParams{ReturnSequences: true, GoBackwards: true}},
+		p: RNNParams{ResetAfter: true, ReturnSequences: true, GoBackwards: true}},
 	{name: "gru_state_zero_output", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, gru: true,
+		p: RNNParams{ResetAfter: true, ReturnSequences: true, ReturnState: true, ZeroOutputForMask: true, Reverse: true}},
+	{name: "gru_no_bias_B1_T1", b: 1, t: 1, f: 3, u: 4, act: "tanh", recAct: "sigmoid", gru: true, p: RNNParams{ResetAfter: true, ReturnState: true}},
+	{name: "gru_units17_hard_sigmoid_relu", b: 6, t: 7, f: 5, u: 17, act: "relu", recAct: "hard_sigmoid", bias: true, gru: true, p: RNNParams{ResetAfter: true, ReturnSequences: true}},
+	{name: "gru_before_last", b: 3, t: 5, f: 4, u: 5, act: "tanh", recAct: "sigmoid", bias: true, gru: true},
+	{name: "gru_before_sequences_mask_backwards", b: 5, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", bias: true, mask: true, gru: true,
+		p: RNNParams{ReturnSequences: true, GoBackwards: true}},
+	{name: "gru_before_state_zero_output_no_bias", b: 4, t: 5, f: 3, u: 4, act: "tanh", recAct: "sigmoid", mask: true, gru: true,
 		p: RNNParams{ReturnSequences: true, ReturnState: true, ZeroOutputForMask: true, Reverse: true}},
-	{name: "gru_no_bias_B1_T1", b: 1, t: 1, f: 3, u: 4, act: "tanh", recAct: "sigmoid", gru: true, p: RNNParams{ReturnState: true}},
-	{name: "gru_units17_hard_sigmoid_relu", b: 6, t: 7, f: 5, u: 17, act: "relu", recAct: "hard_sigmoid", bias: true, gru: true, p: RNNParams{ReturnSequences: true}},
-	{name: "gru_B5", b: 5, t: 6, f: 7, u: 9, act: "tanh", recAct: "sigmoid", bias: true, gru: true, mask: true},
+	{name: "gru_before_units17_B1_T1", b: 1, t: 1, f: 3, u: 17, act: "softsign", recAct: "hard_sigmoid", bias: true, gru: true, p: RNNParams{ReturnState: true}},
+	{name: "gru_before_B6", b: 6, t: 6, f: 7, u: 9, act: "tanh", recAct: "sigmoid", bias: true, gru: true, mask: true, p: RNNParams{ReturnSequences: true}},
+	{name: "gru_B5", b: 5, t: 6, f: 7, u: 9, act: "tanh", recAct: "sigmoid", bias: true, gru: true, mask: true, p: RNNParams{ResetAfter: true}},
 }
 
 // act64 is the float64 activation of a reference.
@@ -167,8 +174,9 @@ func lstmRef(c lstmCase, in [][]float64) []float64 {
 	return res
 }
 
-// gruRefStep advances h by one step of Keras's GRUCell (reset_after=True;
-// bias rows input, recurrent).
+// gruRefStep advances h by one step of Keras's GRUCell: with reset_after
+// bias rows input, recurrent and r⊙(h·U_h); without, one bias row and
+// (r⊙h)·U_h.
 func gruRefStep(c lstmCase, xt, h, w, rk, bias []float64) {
 	u, gu := c.u, 3*c.u
 	xp, rp := make([]float64, gu), make([]float64, gu)
@@ -181,14 +189,28 @@ func gruRefStep(c lstmCase, xt, h, w, rk, bias []float64) {
 		}
 		if bias != nil {
 			xp[j] += bias[j]
-			rp[j] += bias[gu+j]
+			if c.p.ResetAfter {
+				rp[j] += bias[gu+j]
+			}
 		}
 	}
 	f, rf := act64(c.act), act64(c.recAct)
+	z, r := make([]float64, u), make([]float64, u)
 	for j := 0; j < u; j++ {
-		z, r := rf(xp[j]+rp[j]), rf(xp[u+j]+rp[u+j])
-		hh := f(xp[2*u+j] + r*rp[2*u+j])
-		h[j] = z*h[j] + (1-z)*hh
+		z[j], r[j] = rf(xp[j]+rp[j]), rf(xp[u+j]+rp[u+j])
+	}
+	rh := make([]float64, u) // the recurrent part of ĥ's pre-activation
+	for j := 0; j < u; j++ {
+		if c.p.ResetAfter {
+			rh[j] = r[j] * rp[2*u+j]
+			continue
+		}
+		for p := 0; p < u; p++ {
+			rh[j] += r[p] * h[p] * rk[p*gu+2*u+j]
+		}
+	}
+	for j := 0; j < u; j++ {
+		h[j] = z[j]*h[j] + (1-z[j])*f(xp[2*u+j]+rh[j])
 	}
 }
 
@@ -268,7 +290,7 @@ func testFusedLSTM(t *testing.T, i int, c lstmCase) {
 			shapes := [][]int{{c.b, c.t, c.f}, {c.f, gu}, {c.u, gu}}
 			data := [][]float32{randF32(r, c.b*c.t*c.f), scaled(randF32(r, c.f*gu), 0.8), scaled(randF32(r, c.u*gu), 0.8)}
 			if c.bias {
-				if c.gru {
+				if c.gru && c.p.ResetAfter {
 					shapes = append(shapes, []int{2, gu})
 					data = append(data, scaled(randF32(r, 2*gu), 0.5))
 				} else {

@@ -213,16 +213,13 @@ func (l *RNNLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 
 // Fused reports whether the layer runs as one of the runtime's fused
 // sequence ops (Graph.LSTM, Graph.GRU, Graph.SimpleRNN: elementwise
-// activations, GRU with reset_after) instead of a graph unrolled step by
-// step (GRU with reset_after=False, axis-wise activations).
+// activations) instead of a graph unrolled step by step (axis-wise
+// activations such as softmax).
 func (l *RNNLayer) Fused() bool {
-	switch l.gates {
-	case 4:
-		return runtime.RNNFusable(l.act, l.recAct)
-	case 3:
-		return l.cfg.ResetAfter && runtime.RNNFusable(l.act, l.recAct)
+	if l.gates == 1 {
+		return runtime.RNNFusable(l.act, nil)
 	}
-	return runtime.RNNFusable(l.act, nil)
+	return runtime.RNNFusable(l.act, l.recAct)
 }
 
 // sequence runs the layer over x: the output (the last step's or the
@@ -275,7 +272,7 @@ func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.
 	}
 	p := runtime.RNNParams{Act: l.act, RecAct: l.recAct, GoBackwards: l.cfg.GoBackwards,
 		ReturnSequences: l.cfg.ReturnSequences, Reverse: reverse, ReturnState: l.cfg.ReturnState,
-		ZeroOutputForMask: l.cfg.ZeroOutputForMask}
+		ZeroOutputForMask: l.cfg.ZeroOutputForMask, ResetAfter: l.cfg.ResetAfter}
 	emit := g.LSTM
 	switch l.gates {
 	case 1:
