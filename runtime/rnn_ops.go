@@ -8,12 +8,14 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// This file holds the fused LSTM: one forward op over the whole sequence
-// and a hand-written backward (BPTT) op that its SymDiff returns, instead of
-// a graph unrolled step by step.
+// This file holds the fused recurrent layers (LSTM here, SimpleRNN as its
+// one-gate case, GRU in rnn_gru.go): one forward op over the whole
+// sequence and a hand-written backward (BPTT) op that its SymDiff returns,
+// instead of a graph unrolled step by step. The layouts below are the
+// LSTM's.
 //
 // The forward op writes a workspace ws (rnnGeo.wsLen floats) of everything
-// the backward pass needs; a second op (lstmOutOp) extracts the layer's
+// the backward pass needs; a second op (rnnOutOp) extracts the layer's
 // outputs from it. Layouts are time-major (each step's rows contiguous, so
 // the per-step products read and write whole matrices), steps indexed by
 // input time t (not processing order):
@@ -32,12 +34,12 @@ import (
 // H(t) is slot t and the zero slot is T. Either way the state before time t
 // is slot prev(t) = t+1−off and the state after it is slot t+off.
 //
-// The gradient reaching ws is not ws-shaped: lstmOutOp's gradient op writes
+// The gradient reaching ws is not ws-shaped: rnnOutOp's gradient op writes
 // only what the backward op reads, dH (T, B, u) (the outputs' gradients with
 // respect to each step's h) and dC (B, u) (the final c's). ws has no other
 // consumer, so gorgonia never adds two of them.
 
-// RNNParams configures Graph.LSTM and Graph.SimpleRNN.
+// RNNParams configures Graph.LSTM, Graph.GRU and Graph.SimpleRNN.
 type RNNParams struct {
 	Act, RecAct *Activation // Keras's activation and recurrent_activation
 	GoBackwards bool        // process the steps from last to first
@@ -65,14 +67,14 @@ func RNNFusable(act, recAct *Activation) bool {
 	return ok(act) && (recAct == nil || ok(recAct))
 }
 
-// rnnGeo is the geometry and settings of one fused LSTM application.
+// rnnGeo is the geometry and settings of one fused recurrent layer call.
 type rnnGeo struct {
 	b, t, f, u  int
 	act, recAct *Activation
 	fAct, fRec  gateFn // their fast paths
 	asm         bool   // with the assembly sigmoid and tanh
 	p           RNNParams
-	gates       int // 4 LSTM, 3 GRU (reset_after), 1 SimpleRNN
+	gates       int // 4 LSTM, 3 GRU, 1 SimpleRNN
 	bias, mask  bool
 }
 
@@ -210,7 +212,7 @@ func (g *Graph) fusedRNN(gates int, x, kernel, recurrent, bias, mask *G.Node, p 
 		geo.fRec = gateFnOf(p.RecAct)
 	}
 	if geo.t < 1 {
-		return nil, fmt.Errorf("runtime: LSTM of x %v: no time steps", xs)
+		return nil, fmt.Errorf("runtime: recurrent layer of x %v: no time steps", xs)
 	}
 	ins := G.Nodes{x, kernel, recurrent}
 	if bias != nil {
@@ -221,22 +223,22 @@ func (g *Graph) fusedRNN(gates int, x, kernel, recurrent, bias, mask *G.Node, p 
 	}
 	if mask != nil {
 		if ms := []int(mask.Shape()); len(ms) != 2 || ms[0] != xs[0] || ms[1] != xs[1] {
-			return nil, fmt.Errorf("runtime: LSTM mask of shape %v for x %v, want (B, T)", ms, xs)
+			return nil, fmt.Errorf("runtime: recurrent layer mask of shape %v for x %v, want (B, T)", ms, xs)
 		}
 		ins = append(ins, mask)
 	}
-	fop := &lstmFwdOp{opBase: newOpBase("LSTMSeq{"+geo.String()+"}", []int{geo.wsLen()}, ins...), geo: geo}
+	fop := &rnnSeqOp{opBase: newOpBase("RNNSeq{"+geo.String()+"}", []int{geo.wsLen()}, ins...), geo: geo}
 	ws, err := G.ApplyOp(fop, ins...)
 	if err != nil {
-		return nil, fmt.Errorf("runtime: LSTM: %w", err)
+		return nil, fmt.Errorf("runtime: recurrent layer: %w", err)
 	}
 	oins := G.Nodes{ws}
 	if mask != nil {
 		oins = append(oins, mask)
 	}
-	y, err := G.ApplyOp(&lstmOutOp{opBase: newOpBase("LSTMOut{"+geo.String()+"}", geo.yShape(), oins...), geo: geo}, oins...)
+	y, err := G.ApplyOp(&rnnOutOp{opBase: newOpBase("RNNOut{"+geo.String()+"}", geo.yShape(), oins...), geo: geo}, oins...)
 	if err != nil {
-		return nil, fmt.Errorf("runtime: LSTM output: %w", err)
+		return nil, fmt.Errorf("runtime: recurrent layer output: %w", err)
 	}
 	if !p.ReturnState {
 		return []*G.Node{y}, nil
@@ -252,20 +254,20 @@ func (g *Graph) fusedRNN(gates int, x, kernel, recurrent, bias, mask *G.Node, p 
 	outs := make([]*G.Node, len(parts))
 	for i, pt := range parts {
 		if outs[i], err = flatSlice(y, pt.off, pt.shape, true); err != nil {
-			return nil, fmt.Errorf("runtime: LSTM output %d: %w", i, err)
+			return nil, fmt.Errorf("runtime: recurrent layer output %d: %w", i, err)
 		}
 	}
 	return outs, nil
 }
 
-// lstmFwdOp: (x, W, U[, b][, mask]) → ws.
-type lstmFwdOp struct {
+// rnnSeqOp: (x, W, U[, b][, mask]) → ws.
+type rnnSeqOp struct {
 	opBase
 	geo *rnnGeo
 }
 
-func (op *lstmFwdOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
-func (op *lstmFwdOp) DiffWRT(n int) []bool {
+func (op *rnnSeqOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *rnnSeqOp) DiffWRT(n int) []bool {
 	d := diffAll(n)
 	if op.geo.mask {
 		d[n-1] = false
@@ -274,10 +276,10 @@ func (op *lstmFwdOp) DiffWRT(n int) []bool {
 }
 
 // SymDiff returns the parts of one backward op's packed gradient.
-func (op *lstmFwdOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+func (op *rnnSeqOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	g := op.geo
 	args := append(append(G.Nodes{}, in...), out, grad)
-	bop := &lstmBwdOp{opBase: newOpBase("LSTMSeqGrad{"+g.String()+"}", []int{g.gradLen()}, args...), geo: g}
+	bop := &rnnSeqGradOp{opBase: newOpBase("RNNSeqGrad{"+g.String()+"}", []int{g.gradLen()}, args...), geo: g}
 	gr, err := G.ApplyOp(bop, args...)
 	if err != nil {
 		return nil, err
@@ -300,7 +302,7 @@ func b2i(b bool) int {
 	return 0
 }
 
-func (op *lstmFwdOp) build(c *kctx) (instr, error) {
+func (op *rnnSeqOp) build(c *kctx) (instr, error) {
 	if op.geo.gates == 3 {
 		if !op.geo.p.ResetAfter {
 			return newGRUBeforeFwdInstr(op.geo, c), nil
@@ -403,20 +405,20 @@ func (g *rnnGeo) cellForward(ws, mask []float32, b, t int) {
 	}
 }
 
-// lstmOutOp: (ws[, mask]) → the layer's outputs (see rnnGeo.yShape).
-type lstmOutOp struct {
+// rnnOutOp: (ws[, mask]) → the layer's outputs (see rnnGeo.yShape).
+type rnnOutOp struct {
 	opBase
 	geo  *rnnGeo
 	grad bool // the gradient op: (dy[, mask]) → dws
 }
 
-func (op *lstmOutOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
-func (op *lstmOutOp) DiffWRT(n int) []bool {
+func (op *rnnOutOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *rnnOutOp) DiffWRT(n int) []bool {
 	d := make([]bool, n)
 	d[0] = !op.grad
 	return d
 }
-func (op *lstmOutOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+func (op *rnnOutOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if op.grad {
 		return nil, errors.Errorf("runtime: %v is not differentiable", op)
 	}
@@ -424,7 +426,7 @@ func (op *lstmOutOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if op.geo.mask {
 		args = append(args, in[1])
 	}
-	gop := &lstmOutOp{opBase: newOpBase("LSTMOutGrad{"+op.geo.String()+"}", []int{op.geo.dwsLen()}, args...), geo: op.geo, grad: true}
+	gop := &rnnOutOp{opBase: newOpBase("RNNOutGrad{"+op.geo.String()+"}", []int{op.geo.dwsLen()}, args...), geo: op.geo, grad: true}
 	d, err := G.ApplyOp(gop, args...)
 	if err != nil {
 		return nil, err
@@ -433,21 +435,21 @@ func (op *lstmOutOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	res[0] = d
 	return res, nil
 }
-func (op *lstmOutOp) build(c *kctx) (instr, error) {
-	in := &lstmOutInstr{geo: op.geo, grad: op.grad, x: c.ins[0], m: -1, out: c.out}
+func (op *rnnOutOp) build(c *kctx) (instr, error) {
+	in := &rnnOutInstr{geo: op.geo, grad: op.grad, x: c.ins[0], m: -1, out: c.out}
 	if op.geo.mask {
 		in.m = c.ins[1]
 	}
 	return in, nil
 }
 
-type lstmOutInstr struct {
+type rnnOutInstr struct {
 	geo       *rnnGeo
 	grad      bool
 	x, m, out int
 }
 
-func (in *lstmOutInstr) run(bufs [][]float32) {
+func (in *rnnOutInstr) run(bufs [][]float32) {
 	g := in.geo
 	var mask []float32
 	if in.m >= 0 {
@@ -544,18 +546,18 @@ func (g *rnnGeo) outBackward(dy, mask, dws []float32) {
 	}
 }
 
-// lstmBwdOp: (x, W, U[, b][, mask], ws, dws) → [dx | dW | dU | db].
-type lstmBwdOp struct {
+// rnnSeqGradOp: (x, W, U[, b][, mask], ws, dws) → [dx | dW | dU | db].
+type rnnSeqGradOp struct {
 	opBase
 	geo *rnnGeo
 }
 
-func (op *lstmBwdOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
-func (op *lstmBwdOp) DiffWRT(n int) []bool             { return make([]bool, n) }
-func (op *lstmBwdOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+func (op *rnnSeqGradOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
+func (op *rnnSeqGradOp) DiffWRT(n int) []bool             { return make([]bool, n) }
+func (op *rnnSeqGradOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	return nil, errors.Errorf("runtime: %v is not differentiable", op)
 }
-func (op *lstmBwdOp) build(c *kctx) (instr, error) {
+func (op *rnnSeqGradOp) build(c *kctx) (instr, error) {
 	g := op.geo
 	if g.gates == 3 {
 		if !g.p.ResetAfter {
