@@ -66,7 +66,9 @@ func TestPackedBRejects(t *testing.T) {
 	mustPanic("short B", func() { PackB(false, 4, 4, b, 4, make([]float32, PackedBSize(4, 4))) })
 	pb := PackB(false, 3, 4, b, 4, make([]float32, PackedBSize(3, 4)))
 	mustPanic("short C", func() { SgemmPackedB(false, 2, 1, make([]float32, 6), 3, pb, 0, make([]float32, 7), 4) })
-	mustPanic("unpacked", func() { SgemmPackedB(false, 2, 1, make([]float32, 6), 3, PackedB{k: 3, n: 4}, 0, make([]float32, 8), 4) })
+	mustPanic("unpacked", func() {
+		SgemmPackedB(false, 2, 1, make([]float32, 6), 3, PackedB{k: 3, n: 4}, 0, make([]float32, 8), 4)
+	})
 }
 
 func TestPackedBDoesNotAllocate(t *testing.T) {
