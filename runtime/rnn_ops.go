@@ -199,33 +199,9 @@ func (g *Graph) SimpleRNN(x, kernel, recurrent, bias, mask *G.Node, p RNNParams)
 }
 
 func (g *Graph) fusedRNN(gates int, x, kernel, recurrent, bias, mask *G.Node, p RNNParams) ([]*G.Node, error) {
-	xs, ks, rs := []int(x.Shape()), []int(kernel.Shape()), []int(recurrent.Shape())
-	if len(xs) != 3 || len(ks) != 2 || len(rs) != 2 || ks[0] != xs[2] || ks[1] != gates*rs[0] || rs[1] != ks[1] {
-		return nil, fmt.Errorf("runtime: recurrent layer of x %v with kernel %v and recurrent kernel %v: want (B, T, F), (F, %du), (u, %du)", xs, ks, rs, gates, gates)
-	}
-	if !RNNFusable(p.Act, p.RecAct) {
-		return nil, fmt.Errorf("runtime: recurrent layer with activations %v/%v: the fused ops need elementwise activations", p.Act, p.RecAct)
-	}
-	geo := &rnnGeo{b: xs[0], t: xs[1], f: xs[2], u: rs[0], act: p.Act, recAct: p.RecAct, p: p, gates: gates, bias: bias != nil, mask: mask != nil,
-		fAct: gateFnOf(p.Act), asm: gateAsm && !p.pureGo}
-	if p.RecAct != nil {
-		geo.fRec = gateFnOf(p.RecAct)
-	}
-	if geo.t < 1 {
-		return nil, fmt.Errorf("runtime: recurrent layer of x %v: no time steps", xs)
-	}
-	ins := G.Nodes{x, kernel, recurrent}
-	if bias != nil {
-		if bs := []int(bias.Shape()); gates != 3 && (len(bs) != 1 || bs[0] != ks[1]) {
-			return nil, fmt.Errorf("runtime: recurrent layer bias of shape %v, want (%d)", bs, ks[1])
-		}
-		ins = append(ins, bias)
-	}
-	if mask != nil {
-		if ms := []int(mask.Shape()); len(ms) != 2 || ms[0] != xs[0] || ms[1] != xs[1] {
-			return nil, fmt.Errorf("runtime: recurrent layer mask of shape %v for x %v, want (B, T)", ms, xs)
-		}
-		ins = append(ins, mask)
+	geo, ins, err := newRNNGeo(gates, x, kernel, recurrent, bias, mask, p)
+	if err != nil {
+		return nil, err
 	}
 	fop := &rnnSeqOp{opBase: newOpBase("RNNSeq{"+geo.String()+"}", []int{geo.wsLen()}, ins...), geo: geo}
 	ws, err := G.ApplyOp(fop, ins...)
@@ -243,16 +219,57 @@ func (g *Graph) fusedRNN(gates int, x, kernel, recurrent, bias, mask *G.Node, p 
 	if !p.ReturnState {
 		return []*G.Node{y}, nil
 	}
-	outShape := []int{geo.b, geo.u}
-	if p.ReturnSequences {
-		outShape = []int{geo.b, geo.t, geo.u}
+	return geo.splitOutputs(y)
+}
+
+// newRNNGeo checks the operands of a fused recurrent layer with gates
+// gates and returns its geometry and the forward op's inputs.
+func newRNNGeo(gates int, x, kernel, recurrent, bias, mask *G.Node, p RNNParams) (*rnnGeo, G.Nodes, error) {
+	xs, ks, rs := []int(x.Shape()), []int(kernel.Shape()), []int(recurrent.Shape())
+	if len(xs) != 3 || len(ks) != 2 || len(rs) != 2 || ks[0] != xs[2] || ks[1] != gates*rs[0] || rs[1] != ks[1] {
+		return nil, nil, fmt.Errorf("runtime: recurrent layer of x %v with kernel %v and recurrent kernel %v: want (B, T, F), (F, %du), (u, %du)", xs, ks, rs, gates, gates)
+	}
+	if !RNNFusable(p.Act, p.RecAct) {
+		return nil, nil, fmt.Errorf("runtime: recurrent layer with activations %v/%v: the fused ops need elementwise activations", p.Act, p.RecAct)
+	}
+	if xs[1] < 1 {
+		return nil, nil, fmt.Errorf("runtime: recurrent layer of x %v: no time steps", xs)
+	}
+	geo := &rnnGeo{b: xs[0], t: xs[1], f: xs[2], u: rs[0], act: p.Act, recAct: p.RecAct, p: p, gates: gates, bias: bias != nil, mask: mask != nil,
+		fAct: gateFnOf(p.Act), asm: gateAsm && !p.pureGo}
+	if p.RecAct != nil {
+		geo.fRec = gateFnOf(p.RecAct)
+	}
+	ins := G.Nodes{x, kernel, recurrent}
+	if bias != nil {
+		if bs := []int(bias.Shape()); gates != 3 && (len(bs) != 1 || bs[0] != ks[1]) {
+			return nil, nil, fmt.Errorf("runtime: recurrent layer bias of shape %v, want (%d)", bs, ks[1])
+		}
+		ins = append(ins, bias)
+	}
+	if mask != nil {
+		if ms := []int(mask.Shape()); len(ms) != 2 || ms[0] != xs[0] || ms[1] != xs[1] {
+			return nil, nil, fmt.Errorf("runtime: recurrent layer mask of shape %v for x %v, want (B, T)", ms, xs)
+		}
+		ins = append(ins, mask)
+	}
+	return geo, ins, nil
+}
+
+// splitOutputs cuts the flat output y of a layer with return_state into
+// the output, h and (LSTM) c.
+func (g *rnnGeo) splitOutputs(y *G.Node) ([]*G.Node, error) {
+	outShape := []int{g.b, g.u}
+	if g.p.ReturnSequences {
+		outShape = []int{g.b, g.t, g.u}
 	}
 	parts := []struct {
 		off   int
 		shape []int
-	}{{0, outShape}, {geo.outLen(), []int{geo.b, geo.u}}, {geo.outLen() + geo.b*geo.u, []int{geo.b, geo.u}}}[:1+geo.states()]
+	}{{0, outShape}, {g.outLen(), []int{g.b, g.u}}, {g.outLen() + g.b*g.u, []int{g.b, g.u}}}[:1+g.states()]
 	outs := make([]*G.Node, len(parts))
 	for i, pt := range parts {
+		var err error
 		if outs[i], err = flatSlice(y, pt.off, pt.shape, true); err != nil {
 			return nil, fmt.Errorf("runtime: recurrent layer output %d: %w", i, err)
 		}
