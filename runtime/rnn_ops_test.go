@@ -450,3 +450,52 @@ func testVectorGates(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedRNNRejects: operands of the wrong shape and activations the
+// fused ops cannot run are errors, not panics.
+func TestFusedRNNRejects(t *testing.T) {
+	tanh, _ := ActivationByName("tanh", 3)
+	sig, _ := ActivationByName("sigmoid", 3)
+	soft, err := AxisActivation("softmax", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := RNNParams{Act: tanh, RecAct: sig}
+	for _, c := range []struct {
+		name          string
+		x, k, r, b, m []int
+		p             RNNParams
+		emit          func(g *Graph) func(x, k, r, b, m *G.Node, p RNNParams) ([]*G.Node, error)
+	}{
+		{"lstm kernel width", []int{2, 3, 4}, []int{4, 10}, []int{3, 10}, nil, nil, ok, lstmOf},
+		{"lstm input features", []int{2, 3, 5}, []int{4, 12}, []int{3, 12}, nil, nil, ok, lstmOf},
+		{"lstm bias", []int{2, 3, 4}, []int{4, 12}, []int{3, 12}, []int{11}, nil, ok, lstmOf},
+		{"lstm mask", []int{2, 3, 4}, []int{4, 12}, []int{3, 12}, nil, []int{2, 4}, ok, lstmOf},
+		{"lstm rank 2 x", []int{2, 4}, []int{4, 12}, []int{3, 12}, nil, nil, ok, lstmOf},
+		{"lstm no steps", []int{2, 0, 4}, []int{4, 12}, []int{3, 12}, nil, nil, ok, lstmOf},
+		{"lstm softmax", []int{2, 3, 4}, []int{4, 12}, []int{3, 12}, nil, nil, RNNParams{Act: soft, RecAct: sig}, lstmOf},
+		{"lstm no recurrent activation", []int{2, 3, 4}, []int{4, 12}, []int{3, 12}, nil, nil, RNNParams{Act: tanh}, lstmOf},
+		{"gru reset_after bias", []int{2, 3, 4}, []int{4, 9}, []int{3, 9}, []int{9}, nil, RNNParams{Act: tanh, RecAct: sig, ResetAfter: true}, gruOf},
+		{"gru bias", []int{2, 3, 4}, []int{4, 9}, []int{3, 9}, []int{2, 9}, nil, ok, gruOf},
+		{"simple_rnn softmax", []int{2, 3, 4}, []int{4, 3}, []int{3, 3}, nil, nil, RNNParams{Act: soft}, simpleOf},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := newGraph(c.x[0], true)
+			node := func(s []int, name string) *G.Node {
+				if s == nil {
+					return nil
+				}
+				return newInput(g.g, s, name)
+			}
+			if _, err := c.emit(g)(node(c.x, "x"), node(c.k, "k"), node(c.r, "r"), node(c.b, "b"), node(c.m, "m"), c.p); err == nil {
+				t.Error("no error")
+			}
+		})
+	}
+}
+
+func lstmOf(g *Graph) func(x, k, r, b, m *G.Node, p RNNParams) ([]*G.Node, error) { return g.LSTM }
+func gruOf(g *Graph) func(x, k, r, b, m *G.Node, p RNNParams) ([]*G.Node, error)  { return g.GRU }
+func simpleOf(g *Graph) func(x, k, r, b, m *G.Node, p RNNParams) ([]*G.Node, error) {
+	return g.SimpleRNN
+}
