@@ -87,17 +87,36 @@ func tanh32(x float32) float32 {
 	return t
 }
 
-// gateForward is y = a(x) through the fast path f, with the AVX-512 loops
-// when asm is set (gateAsm: the CPU has them).
-func gateForward(f gateFn, a *Activation, asm bool, y, x []float32) {
+// gateImpl selects the loops of the fast sigmoid and tanh.
+type gateImpl uint8
+
+const (
+	gateGo     gateImpl = iota // Go loops (purego, other CPUs)
+	gateAVX2                   // 8 lanes, AVX2+FMA
+	gateAVX512                 // 16 lanes, AVX-512F
+)
+
+var gateImplName = [...]string{"go", "avx2", "avx512"}
+
+func (g gateImpl) String() string { return gateImplName[g] }
+
+// gateForward is y = a(x) through the fast path f, with the vector loops
+// of impl for sigmoid and tanh.
+func gateForward(f gateFn, a *Activation, impl gateImpl, y, x []float32) {
 	y = y[:len(x)]
 	switch {
-	case asm && f == gateSigmoid:
+	case impl == gateAVX512 && f == gateSigmoid:
 		sigmoidAVX512(y, x)
 		return
-	case asm && f == gateTanh:
+	case impl == gateAVX512 && f == gateTanh:
 		tanhAVX512(y, x)
 		return
+	case impl == gateAVX2 && f == gateSigmoid:
+		n := sigmoidAVX2(y, x)
+		x, y = x[n:], y[n:]
+	case impl == gateAVX2 && f == gateTanh:
+		n := tanhAVX2(y, x)
+		x, y = x[n:], y[n:]
 	}
 	switch f {
 	case gateSigmoid:

@@ -135,12 +135,12 @@ func (g *rnnGeo) gruCellForward(ws, mask []float32, b, t int) {
 	for j := 0; j < 2*u; j++ {
 		zp[j] = xp[j] + rp[j]
 	}
-	gateForward(g.fRec, g.recAct, g.asm, a[:2*u], zp[:2*u])
+	gateForward(g.fRec, g.recAct, g.impl, a[:2*u], zp[:2*u])
 	r := a[u : 2*u]
 	for j := 0; j < u; j++ {
 		zp[2*u+j] = xp[2*u+j] + r[j]*rp[2*u+j]
 	}
-	gateForward(g.fAct, g.act, g.asm, a[2*u:], zp[2*u:])
+	gateForward(g.fAct, g.act, g.impl, a[2*u:], zp[2*u:])
 	z, hh := a[:u], a[2*u:]
 	for j := range hn {
 		hn[j] = z[j]*hp[j] + (1-z[j])*hh[j]
@@ -345,7 +345,7 @@ func (g *rnnGeo) gruBeforeGates(ws, mask, rz []float32, b, t int) {
 	for j := 0; j < 2*u; j++ {
 		zp[j] = xp[j] + rz[j]
 	}
-	gateForward(g.fRec, g.recAct, g.asm, a[:2*u], zp[:2*u])
+	gateForward(g.fRec, g.recAct, g.impl, a[:2*u], zp[:2*u])
 	r := a[u : 2*u]
 	for j := range rhi {
 		rhi[j] = r[j] * hp[j]
@@ -368,7 +368,7 @@ func (g *rnnGeo) gruBeforeState(ws, mask, rh []float32, b, t int) {
 	for j := 0; j < u; j++ {
 		zp[2*u+j] = xp[2*u+j] + rh[j]
 	}
-	gateForward(g.fAct, g.act, g.asm, a[2*u:], zp[2*u:])
+	gateForward(g.fAct, g.act, g.impl, a[2*u:], zp[2*u:])
 	z, hh := a[:u], a[2*u:]
 	for j := range hn {
 		hn[j] = z[j]*hp[j] + (1-z[j])*hh[j]

@@ -56,7 +56,9 @@ type RNNParams struct {
 	// (Keras 3's default) rather than h before the product.
 	ResetAfter bool
 
-	pureGo bool // tests: the Go gate loops even where the assembly runs
+	// tests: force a gate implementation instead of the CPU's best
+	impl      gateImpl
+	forceImpl bool
 }
 
 // RNNFusable reports whether the fused ops support these activations:
@@ -71,8 +73,8 @@ func RNNFusable(act, recAct *Activation) bool {
 type rnnGeo struct {
 	b, t, f, u  int
 	act, recAct *Activation
-	fAct, fRec  gateFn // their fast paths
-	asm         bool   // with the assembly sigmoid and tanh
+	fAct, fRec  gateFn   // their fast paths
+	impl        gateImpl // sigmoid and tanh loops
 	p           RNNParams
 	gates       int // 4 LSTM, 3 GRU, 1 SimpleRNN
 	bias, mask  bool
@@ -172,9 +174,9 @@ func (g *rnnGeo) gradLen() int {
 func (g *rnnGeo) masked(m []float32, b, t int) bool { return g.mask && m[b*g.t+t] == 0 }
 
 func (g *rnnGeo) String() string {
-	return fmt.Sprintf("g%d B%d T%d F%d u%d %v/%v back=%v seq=%v rev=%v state=%v zero=%v bias=%v mask=%v asm=%v",
+	return fmt.Sprintf("g%d B%d T%d F%d u%d %v/%v back=%v seq=%v rev=%v state=%v zero=%v bias=%v mask=%v gates=%v",
 		g.gates, g.b, g.t, g.f, g.u, g.act, g.recAct, g.p.GoBackwards, g.p.ReturnSequences, g.p.Reverse,
-		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask, g.asm) + fmt.Sprintf(" ra=%v", g.p.ResetAfter)
+		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask, g.impl) + fmt.Sprintf(" ra=%v", g.p.ResetAfter)
 }
 
 // LSTM emits Keras's LSTM over x (B, T, F) as one fused op: kernel (F, 4u),
@@ -236,7 +238,10 @@ func newRNNGeo(gates int, x, kernel, recurrent, bias, mask *G.Node, p RNNParams)
 		return nil, nil, fmt.Errorf("runtime: recurrent layer of x %v: no time steps", xs)
 	}
 	geo := &rnnGeo{b: xs[0], t: xs[1], f: xs[2], u: rs[0], act: p.Act, recAct: p.RecAct, p: p, gates: gates, bias: bias != nil, mask: mask != nil,
-		fAct: gateFnOf(p.Act), asm: gateAsm && !p.pureGo}
+		fAct: gateFnOf(p.Act), impl: gateBest}
+	if p.forceImpl {
+		geo.impl = p.impl
+	}
 	if p.RecAct != nil {
 		geo.fRec = gateFnOf(p.RecAct)
 	}
@@ -403,20 +408,20 @@ func (g *rnnGeo) cellForward(ws, mask []float32, b, t int) {
 	o := (t*g.b + b) * gu
 	z, a := ws[g.offZ()+o:g.offZ()+o+gu:g.offZ()+o+gu], ws[g.offA()+o:g.offA()+o+gu:g.offA()+o+gu]
 	if !g.lstm() { // SimpleRNN: h = act(z)
-		gateForward(g.fAct, g.act, g.asm, a, z)
+		gateForward(g.fAct, g.act, g.impl, a, z)
 		copy(hn, a)
 		return
 	}
-	gateForward(g.fRec, g.recAct, g.asm, a[:2*u], z[:2*u])
-	gateForward(g.fAct, g.act, g.asm, a[2*u:3*u], z[2*u:3*u])
-	gateForward(g.fRec, g.recAct, g.asm, a[3*u:], z[3*u:])
+	gateForward(g.fRec, g.recAct, g.impl, a[:2*u], z[:2*u])
+	gateForward(g.fAct, g.act, g.impl, a[2*u:3*u], z[2*u:3*u])
+	gateForward(g.fRec, g.recAct, g.impl, a[3*u:], z[3*u:])
 	ig, fg, cg, og := a[:u], a[u:2*u], a[2*u:3*u], a[3*u:]
 	for j := range cn {
 		cn[j] = fg[j]*cp[j] + ig[j]*cg[j]
 	}
 	oa := g.offAC() + (t*g.b+b)*u
 	ac := ws[oa : oa+u : oa+u]
-	gateForward(g.fAct, g.act, g.asm, ac, cn)
+	gateForward(g.fAct, g.act, g.impl, ac, cn)
 	for j := range hn {
 		hn[j] = og[j] * ac[j]
 	}

@@ -263,20 +263,14 @@ func emitLSTM(t *testing.T, c lstmCase, g *Graph, ins []*G.Node) (*G.Node, error
 // re-derivation, the executor against gorgonia's TapeMachine (the ops' Do
 // path), and the gradients with respect to x, the kernels and the bias
 // against central finite differences of the float64 reference.
-// Every case runs with the Go gate loops and, where the CPU has them, the
-// assembly ones.
+// Every case runs with the Go gate loops and each assembly version the CPU
+// has (AVX2, AVX-512).
 func TestFusedLSTM(t *testing.T) {
 	for i, c := range lstmCases {
-		for _, pureGo := range []bool{true, false} {
-			if !pureGo && !gateAsm {
-				continue
-			}
+		for _, impl := range gateImpls() {
 			c := c
-			c.p.pureGo = pureGo
-			name := c.name + "/asm"
-			if pureGo {
-				name = c.name + "/go"
-			}
+			c.p.impl, c.p.forceImpl = impl, true
+			name := c.name + "/" + impl.String()
 			t.Run(name, func(t *testing.T) { testFusedLSTM(t, i, c) })
 		}
 	}
@@ -367,8 +361,8 @@ func TestFastGates(t *testing.T) {
 			}
 		})
 	}
-	if gateAsm {
-		testVectorGates(t)
+	for _, impl := range gateImpls()[1:] {
+		t.Run(impl.String(), func(t *testing.T) { testVectorGates(t, impl) })
 	}
 	for _, c := range []struct {
 		x, want float32
@@ -409,15 +403,18 @@ func TestFusedLSTMGateFns(t *testing.T) {
 	}
 }
 
-// testVectorGates checks the assembly sigmoid and tanh against float64 math
+// testVectorGates checks impl's sigmoid and tanh against float64 math
 // at every length up to 40 (full vectors and masked tails) and over a
 // dense grid including the saturated tails, ±0, ±Inf and NaN.
-func testVectorGates(t *testing.T) {
+func testVectorGates(t *testing.T, impl gateImpl) {
 	ref := map[string]func(float64) float64{
 		"sigmoid": func(x float64) float64 { return 1 / (1 + math.Exp(-x)) },
 		"tanh":    math.Tanh,
 	}
-	vec := map[string]func(y, x []float32){"sigmoid": sigmoidAVX512, "tanh": tanhAVX512}
+	vec := map[string]func(y, x []float32){
+		"sigmoid": func(y, x []float32) { gateForward(gateSigmoid, nil, impl, y, x) },
+		"tanh":    func(y, x []float32) { gateForward(gateTanh, nil, impl, y, x) },
+	}
 	var grid []float32
 	for x := -100.0; x <= 100; x += 0.00731 {
 		grid = append(grid, float32(x))
