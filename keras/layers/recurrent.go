@@ -223,8 +223,8 @@ func (l *RNNLayer) Fused() bool {
 }
 
 // sequence runs the layer over x: the output (the last step's or the
-// sequence, in processing order or reversed), then
-// the final h and, for LSTM, c.
+// sequence, in processing order or reversed), then the final h and, for
+// LSTM, c.
 func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
 	if l.Fused() {
 		return l.fused(g, x, mask, reverse)
@@ -253,8 +253,8 @@ func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]
 	return outs, nil
 }
 
-// fused emits Graph.LSTM, Graph.GRU or Graph.SimpleRNN; it always returns the states
-// too (nil without return_state).
+// fused emits Graph.LSTM, Graph.GRU or Graph.SimpleRNN; it returns the
+// output, then the states (nil without return_state).
 func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
 	w, err := g.Var(l.kernel)
 	if err != nil {
