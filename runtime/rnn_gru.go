@@ -151,8 +151,8 @@ type gruBwdInstr struct {
 	geo                 *rnnGeo
 	x, w, u, m, ws, dws int
 	out, dxp, drp, dh   int
-	tmp, wp, up, d, wbg int
-	ubg                 int
+	tmp, d              int // one step's dRP·Uᵀ and dXP·Wᵀ
+	wbg, ubg            int // [dW; db_in], [dU; db_rec]
 	pw, pu              int // packed Wᵀ and Uᵀ
 }
 
