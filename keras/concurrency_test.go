@@ -7,9 +7,20 @@ import (
 )
 
 // TestConcurrentPredict: a loaded model serves Predict from many goroutines
-// at once (run with -race), every answer equal to Keras's y.npy.
+// at once (run with -race), every answer equal to Keras's y.npy. The LSTM
+// models run the fused sequence ops, whose workspaces live in each run's
+// frame.
 func TestConcurrentPredict(t *testing.T) {
-	dir := filepath.Join(testdata, "keras-cases", "norm_dropout_flatten")
+	for _, dir := range []string{
+		filepath.Join(testdata, "keras-cases", "norm_dropout_flatten"),
+		filepath.Join(testdata, "keras-layers", "lstm_stack"),
+		filepath.Join(testdata, "keras-layers", "embedding_mask_lstm"),
+	} {
+		t.Run(filepath.Base(dir), func(t *testing.T) { concurrentPredict(t, dir) })
+	}
+}
+
+func concurrentPredict(t *testing.T, dir string) {
 	m, err := Load(filepath.Join(dir, "model.keras"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/kerago/kerago/tensor"
@@ -101,6 +102,9 @@ func TestFitRefsLayers(t *testing.T) {
 			m, err := Load(filepath.Join(dir, "init.keras"))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if strings.Contains(name, "lstm") {
+				checkFusedLSTMs(t, m, 1)
 			}
 			xs, ys := caseIO(t, dir)
 			cfg := FitConfig{Epochs: ref.Fit.Epochs, BatchSize: ref.Fit.BatchSize, Verbose: Silent, ValidationSplit: ref.Fit.ValidationSplit}

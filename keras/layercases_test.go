@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/kerago/kerago/keras/layers"
 	"github.com/kerago/kerago/loader"
 	"github.com/kerago/kerago/tensor"
 )
@@ -100,6 +102,12 @@ func TestKerasLayerCases(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", src.what, err)
 				}
+				cfg, err := os.ReadFile(filepath.Join(dir, "model.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkFusedLSTMs(t, m, strings.Count(string(cfg), `"class_name": "LSTM"`)+
+					strings.Count(string(cfg), `"class_name": "SimpleRNN"`)+strings.Count(string(cfg), `"class_name": "GRU"`))
 				got, err := m.PredictN(xs...)
 				if err != nil {
 					t.Fatalf("%s: predict: %v", src.what, err)
@@ -112,5 +120,33 @@ func TestKerasLayerCases(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkFusedLSTMs asserts that every recurrent layer of m (also inside
+// Bidirectional; all the cases' have elementwise activations) runs as the
+// runtime's fused ops and that there are at least want of them.
+func checkFusedLSTMs(t *testing.T, m *Model, want int) {
+	t.Helper()
+	var rnns []*layers.RNNLayer
+	for _, l := range m.Layers() {
+		switch l := l.(type) {
+		case *layers.RNNLayer:
+			rnns = append(rnns, l)
+		case *layers.BidirectionalLayer:
+			rnns = append(rnns, l.Forward(), l.Backward())
+		}
+	}
+	fused := 0
+	for _, r := range rnns {
+		if !r.Fused() {
+			t.Errorf("%s %s does not take the fused path", r.ClassName(), r.Name())
+		}
+		if r.Fused() {
+			fused++
+		}
+	}
+	if fused < want {
+		t.Errorf("%d fused LSTMs, the config has %d LSTM layers", fused, want)
 	}
 }

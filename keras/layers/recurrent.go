@@ -34,9 +34,11 @@ func DefaultRNNConfig() RNNConfig {
 }
 
 // RNNLayer is keras.layers.SimpleRNN, LSTM or GRU over inputs (batch,
-// steps, features). It runs as an unrolled gorgonia graph, so training
-// differentiates through time (BPTT) symbolically. With return_state it has
-// several outputs: [output, h] or, for LSTM, [output, h, c].
+// steps, features). It runs as one fused op over the whole sequence with a
+// hand-written backward pass through time (runtime's Graph.LSTM, GRU,
+// SimpleRNN) when Fused says so, otherwise as a gorgonia graph unrolled
+// step by step that training differentiates symbolically. With return_state
+// it has several outputs: [output, h] or, for LSTM, [output, h, c].
 type RNNLayer struct {
 	base
 	units       int
@@ -196,25 +198,94 @@ func (l *RNNLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 	}
 	x := xs[0]
 	mask := g.Mask(x)
-	r, err := l.run(g, x, mask)
+	outs, err := l.sequence(g, x, mask, false)
 	if err != nil {
 		return nil, l.errorf("%v", err)
 	}
+	if l.cfg.ReturnSequences && mask != nil {
+		g.SetMask(outs[0], mask)
+	}
+	if !l.cfg.ReturnState {
+		outs = outs[:1]
+	}
+	return outs, nil
+}
+
+// Fused reports whether the layer runs as one of the runtime's fused
+// sequence ops (Graph.LSTM, Graph.GRU, Graph.SimpleRNN: elementwise
+// activations) instead of a graph unrolled step by step (axis-wise
+// activations such as softmax).
+func (l *RNNLayer) Fused() bool {
+	if l.gates == 1 {
+		return runtime.RNNFusable(l.act, nil)
+	}
+	return runtime.RNNFusable(l.act, l.recAct)
+}
+
+// sequence runs the layer over x: the output (the last step's or the
+// sequence, in processing order or reversed), then the final h and, for
+// LSTM, c.
+func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
+	if l.Fused() {
+		return l.fused(g, x, mask, reverse)
+	}
+	r, err := l.run(g, x, mask)
+	if err != nil {
+		return nil, err
+	}
 	out := r.seq[len(r.seq)-1]
 	if l.cfg.ReturnSequences {
-		if out, err = stackSteps(g, r.seq); err != nil {
-			return nil, l.errorf("%v", err)
+		seq := r.seq
+		if reverse {
+			seq = make([]*G.Node, len(r.seq))
+			for k, s := range r.seq {
+				seq[len(seq)-1-k] = s
+			}
 		}
-		if mask != nil {
-			g.SetMask(out, mask)
+		if out, err = stackSteps(g, seq); err != nil {
+			return nil, err
 		}
 	}
-	outs := []*G.Node{out}
-	if l.cfg.ReturnState {
-		outs = append(outs, r.h)
-		if l.gates == 4 {
-			outs = append(outs, r.c)
+	outs := []*G.Node{out, r.h}
+	if l.gates == 4 {
+		outs = append(outs, r.c)
+	}
+	return outs, nil
+}
+
+// fused emits Graph.LSTM, Graph.GRU or Graph.SimpleRNN; it returns the
+// output, then the states (nil without return_state).
+func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
+	w, err := g.Var(l.kernel)
+	if err != nil {
+		return nil, err
+	}
+	u, err := g.Var(l.recurrent)
+	if err != nil {
+		return nil, err
+	}
+	var b *G.Node
+	if l.bias != nil {
+		if b, err = g.Var(l.bias); err != nil {
+			return nil, err
 		}
+	}
+	p := runtime.RNNParams{Act: l.act, RecAct: l.recAct, GoBackwards: l.cfg.GoBackwards,
+		ReturnSequences: l.cfg.ReturnSequences, Reverse: reverse, ReturnState: l.cfg.ReturnState,
+		ZeroOutputForMask: l.cfg.ZeroOutputForMask, ResetAfter: l.cfg.ResetAfter}
+	emit := g.LSTM
+	switch l.gates {
+	case 1:
+		emit = g.SimpleRNN
+	case 3:
+		emit = g.GRU
+	}
+	outs, err := emit(x, w, u, b, mask, p)
+	if err != nil {
+		return nil, err
+	}
+	if len(outs) == 1 {
+		outs = append(outs, nil, nil)
 	}
 	return outs, nil
 }

@@ -121,6 +121,9 @@ func TestRecurrentGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if l := c.layer; !l.Fused() {
+				t.Fatalf("a %s with elementwise activations must take the fused op", l.ClassName())
+			}
 			net := rnnNet(t, c.layer, c.w, c.mask, false)
 			y, err := net.Predict(fromSlice(t, goldenX, 1, 3, 2))
 			if err != nil {
@@ -201,6 +204,9 @@ func TestRecurrentGradients(t *testing.T) {
 		{"gru reset_after=false", GRU(2, rnnCfg(func(c *RNNConfig) { c.ResetAfter = false }))},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if !c.l.Fused() {
+				t.Fatalf("a %s with elementwise activations must take the fused op", c.l.ClassName())
+			}
 			if err := c.l.Build([]int{3, 2}); err != nil {
 				t.Fatal(err)
 			}
@@ -239,6 +245,58 @@ func TestRecurrentGradients(t *testing.T) {
 					if g := float64(res.Grads[vi][j]); math.Abs(g-fd) > 2e-3+2e-2*math.Abs(fd) {
 						t.Errorf("%s[%d]: gradient %.6g, finite differences %.6g", v.Path, j, g, fd)
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestRecurrentUnrolledFallback: cells whose activation is not elementwise
+// (softmax over the units) cannot take the fused ops; they are routed to
+// the unrolled graph explicitly and still run: with softmax as activation
+// each step's h of a SimpleRNN sums to 1 and of an LSTM to less than 1
+// (o ∈ (0,1) times a softmax); a GRU's stays a convex mix of tanh values
+// (|h_j| < 1).
+func TestRecurrentUnrolledFallback(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, c := range []struct {
+		name   string
+		l      *RNNLayer
+		exact1 bool
+		bound  float64 // |Σh| per step
+	}{
+		{"simple_rnn softmax", SimpleRNN(3, rnnCfg(func(c *RNNConfig) { c.Activation = "softmax" })), true, 1},
+		{"lstm softmax", LSTM(3, rnnCfg(func(c *RNNConfig) { c.Activation = "softmax" })), false, 1},
+		{"gru softmax recurrent", GRU(3, rnnCfg(func(c *RNNConfig) { c.RecurrentActivation = "softmax" })), false, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.l.Fused() {
+				t.Fatal("Fused() = true for an axis-wise activation")
+			}
+			if err := c.l.Build([]int{3, 2}); err != nil {
+				t.Fatal(err)
+			}
+			var w [][]float32
+			for _, v := range c.l.Variables() {
+				d := make([]float32, len(v.Value.Data()))
+				for i := range d {
+					d[i] = float32(r.Float64() - 0.5)
+				}
+				w = append(w, d)
+			}
+			net := rnnNet(t, c.l, w, nil, false)
+			y, err := net.Predict(fromSlice(t, goldenX, 1, 3, 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := y.Data()
+			for step := 0; step < 3; step++ {
+				var sum float64
+				for _, v := range d[step*3 : step*3+3] {
+					sum += float64(v)
+				}
+				if c.exact1 && math.Abs(sum-1) > 1e-6 || !c.exact1 && !(math.Abs(sum) < c.bound) {
+					t.Errorf("step %d: Σh = %v", step, sum)
 				}
 			}
 		})

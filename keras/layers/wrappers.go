@@ -115,27 +115,13 @@ func (l *BidirectionalLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training 
 	var ys []*G.Node
 	var states []*G.Node
 	for i, r := range []*RNNLayer{l.fwd, l.bwd} {
-		run, err := r.run(g, x, mask)
+		seq, err := r.sequence(g, x, mask, i == 1)
 		if err != nil {
 			return nil, l.errorf("%v", err)
 		}
-		y := run.seq[len(run.seq)-1]
-		if r.cfg.ReturnSequences {
-			seq := run.seq
-			if i == 1 {
-				seq = make([]*G.Node, len(run.seq))
-				for k, s := range run.seq {
-					seq[len(seq)-1-k] = s
-				}
-			}
-			if y, err = stackSteps(g, seq); err != nil {
-				return nil, l.errorf("%v", err)
-			}
-		}
-		ys = append(ys, y)
-		states = append(states, run.h)
-		if r.gates == 4 {
-			states = append(states, run.c)
+		ys = append(ys, seq[0])
+		if l.fwd.cfg.ReturnState {
+			states = append(states, seq[1:]...)
 		}
 	}
 	outs, err := l.merge(g, ys)
@@ -170,6 +156,12 @@ func (l *BidirectionalLayer) merge(g *runtime.Graph, ys []*G.Node) ([]*G.Node, e
 	}
 	return []*G.Node{out}, err
 }
+
+// Forward returns the forward recurrent layer.
+func (l *BidirectionalLayer) Forward() *RNNLayer { return l.fwd }
+
+// Backward returns the backward recurrent layer.
+func (l *BidirectionalLayer) Backward() *RNNLayer { return l.bwd }
 
 // SetName renames the layer; its sublayers keep their names.
 func (l *BidirectionalLayer) SetName(n string) { l.name = n }
