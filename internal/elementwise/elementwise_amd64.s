@@ -1,0 +1,130 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func adamAVX2(w, grad, m, v *float32, n int, c1, c2, alpha, eps float32)
+// n is a positive multiple of 8. Per element, in adamGo's order:
+// m += (g−m)·c1; v += (g·g−v)·c2; w −= (m·alpha)/(sqrt(v)+eps).
+TEXT ·adamAVX2(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	VBROADCASTSS c1+40(FP), Y10
+	VBROADCASTSS c2+44(FP), Y11
+	VBROADCASTSS alpha+48(FP), Y12
+	VBROADCASTSS eps+52(FP), Y13
+	SHLQ $2, CX
+	XORQ AX, AX
+adam_loop:
+	VMOVUPS (SI)(AX*1), Y0 // g
+	VMOVUPS (R8)(AX*1), Y1 // m
+	VMOVUPS (R9)(AX*1), Y2 // v
+	VSUBPS  Y1, Y0, Y4     // g − m
+	VMULPS  Y10, Y4, Y4    // ·c1
+	VADDPS  Y4, Y1, Y1     // m + …
+	VMOVUPS Y1, (R8)(AX*1)
+	VMULPS  Y0, Y0, Y5     // g·g
+	VSUBPS  Y2, Y5, Y5     // − v
+	VMULPS  Y11, Y5, Y5    // ·c2
+	VADDPS  Y5, Y2, Y2     // v + …
+	VMOVUPS Y2, (R9)(AX*1)
+	VSQRTPS Y2, Y6
+	VADDPS  Y13, Y6, Y6    // sqrt(v) + eps
+	VMULPS  Y12, Y1, Y7    // m·alpha
+	VDIVPS  Y6, Y7, Y7     // (m·alpha) / (sqrt(v)+eps)
+	VMOVUPS (DI)(AX*1), Y3
+	VSUBPS  Y7, Y3, Y3     // w − …
+	VMOVUPS Y3, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  adam_loop
+	VZEROUPPER
+	RET
+
+// func reluAVX2(y, x *float32, n int)
+// y = max(0, x) + 0 with VMAXPS's operand order returning x when x is NaN
+// (0 > NaN is false); the + 0 turns −0 into +0 and changes nothing else.
+TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHLQ $2, CX
+	XORQ AX, AX
+	VXORPS Y15, Y15, Y15
+relu_loop:
+	VMOVUPS (SI)(AX*1), Y0
+	VMAXPS  Y0, Y15, Y1 // 0 > x ? 0 : x
+	VADDPS  Y15, Y1, Y1
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  relu_loop
+	VZEROUPPER
+	RET
+
+// func reluGradAVX2(dx, x, dy *float32, n int)
+// dx = dy & (x NLE_UQ 0): all ones where x > 0 or x is NaN.
+TEXT ·reluGradAVX2(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ dy+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHLQ $2, CX
+	XORQ AX, AX
+	VXORPS Y15, Y15, Y15
+relugrad_loop:
+	VMOVUPS (SI)(AX*1), Y0
+	VCMPPS  $6, Y15, Y0, Y1 // !(x <= 0)
+	VANDPS  (DX)(AX*1), Y1, Y1
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  relugrad_loop
+	VZEROUPPER
+	RET
+
+// func maxPoolGradAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y, dy, dx *float32)
+// For channels [0, c8) in blocks of 8: left = all ones; for each tap
+// ip ≥ 0 (row offset ip·ldc): hit = (x[row] == y) & left; left &^= hit;
+// dx[row] += dy & hit (masked-out lanes add +0).
+TEXT ·maxPoolGradAVX2(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), SI
+	MOVQ taps+8(FP), R8
+	MOVQ ntaps+16(FP), R9
+	MOVQ c8+24(FP), BX
+	MOVQ ldc+32(FP), R10
+	MOVQ y+40(FP), R11
+	MOVQ dy+48(FP), R12
+	MOVQ dx+56(FP), DI
+	SHLQ $2, BX
+	SHLQ $2, R10
+	XORQ AX, AX
+	VPCMPEQD Y15, Y15, Y15
+mpg_chan:
+	VMOVUPS (R11)(AX*1), Y0 // y
+	VMOVUPS (R12)(AX*1), Y1 // dy
+	VMOVAPS Y15, Y2         // left
+	XORQ DX, DX
+mpg_tap:
+	MOVLQSX (R8)(DX*4), R13
+	INCQ DX
+	TESTQ R13, R13
+	JS   mpg_next
+	IMULQ R10, R13
+	ADDQ AX, R13
+	VCMPPS  $0, (SI)(R13*1), Y0, Y4 // x == y (ordered)
+	VANDPS  Y2, Y4, Y4              // & left
+	VANDNPS Y2, Y4, Y2              // left &^= hit
+	VANDPS  Y1, Y4, Y4              // dy & hit
+	VADDPS  (DI)(R13*1), Y4, Y4
+	VMOVUPS Y4, (DI)(R13*1)
+mpg_next:
+	CMPQ DX, R9
+	JLT  mpg_tap
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  mpg_chan
+	VZEROUPPER
+	RET

@@ -1,0 +1,251 @@
+package elementwise
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// sizes cover empty, shorter than a vector, exact multiples of 8 and tails.
+var sizes = []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1029}
+
+// impl is one code path of a kernel: the portable Go loop and the SIMD
+// dispatcher (which is the Go loop again where no assembly exists).
+type impl[F any] struct {
+	name string
+	fn   F
+}
+
+// special mixes ordinary values with the ones the float32 ops treat
+// specially: zeros of both signs, subnormals, infinities and NaN.
+func special(r *rand.Rand, n int) []float32 {
+	sp := []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 3e38, -3e38}
+	x := make([]float32, n)
+	for i := range x {
+		switch r.IntN(8) {
+		case 0:
+			x[i] = sp[r.IntN(len(sp))]
+		case 1:
+			x[i] = float32(r.NormFloat64() * 1e-20)
+		default:
+			x[i] = float32(r.NormFloat64())
+		}
+	}
+	return x
+}
+
+func randn(r *rand.Rand, n int, scale float64) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.NormFloat64() * scale)
+	}
+	return x
+}
+
+// same reports whether a and b hold the same bits, NaN payloads aside.
+func same(a, b float32) bool {
+	if a != a && b != b {
+		return true
+	}
+	return math.Float32bits(a) == math.Float32bits(b)
+}
+
+func checkSame(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if !same(got[i], want[i]) {
+			t.Fatalf("%s[%d] = %v (%#x), want %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+// r32 rounds a float64 result of float32 operands to float32: for +, −, ·,
+// / and sqrt this is the correctly rounded float32 operation.
+func r32(x float64) float64 { return float64(float32(x)) }
+
+// adamRef is the Adam step re-derived in float64, rounding after every
+// operation as float32 arithmetic does.
+func adamRef(w, g, m, v []float32, c1, c2, alpha, eps float32) {
+	C1, C2, A, E := float64(c1), float64(c2), float64(alpha), float64(eps)
+	for j := range w {
+		G, M, V, W := float64(g[j]), float64(m[j]), float64(v[j]), float64(w[j])
+		M = r32(M + r32(r32(G-M)*C1))
+		V = r32(V + r32(r32(r32(G*G)-V)*C2))
+		W = r32(W - r32(r32(M*A)/r32(r32(math.Sqrt(V))+E)))
+		m[j], v[j], w[j] = float32(M), float32(V), float32(W)
+	}
+}
+
+type adamFn = func(w, g, m, v []float32, c1, c2, alpha, eps float32)
+
+func TestAdam(t *testing.T) {
+	impls := []impl[adamFn]{{"go", adamGo}, {"simd", adamSIMD}, {"dispatch", Adam}}
+	hyper := []struct{ c1, c2, alpha, eps float32 }{
+		{0.1, 0.001, 0.001, 1e-7},
+		{float32(1 - 0.9), float32(1 - 0.999), 3.2e-4, 1e-7},
+		{0.5, 0.25, 1, 0},
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, n := range sizes {
+		for hi, h := range hyper {
+			for _, sp := range []bool{false, true} {
+				gen := func(scale float64) []float32 { return randn(r, n, scale) }
+				if sp {
+					gen = func(float64) []float32 { return special(r, n) }
+				}
+				w, g, m := gen(1), gen(1e-2), gen(1e-3)
+				v := gen(1e-4)
+				for i := range v {
+					if !sp {
+						v[i] = v[i] * v[i]
+					}
+				}
+				ww, wm, wv := clone(w), clone(m), clone(v)
+				adamRef(ww, g, wm, wv, h.c1, h.c2, h.alpha, h.eps)
+				for _, im := range impls {
+					t.Run(fmt.Sprintf("n=%d/h=%d/special=%v/%s", n, hi, sp, im.name), func(t *testing.T) {
+						gw, gm, gv := clone(w), clone(m), clone(v)
+						im.fn(gw, g, gm, gv, h.c1, h.c2, h.alpha, h.eps)
+						checkSame(t, "m", gm, wm)
+						checkSame(t, "v", gv, wv)
+						checkSame(t, "w", gw, ww)
+					})
+				}
+			}
+		}
+	}
+}
+
+func clone(x []float32) []float32 { return append([]float32(nil), x...) }
+
+type unaryFn = func(y, x []float32)
+
+func TestReLU(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	for _, im := range []impl[unaryFn]{{"go", reluGo}, {"simd", reluSIMD}, {"dispatch", ReLU}} {
+		for _, n := range sizes {
+			t.Run(fmt.Sprintf("%s/n=%d", im.name, n), func(t *testing.T) {
+				x := special(r, n)
+				want := make([]float32, n)
+				for i, v := range x {
+					switch {
+					case math.IsNaN(float64(v)):
+						want[i] = v
+					case float64(v) > 0:
+						want[i] = v
+					} // else +0
+				}
+				y := randn(r, n+3, 1) // longer than x: the extra values stay
+				tail := clone(y[n:])
+				im.fn(y, x)
+				checkSame(t, "y", y[:n], want)
+				checkSame(t, "y beyond x", y[n:], tail)
+			})
+		}
+	}
+}
+
+type gradFn = func(dx, x, dy []float32)
+
+func TestReLUGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, im := range []impl[gradFn]{{"go", reluGradGo}, {"simd", reluGradSIMD}, {"dispatch", ReLUGrad}} {
+		for _, n := range sizes {
+			t.Run(fmt.Sprintf("%s/n=%d", im.name, n), func(t *testing.T) {
+				x, dy := special(r, n), special(r, n)
+				want := make([]float32, n)
+				for i, v := range x {
+					if math.IsNaN(float64(v)) || float64(v) > 0 {
+						want[i] = dy[i]
+					}
+				}
+				dx := randn(r, n, 1)
+				im.fn(dx, x, dy)
+				checkSame(t, "dx", dx, want)
+			})
+		}
+	}
+}
+
+type poolFn = func(x []float32, taps []int32, ldc int, y, dy, dx []float32)
+
+// maxPoolGradRef routes dy to the first tap equal to y, one channel at a
+// time, in float64.
+func maxPoolGradRef(x []float32, taps []int32, ldc int, y, dy []float32, dx []float64) {
+	for c := range y {
+		for _, ip := range taps {
+			if ip >= 0 && float64(x[int(ip)*ldc+c]) == float64(y[c]) {
+				dx[int(ip)*ldc+c] += float64(dy[c])
+				break
+			}
+		}
+	}
+}
+
+func TestMaxPoolGradWindow(t *testing.T) {
+	impls := []impl[poolFn]{
+		{"go", func(x []float32, taps []int32, ldc int, y, dy, dx []float32) { maxPoolGradGo(x, taps, ldc, y, dy, dx, 0) }},
+		{"simd", func(x []float32, taps []int32, ldc int, y, dy, dx []float32) {
+			c8 := maxPoolGradSIMD(x, taps, ldc, y, dy, dx)
+			maxPoolGradGo(x, taps, ldc, y[c8:], dy[c8:], dx, c8)
+		}},
+		{"dispatch", MaxPoolGradWindow},
+	}
+	cases := []struct {
+		name     string
+		pix, ldc int // input pixels, row length
+		c        int // channels pooled (≤ ldc)
+		taps     []int32
+	}{
+		{"2x2_c32", 4, 32, 32, []int32{0, 1, 2, 3}},
+		{"2x2_c1", 4, 1, 1, []int32{0, 1, 2, 3}},
+		{"2x2_c13", 4, 13, 13, []int32{3, 1, 0, 2}},
+		{"3x3_pad_c24", 9, 24, 24, []int32{-1, -1, -1, 0, 1, 2, 4, 5, 6}},
+		{"1tap_c8", 2, 8, 8, []int32{1}},
+		{"all_pad_c16", 2, 16, 16, []int32{-1, -1}},
+		{"no_taps_c16", 2, 16, 16, nil},
+		{"subset_c20_of_40", 5, 40, 20, []int32{4, 0, 3}},
+		{"repeated_tap_c9", 3, 9, 9, []int32{2, 2, 0}},
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, tc := range cases {
+		for _, im := range impls {
+			t.Run(tc.name+"/"+im.name, func(t *testing.T) {
+				// small integers: ties between taps are common
+				x := make([]float32, tc.pix*tc.ldc)
+				for i := range x {
+					x[i] = float32(r.IntN(3))
+					if r.IntN(50) == 0 {
+						x[i] = float32(math.NaN())
+					}
+				}
+				y, dy := make([]float32, tc.c), randn(r, tc.c, 1)
+				for c := range y {
+					y[c] = float32(math.Inf(-1))
+					for _, ip := range tc.taps {
+						if ip >= 0 {
+							y[c] = max(y[c], x[int(ip)*tc.ldc+c])
+						}
+					}
+				}
+				// dx starts from a previous window's sums (overlap)
+				dx := make([]float32, len(x))
+				want := make([]float64, len(x))
+				for i := range dx {
+					if r.IntN(2) == 0 {
+						dx[i] = float32(r.IntN(5) - 2)
+						want[i] = float64(dx[i])
+					}
+				}
+				maxPoolGradRef(x, tc.taps, tc.ldc, y, dy, want)
+				im.fn(x, tc.taps, tc.ldc, y, dy, dx)
+				for i, w := range want {
+					if !same(dx[i], float32(w)) {
+						t.Fatalf("dx[%d] = %v, want %v", i, dx[i], w)
+					}
+				}
+			})
+		}
+	}
+}
