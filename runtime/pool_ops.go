@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 
+	"github.com/kerago/kerago/internal/elementwise"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	gt "gorgonia.org/tensor"
@@ -91,20 +92,17 @@ func (op *poolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	return G.Nodes{dx}, nil
 }
 func (op *poolOp) build(c *kctx) (instr, error) {
-	in := &poolInstr{geo: op.geo, max: op.max, grad: op.grad, x: c.ins[0], out: c.out, y: -1, dy: -1, done: -1}
+	in := &poolInstr{geo: op.geo, max: op.max, grad: op.grad, x: c.ins[0], out: c.out, y: -1, dy: -1}
 	if op.grad {
 		in.y, in.dy = c.ins[1], c.ins[2]
-		if op.max {
-			in.done = c.temp(op.geo.cin)
-		}
 	}
 	return in, nil
 }
 
 type poolInstr struct {
-	geo                 *convGeo
-	max, grad           bool
-	x, y, dy, out, done int
+	geo           *convGeo
+	max, grad     bool
+	x, y, dy, out int
 }
 
 func (in *poolInstr) run(b [][]float32) {
@@ -115,7 +113,7 @@ func (in *poolInstr) run(b [][]float32) {
 	case !in.grad:
 		g.avgPool(b[in.x], b[in.out])
 	case in.max:
-		g.maxPoolGrad(b[in.x], b[in.y], b[in.dy], b[in.out], b[in.done])
+		g.maxPoolGrad(b[in.x], b[in.y], b[in.dy], b[in.out])
 	default:
 		g.avgPoolGrad(b[in.dy], b[in.out])
 	}
@@ -180,35 +178,18 @@ func (g *convGeo) avgPool(x, y []float32) {
 	})
 }
 
-// maxPoolGrad adds dy to the first cell of each window equal to the
-// window's maximum: scanning the taps backwards, arg[c] ends on the first
-// matching tap (a select, no data-dependent branch on the done state).
-func (g *convGeo) maxPoolGrad(x, y, dy, dx, arg []float32) {
-	C := g.cin
-	clear(dx[:g.n*g.inPix()*C])
-	g.window(func(yo, xb int, taps []int32) {
-		yr, dyr, ar := y[yo:yo+C], dy[yo:yo+C], arg[:C]
-		fillF32(ar, -1)
-		for t := len(taps) - 1; t >= 0; t-- {
-			if taps[t] < 0 {
-				continue
-			}
-			o := (xb + int(taps[t])) * C
-			xr, ar, ft := x[o:o+C], ar[:C], float32(t)
-			for c, v := range xr {
-				a := ar[c]
-				if v == yr[c] {
-					a = ft
-				}
-				ar[c] = a
-			}
+// maxPoolGrad adds dy to the first cell of each window (in row-major tap
+// order) equal to the window's maximum; a NaN maximum routes nothing.
+func (g *convGeo) maxPoolGrad(x, y, dy, dx []float32) {
+	C, P, kv, inP := g.cin, g.outPix(), g.kvol(), g.inPix()
+	clear(dx[:g.n*inP*C])
+	for b := 0; b < g.n; b++ {
+		xs, dxs := x[b*inP*C:(b+1)*inP*C], dx[b*inP*C:(b+1)*inP*C]
+		for p := 0; p < P; p++ {
+			yo := (b*P + p) * C
+			elementwise.MaxPoolGradWindow(xs, g.taps[p*kv:(p+1)*kv], C, y[yo:yo+C], dy[yo:yo+C], dxs)
 		}
-		for c, d := range dyr {
-			if t := int(ar[c]); t >= 0 {
-				dx[(xb+int(taps[t]))*C+c] += d
-			}
-		}
-	})
+	}
 }
 
 func (g *convGeo) avgPoolGrad(dy, dx []float32) {

@@ -67,6 +67,9 @@ var poolCases = []poolCase{
 	{name: "2d_overlap_s1_same", x: []int{1, 4, 4, 3}, size: []int{3, 3}, st: []int{1, 1}, padding: "same"},
 	{name: "3d_2_same", x: []int{1, 3, 4, 5, 2}, size: []int{2, 2, 2}, padding: "same"},
 	{name: "3d_3_s2_valid", x: []int{2, 5, 5, 3, 2}, size: []int{3, 3, 2}, st: []int{2, 2, 1}},
+	// 8 channels or more take the vector kernels (11: a vector and a tail)
+	{name: "2d_2_valid_c11", x: []int{2, 6, 5, 11}, size: []int{2, 2}},
+	{name: "2d_3_s1_same_c16", x: []int{1, 5, 5, 16}, size: []int{3, 3}, st: []int{1, 1}, padding: "same"},
 }
 
 func poolPads(t *testing.T, xs, size, st []int, padding string) (pb, pa []int) {
