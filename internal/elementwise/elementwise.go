@@ -98,3 +98,113 @@ func maxPoolGradGo(x []float32, taps []int32, ldc int, y, dy, dx []float32, c0 i
 		}
 	}
 }
+
+// ColumnSums writes out[c] = Σ_r x[r·cols + c] for the len(x)/cols whole
+// rows of x, each column summed in float32 in row order starting from +0
+// (the bias gradient). out must hold at least cols values.
+func ColumnSums(out, x []float32, cols int) {
+	c0 := 0
+	if hasAVX2 {
+		c0 = columnSumsSIMD(out, x, cols)
+	}
+	columnSumsGo(out, x, cols, c0)
+}
+
+// columnSumsGo sums columns c0 … cols−1.
+func columnSumsGo(out, x []float32, cols, c0 int) {
+	if cols <= c0 {
+		return
+	}
+	o := out[c0:cols]
+	clear(o)
+	for r := 0; r+cols <= len(x); r += cols {
+		addGo(o, x[r+c0:r+cols])
+	}
+}
+
+// AddBias writes y[r·C + c] = x[r·C + c] + b[c], C = len(b), for the
+// len(x)/C whole rows of x; y must be as long (y may be x).
+func AddBias(y, x, b []float32) {
+	c0 := 0
+	if hasAVX2 {
+		c0 = addBiasSIMD(y, x, b)
+	}
+	addBiasGo(y, x, b, c0)
+}
+
+// addBiasGo does columns c0 … len(b)−1.
+func addBiasGo(y, x, b []float32, c0 int) {
+	C := len(b)
+	if C <= c0 {
+		return
+	}
+	for r := 0; r+C <= len(x); r += C {
+		yr, xr := y[r+c0:r+C], x[r+c0:r+C]
+		for i, bv := range b[c0:] {
+			yr[i] = xr[i] + bv
+		}
+	}
+}
+
+// Add adds src to dst element-wise; dst must hold at least len(src) values.
+func Add(dst, src []float32) {
+	if hasAVX2 {
+		addSIMD(dst, src)
+		return
+	}
+	addGo(dst, src)
+}
+
+func addGo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// MaxPoolWindow writes one max-pooling window: y[c] = the max (Go's max:
+// NaN wins, +0 over −0) over taps ip ≥ 0 of x[ip·ldc + c], for c < len(y);
+// 0 when every tap is < 0 (a window of padding only).
+func MaxPoolWindow(x []float32, taps []int32, ldc int, y []float32) {
+	maxPoolWindow(x, taps, ldc, y, hasAVX2)
+}
+
+// maxPoolWindow is MaxPoolWindow with the vector kernel on or off.
+func maxPoolWindow(x []float32, taps []int32, ldc int, y []float32, simd bool) {
+	first := -1
+	for t, ip := range taps {
+		if ip >= 0 {
+			first = t
+			break
+		}
+	}
+	if first < 0 {
+		clear(y)
+		return
+	}
+	c0 := 0
+	if simd {
+		c0 = maxPoolSIMD(x, taps[first:], ldc, y)
+	}
+	maxPoolGo(x, taps[first:], ldc, y, c0)
+}
+
+// maxPoolGo does channels c0 … len(y)−1; taps[0] ≥ 0.
+func maxPoolGo(x []float32, taps []int32, ldc int, y []float32, c0 int) {
+	if len(y) <= c0 {
+		return
+	}
+	yr := y[c0:]
+	o := int(taps[0]) * ldc
+	copy(yr, x[o+c0:o+len(y)])
+	for _, ip := range taps[1:] {
+		if ip < 0 {
+			continue
+		}
+		o := int(ip) * ldc
+		xr := x[o+c0 : o+len(y)]
+		for c, v := range xr {
+			yr[c] = max(yr[c], v)
+		}
+	}
+}

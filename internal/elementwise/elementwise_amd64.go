@@ -67,3 +67,65 @@ func maxPoolGradSIMD(x []float32, taps []int32, ldc int, y, dy, dx []float32) in
 	maxPoolGradAVX2(&x[0], &taps[0], len(taps), c8, ldc, &y[0], &dy[0], &dx[0])
 	return c8
 }
+
+//go:noescape
+func columnSumsAVX2(out, x *float32, rows, c8, ldc int)
+
+//go:noescape
+func addBiasAVX2(y, x, b *float32, rows, c8, ldc int)
+
+//go:noescape
+func addAVX2(dst, src *float32, n int)
+
+//go:noescape
+func maxPoolAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y *float32)
+
+// columnSumsSIMD sums the first multiple of 8 columns and returns how many.
+func columnSumsSIMD(out, x []float32, cols int) int {
+	rows := len(x) / max(cols, 1)
+	c8 := cols &^ 7
+	if c8 == 0 || rows == 0 {
+		return 0
+	}
+	_, _ = out[c8-1], x[rows*cols-1]
+	columnSumsAVX2(&out[0], &x[0], rows, c8, cols)
+	return c8
+}
+
+func addBiasSIMD(y, x, b []float32) int {
+	cols := len(b)
+	rows := len(x) / max(cols, 1)
+	c8 := cols &^ 7
+	if c8 == 0 || rows == 0 {
+		return 0
+	}
+	_, _ = y[rows*cols-1], x[rows*cols-1]
+	addBiasAVX2(&y[0], &x[0], &b[0], rows, c8, cols)
+	return c8
+}
+
+func addSIMD(dst, src []float32) {
+	n := len(src)
+	dst = dst[:n]
+	n8 := n &^ 7
+	if n8 > 0 {
+		addAVX2(&dst[0], &src[0], n8)
+	}
+	addGo(dst[n8:], src[n8:])
+}
+
+// maxPoolSIMD does the first multiple of 8 channels of a window with at
+// least one tap ≥ 0 and returns how many it did.
+func maxPoolSIMD(x []float32, taps []int32, ldc int, y []float32) int {
+	c8 := len(y) &^ 7
+	if c8 == 0 || ldc < c8 {
+		return 0
+	}
+	for _, ip := range taps {
+		if ip >= 0 {
+			_ = x[int(ip)*ldc+c8-1]
+		}
+	}
+	maxPoolAVX2(&x[0], &taps[0], len(taps), c8, ldc, &y[0])
+	return c8
+}

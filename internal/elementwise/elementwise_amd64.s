@@ -128,3 +128,147 @@ mpg_next:
 	JLT  mpg_chan
 	VZEROUPPER
 	RET
+
+// func columnSumsAVX2(out, x *float32, rows, c8, ldc int)
+// out[c] = ((0 + x[0,c]) + x[1,c]) + … for c < c8 (a multiple of 8),
+// rows ≥ 1: one accumulator per channel, summed in row order; four
+// 8-channel blocks at a time give four independent add chains.
+TEXT ·columnSumsAVX2(SB), NOSPLIT, $0-40
+	MOVQ out+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ c8+24(FP), BX
+	MOVQ ldc+32(FP), R10
+	SHLQ $2, BX
+	SHLQ $2, R10
+	XORQ AX, AX
+cs_blk32:
+	MOVQ BX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  cs_blk8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	LEAQ (SI)(AX*1), R11
+	MOVQ R8, CX
+cs_row32:
+	VADDPS 0(R11), Y0, Y0
+	VADDPS 32(R11), Y1, Y1
+	VADDPS 64(R11), Y2, Y2
+	VADDPS 96(R11), Y3, Y3
+	ADDQ R10, R11
+	DECQ CX
+	JNZ  cs_row32
+	VMOVUPS Y0, 0(DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	ADDQ $128, AX
+	JMP  cs_blk32
+cs_blk8:
+	CMPQ AX, BX
+	JGE  cs_done
+	VXORPS Y0, Y0, Y0
+	LEAQ (SI)(AX*1), R11
+	MOVQ R8, CX
+cs_row8:
+	VADDPS (R11), Y0, Y0
+	ADDQ R10, R11
+	DECQ CX
+	JNZ  cs_row8
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP  cs_blk8
+cs_done:
+	VZEROUPPER
+	RET
+
+// func addBiasAVX2(y, x, b *float32, rows, c8, ldc int)
+// y[r,c] = x[r,c] + b[c] for c < c8 (a multiple of 8), rows ≥ 1.
+TEXT ·addBiasAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ b+16(FP), R9
+	MOVQ rows+24(FP), R8
+	MOVQ c8+32(FP), BX
+	MOVQ ldc+40(FP), R10
+	SHLQ $2, BX
+	SHLQ $2, R10
+ab_row:
+	XORQ AX, AX
+ab_col:
+	VMOVUPS (SI)(AX*1), Y0
+	VADDPS  (R9)(AX*1), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  ab_col
+	ADDQ R10, SI
+	ADDQ R10, DI
+	DECQ R8
+	JNZ  ab_row
+	VZEROUPPER
+	RET
+
+// func addAVX2(dst, src *float32, n int)
+// dst += src, n a positive multiple of 8.
+TEXT ·addAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHLQ $2, CX
+	XORQ AX, AX
+add_loop:
+	VMOVUPS (DI)(AX*1), Y0
+	VADDPS  (SI)(AX*1), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  add_loop
+	VZEROUPPER
+	RET
+
+// func maxPoolAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y *float32)
+// y[c] = max over taps ip ≥ 0 of x[ip·ldc + c], for c < c8, starting from
+// −Inf, with Go's max: (maxps(a,b) & maxps(b,a)) | unordered(a,b) gives
+// NaN if either is NaN and +0 for max(−0, +0). At least one tap is ≥ 0.
+TEXT ·maxPoolAVX2(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ taps+8(FP), R8
+	MOVQ ntaps+16(FP), R9
+	MOVQ c8+24(FP), BX
+	MOVQ ldc+32(FP), R10
+	MOVQ y+40(FP), DI
+	SHLQ $2, BX
+	SHLQ $2, R10
+	XORQ AX, AX
+	MOVL $0xff800000, R12
+	MOVQ R12, X14
+	VBROADCASTSS X14, Y14 // −Inf
+mp_chan:
+	VMOVAPS Y14, Y0
+	XORQ DX, DX
+mp_tap:
+	MOVLQSX (R8)(DX*4), R13
+	INCQ DX
+	TESTQ R13, R13
+	JS   mp_next
+	IMULQ R10, R13
+	ADDQ AX, R13
+	VMOVUPS (SI)(R13*1), Y1
+	VMAXPS  Y1, Y0, Y2     // acc > v ? acc : v
+	VMAXPS  Y0, Y1, Y3     // v > acc ? v : acc
+	VCMPPS  $3, Y1, Y0, Y4 // unordered
+	VANDPS  Y3, Y2, Y2
+	VORPS   Y4, Y2, Y0
+mp_next:
+	CMPQ DX, R9
+	JLT  mp_tap
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  mp_chan
+	VZEROUPPER
+	RET

@@ -5,10 +5,20 @@ package elementwise
 // hasAVX2 is false: only the portable kernels exist here.
 const hasAVX2 = false
 
-func adamSIMD(w, g, m, v []float32, c1, c2, alpha, eps float32) { adamGo(w, g, m, v, c1, c2, alpha, eps) }
+func adamSIMD(w, g, m, v []float32, c1, c2, alpha, eps float32) {
+	adamGo(w, g, m, v, c1, c2, alpha, eps)
+}
 
 func reluSIMD(y, x []float32) { reluGo(y, x) }
 
 func reluGradSIMD(dx, x, dy []float32) { reluGradGo(dx, x, dy) }
 
 func maxPoolGradSIMD(x []float32, taps []int32, ldc int, y, dy, dx []float32) int { return 0 }
+
+func columnSumsSIMD(out, x []float32, cols int) int { return 0 }
+
+func addBiasSIMD(y, x, b []float32) int { return 0 }
+
+func addSIMD(dst, src []float32) { addGo(dst, src) }
+
+func maxPoolSIMD(x []float32, taps []int32, ldc int, y []float32) int { return 0 }

@@ -185,7 +185,9 @@ func maxPoolGradRef(x []float32, taps []int32, ldc int, y, dy []float32, dx []fl
 
 func TestMaxPoolGradWindow(t *testing.T) {
 	impls := []impl[poolFn]{
-		{"go", func(x []float32, taps []int32, ldc int, y, dy, dx []float32) { maxPoolGradGo(x, taps, ldc, y, dy, dx, 0) }},
+		{"go", func(x []float32, taps []int32, ldc int, y, dy, dx []float32) {
+			maxPoolGradGo(x, taps, ldc, y, dy, dx, 0)
+		}},
 		{"simd", func(x []float32, taps []int32, ldc int, y, dy, dx []float32) {
 			c8 := maxPoolGradSIMD(x, taps, ldc, y, dy, dx)
 			maxPoolGradGo(x, taps, ldc, y[c8:], dy[c8:], dx, c8)
@@ -246,6 +248,164 @@ func TestMaxPoolGradWindow(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+type colSumFn = func(out, x []float32, cols int)
+
+func TestColumnSums(t *testing.T) {
+	impls := []impl[colSumFn]{
+		{"go", func(out, x []float32, cols int) { columnSumsGo(out, x, cols, 0) }},
+		{"simd", func(out, x []float32, cols int) { columnSumsGo(out, x, cols, columnSumsSIMD(out, x, cols)) }},
+		{"dispatch", ColumnSums},
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	for _, cols := range []int{1, 3, 8, 10, 32, 40, 64, 75, 128} {
+		for _, rows := range []int{0, 1, 2, 13} {
+			x := special(r, rows*cols+cols/2) // a partial row at the end is ignored
+			if rows == 13 {
+				x = randn(r, rows*cols, 1)
+			}
+			// float32 sums in row order from +0, each addition rounded
+			want := make([]float32, cols)
+			for c := range want {
+				s := 0.0
+				for k := 0; k < rows; k++ {
+					s = r32(s + float64(x[k*cols+c]))
+				}
+				want[c] = float32(s)
+			}
+			for _, im := range impls {
+				t.Run(fmt.Sprintf("cols=%d/rows=%d/%s", cols, rows, im.name), func(t *testing.T) {
+					out := randn(r, cols+2, 1)
+					tail := clone(out[cols:])
+					im.fn(out, x, cols)
+					checkSame(t, "out", out[:cols], want)
+					checkSame(t, "out beyond cols", out[cols:], tail)
+				})
+			}
+		}
+	}
+}
+
+type biasFn = func(y, x, b []float32)
+
+func TestAddBias(t *testing.T) {
+	impls := []impl[biasFn]{
+		{"go", func(y, x, b []float32) { addBiasGo(y, x, b, 0) }},
+		{"simd", func(y, x, b []float32) { addBiasGo(y, x, b, addBiasSIMD(y, x, b)) }},
+		{"dispatch", AddBias},
+	}
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, cols := range []int{1, 7, 8, 10, 32, 45, 64} {
+		for _, rows := range []int{0, 1, 5} {
+			x, b := special(r, rows*cols), special(r, cols)
+			want := make([]float32, len(x))
+			for i := range want {
+				want[i] = float32(r32(float64(x[i]) + float64(b[i%cols])))
+			}
+			for _, im := range impls {
+				for _, inPlace := range []bool{false, true} {
+					t.Run(fmt.Sprintf("cols=%d/rows=%d/%s/inplace=%v", cols, rows, im.name, inPlace), func(t *testing.T) {
+						y := make([]float32, len(x))
+						xx := x
+						if inPlace {
+							copy(y, x)
+							xx = y
+						}
+						im.fn(y, xx, b)
+						checkSame(t, "y", y, want)
+					})
+				}
+			}
+		}
+	}
+}
+
+type addFn = func(dst, src []float32)
+
+func TestAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, im := range []impl[addFn]{{"go", addGo}, {"simd", addSIMD}, {"dispatch", Add}} {
+		for _, n := range sizes {
+			t.Run(fmt.Sprintf("%s/n=%d", im.name, n), func(t *testing.T) {
+				dst, src := special(r, n+2), special(r, n)
+				want := clone(dst)
+				for i, v := range src {
+					want[i] = float32(r32(float64(want[i]) + float64(v)))
+				}
+				im.fn(dst, src)
+				checkSame(t, "dst", dst, want)
+			})
+		}
+	}
+}
+
+type maxPoolFn = func(x []float32, taps []int32, ldc int, y []float32)
+
+func TestMaxPoolWindow(t *testing.T) {
+	impls := []impl[maxPoolFn]{
+		{"go", func(x []float32, taps []int32, ldc int, y []float32) { maxPoolWindow(x, taps, ldc, y, false) }},
+		{"simd", func(x []float32, taps []int32, ldc int, y []float32) { maxPoolWindow(x, taps, ldc, y, true) }},
+		{"dispatch", MaxPoolWindow},
+	}
+	cases := []struct {
+		name     string
+		pix, ldc int
+		c        int
+		taps     []int32
+	}{
+		{"2x2_c32", 4, 32, 32, []int32{0, 1, 2, 3}},
+		{"2x2_c3", 4, 3, 3, []int32{0, 1, 2, 3}},
+		{"2x2_c13", 4, 13, 13, []int32{3, 1, 0, 2}},
+		{"3x3_pad_c24", 9, 24, 24, []int32{-1, -1, -1, 0, 1, 2, 4, 5, 6}},
+		{"1tap_c8", 2, 8, 8, []int32{1}},
+		{"all_pad_c16", 2, 16, 16, []int32{-1, -1}},
+		{"no_taps_c9", 2, 9, 9, nil},
+		{"subset_c20_of_40", 5, 40, 20, []int32{4, -1, 0, 3}},
+	}
+	r := rand.New(rand.NewPCG(8, 8))
+	// ties of signed zeros and NaN against numbers are common among few values
+	few := []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.NaN())}
+	for _, tc := range cases {
+		for _, im := range impls {
+			for _, ties := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/ties=%v", tc.name, im.name, ties), func(t *testing.T) {
+					x := special(r, tc.pix*tc.ldc)
+					if ties {
+						for i := range x {
+							x[i] = few[r.IntN(len(few))]
+						}
+					}
+					// the reference: float64 max with NaN winning and +0 over −0
+					want := make([]float32, tc.c)
+					for c := range want {
+						acc, any := math.Inf(-1), false
+						for _, ip := range tc.taps {
+							if ip < 0 {
+								continue
+							}
+							v := float64(x[int(ip)*tc.ldc+c])
+							switch {
+							case !any || math.IsNaN(v) || math.IsNaN(acc):
+								if !any || math.IsNaN(v) {
+									acc = v
+								}
+							case v > acc || (v == 0 && acc == 0 && !math.Signbit(v)):
+								acc = v
+							}
+							any = true
+						}
+						if any {
+							want[c] = float32(acc)
+						}
+					}
+					y := randn(r, tc.c, 1)
+					im.fn(x, tc.taps, tc.ldc, y)
+					checkSame(t, "y", y, want)
+				})
+			}
 		}
 	}
 }
