@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/kerago/kerago/internal/elementwise"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 )
@@ -639,8 +640,12 @@ func mulAdd(y, x, w []float32) {
 	}
 }
 
-// addInto: dst += src.
+// addInto: dst += src (short rows in a plain loop, longer ones vectorized).
 func addInto(dst, src []float32) {
+	if len(src) >= 16 {
+		elementwise.Add(dst, src)
+		return
+	}
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] += v
@@ -880,20 +885,11 @@ type biasInstr struct {
 
 func (in *biasInstr) run(bufs [][]float32) {
 	x, out := bufs[in.x][:in.n], bufs[in.out]
-	if in.grad {
-		clear(out[:in.c])
-		for r := 0; r < in.n; r += in.c {
-			addInto(out, x[r:r+in.c])
-		}
+	if in.grad { // each channel summed over the rows in row order
+		elementwise.ColumnSums(out[:in.c], x, in.c)
 		return
 	}
-	b := bufs[in.b][:in.c]
-	for r := 0; r < in.n; r += in.c {
-		yr, xr := out[r:r+in.c], x[r:r+in.c]
-		for i, bv := range b {
-			yr[i] = xr[i] + bv
-		}
-	}
+	elementwise.AddBias(out[:in.n], x, bufs[in.b][:in.c])
 }
 
 // denseForward: groups 1, direct loops: y[p] = Σ_j Σ_c x[tap j, c]·w[j, c, :].

@@ -131,30 +131,17 @@ func (g *convGeo) window(fn func(yOff, xBase int, taps []int32)) {
 	}
 }
 
+// maxPool writes each window's maximum (NaN if any cell is NaN; 0 for a
+// window of padding only).
 func (g *convGeo) maxPool(x, y []float32) {
-	C := g.cin
-	g.window(func(yo, xb int, taps []int32) {
-		yr := y[yo : yo+C]
-		first := true
-		for _, ip := range taps {
-			if ip < 0 {
-				continue
-			}
-			xr := x[(xb+int(ip))*C : (xb+int(ip)+1)*C]
-			if first {
-				copy(yr, xr)
-				first = false
-				continue
-			}
-			yr := yr[:len(xr)]
-			for c, v := range xr {
-				yr[c] = max(yr[c], v)
-			}
+	C, P, kv, inP := g.cin, g.outPix(), g.kvol(), g.inPix()
+	for b := 0; b < g.n; b++ {
+		xs := x[b*inP*C : (b+1)*inP*C]
+		for p := 0; p < P; p++ {
+			yo := (b*P + p) * C
+			elementwise.MaxPoolWindow(xs, g.taps[p*kv:(p+1)*kv], C, y[yo:yo+C])
 		}
-		if first {
-			clear(yr)
-		}
-	})
+	}
 }
 
 func (g *convGeo) avgPool(x, y []float32) {
