@@ -681,15 +681,32 @@ func (g *convGeo) im2col(x, col []float32, gi int) {
 	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
-		for j, ip := range g.taps[p*kv : (p+1)*kv] {
-			dst := row[j*cg : (j+1)*cg]
+		taps := g.taps[p*kv : (p+1)*kv]
+		for j := 0; j < kv; {
+			ip, n := tapRun(taps[j:], cg == cin)
+			dst := row[j*cg : (j+n)*cg]
 			if ip < 0 {
 				clear(dst)
 			} else {
 				copy(dst, x[int(ip)*cin+c0:])
 			}
+			j += n
 		}
 	}
+}
+
+// tapRun returns the first tap and how many of the taps that follow it are
+// the next input pixels (a run one contiguous copy covers when cg == cin:
+// consecutive pixels' channel rows are adjacent). A padding tap is a run of 1.
+func tapRun(taps []int32, contiguous bool) (int32, int) {
+	ip, n := taps[0], 1
+	if ip < 0 || !contiguous {
+		return ip, 1
+	}
+	for n < len(taps) && taps[n] == ip+int32(n) {
+		n++
+	}
+	return ip, n
 }
 
 // col2im adds the patch matrix col back into one sample dx (group gi).
@@ -706,10 +723,13 @@ func (g *convGeo) col2im(col, dx []float32, gi int) {
 	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
-		for j, ip := range g.taps[p*kv : (p+1)*kv] {
-			if ip >= 0 {
-				addInto(dx[int(ip)*cin+c0:], row[j*cg:(j+1)*cg])
+		taps := g.taps[p*kv : (p+1)*kv]
+		for j := 0; j < kv; {
+			ip, n := tapRun(taps[j:], cg == cin)
+			if ip >= 0 { // a window's taps are distinct pixels: one add each
+				addInto(dx[int(ip)*cin+c0:], row[j*cg:(j+n)*cg])
 			}
+			j += n
 		}
 	}
 }
