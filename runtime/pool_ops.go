@@ -95,14 +95,42 @@ func (op *poolOp) build(c *kctx) (instr, error) {
 	in := &poolInstr{geo: op.geo, max: op.max, grad: op.grad, x: c.ins[0], out: c.out, y: -1, dy: -1}
 	if op.grad {
 		in.y, in.dy = c.ins[1], c.ins[2]
+		if op.max {
+			in.uncovered, in.disjoint = op.geo.coverage()
+		}
 	}
 	return in, nil
+}
+
+// coverage reports whether no input pixel is in two windows and, if so,
+// which pixels are in none.
+func (g *convGeo) coverage() (uncovered []int32, disjoint bool) {
+	seen := make([]bool, g.inPix())
+	for _, ip := range g.taps {
+		if ip < 0 {
+			continue
+		}
+		if seen[ip] {
+			return nil, false
+		}
+		seen[ip] = true
+	}
+	for p, s := range seen {
+		if !s {
+			uncovered = append(uncovered, int32(p))
+		}
+	}
+	return uncovered, true
 }
 
 type poolInstr struct {
 	geo           *convGeo
 	max, grad     bool
 	x, y, dy, out int
+	// max-pooling gradient with disjoint windows: every covered pixel is
+	// written once (no clear, no read of dx), the uncovered ones are zeroed
+	disjoint  bool
+	uncovered []int32
 }
 
 func (in *poolInstr) run(b [][]float32) {
@@ -113,7 +141,7 @@ func (in *poolInstr) run(b [][]float32) {
 	case !in.grad:
 		g.avgPool(b[in.x], b[in.out])
 	case in.max:
-		g.maxPoolGrad(b[in.x], b[in.y], b[in.dy], b[in.out])
+		g.maxPoolGrad(b[in.x], b[in.y], b[in.dy], b[in.out], in.disjoint, in.uncovered)
 	default:
 		g.avgPoolGrad(b[in.dy], b[in.out])
 	}
@@ -166,15 +194,22 @@ func (g *convGeo) avgPool(x, y []float32) {
 }
 
 // maxPoolGrad adds dy to the first cell of each window (in row-major tap
-// order) equal to the window's maximum; a NaN maximum routes nothing.
-func (g *convGeo) maxPoolGrad(x, y, dy, dx []float32) {
+// order) equal to the window's maximum; a NaN maximum routes nothing. With
+// disjoint windows it writes each covered cell once and zeroes the
+// uncovered ones instead of clearing dx and adding.
+func (g *convGeo) maxPoolGrad(x, y, dy, dx []float32, disjoint bool, uncovered []int32) {
 	C, P, kv, inP := g.cin, g.outPix(), g.kvol(), g.inPix()
-	clear(dx[:g.n*inP*C])
+	if !disjoint {
+		clear(dx[:g.n*inP*C])
+	}
 	for b := 0; b < g.n; b++ {
 		xs, dxs := x[b*inP*C:(b+1)*inP*C], dx[b*inP*C:(b+1)*inP*C]
+		for _, ip := range uncovered {
+			clear(dxs[int(ip)*C : int(ip+1)*C])
+		}
 		for p := 0; p < P; p++ {
 			yo := (b*P + p) * C
-			elementwise.MaxPoolGradWindow(xs, g.taps[p*kv:(p+1)*kv], C, y[yo:yo+C], dy[yo:yo+C], dxs)
+			elementwise.MaxPoolGradWindow(xs, g.taps[p*kv:(p+1)*kv], C, y[yo:yo+C], dy[yo:yo+C], dxs, disjoint)
 		}
 	}
 }

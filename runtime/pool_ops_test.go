@@ -253,3 +253,72 @@ func TestMaskedGlobalAverage(t *testing.T) {
 		t.Errorf("all-masked row gave %v, want NaN", res.out[2:])
 	}
 }
+
+// TestMaxPoolGradDisjoint runs the max-pooling gradient on geometries whose
+// windows do not overlap (each covered cell written once, uncovered cells
+// zeroed, no clear) into a dx full of NaN, against a float64 routing of dy
+// to each window's first maximum; and checks which geometries count as
+// disjoint.
+func TestMaxPoolGradDisjoint(t *testing.T) {
+	cases := []struct {
+		name         string
+		xs           []int
+		size, st, pb []int
+		pa           []int
+		disjoint     bool
+		uncovered    int // pixels of one sample in no window
+	}{
+		{"2x2_odd_c11", []int{2, 5, 7, 11}, []int{2, 2}, []int{2, 2}, []int{0, 0}, []int{0, 0}, true, 5 + 7 - 1},
+		{"2x2_same_c16", []int{1, 5, 5, 16}, []int{2, 2}, []int{2, 2}, []int{0, 0}, []int{1, 1}, true, 0},
+		{"3x3_s3_c9", []int{2, 7, 6, 9}, []int{3, 3}, []int{3, 3}, []int{0, 0}, []int{0, 0}, true, 7*6 - 6*6},
+		{"2x2_s1_overlap", []int{1, 4, 4, 8}, []int{2, 2}, []int{1, 1}, []int{0, 0}, []int{0, 0}, false, 0},
+	}
+	r := rand.New(rand.NewPCG(12, 12))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			C := tc.xs[3]
+			g, err := newConvGeo(tc.xs, tc.size, C, 1, tc.st, nil, tc.pb, tc.pa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.pool = true
+			g.finish()
+			unc, disjoint := g.coverage()
+			if disjoint != tc.disjoint || len(unc) != tc.uncovered {
+				t.Fatalf("coverage: disjoint %v with %d uncovered pixels, want %v and %d", disjoint, len(unc), tc.disjoint, tc.uncovered)
+			}
+			x := make([]float32, prod(tc.xs))
+			for i := range x {
+				x[i] = float32(r.IntN(4)) // ties are common
+			}
+			ys := g.outShape()
+			y, dy := make([]float32, prod(ys)), randF32(r, prod(ys))
+			g.maxPool(x, y)
+			want := make([]float64, len(x))
+			P, kv, inP := g.outPix(), g.kvol(), g.inPix()
+			for b := 0; b < g.n; b++ {
+				for p := 0; p < P; p++ {
+					for c := 0; c < C; c++ {
+						yi := (b*P+p)*C + c
+						for _, ip := range g.taps[p*kv : (p+1)*kv] {
+							if xi := (b*inP+int(ip))*C + c; ip >= 0 && x[xi] == y[yi] {
+								want[xi] += float64(dy[yi])
+								break
+							}
+						}
+					}
+				}
+			}
+			dx := make([]float32, len(x))
+			for i := range dx {
+				dx[i] = float32(math.NaN())
+			}
+			if disjoint {
+				g.maxPoolGrad(x, y, dy, dx, true, unc)
+				closeSlices(t, "dx (disjoint)", dx, toF32(want), 0, 0)
+			}
+			g.maxPoolGrad(x, y, dy, dx, false, nil)
+			closeSlices(t, "dx (clear and add)", dx, toF32(want), 0, 0)
+		})
+	}
+}

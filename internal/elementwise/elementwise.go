@@ -74,27 +74,42 @@ func reluGradGo(dx, x, dy []float32) {
 // with x[taps[t]·ldc + c] == y[c] gets dx[taps[t]·ldc + c] += dy[c]. A
 // channel whose maximum is NaN matches no tap and routes nothing. x and dx
 // are the sample's (pixels × ldc) input and input-gradient maps; dx must
-// not hold −0 (it never does when cleared and only added to).
-func MaxPoolGradWindow(x []float32, taps []int32, ldc int, y, dy, dx []float32) {
-	c8 := 0
-	if hasAVX2 {
-		c8 = maxPoolGradSIMD(x, taps, ldc, y, dy, dx)
+// not hold −0 (it never does when cleared and only added to). With
+// overwrite (for windows no other window overlaps) every tap's cell is set
+// instead: dy[c] for the routed one, +0 for the others.
+func MaxPoolGradWindow(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite bool) {
+	maxPoolGradWindow(x, taps, ldc, y, dy, dx, overwrite, hasAVX2)
+}
+
+// maxPoolGradWindow is MaxPoolGradWindow with the vector kernel on or off.
+func maxPoolGradWindow(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite, simd bool) {
+	c0 := 0
+	if simd {
+		c0 = maxPoolGradSIMD(x, taps, ldc, y, dy, dx, overwrite)
 	}
-	maxPoolGradGo(x, taps, ldc, y[c8:], dy[c8:], dx, c8)
+	maxPoolGradGo(x, taps, ldc, y[c0:], dy[c0:], dx, c0, overwrite)
 }
 
 // maxPoolGradGo does channels c0 … c0+len(y)−1 (y and dy start at c0).
-func maxPoolGradGo(x []float32, taps []int32, ldc int, y, dy, dx []float32, c0 int) {
+func maxPoolGradGo(x []float32, taps []int32, ldc int, y, dy, dx []float32, c0 int, overwrite bool) {
 	dy = dy[:len(y)]
 	for c, yc := range y {
+		routed := false
 		for _, ip := range taps {
 			if ip < 0 {
 				continue
 			}
-			if o := int(ip)*ldc + c0 + c; x[o] == yc {
+			o := int(ip)*ldc + c0 + c
+			hit := !routed && x[o] == yc
+			switch {
+			case hit && overwrite:
+				dx[o] = dy[c]
+			case hit:
 				dx[o] += dy[c]
-				break
+			case overwrite:
+				dx[o] = 0
 			}
+			routed = routed || hit
 		}
 	}
 }

@@ -18,7 +18,7 @@ func reluAVX2(y, x *float32, n int)
 func reluGradAVX2(dx, x, dy *float32, n int)
 
 //go:noescape
-func maxPoolGradAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y, dy, dx *float32)
+func maxPoolGradAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y, dy, dx *float32, overwrite int)
 
 // adamSIMD runs the assembly on the multiple-of-8 prefix, Go on the tail.
 func adamSIMD(w, g, m, v []float32, c1, c2, alpha, eps float32) {
@@ -53,7 +53,7 @@ func reluGradSIMD(dx, x, dy []float32) {
 
 // maxPoolGradSIMD does the first multiple of 8 channels and returns how
 // many it did. Every tap's row is bounds-checked first.
-func maxPoolGradSIMD(x []float32, taps []int32, ldc int, y, dy, dx []float32) int {
+func maxPoolGradSIMD(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite bool) int {
 	c8 := len(y) &^ 7
 	if c8 == 0 || len(taps) == 0 || len(dy) < c8 || ldc < c8 {
 		return 0
@@ -64,7 +64,11 @@ func maxPoolGradSIMD(x []float32, taps []int32, ldc int, y, dy, dx []float32) in
 			_, _ = x[o-1], dx[o-1]
 		}
 	}
-	maxPoolGradAVX2(&x[0], &taps[0], len(taps), c8, ldc, &y[0], &dy[0], &dx[0])
+	ow := 0
+	if overwrite {
+		ow = 1
+	}
+	maxPoolGradAVX2(&x[0], &taps[0], len(taps), c8, ldc, &y[0], &dy[0], &dx[0], ow)
 	return c8
 }
 

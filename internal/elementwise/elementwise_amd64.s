@@ -85,11 +85,12 @@ relugrad_loop:
 	VZEROUPPER
 	RET
 
-// func maxPoolGradAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y, dy, dx *float32)
+// func maxPoolGradAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y, dy, dx *float32, overwrite int)
 // For channels [0, c8) in blocks of 8: left = all ones; for each tap
 // ip ≥ 0 (row offset ip·ldc): hit = (x[row] == y) & left; left &^= hit;
-// dx[row] += dy & hit (masked-out lanes add +0).
-TEXT ·maxPoolGradAVX2(SB), NOSPLIT, $0-64
+// dx[row] += dy & hit (masked-out lanes add +0), or dx[row] = dy & hit
+// when overwrite != 0.
+TEXT ·maxPoolGradAVX2(SB), NOSPLIT, $0-72
 	MOVQ x+0(FP), SI
 	MOVQ taps+8(FP), R8
 	MOVQ ntaps+16(FP), R9
@@ -98,6 +99,7 @@ TEXT ·maxPoolGradAVX2(SB), NOSPLIT, $0-64
 	MOVQ y+40(FP), R11
 	MOVQ dy+48(FP), R12
 	MOVQ dx+56(FP), DI
+	MOVQ overwrite+64(FP), CX
 	SHLQ $2, BX
 	SHLQ $2, R10
 	XORQ AX, AX
@@ -118,7 +120,10 @@ mpg_tap:
 	VANDPS  Y2, Y4, Y4              // & left
 	VANDNPS Y2, Y4, Y2              // left &^= hit
 	VANDPS  Y1, Y4, Y4              // dy & hit
+	TESTQ CX, CX
+	JNZ  mpg_store
 	VADDPS  (DI)(R13*1), Y4, Y4
+mpg_store:
 	VMOVUPS Y4, (DI)(R13*1)
 mpg_next:
 	CMPQ DX, R9

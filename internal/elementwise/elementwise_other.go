@@ -13,7 +13,9 @@ func reluSIMD(y, x []float32) { reluGo(y, x) }
 
 func reluGradSIMD(dx, x, dy []float32) { reluGradGo(dx, x, dy) }
 
-func maxPoolGradSIMD(x []float32, taps []int32, ldc int, y, dy, dx []float32) int { return 0 }
+func maxPoolGradSIMD(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite bool) int {
+	return 0
+}
 
 func columnSumsSIMD(out, x []float32, cols int) int { return 0 }
 

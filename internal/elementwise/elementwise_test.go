@@ -168,16 +168,27 @@ func TestReLUGrad(t *testing.T) {
 	}
 }
 
-type poolFn = func(x []float32, taps []int32, ldc int, y, dy, dx []float32)
+type poolFn = func(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite bool)
 
 // maxPoolGradRef routes dy to the first tap equal to y, one channel at a
-// time, in float64.
-func maxPoolGradRef(x []float32, taps []int32, ldc int, y, dy []float32, dx []float64) {
+// time, in float64; with overwrite the other taps' cells become 0.
+func maxPoolGradRef(x []float32, taps []int32, ldc int, y, dy []float32, dx []float64, overwrite bool) {
 	for c := range y {
+		routed := false
 		for _, ip := range taps {
-			if ip >= 0 && float64(x[int(ip)*ldc+c]) == float64(y[c]) {
-				dx[int(ip)*ldc+c] += float64(dy[c])
-				break
+			if ip < 0 {
+				continue
+			}
+			o := int(ip)*ldc + c
+			switch {
+			case !routed && float64(x[o]) == float64(y[c]):
+				if overwrite {
+					dx[o] = 0
+				}
+				dx[o] += float64(dy[c])
+				routed = true
+			case overwrite:
+				dx[o] = 0
 			}
 		}
 	}
@@ -185,12 +196,11 @@ func maxPoolGradRef(x []float32, taps []int32, ldc int, y, dy []float32, dx []fl
 
 func TestMaxPoolGradWindow(t *testing.T) {
 	impls := []impl[poolFn]{
-		{"go", func(x []float32, taps []int32, ldc int, y, dy, dx []float32) {
-			maxPoolGradGo(x, taps, ldc, y, dy, dx, 0)
+		{"go", func(x []float32, taps []int32, ldc int, y, dy, dx []float32, ow bool) {
+			maxPoolGradWindow(x, taps, ldc, y, dy, dx, ow, false)
 		}},
-		{"simd", func(x []float32, taps []int32, ldc int, y, dy, dx []float32) {
-			c8 := maxPoolGradSIMD(x, taps, ldc, y, dy, dx)
-			maxPoolGradGo(x, taps, ldc, y[c8:], dy[c8:], dx, c8)
+		{"simd", func(x []float32, taps []int32, ldc int, y, dy, dx []float32, ow bool) {
+			maxPoolGradWindow(x, taps, ldc, y, dy, dx, ow, true)
 		}},
 		{"dispatch", MaxPoolGradWindow},
 	}
@@ -199,55 +209,62 @@ func TestMaxPoolGradWindow(t *testing.T) {
 		pix, ldc int // input pixels, row length
 		c        int // channels pooled (≤ ldc)
 		taps     []int32
+		dup      bool // a pixel repeats: no overwrite
 	}{
-		{"2x2_c32", 4, 32, 32, []int32{0, 1, 2, 3}},
-		{"2x2_c1", 4, 1, 1, []int32{0, 1, 2, 3}},
-		{"2x2_c13", 4, 13, 13, []int32{3, 1, 0, 2}},
-		{"3x3_pad_c24", 9, 24, 24, []int32{-1, -1, -1, 0, 1, 2, 4, 5, 6}},
-		{"1tap_c8", 2, 8, 8, []int32{1}},
-		{"all_pad_c16", 2, 16, 16, []int32{-1, -1}},
-		{"no_taps_c16", 2, 16, 16, nil},
-		{"subset_c20_of_40", 5, 40, 20, []int32{4, 0, 3}},
-		{"repeated_tap_c9", 3, 9, 9, []int32{2, 2, 0}},
+		{"2x2_c32", 4, 32, 32, []int32{0, 1, 2, 3}, false},
+		{"2x2_c1", 4, 1, 1, []int32{0, 1, 2, 3}, false},
+		{"2x2_c13", 4, 13, 13, []int32{3, 1, 0, 2}, false},
+		{"3x3_pad_c24", 9, 24, 24, []int32{-1, -1, -1, 0, 1, 2, 4, 5, 6}, false},
+		{"1tap_c8", 2, 8, 8, []int32{1}, false},
+		{"all_pad_c16", 2, 16, 16, []int32{-1, -1}, false},
+		{"no_taps_c16", 2, 16, 16, nil, false},
+		{"subset_c20_of_40", 5, 40, 20, []int32{4, 0, 3}, false},
+		{"repeated_tap_c9", 3, 9, 9, []int32{2, 2, 0}, true},
 	}
 	r := rand.New(rand.NewPCG(4, 4))
 	for _, tc := range cases {
 		for _, im := range impls {
-			t.Run(tc.name+"/"+im.name, func(t *testing.T) {
-				// small integers: ties between taps are common
-				x := make([]float32, tc.pix*tc.ldc)
-				for i := range x {
-					x[i] = float32(r.IntN(3))
-					if r.IntN(50) == 0 {
-						x[i] = float32(math.NaN())
-					}
+			for _, ow := range []bool{false, true} {
+				if ow && tc.dup {
+					continue
 				}
-				y, dy := make([]float32, tc.c), randn(r, tc.c, 1)
-				for c := range y {
-					y[c] = float32(math.Inf(-1))
-					for _, ip := range tc.taps {
-						if ip >= 0 {
-							y[c] = max(y[c], x[int(ip)*tc.ldc+c])
+				t.Run(fmt.Sprintf("%s/%s/overwrite=%v", tc.name, im.name, ow), func(t *testing.T) {
+					// small integers: ties between taps are common
+					x := make([]float32, tc.pix*tc.ldc)
+					for i := range x {
+						x[i] = float32(r.IntN(3))
+						if r.IntN(50) == 0 {
+							x[i] = float32(math.NaN())
 						}
 					}
-				}
-				// dx starts from a previous window's sums (overlap)
-				dx := make([]float32, len(x))
-				want := make([]float64, len(x))
-				for i := range dx {
-					if r.IntN(2) == 0 {
-						dx[i] = float32(r.IntN(5) - 2)
-						want[i] = float64(dx[i])
+					y, dy := make([]float32, tc.c), randn(r, tc.c, 1)
+					for c := range y {
+						y[c] = float32(math.Inf(-1))
+						for _, ip := range tc.taps {
+							if ip >= 0 {
+								y[c] = max(y[c], x[int(ip)*tc.ldc+c])
+							}
+						}
 					}
-				}
-				maxPoolGradRef(x, tc.taps, tc.ldc, y, dy, want)
-				im.fn(x, tc.taps, tc.ldc, y, dy, dx)
-				for i, w := range want {
-					if !same(dx[i], float32(w)) {
-						t.Fatalf("dx[%d] = %v, want %v", i, dx[i], w)
+					// dx starts from a previous window's sums (overlap) or
+					// from anything (overwrite)
+					dx := make([]float32, len(x))
+					want := make([]float64, len(x))
+					for i := range dx {
+						if r.IntN(2) == 0 {
+							dx[i] = float32(r.IntN(5) - 2)
+							want[i] = float64(dx[i])
+						}
 					}
-				}
-			})
+					maxPoolGradRef(x, tc.taps, tc.ldc, y, dy, want, ow)
+					im.fn(x, tc.taps, tc.ldc, y, dy, dx, ow)
+					for i, w := range want {
+						if !same(dx[i], float32(w)) {
+							t.Fatalf("dx[%d] = %v, want %v", i, dx[i], w)
+						}
+					}
+				})
+			}
 		}
 	}
 }
