@@ -222,21 +222,28 @@ func (t *Tensor) CheckFinite() error {
 
 // FirstNonFinite returns the index of the first NaN or ±Inf in d, or -1. It
 // checks blocks with one subtraction per element (v−v is 0 exactly for
-// finite v, NaN otherwise) and searches element by element only in a block
-// that fails.
+// finite v, NaN otherwise), summed in four independent chains so the adds
+// overlap, and searches element by element only in a block that fails.
 func FirstNonFinite(d []float32) int {
 	const blk = 64
 	for start := 0; start < len(d); start += blk {
-		end := min(start+blk, len(d))
-		var acc float32
-		for _, v := range d[start:end] {
-			acc += v - v
+		b := d[start:min(start+blk, len(d))]
+		var a0, a1, a2, a3 float32
+		i := 0
+		for ; i+4 <= len(b); i += 4 {
+			q := b[i : i+4 : i+4]
+			a0 += q[0] - q[0]
+			a1 += q[1] - q[1]
+			a2 += q[2] - q[2]
+			a3 += q[3] - q[3]
 		}
-		if acc != 0 || acc != acc {
-			for i := start; i < end; i++ {
-				v := float64(d[i])
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return i
+		for ; i < len(b); i++ {
+			a0 += b[i] - b[i]
+		}
+		if acc := (a0 + a1) + (a2 + a3); acc != 0 || acc != acc {
+			for i, v := range b {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return start + i
 				}
 			}
 		}
