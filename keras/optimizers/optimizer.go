@@ -38,6 +38,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/kerago/kerago/internal/elementwise"
 	"github.com/kerago/kerago/keras/optimizers/schedules"
 )
 
@@ -819,10 +820,7 @@ func (o *optimizer) update(vars, g [][]float32) {
 		if wdp == nil || !o.useWeightDecay(i) {
 			continue
 		}
-		wd := float32(*wdp)
-		for j := range w {
-			w[j] = w[j] - float32(float32(w[j]*wd)*lr)
-		}
+		elementwise.WeightDecay(w, float32(*wdp), lr) // w = w − (w·wd)·lr
 	}
 	o.alg.step(vars, g, o.slots, lr, o.Iterations())
 }
@@ -908,8 +906,6 @@ func pow32(b, e float32) float32 { return float32(math.Pow(float64(b), float64(e
 
 // sqrt32 is a float32 square root (exact rounding).
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
-
-func abs32(x float32) float32 { return float32(math.Abs(float64(x))) }
 
 func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
