@@ -164,11 +164,7 @@ func (g *convGeo) window(fn func(yOff, xBase int, taps []int32)) {
 func (g *convGeo) maxPool(x, y []float32) {
 	C, P, kv, inP := g.cin, g.outPix(), g.kvol(), g.inPix()
 	for b := 0; b < g.n; b++ {
-		xs := x[b*inP*C : (b+1)*inP*C]
-		for p := 0; p < P; p++ {
-			yo := (b*P + p) * C
-			elementwise.MaxPoolWindow(xs, g.taps[p*kv:(p+1)*kv], C, y[yo:yo+C])
-		}
+		elementwise.MaxPool(x[b*inP*C:(b+1)*inP*C], g.taps[:P*kv], kv, C, y[b*P*C:(b+1)*P*C])
 	}
 }
 
@@ -207,10 +203,8 @@ func (g *convGeo) maxPoolGrad(x, y, dy, dx []float32, disjoint bool, uncovered [
 		for _, ip := range uncovered {
 			clear(dxs[int(ip)*C : int(ip+1)*C])
 		}
-		for p := 0; p < P; p++ {
-			yo := (b*P + p) * C
-			elementwise.MaxPoolGradWindow(xs, g.taps[p*kv:(p+1)*kv], C, y[yo:yo+C], dy[yo:yo+C], dxs, disjoint)
-		}
+		ys, dys := y[b*P*C:(b+1)*P*C], dy[b*P*C:(b+1)*P*C]
+		elementwise.MaxPoolGrad(xs, g.taps[:P*kv], kv, C, ys, dys, dxs, disjoint)
 	}
 }
 

@@ -69,28 +69,36 @@ func reluGradGo(dx, x, dy []float32) {
 	}
 }
 
-// MaxPoolGradWindow routes one max-pooling window's upstream gradient: for
-// every channel c < len(y), the first tap t (in order, skipping taps < 0)
-// with x[taps[t]·ldc + c] == y[c] gets dx[taps[t]·ldc + c] += dy[c]. A
-// channel whose maximum is NaN matches no tap and routes nothing. x and dx
-// are the sample's (pixels × ldc) input and input-gradient maps; dx must
-// not hold −0 (it never does when cleared and only added to). With
-// overwrite (for windows no other window overlaps) every tap's cell is set
-// instead: dy[c] for the routed one, +0 for the others.
-func MaxPoolGradWindow(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite bool) {
-	maxPoolGradWindow(x, taps, ldc, y, dy, dx, overwrite, hasAVX2)
+// MaxPoolGrad routes the upstream gradient of max-pooling windows: window
+// w reads the kv taps taps[w·kv:] (input pixels; < 0 for padding) and the
+// C-channel rows y[w·C:] and dy[w·C:]; for every channel c, its first tap
+// (in order) whose x[tap·C + c] == y[w·C + c] gets dx[tap·C + c] += dy[w·C + c].
+// A NaN maximum matches no tap and routes nothing. x and dx are one
+// sample's (pixels × C) input and input-gradient maps; dx must not hold −0
+// (it never does when cleared and only added to). With overwrite (windows
+// no other window overlaps) every tap's cell is set instead: dy for the
+// routed one, +0 for the others.
+func MaxPoolGrad(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite bool) {
+	maxPoolGrad(x, taps, kv, C, y, dy, dx, overwrite, hasAVX2)
 }
 
-// maxPoolGradWindow is MaxPoolGradWindow with the vector kernel on or off.
-func maxPoolGradWindow(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite, simd bool) {
+// maxPoolGrad is MaxPoolGrad with the vector kernel on or off.
+func maxPoolGrad(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, simd bool) {
 	c0 := 0
 	if simd {
-		c0 = maxPoolGradSIMD(x, taps, ldc, y, dy, dx, overwrite)
+		c0 = maxPoolGradSIMD(x, taps, kv, C, y, dy, dx, overwrite)
 	}
-	maxPoolGradGo(x, taps, ldc, y[c0:], dy[c0:], dx, c0, overwrite)
+	if c0 == C || kv <= 0 {
+		return
+	}
+	for w := 0; w+kv <= len(taps); w += kv {
+		o := w / kv * C
+		maxPoolGradGo(x, taps[w:w+kv], C, y[o+c0:o+C], dy[o+c0:o+C], dx, c0, overwrite)
+	}
 }
 
-// maxPoolGradGo does channels c0 … c0+len(y)−1 (y and dy start at c0).
+// maxPoolGradGo does channels c0 … c0+len(y)−1 of one window (y and dy
+// start at c0).
 func maxPoolGradGo(x []float32, taps []int32, ldc int, y, dy, dx []float32, c0 int, overwrite bool) {
 	dy = dy[:len(y)]
 	for c, yc := range y {
@@ -112,6 +120,26 @@ func maxPoolGradGo(x []float32, taps []int32, ldc int, y, dy, dx []float32, c0 i
 			routed = routed || hit
 		}
 	}
+}
+
+// checkWindows returns the number of windows and the multiple of 8
+// channels the vector kernels may run, after checking that every tap's row
+// lies in x and every window's row in y (it panics like an index
+// expression otherwise).
+func checkWindows(x []float32, taps []int32, kv, C int, y []float32) (nwin, c8 int) {
+	if kv <= 0 || C < 8 || len(taps) < kv {
+		return 0, 0
+	}
+	nwin = len(taps) / kv
+	top := int32(-1)
+	for _, ip := range taps[:nwin*kv] {
+		top = max(top, ip)
+	}
+	if top >= 0 {
+		_ = x[int(top)*C+C-1]
+	}
+	_ = y[nwin*C-1]
+	return nwin, C &^ 7
 }
 
 // ColumnSums writes out[c] = Σ_r x[r·cols + c] for the len(x)/cols whole
@@ -177,49 +205,46 @@ func addGo(dst, src []float32) {
 	}
 }
 
-// MaxPoolWindow writes one max-pooling window: y[c] = the max (Go's max:
-// NaN wins, +0 over −0) over taps ip ≥ 0 of x[ip·ldc + c], for c < len(y);
-// 0 when every tap is < 0 (a window of padding only).
-func MaxPoolWindow(x []float32, taps []int32, ldc int, y []float32) {
-	maxPoolWindow(x, taps, ldc, y, hasAVX2)
+// MaxPool writes max-pooling windows (taps and rows as in MaxPoolGrad):
+// y[w·C + c] = the max (Go's max: NaN wins, +0 over −0) over window w's
+// taps ≥ 0 of x[tap·C + c]; 0 for a window of padding only.
+func MaxPool(x []float32, taps []int32, kv, C int, y []float32) {
+	maxPool(x, taps, kv, C, y, hasAVX2)
 }
 
-// maxPoolWindow is MaxPoolWindow with the vector kernel on or off.
-func maxPoolWindow(x []float32, taps []int32, ldc int, y []float32, simd bool) {
-	first := -1
-	for t, ip := range taps {
-		if ip >= 0 {
-			first = t
-			break
-		}
-	}
-	if first < 0 {
-		clear(y)
-		return
-	}
+// maxPool is MaxPool with the vector kernel on or off.
+func maxPool(x []float32, taps []int32, kv, C int, y []float32, simd bool) {
 	c0 := 0
 	if simd {
-		c0 = maxPoolSIMD(x, taps[first:], ldc, y)
+		c0 = maxPoolSIMD(x, taps, kv, C, y)
 	}
-	maxPoolGo(x, taps[first:], ldc, y, c0)
-}
-
-// maxPoolGo does channels c0 … len(y)−1; taps[0] ≥ 0.
-func maxPoolGo(x []float32, taps []int32, ldc int, y []float32, c0 int) {
-	if len(y) <= c0 {
+	if c0 == C || kv <= 0 {
 		return
 	}
-	yr := y[c0:]
-	o := int(taps[0]) * ldc
-	copy(yr, x[o+c0:o+len(y)])
-	for _, ip := range taps[1:] {
+	for w := 0; w+kv <= len(taps); w += kv {
+		o := w / kv * C
+		maxPoolGo(x, taps[w:w+kv], C, y[o+c0:o+C], c0)
+	}
+}
+
+// maxPoolGo does channels c0 … c0+len(y)−1 of one window (y starts at c0).
+func maxPoolGo(x []float32, taps []int32, ldc int, y []float32, c0 int) {
+	first := true
+	for _, ip := range taps {
 		if ip < 0 {
 			continue
 		}
-		o := int(ip) * ldc
-		xr := x[o+c0 : o+len(y)]
-		for c, v := range xr {
-			yr[c] = max(yr[c], v)
+		xr := x[int(ip)*ldc+c0 : int(ip)*ldc+c0+len(y)]
+		if first {
+			copy(y, xr)
+			first = false
+			continue
 		}
+		for c, v := range xr {
+			y[c] = max(y[c], v)
+		}
+	}
+	if first {
+		clear(y)
 	}
 }

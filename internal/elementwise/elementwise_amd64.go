@@ -18,7 +18,7 @@ func reluAVX2(y, x *float32, n int)
 func reluGradAVX2(dx, x, dy *float32, n int)
 
 //go:noescape
-func maxPoolGradAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y, dy, dx *float32, overwrite int)
+func maxPoolGradAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y, dy, dx *float32, overwrite int)
 
 // adamSIMD runs the assembly on the multiple-of-8 prefix, Go on the tail.
 func adamSIMD(w, g, m, v []float32, c1, c2, alpha, eps float32) {
@@ -51,24 +51,20 @@ func reluGradSIMD(dx, x, dy []float32) {
 	reluGradGo(dx[n8:], x[n8:], dy[n8:])
 }
 
-// maxPoolGradSIMD does the first multiple of 8 channels and returns how
-// many it did. Every tap's row is bounds-checked first.
-func maxPoolGradSIMD(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite bool) int {
-	c8 := len(y) &^ 7
-	if c8 == 0 || len(taps) == 0 || len(dy) < c8 || ldc < c8 {
+// maxPoolGradSIMD does the first multiple of 8 channels of every window
+// and returns how many channels it did (0: none). checkWindows has bounded
+// every row the assembly touches.
+func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite bool) int {
+	nwin, c8 := checkWindows(x, taps, kv, C, y)
+	if nwin == 0 || c8 == 0 {
 		return 0
 	}
-	for _, ip := range taps {
-		if ip >= 0 {
-			o := int(ip)*ldc + c8
-			_, _ = x[o-1], dx[o-1]
-		}
-	}
+	checkWindows(dx, taps, kv, C, dy)
 	ow := 0
 	if overwrite {
 		ow = 1
 	}
-	maxPoolGradAVX2(&x[0], &taps[0], len(taps), c8, ldc, &y[0], &dy[0], &dx[0], ow)
+	maxPoolGradAVX2(&x[0], &taps[0], kv, nwin, c8, C, &y[0], &dy[0], &dx[0], ow)
 	return c8
 }
 
@@ -82,7 +78,7 @@ func addBiasAVX2(y, x, b *float32, rows, c8, ldc int)
 func addAVX2(dst, src *float32, n int)
 
 //go:noescape
-func maxPoolAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y *float32)
+func maxPoolAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y *float32)
 
 // columnSumsSIMD sums the first multiple of 8 columns and returns how many.
 func columnSumsSIMD(out, x []float32, cols int) int {
@@ -118,18 +114,13 @@ func addSIMD(dst, src []float32) {
 	addGo(dst[n8:], src[n8:])
 }
 
-// maxPoolSIMD does the first multiple of 8 channels of a window with at
-// least one tap ≥ 0 and returns how many it did.
-func maxPoolSIMD(x []float32, taps []int32, ldc int, y []float32) int {
-	c8 := len(y) &^ 7
-	if c8 == 0 || ldc < c8 {
+// maxPoolSIMD does the first multiple of 8 channels of every window and
+// returns how many channels it did (0: none).
+func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int {
+	nwin, c8 := checkWindows(x, taps, kv, C, y)
+	if nwin == 0 || c8 == 0 {
 		return 0
 	}
-	for _, ip := range taps {
-		if ip >= 0 {
-			_ = x[int(ip)*ldc+c8-1]
-		}
-	}
-	maxPoolAVX2(&x[0], &taps[0], len(taps), c8, ldc, &y[0])
+	maxPoolAVX2(&x[0], &taps[0], kv, nwin, c8, C, &y[0])
 	return c8
 }

@@ -85,25 +85,27 @@ relugrad_loop:
 	VZEROUPPER
 	RET
 
-// func maxPoolGradAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y, dy, dx *float32, overwrite int)
-// For channels [0, c8) in blocks of 8: left = all ones; for each tap
-// ip ≥ 0 (row offset ip·ldc): hit = (x[row] == y) & left; left &^= hit;
-// dx[row] += dy & hit (masked-out lanes add +0), or dx[row] = dy & hit
-// when overwrite != 0.
-TEXT ·maxPoolGradAVX2(SB), NOSPLIT, $0-72
+// func maxPoolGradAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y, dy, dx *float32, overwrite int)
+// For nwin ≥ 1 windows of ntaps ≥ 1 taps (window w's taps at taps[w·ntaps:],
+// its y and dy rows at w·ldc), channels [0, c8) in blocks of 8:
+// left = all ones; for each tap ip ≥ 0 (row offset ip·ldc):
+// hit = (x[row] == y) & left; left &^= hit; dx[row] += dy & hit
+// (masked-out lanes add +0), or dx[row] = dy & hit when overwrite != 0.
+TEXT ·maxPoolGradAVX2(SB), NOSPLIT, $0-80
 	MOVQ x+0(FP), SI
 	MOVQ taps+8(FP), R8
 	MOVQ ntaps+16(FP), R9
-	MOVQ c8+24(FP), BX
-	MOVQ ldc+32(FP), R10
-	MOVQ y+40(FP), R11
-	MOVQ dy+48(FP), R12
-	MOVQ dx+56(FP), DI
-	MOVQ overwrite+64(FP), CX
+	MOVQ c8+32(FP), BX
+	MOVQ ldc+40(FP), R10
+	MOVQ y+48(FP), R11
+	MOVQ dy+56(FP), R12
+	MOVQ dx+64(FP), DI
+	MOVQ overwrite+72(FP), CX
 	SHLQ $2, BX
 	SHLQ $2, R10
-	XORQ AX, AX
 	VPCMPEQD Y15, Y15, Y15
+mpg_win:
+	XORQ AX, AX
 mpg_chan:
 	VMOVUPS (R11)(AX*1), Y0 // y
 	VMOVUPS (R12)(AX*1), Y1 // dy
@@ -131,6 +133,11 @@ mpg_next:
 	ADDQ $32, AX
 	CMPQ AX, BX
 	JLT  mpg_chan
+	ADDQ R10, R11
+	ADDQ R10, R12
+	LEAQ (R8)(R9*4), R8
+	DECQ nwin+24(FP)
+	JNZ  mpg_win
 	VZEROUPPER
 	RET
 
@@ -235,31 +242,35 @@ add_loop:
 	VZEROUPPER
 	RET
 
-// func maxPoolAVX2(x *float32, taps *int32, ntaps, c8, ldc int, y *float32)
-// y[c] = max over taps ip ≥ 0 of x[ip·ldc + c], for c < c8, starting from
-// −Inf, with Go's max: (maxps(a,b) & maxps(b,a)) | unordered(a,b) gives
-// NaN if either is NaN and +0 for max(−0, +0). At least one tap is ≥ 0.
-TEXT ·maxPoolAVX2(SB), NOSPLIT, $0-48
+// func maxPoolAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y *float32)
+// For nwin ≥ 1 windows of ntaps ≥ 1 taps: y[c] = max over taps ip ≥ 0 of
+// x[ip·ldc + c], for c < c8, starting from −Inf, with Go's max:
+// (maxps(a,b) & maxps(b,a)) | unordered(a,b) gives NaN if either is NaN
+// and +0 for max(−0, +0); 0 for a window of padding only.
+TEXT ·maxPoolAVX2(SB), NOSPLIT, $0-56
 	MOVQ x+0(FP), SI
 	MOVQ taps+8(FP), R8
 	MOVQ ntaps+16(FP), R9
-	MOVQ c8+24(FP), BX
-	MOVQ ldc+32(FP), R10
-	MOVQ y+40(FP), DI
+	MOVQ c8+32(FP), BX
+	MOVQ ldc+40(FP), R10
+	MOVQ y+48(FP), DI
 	SHLQ $2, BX
 	SHLQ $2, R10
-	XORQ AX, AX
 	MOVL $0xff800000, R12
 	MOVQ R12, X14
 	VBROADCASTSS X14, Y14 // −Inf
+mp_win:
+	XORQ AX, AX
 mp_chan:
 	VMOVAPS Y14, Y0
 	XORQ DX, DX
+	XORQ CX, CX // real taps seen
 mp_tap:
 	MOVLQSX (R8)(DX*4), R13
 	INCQ DX
 	TESTQ R13, R13
 	JS   mp_next
+	INCQ CX
 	IMULQ R10, R13
 	ADDQ AX, R13
 	VMOVUPS (SI)(R13*1), Y1
@@ -271,9 +282,17 @@ mp_tap:
 mp_next:
 	CMPQ DX, R9
 	JLT  mp_tap
+	TESTQ CX, CX
+	JNZ  mp_store
+	VXORPS Y0, Y0, Y0
+mp_store:
 	VMOVUPS Y0, (DI)(AX*1)
 	ADDQ $32, AX
 	CMPQ AX, BX
 	JLT  mp_chan
+	ADDQ R10, DI
+	LEAQ (R8)(R9*4), R8
+	DECQ nwin+24(FP)
+	JNZ  mp_win
 	VZEROUPPER
 	RET

@@ -13,7 +13,7 @@ func reluSIMD(y, x []float32) { reluGo(y, x) }
 
 func reluGradSIMD(dx, x, dy []float32) { reluGradGo(dx, x, dy) }
 
-func maxPoolGradSIMD(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite bool) int {
+func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite bool) int {
 	return 0
 }
 
@@ -23,4 +23,4 @@ func addBiasSIMD(y, x, b []float32) int { return 0 }
 
 func addSIMD(dst, src []float32) { addGo(dst, src) }
 
-func maxPoolSIMD(x []float32, taps []int32, ldc int, y []float32) int { return 0 }
+func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int { return 0 }

@@ -168,85 +168,86 @@ func TestReLUGrad(t *testing.T) {
 	}
 }
 
-type poolFn = func(x []float32, taps []int32, ldc int, y, dy, dx []float32, overwrite bool)
+type poolFn = func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite bool)
 
-// maxPoolGradRef routes dy to the first tap equal to y, one channel at a
-// time, in float64; with overwrite the other taps' cells become 0.
-func maxPoolGradRef(x []float32, taps []int32, ldc int, y, dy []float32, dx []float64, overwrite bool) {
-	for c := range y {
-		routed := false
-		for _, ip := range taps {
-			if ip < 0 {
-				continue
-			}
-			o := int(ip)*ldc + c
-			switch {
-			case !routed && float64(x[o]) == float64(y[c]):
-				if overwrite {
-					dx[o] = 0
+// poolWindows are window sets over a map of pix pixels of C channels: kv
+// taps per window, < 0 for padding.
+var poolWindows = []struct {
+	name     string
+	pix, c   int
+	kv       int
+	taps     []int32
+	disjoint bool // no pixel in two windows: overwrite allowed
+}{
+	{"2x2_c32", 8, 32, 4, []int32{0, 1, 4, 5, 2, 3, 6, 7}, true},
+	{"2x2_c1", 8, 1, 4, []int32{0, 1, 4, 5, 2, 3, 6, 7}, true},
+	{"2x2_c13", 4, 13, 4, []int32{3, 1, 0, 2}, true},
+	{"3x3_pad_c24", 9, 24, 9, []int32{-1, -1, -1, 0, 1, 2, 4, 5, 6, -1, 7, 8, -1, -1, -1, -1, -1, -1}, true},
+	{"1tap_c8", 3, 8, 1, []int32{1, 0, 2}, true},
+	{"all_pad_c16", 2, 16, 2, []int32{-1, -1, 0, 1}, true},
+	{"no_taps_c16", 2, 16, 2, nil, true},
+	{"overlap_c20", 5, 20, 3, []int32{4, 0, 3, 3, 2, 1, 0, 1, 2}, false},
+	{"repeated_tap_c9", 3, 9, 3, []int32{2, 2, 0}, false},
+}
+
+// maxPoolGradRef routes dy to the first tap equal to y, window by window
+// and channel by channel, in float64; with overwrite the other taps' cells
+// become 0.
+func maxPoolGradRef(x []float32, taps []int32, kv, C int, y, dy []float32, dx []float64, overwrite bool) {
+	for w := 0; w+kv <= len(taps); w += kv {
+		o := w / kv * C
+		for c := 0; c < C; c++ {
+			routed := false
+			for _, ip := range taps[w : w+kv] {
+				if ip < 0 {
+					continue
 				}
-				dx[o] += float64(dy[c])
-				routed = true
-			case overwrite:
-				dx[o] = 0
+				i := int(ip)*C + c
+				switch {
+				case !routed && float64(x[i]) == float64(y[o+c]):
+					if overwrite {
+						dx[i] = 0
+					}
+					dx[i] = r32(dx[i] + float64(dy[o+c]))
+					routed = true
+				case overwrite:
+					dx[i] = 0
+				}
 			}
 		}
 	}
 }
 
-func TestMaxPoolGradWindow(t *testing.T) {
+func TestMaxPoolGrad(t *testing.T) {
 	impls := []impl[poolFn]{
-		{"go", func(x []float32, taps []int32, ldc int, y, dy, dx []float32, ow bool) {
-			maxPoolGradWindow(x, taps, ldc, y, dy, dx, ow, false)
+		{"go", func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, ow bool) {
+			maxPoolGrad(x, taps, kv, C, y, dy, dx, ow, false)
 		}},
-		{"simd", func(x []float32, taps []int32, ldc int, y, dy, dx []float32, ow bool) {
-			maxPoolGradWindow(x, taps, ldc, y, dy, dx, ow, true)
+		{"simd", func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, ow bool) {
+			maxPoolGrad(x, taps, kv, C, y, dy, dx, ow, true)
 		}},
-		{"dispatch", MaxPoolGradWindow},
-	}
-	cases := []struct {
-		name     string
-		pix, ldc int // input pixels, row length
-		c        int // channels pooled (≤ ldc)
-		taps     []int32
-		dup      bool // a pixel repeats: no overwrite
-	}{
-		{"2x2_c32", 4, 32, 32, []int32{0, 1, 2, 3}, false},
-		{"2x2_c1", 4, 1, 1, []int32{0, 1, 2, 3}, false},
-		{"2x2_c13", 4, 13, 13, []int32{3, 1, 0, 2}, false},
-		{"3x3_pad_c24", 9, 24, 24, []int32{-1, -1, -1, 0, 1, 2, 4, 5, 6}, false},
-		{"1tap_c8", 2, 8, 8, []int32{1}, false},
-		{"all_pad_c16", 2, 16, 16, []int32{-1, -1}, false},
-		{"no_taps_c16", 2, 16, 16, nil, false},
-		{"subset_c20_of_40", 5, 40, 20, []int32{4, 0, 3}, false},
-		{"repeated_tap_c9", 3, 9, 9, []int32{2, 2, 0}, true},
+		{"dispatch", MaxPoolGrad},
 	}
 	r := rand.New(rand.NewPCG(4, 4))
-	for _, tc := range cases {
+	for _, tc := range poolWindows {
 		for _, im := range impls {
 			for _, ow := range []bool{false, true} {
-				if ow && tc.dup {
+				if ow && !tc.disjoint {
 					continue
 				}
 				t.Run(fmt.Sprintf("%s/%s/overwrite=%v", tc.name, im.name, ow), func(t *testing.T) {
 					// small integers: ties between taps are common
-					x := make([]float32, tc.pix*tc.ldc)
+					x := make([]float32, tc.pix*tc.c)
 					for i := range x {
 						x[i] = float32(r.IntN(3))
 						if r.IntN(50) == 0 {
 							x[i] = float32(math.NaN())
 						}
 					}
-					y, dy := make([]float32, tc.c), randn(r, tc.c, 1)
-					for c := range y {
-						y[c] = float32(math.Inf(-1))
-						for _, ip := range tc.taps {
-							if ip >= 0 {
-								y[c] = max(y[c], x[int(ip)*tc.ldc+c])
-							}
-						}
-					}
-					// dx starts from a previous window's sums (overlap) or
+					nwin := len(tc.taps) / tc.kv
+					y, dy := make([]float32, nwin*tc.c), randn(r, nwin*tc.c, 1)
+					maxPool(x, tc.taps, tc.kv, tc.c, y, false)
+					// dx starts from earlier windows' sums (overlap) or
 					// from anything (overwrite)
 					dx := make([]float32, len(x))
 					want := make([]float64, len(x))
@@ -256,8 +257,8 @@ func TestMaxPoolGradWindow(t *testing.T) {
 							want[i] = float64(dx[i])
 						}
 					}
-					maxPoolGradRef(x, tc.taps, tc.ldc, y, dy, want, ow)
-					im.fn(x, tc.taps, tc.ldc, y, dy, dx, ow)
+					maxPoolGradRef(x, tc.taps, tc.kv, tc.c, y, dy, want, ow)
+					im.fn(x, tc.taps, tc.kv, tc.c, y, dy, dx, ow)
 					for i, w := range want {
 						if !same(dx[i], float32(w)) {
 							t.Fatalf("dx[%d] = %v, want %v", i, dx[i], w)
@@ -359,67 +360,55 @@ func TestAdd(t *testing.T) {
 	}
 }
 
-type maxPoolFn = func(x []float32, taps []int32, ldc int, y []float32)
+type maxPoolFn = func(x []float32, taps []int32, kv, C int, y []float32)
 
-func TestMaxPoolWindow(t *testing.T) {
+func TestMaxPool(t *testing.T) {
 	impls := []impl[maxPoolFn]{
-		{"go", func(x []float32, taps []int32, ldc int, y []float32) { maxPoolWindow(x, taps, ldc, y, false) }},
-		{"simd", func(x []float32, taps []int32, ldc int, y []float32) { maxPoolWindow(x, taps, ldc, y, true) }},
-		{"dispatch", MaxPoolWindow},
-	}
-	cases := []struct {
-		name     string
-		pix, ldc int
-		c        int
-		taps     []int32
-	}{
-		{"2x2_c32", 4, 32, 32, []int32{0, 1, 2, 3}},
-		{"2x2_c3", 4, 3, 3, []int32{0, 1, 2, 3}},
-		{"2x2_c13", 4, 13, 13, []int32{3, 1, 0, 2}},
-		{"3x3_pad_c24", 9, 24, 24, []int32{-1, -1, -1, 0, 1, 2, 4, 5, 6}},
-		{"1tap_c8", 2, 8, 8, []int32{1}},
-		{"all_pad_c16", 2, 16, 16, []int32{-1, -1}},
-		{"no_taps_c9", 2, 9, 9, nil},
-		{"subset_c20_of_40", 5, 40, 20, []int32{4, -1, 0, 3}},
+		{"go", func(x []float32, taps []int32, kv, C int, y []float32) { maxPool(x, taps, kv, C, y, false) }},
+		{"simd", func(x []float32, taps []int32, kv, C int, y []float32) { maxPool(x, taps, kv, C, y, true) }},
+		{"dispatch", MaxPool},
 	}
 	r := rand.New(rand.NewPCG(8, 8))
 	// ties of signed zeros and NaN against numbers are common among few values
 	few := []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.NaN())}
-	for _, tc := range cases {
+	for _, tc := range poolWindows {
 		for _, im := range impls {
 			for _, ties := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%s/ties=%v", tc.name, im.name, ties), func(t *testing.T) {
-					x := special(r, tc.pix*tc.ldc)
+					x := special(r, tc.pix*tc.c)
 					if ties {
 						for i := range x {
 							x[i] = few[r.IntN(len(few))]
 						}
 					}
-					// the reference: float64 max with NaN winning and +0 over −0
-					want := make([]float32, tc.c)
-					for c := range want {
-						acc, any := math.Inf(-1), false
-						for _, ip := range tc.taps {
-							if ip < 0 {
-								continue
-							}
-							v := float64(x[int(ip)*tc.ldc+c])
-							switch {
-							case !any || math.IsNaN(v) || math.IsNaN(acc):
-								if !any || math.IsNaN(v) {
+					// the reference: float64 max with NaN winning and +0
+					// over −0; 0 for padding only
+					nwin := len(tc.taps) / tc.kv
+					want := make([]float32, nwin*tc.c)
+					for w := 0; w < nwin; w++ {
+						for c := 0; c < tc.c; c++ {
+							acc, any := math.Inf(-1), false
+							for _, ip := range tc.taps[w*tc.kv : (w+1)*tc.kv] {
+								if ip < 0 {
+									continue
+								}
+								v := float64(x[int(ip)*tc.c+c])
+								switch {
+								case !any || math.IsNaN(v):
+									acc = v
+								case math.IsNaN(acc):
+								case v > acc || (v == 0 && acc == 0 && !math.Signbit(v)):
 									acc = v
 								}
-							case v > acc || (v == 0 && acc == 0 && !math.Signbit(v)):
-								acc = v
+								any = true
 							}
-							any = true
-						}
-						if any {
-							want[c] = float32(acc)
+							if any {
+								want[w*tc.c+c] = float32(acc)
+							}
 						}
 					}
-					y := randn(r, tc.c, 1)
-					im.fn(x, tc.taps, tc.ldc, y)
+					y := randn(r, nwin*tc.c, 1)
+					im.fn(x, tc.taps, tc.kv, tc.c, y)
 					checkSame(t, "y", y, want)
 				})
 			}
