@@ -124,3 +124,33 @@ func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int {
 	maxPoolAVX2(&x[0], &taps[0], kv, nwin, c8, C, &y[0])
 	return c8
 }
+
+// hasFMA selects tapDotAVX2 (set once from the CPU's features).
+var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+//go:noescape
+func tapDotAVX2(x *float32, taps *int32, tapStride, np int, dy *float32, ldy int, out *float32)
+
+// filterGradC1SIMD does the first multiple of 8 filters and returns how
+// many it did (0: none).
+func filterGradC1SIMD(x []float32, taps []int32, kv int, dy []float32, F int, dw []float32) int {
+	f8 := F &^ 7
+	if !hasFMA || kv <= 0 || f8 == 0 || len(taps) < kv {
+		return 0
+	}
+	np := len(taps) / kv
+	top := int32(-1)
+	for _, ip := range taps[:np*kv] {
+		top = max(top, ip)
+	}
+	if top >= 0 {
+		_ = x[top]
+	}
+	_, _ = dy[np*F-1], dw[kv*F-1]
+	for fb := 0; fb < f8; fb += 8 {
+		for j := 0; j < kv; j++ {
+			tapDotAVX2(&x[0], &taps[j], kv, np, &dy[fb], F, &dw[j*F+fb])
+		}
+	}
+	return f8
+}

@@ -296,3 +296,81 @@ mp_store:
 	JNZ  mp_win
 	VZEROUPPER
 	RET
+
+// func tapDotAVX2(x *float32, taps *int32, tapStride, np int, dy *float32, ldy int, out *float32)
+// out[0:8] += Σ_{p<np} x[taps[p·tapStride]] · dy[p·ldy : p·ldy+8], taps < 0
+// contributing nothing; four accumulators (p mod 4) summed at the end.
+TEXT ·tapDotAVX2(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ taps+8(FP), R8
+	MOVQ tapStride+16(FP), R9
+	MOVQ np+24(FP), CX
+	MOVQ dy+32(FP), DX
+	MOVQ ldy+40(FP), R10
+	MOVQ out+48(FP), DI
+	SHLQ $2, R9
+	SHLQ $2, R10
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	CMPQ CX, $4
+	JLT  td_tail
+td_loop4:
+	MOVLQSX (R8), R11
+	TESTQ R11, R11
+	JS   td_s0
+	VBROADCASTSS (SI)(R11*4), Y4
+	VFMADD231PS (DX), Y4, Y0
+td_s0:
+	ADDQ R9, R8
+	ADDQ R10, DX
+	MOVLQSX (R8), R11
+	TESTQ R11, R11
+	JS   td_s1
+	VBROADCASTSS (SI)(R11*4), Y5
+	VFMADD231PS (DX), Y5, Y1
+td_s1:
+	ADDQ R9, R8
+	ADDQ R10, DX
+	MOVLQSX (R8), R11
+	TESTQ R11, R11
+	JS   td_s2
+	VBROADCASTSS (SI)(R11*4), Y6
+	VFMADD231PS (DX), Y6, Y2
+td_s2:
+	ADDQ R9, R8
+	ADDQ R10, DX
+	MOVLQSX (R8), R11
+	TESTQ R11, R11
+	JS   td_s3
+	VBROADCASTSS (SI)(R11*4), Y7
+	VFMADD231PS (DX), Y7, Y3
+td_s3:
+	ADDQ R9, R8
+	ADDQ R10, DX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  td_loop4
+td_tail:
+	TESTQ CX, CX
+	JZ   td_done
+td_loop1:
+	MOVLQSX (R8), R11
+	TESTQ R11, R11
+	JS   td_s
+	VBROADCASTSS (SI)(R11*4), Y4
+	VFMADD231PS (DX), Y4, Y0
+td_s:
+	ADDQ R9, R8
+	ADDQ R10, DX
+	DECQ CX
+	JNZ  td_loop1
+td_done:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VADDPS (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	VZEROUPPER
+	RET
