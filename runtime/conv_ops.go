@@ -590,9 +590,7 @@ func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
 	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
 	if g.gr == 1 && g.cin == 1 { // one input channel: no patch matrix, no GEMM
-		for b := 0; b < g.n; b++ {
-			elementwise.FilterGradC1(x[b*inS:(b+1)*inS], g.taps[:P*kg], kg, dy[b*outS:(b+1)*outS], F, dw)
-		}
+		elementwise.FilterGradC1(x[:g.n*inS], g.n, inS, g.taps[:P*kg], kg, dy[:g.n*outS], F, dw)
 		return
 	}
 	if g.gr == 1 {

@@ -249,33 +249,39 @@ func maxPoolGo(x []float32, taps []int32, ldc int, y []float32, c0 int) {
 	}
 }
 
-// FilterGradC1 adds one sample's filter gradient of a one-channel
-// convolution to dw (kv × F, row-major): dw[j·F + f] += Σ_p x[taps[p·kv + j]]
-// · dy[p·F + f] over the len(taps)/kv output pixels p, taps < 0 (padding)
-// contributing nothing. The vector path sums with FMA in four partial sums
-// (p mod 4) per tap and 8 filters; the sums' order is not the Go path's.
-func FilterGradC1(x []float32, taps []int32, kv int, dy []float32, F int, dw []float32) {
-	filterGradC1(x, taps, kv, dy, F, dw, hasAVX2)
+// FilterGradC1 adds the filter gradient of a one-channel convolution over
+// n samples to dw (kv × F, row-major): dw[j·F + f] += Σ_b Σ_p
+// x[b·inP + taps[p·kv + j]] · dy[(b·np + p)·F + f] over the np = len(taps)/kv
+// output pixels p, taps < 0 (padding) contributing nothing; x holds n
+// samples of inP pixels. The vector path sums with FMA per sample (one
+// partial sum per tap, or four per tap when kv != 9) and adds each sample's
+// sums to dw; the order of the sums is not the Go path's.
+func FilterGradC1(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) {
+	filterGradC1(x, n, inP, taps, kv, dy, F, dw, hasAVX2)
 }
 
 // filterGradC1 is FilterGradC1 with the vector kernel on or off.
-func filterGradC1(x []float32, taps []int32, kv int, dy []float32, F int, dw []float32, simd bool) {
+func filterGradC1(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32, simd bool) {
 	f0 := 0
 	if simd {
-		f0 = filterGradC1SIMD(x, taps, kv, dy, F, dw)
+		f0 = filterGradC1SIMD(x, n, inP, taps, kv, dy, F, dw)
 	}
 	if f0 == F || kv <= 0 {
 		return
 	}
-	for p := 0; p+kv <= len(taps); p += kv {
-		dyr := dy[p/kv*F+f0 : p/kv*F+F]
-		for j, ip := range taps[p : p+kv] {
-			if ip < 0 {
-				continue
-			}
-			xv, wr := x[ip], dw[j*F+f0:j*F+F]
-			for f, v := range dyr {
-				wr[f] += xv * v
+	np := len(taps) / kv
+	for b := 0; b < n; b++ {
+		xb := x[b*inP : (b+1)*inP]
+		for p := 0; p < np; p++ {
+			dyr := dy[(b*np+p)*F+f0 : (b*np+p+1)*F]
+			for j, ip := range taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				xv, wr := xb[ip], dw[j*F+f0:j*F+F]
+				for f, v := range dyr {
+					wr[f] += xv * v
+				}
 			}
 		}
 	}

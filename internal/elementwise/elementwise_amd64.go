@@ -131,11 +131,14 @@ var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //go:noescape
 func tapDotAVX2(x *float32, taps *int32, tapStride, np int, dy *float32, ldy int, out *float32)
 
-// filterGradC1SIMD does the first multiple of 8 filters and returns how
-// many it did (0: none).
-func filterGradC1SIMD(x []float32, taps []int32, kv int, dy []float32, F int, dw []float32) int {
+//go:noescape
+func tapDot9AVX2(x *float32, taps *int32, np int, dy *float32, ldy int, out *float32, ldo int)
+
+// filterGradC1SIMD does the first multiple of 8 filters for n samples
+// (x: n × inP pixels, dy: n × np × F) and returns how many it did (0: none).
+func filterGradC1SIMD(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) int {
 	f8 := F &^ 7
-	if !hasFMA || kv <= 0 || f8 == 0 || len(taps) < kv {
+	if !hasFMA || kv <= 0 || f8 == 0 || len(taps) < kv || n <= 0 || inP <= 0 {
 		return 0
 	}
 	np := len(taps) / kv
@@ -143,13 +146,20 @@ func filterGradC1SIMD(x []float32, taps []int32, kv int, dy []float32, F int, dw
 	for _, ip := range taps[:np*kv] {
 		top = max(top, ip)
 	}
-	if top >= 0 {
-		_ = x[top]
+	if int(top) >= inP {
+		return 0 // the Go path reports it (index out of range)
 	}
-	_, _ = dy[np*F-1], dw[kv*F-1]
-	for fb := 0; fb < f8; fb += 8 {
-		for j := 0; j < kv; j++ {
-			tapDotAVX2(&x[0], &taps[j], kv, np, &dy[fb], F, &dw[j*F+fb])
+	_, _, _ = x[n*inP-1], dy[n*np*F-1], dw[kv*F-1]
+	for b := 0; b < n; b++ {
+		xb, dyb := x[b*inP:], dy[b*np*F:]
+		for fb := 0; fb < f8; fb += 8 {
+			if kv == 9 {
+				tapDot9AVX2(&xb[0], &taps[0], np, &dyb[fb], F, &dw[fb], F)
+				continue
+			}
+			for j := 0; j < kv; j++ {
+				tapDotAVX2(&xb[0], &taps[j], kv, np, &dyb[fb], F, &dw[j*F+fb])
+			}
 		}
 	}
 	return f8

@@ -25,6 +25,6 @@ func addSIMD(dst, src []float32) { addGo(dst, src) }
 
 func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int { return 0 }
 
-func filterGradC1SIMD(x []float32, taps []int32, kv int, dy []float32, F int, dw []float32) int {
+func filterGradC1SIMD(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) int {
 	return 0
 }

@@ -416,55 +416,58 @@ func TestMaxPool(t *testing.T) {
 	}
 }
 
-type filterFn = func(x []float32, taps []int32, kv int, dy []float32, F int, dw []float32)
+type filterFn = func(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32)
 
 // TestFilterGradC1 compares the one-channel filter gradient with a float64
 // sum, to within float32 rounding of the sum of the terms' magnitudes (the
 // order of the float32 sums is free), on every path, with padding taps,
-// pixel counts around the 4-way unroll and filter counts with tails.
+// pixel counts around the 4-way unroll, the 9-tap kernel and others, and
+// filter counts with tails.
 func TestFilterGradC1(t *testing.T) {
 	impls := []impl[filterFn]{
-		{"go", func(x []float32, taps []int32, kv int, dy []float32, F int, dw []float32) {
-			filterGradC1(x, taps, kv, dy, F, dw, false)
+		{"go", func(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) {
+			filterGradC1(x, n, inP, taps, kv, dy, F, dw, false)
 		}},
-		{"simd", func(x []float32, taps []int32, kv int, dy []float32, F int, dw []float32) {
-			filterGradC1(x, taps, kv, dy, F, dw, true)
+		{"simd", func(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) {
+			filterGradC1(x, n, inP, taps, kv, dy, F, dw, true)
 		}},
 		{"dispatch", FilterGradC1},
 	}
 	r := rand.New(rand.NewPCG(10, 10))
 	for _, np := range []int{1, 3, 4, 7, 50} {
-		for _, kv := range []int{1, 9} {
+		for _, kv := range []int{1, 4, 9} {
 			for _, F := range []int{1, 8, 13, 32, 40} {
-				pix := np + kv
+				n, inP := 1+r.IntN(3), np+kv
 				taps := make([]int32, np*kv)
 				for i := range taps {
-					taps[i] = int32(r.IntN(pix+2)) - 2 // some padding (< 0)
+					taps[i] = int32(r.IntN(inP+2)) - 2 // some padding (< 0)
 				}
-				x, dy := randn(r, pix, 1), randn(r, np*F, 1)
+				x, dy := randn(r, n*inP, 1), randn(r, n*np*F, 1)
 				dw0 := randn(r, kv*F, 1)
 				want, mag := make([]float64, kv*F), make([]float64, kv*F)
 				for i, v := range dw0 {
 					want[i], mag[i] = float64(v), math.Abs(float64(v))
 				}
-				for p := 0; p < np; p++ {
-					for j, ip := range taps[p*kv : (p+1)*kv] {
-						if ip < 0 {
-							continue
-						}
-						for f := 0; f < F; f++ {
-							term := float64(x[ip]) * float64(dy[p*F+f])
-							want[j*F+f] += term
-							mag[j*F+f] += math.Abs(term)
+				for b := 0; b < n; b++ {
+					for p := 0; p < np; p++ {
+						for j, ip := range taps[p*kv : (p+1)*kv] {
+							if ip < 0 {
+								continue
+							}
+							for f := 0; f < F; f++ {
+								term := float64(x[b*inP+int(ip)]) * float64(dy[(b*np+p)*F+f])
+								want[j*F+f] += term
+								mag[j*F+f] += math.Abs(term)
+							}
 						}
 					}
 				}
 				for _, im := range impls {
-					t.Run(fmt.Sprintf("np=%d/kv=%d/F=%d/%s", np, kv, F, im.name), func(t *testing.T) {
+					t.Run(fmt.Sprintf("n=%d/np=%d/kv=%d/F=%d/%s", n, np, kv, F, im.name), func(t *testing.T) {
 						dw := clone(dw0)
-						im.fn(x, taps, kv, dy, F, dw)
+						im.fn(x, n, inP, taps, kv, dy, F, dw)
 						for i, w := range want {
-							if d := math.Abs(float64(dw[i]) - w); d > 4e-7*float64(np+2)*mag[i]+1e-30 {
+							if d := math.Abs(float64(dw[i]) - w); d > 4e-7*float64(n*np+2)*mag[i]+1e-30 {
 								t.Fatalf("dw[%d] = %v, want %v (|diff| %g)", i, dw[i], w, d)
 							}
 						}
