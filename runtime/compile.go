@@ -325,6 +325,11 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		}
 	}
 
+	poolReLU := fusePoolReLUGrad(order, live, reads, pinned)
+	if len(poolReLU) > 0 {
+		live = liveness()
+	}
+
 	p := &program{batch: g.batch}
 	slotOf := map[*G.Node]int{}
 	extIdx := map[*G.Node]int{}
@@ -498,6 +503,8 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			mb := fusedMatmulBias(fused[add], c).(*matmulBiasInstr)
 			mb.act = st.n.Op().(*actOp).a
 			ins = mb
+		} else if pg := poolReLU[st.n]; pg != nil {
+			ins = pg.Op().(*poolOp).buildReLUGrad(c)
 		} else if ins, err = buildInstr(eg, st.n, c, st.ins); err != nil {
 			return nil, err
 		}
@@ -674,6 +681,39 @@ func buildInstr(eg *G.ExprGraph, n *G.Node, c *kctx, ins []opnd) (instr, error) 
 		return newTransposeInstr(c.ins[0], c.out, c.inShapes[0], pattern), nil
 	}
 	return nil, compileError(n, "op not supported by the kerago executor")
+}
+
+// fusePoolReLUGrad finds plain-ReLU gradients whose upstream gradient is a
+// max-pooling gradient read by nothing else, over that same ReLU's output:
+// relu'(r, dr) with dr = maxPoolGrad(r, p, dp). Each such ReLU gradient is
+// rewritten to read (r, p, dp) and becomes one instruction (see
+// poolOp.buildReLUGrad); the returned map gives its pooling-gradient node.
+func fusePoolReLUGrad(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]*G.Node {
+	consumers := map[*G.Node]int{}
+	for n := range live {
+		for _, c := range reads[n] {
+			consumers[c.n]++
+		}
+	}
+	fused := map[*G.Node]*G.Node{}
+	for _, n := range order {
+		op, ok := n.Op().(*actGradOp)
+		r := reads[n]
+		if !live[n] || !ok || op.a.kind != actElem || op.a.id != "relu" || len(r) != 3 {
+			continue
+		}
+		dr := r[2].n
+		pg, ok := dr.Op().(*poolOp)
+		if !ok || !pg.grad || !pg.max || pinned[dr] || consumers[dr] != 1 || r[1].kind != opFull || r[2].kind != opFull {
+			continue
+		}
+		if pr := reads[dr]; len(pr) != 3 || pr[0].n != r[1].n || pr[0].kind != opFull {
+			continue
+		}
+		fused[n] = dr
+		reads[n] = reads[dr]
+	}
+	return fused
 }
 
 // fusedMatmulBias builds the fused instruction for add(mm, bias); c.ins

@@ -102,6 +102,15 @@ func (op *poolOp) build(c *kctx) (instr, error) {
 	return in, nil
 }
 
+// buildReLUGrad builds the max-pooling gradient fused with the gradient of
+// the plain ReLU whose output the pooling reads; c.ins are the pooling
+// gradient's (x, y, dy) and c.out the ReLU input's gradient.
+func (op *poolOp) buildReLUGrad(c *kctx) instr {
+	in := &poolInstr{geo: op.geo, max: true, grad: true, relu: true, x: c.ins[0], y: c.ins[1], dy: c.ins[2], out: c.out}
+	in.uncovered, in.disjoint = op.geo.coverage()
+	return in
+}
+
 // coverage reports whether no input pixel is in two windows and, if so,
 // which pixels are in none.
 func (g *convGeo) coverage() (uncovered []int32, disjoint bool) {
@@ -131,6 +140,9 @@ type poolInstr struct {
 	// written once (no clear, no read of dx), the uncovered ones are zeroed
 	disjoint  bool
 	uncovered []int32
+	// relu: the gradient fused with that of the plain ReLU whose output x
+	// is (see fusePoolReLUGrad): out is the ReLU input's gradient
+	relu bool
 }
 
 func (in *poolInstr) run(b [][]float32) {
@@ -141,7 +153,7 @@ func (in *poolInstr) run(b [][]float32) {
 	case !in.grad:
 		g.avgPool(b[in.x], b[in.out])
 	case in.max:
-		g.maxPoolGrad(b[in.x], b[in.y], b[in.dy], b[in.out], in.disjoint, in.uncovered)
+		g.maxPoolGrad(b[in.x], b[in.y], b[in.dy], b[in.out], in.disjoint, in.relu, in.uncovered)
 	default:
 		g.avgPoolGrad(b[in.dy], b[in.out])
 	}
@@ -192,8 +204,10 @@ func (g *convGeo) avgPool(x, y []float32) {
 // maxPoolGrad adds dy to the first cell of each window (in row-major tap
 // order) equal to the window's maximum; a NaN maximum routes nothing. With
 // disjoint windows it writes each covered cell once and zeroes the
-// uncovered ones instead of clearing dx and adding.
-func (g *convGeo) maxPoolGrad(x, y, dy, dx []float32, disjoint bool, uncovered []int32) {
+// uncovered ones instead of clearing dx and adding. With relu (x the
+// output of a plain ReLU) it routes +0 where the maximum is ≤ 0, which
+// makes dx the gradient of the ReLU's input.
+func (g *convGeo) maxPoolGrad(x, y, dy, dx []float32, disjoint, relu bool, uncovered []int32) {
 	C, P, kv, inP := g.cin, g.outPix(), g.kvol(), g.inPix()
 	if !disjoint {
 		clear(dx[:g.n*inP*C])
@@ -204,7 +218,7 @@ func (g *convGeo) maxPoolGrad(x, y, dy, dx []float32, disjoint bool, uncovered [
 			clear(dxs[int(ip)*C : int(ip+1)*C])
 		}
 		ys, dys := y[b*P*C:(b+1)*P*C], dy[b*P*C:(b+1)*P*C]
-		elementwise.MaxPoolGrad(xs, g.taps[:P*kv], kv, C, ys, dys, dxs, disjoint)
+		elementwise.MaxPoolGrad(xs, g.taps[:P*kv], kv, C, ys, dys, dxs, disjoint, relu)
 	}
 }
 

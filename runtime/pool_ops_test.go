@@ -314,11 +314,122 @@ func TestMaxPoolGradDisjoint(t *testing.T) {
 				dx[i] = float32(math.NaN())
 			}
 			if disjoint {
-				g.maxPoolGrad(x, y, dy, dx, true, unc)
+				g.maxPoolGrad(x, y, dy, dx, true, false, unc)
 				closeSlices(t, "dx (disjoint)", dx, toF32(want), 0, 0)
 			}
-			g.maxPoolGrad(x, y, dy, dx, false, nil)
+			g.maxPoolGrad(x, y, dy, dx, false, false, nil)
 			closeSlices(t, "dx (clear and add)", dx, toF32(want), 0, 0)
 		})
 	}
+}
+
+// TestPoolReLUGradFusion: ReLU then max pooling, differentiated. The
+// compiled program fuses the pooling gradient with the ReLU gradient into
+// one instruction (checked); its input gradient must equal the TapeMachine's
+// unfused one bit for bit and a direct routing (first maximum of the ReLU
+// output, times 1 where x > 0), with many exact zeros and ties.
+func TestPoolReLUGradFusion(t *testing.T) {
+	cases := []struct {
+		name     string
+		xs       []int
+		size, st []int
+		pb, pa   []int
+	}{
+		{"2x2_disjoint_c11", []int{2, 5, 6, 11}, []int{2, 2}, []int{2, 2}, []int{0, 0}, []int{0, 0}},
+		{"3x3_s1_overlap_c16", []int{1, 5, 5, 16}, []int{3, 3}, []int{1, 1}, []int{1, 1}, []int{1, 1}},
+		{"2x2_c3", []int{2, 4, 4, 3}, []int{2, 2}, []int{2, 2}, []int{0, 0}, []int{0, 0}},
+	}
+	relu := ReLUActivation(0, -1, 0)
+	r := rand.New(rand.NewPCG(21, 21))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := make([]float32, prod(tc.xs))
+			for i := range x {
+				x[i] = float32(r.IntN(5) - 2) // negatives, zeros and ties
+				if r.IntN(3) == 0 {
+					x[i] += float32(r.Float64())
+				}
+			}
+			p := PoolParams{Max: true, Size: tc.size, Strides: tc.st, PadBefore: tc.pb, PadAfter: tc.pa}
+			emit := func(g *Graph, in []*G.Node) (*G.Node, error) {
+				y, err := relu.Apply(in[0])
+				if err != nil {
+					return nil, err
+				}
+				return g.Pool(y, p)
+			}
+			var c []float32
+			res := runOpGraph(t, [][]int{tc.xs}, [][]float32{x}, func(os []int) []float32 {
+				c = randF32(r, prod(os))
+				return c
+			}, emit)
+			closeSlices(t, "fused executor vs TapeMachine", res.grads[0], res.tapeGrads[0], 0, 0)
+
+			// direct routing on the same geometry
+			C := tc.xs[3]
+			g, err := newConvGeo(tc.xs, tc.size, C, 1, tc.st, nil, tc.pb, tc.pa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.pool = true
+			g.finish()
+			want := make([]float32, len(x))
+			P, kv, inP := g.outPix(), g.kvol(), g.inPix()
+			for b := 0; b < g.n; b++ {
+				for q := 0; q < P; q++ {
+					for ch := 0; ch < C; ch++ {
+						best, at := float32(0), -1
+						for _, ip := range g.taps[q*kv : (q+1)*kv] {
+							if ip < 0 {
+								continue
+							}
+							i := (b*inP+int(ip))*C + ch
+							if v := max(x[i], 0); at < 0 || v > best {
+								best, at = v, i
+							}
+						}
+						if at >= 0 && x[at] > 0 {
+							want[at] += c[(b*P+q)*C+ch]
+						}
+					}
+				}
+			}
+			closeSlices(t, "fused executor vs direct routing", res.grads[0], want, 0, 0)
+
+			if got := fusedPoolReLUCount(t, tc.xs, emit); got != 1 {
+				t.Errorf("%d fused pooling+ReLU gradients in the program, want 1", got)
+			}
+		})
+	}
+}
+
+// fusedPoolReLUCount compiles Σ emit(x) with its gradient and counts the
+// fused pooling+ReLU gradient instructions.
+func fusedPoolReLUCount(t *testing.T, xs []int, emit func(g *Graph, in []*G.Node) (*G.Node, error)) int {
+	t.Helper()
+	g := newGraph(xs[0], true)
+	in := newInput(g.g, xs, "x")
+	out, err := emit(g, []*G.Node{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := G.Sum(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(loss, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := compile(g, []*G.Node{in}, []*G.Node{loss, grads[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ins := range p.instrs {
+		if pi, ok := ins.(*poolInstr); ok && pi.relu {
+			n++
+		}
+	}
+	return n
 }

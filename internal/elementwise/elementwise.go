@@ -77,31 +77,37 @@ func reluGradGo(dx, x, dy []float32) {
 // sample's (pixels × C) input and input-gradient maps; dx must not hold −0
 // (it never does when cleared and only added to). With overwrite (windows
 // no other window overlaps) every tap's cell is set instead: dy for the
-// routed one, +0 for the others.
-func MaxPoolGrad(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite bool) {
-	maxPoolGrad(x, taps, kv, C, y, dy, dx, overwrite, hasAVX2)
+// routed one, +0 for the others. With relu, the routed dy is +0 where
+// y ≤ 0: the result is then the gradient of the input of a plain ReLU
+// whose output x is (x == y > 0 exactly where that input is > 0).
+func MaxPoolGrad(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool) {
+	maxPoolGrad(x, taps, kv, C, y, dy, dx, overwrite, relu, hasAVX2)
 }
 
 // maxPoolGrad is MaxPoolGrad with the vector kernel on or off.
-func maxPoolGrad(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, simd bool) {
+func maxPoolGrad(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu, simd bool) {
 	c0 := 0
 	if simd {
-		c0 = maxPoolGradSIMD(x, taps, kv, C, y, dy, dx, overwrite)
+		c0 = maxPoolGradSIMD(x, taps, kv, C, y, dy, dx, overwrite, relu)
 	}
 	if c0 == C || kv <= 0 {
 		return
 	}
 	for w := 0; w+kv <= len(taps); w += kv {
 		o := w / kv * C
-		maxPoolGradGo(x, taps[w:w+kv], C, y[o+c0:o+C], dy[o+c0:o+C], dx, c0, overwrite)
+		maxPoolGradGo(x, taps[w:w+kv], C, y[o+c0:o+C], dy[o+c0:o+C], dx, c0, overwrite, relu)
 	}
 }
 
 // maxPoolGradGo does channels c0 … c0+len(y)−1 of one window (y and dy
 // start at c0).
-func maxPoolGradGo(x []float32, taps []int32, ldc int, y, dy, dx []float32, c0 int, overwrite bool) {
+func maxPoolGradGo(x []float32, taps []int32, ldc int, y, dy, dx []float32, c0 int, overwrite, relu bool) {
 	dy = dy[:len(y)]
 	for c, yc := range y {
+		d := dy[c]
+		if relu && !(yc > 0) {
+			d = 0
+		}
 		routed := false
 		for _, ip := range taps {
 			if ip < 0 {
@@ -111,9 +117,9 @@ func maxPoolGradGo(x []float32, taps []int32, ldc int, y, dy, dx []float32, c0 i
 			hit := !routed && x[o] == yc
 			switch {
 			case hit && overwrite:
-				dx[o] = dy[c]
+				dx[o] = d
 			case hit:
-				dx[o] += dy[c]
+				dx[o] += d
 			case overwrite:
 				dx[o] = 0
 			}

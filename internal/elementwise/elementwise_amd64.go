@@ -18,7 +18,7 @@ func reluAVX2(y, x *float32, n int)
 func reluGradAVX2(dx, x, dy *float32, n int)
 
 //go:noescape
-func maxPoolGradAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y, dy, dx *float32, overwrite int)
+func maxPoolGradAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y, dy, dx *float32, overwrite, relu int)
 
 // adamSIMD runs the assembly on the multiple-of-8 prefix, Go on the tail.
 func adamSIMD(w, g, m, v []float32, c1, c2, alpha, eps float32) {
@@ -54,17 +54,13 @@ func reluGradSIMD(dx, x, dy []float32) {
 // maxPoolGradSIMD does the first multiple of 8 channels of every window
 // and returns how many channels it did (0: none). checkWindows has bounded
 // every row the assembly touches.
-func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite bool) int {
+func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool) int {
 	nwin, c8 := checkWindows(x, taps, kv, C, y)
 	if nwin == 0 || c8 == 0 {
 		return 0
 	}
 	checkWindows(dx, taps, kv, C, dy)
-	ow := 0
-	if overwrite {
-		ow = 1
-	}
-	maxPoolGradAVX2(&x[0], &taps[0], kv, nwin, c8, C, &y[0], &dy[0], &dx[0], ow)
+	maxPoolGradAVX2(&x[0], &taps[0], kv, nwin, c8, C, &y[0], &dy[0], &dx[0], b2i(overwrite), b2i(relu))
 	return c8
 }
 

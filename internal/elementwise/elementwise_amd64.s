@@ -85,13 +85,15 @@ relugrad_loop:
 	VZEROUPPER
 	RET
 
-// func maxPoolGradAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y, dy, dx *float32, overwrite int)
+// func maxPoolGradAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y, dy, dx *float32, overwrite, relu int)
 // For nwin ≥ 1 windows of ntaps ≥ 1 taps (window w's taps at taps[w·ntaps:],
 // its y and dy rows at w·ldc), channels [0, c8) in blocks of 8:
 // left = all ones; for each tap ip ≥ 0 (row offset ip·ldc):
 // hit = (x[row] == y) & left; left &^= hit; dx[row] += dy & hit
 // (masked-out lanes add +0), or dx[row] = dy & hit when overwrite != 0.
-TEXT ·maxPoolGradAVX2(SB), NOSPLIT, $0-80
+// With relu != 0, dy is first masked by y > 0 (the gradient of a plain
+// ReLU whose output x is).
+TEXT ·maxPoolGradAVX2(SB), NOSPLIT, $0-88
 	MOVQ x+0(FP), SI
 	MOVQ taps+8(FP), R8
 	MOVQ ntaps+16(FP), R9
@@ -109,6 +111,12 @@ mpg_win:
 mpg_chan:
 	VMOVUPS (R11)(AX*1), Y0 // y
 	VMOVUPS (R12)(AX*1), Y1 // dy
+	CMPQ relu+80(FP), $0
+	JEQ  mpg_norelu
+	VXORPS  Y5, Y5, Y5
+	VCMPPS  $0x1e, Y5, Y0, Y5 // y > 0 (ordered)
+	VANDPS  Y5, Y1, Y1
+mpg_norelu:
 	VMOVAPS Y15, Y2         // left
 	XORQ DX, DX
 mpg_tap:

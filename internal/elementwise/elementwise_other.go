@@ -13,7 +13,7 @@ func reluSIMD(y, x []float32) { reluGo(y, x) }
 
 func reluGradSIMD(dx, x, dy []float32) { reluGradGo(dx, x, dy) }
 
-func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite bool) int {
+func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool) int {
 	return 0
 }
 

@@ -168,7 +168,7 @@ func TestReLUGrad(t *testing.T) {
 	}
 }
 
-type poolFn = func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite bool)
+type poolFn = func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool)
 
 // poolWindows are window sets over a map of pix pixels of C channels: kv
 // taps per window, < 0 for padding.
@@ -192,8 +192,24 @@ var poolWindows = []struct {
 
 // maxPoolGradRef routes dy to the first tap equal to y, window by window
 // and channel by channel, in float64; with overwrite the other taps' cells
-// become 0.
-func maxPoolGradRef(x []float32, taps []int32, kv, C int, y, dy []float32, dx []float64, overwrite bool) {
+// become 0. With relu the result is then the input gradient of a ReLU
+// whose output x is: 0 where x ≤ 0 (after routing, so with overwrite off
+// that needs the cells' earlier values to be ReLU gradients too).
+func maxPoolGradRef(x []float32, taps []int32, kv, C int, y, dy []float32, dx []float64, overwrite, relu bool) {
+	defer func() {
+		if !relu {
+			return
+		}
+		for w := 0; w+kv <= len(taps); w += kv {
+			for _, ip := range taps[w : w+kv] {
+				for c := 0; ip >= 0 && c < C; c++ {
+					if i := int(ip)*C + c; float64(x[i]) <= 0 {
+						dx[i] = 0
+					}
+				}
+			}
+		}
+	}()
 	for w := 0; w+kv <= len(taps); w += kv {
 		o := w / kv * C
 		for c := 0; c < C; c++ {
@@ -220,23 +236,25 @@ func maxPoolGradRef(x []float32, taps []int32, kv, C int, y, dy []float32, dx []
 
 func TestMaxPoolGrad(t *testing.T) {
 	impls := []impl[poolFn]{
-		{"go", func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, ow bool) {
-			maxPoolGrad(x, taps, kv, C, y, dy, dx, ow, false)
+		{"go", func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, ow, relu bool) {
+			maxPoolGrad(x, taps, kv, C, y, dy, dx, ow, relu, false)
 		}},
-		{"simd", func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, ow bool) {
-			maxPoolGrad(x, taps, kv, C, y, dy, dx, ow, true)
+		{"simd", func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, ow, relu bool) {
+			maxPoolGrad(x, taps, kv, C, y, dy, dx, ow, relu, true)
 		}},
 		{"dispatch", MaxPoolGrad},
 	}
 	r := rand.New(rand.NewPCG(4, 4))
 	for _, tc := range poolWindows {
 		for _, im := range impls {
-			for _, ow := range []bool{false, true} {
+			for _, mode := range []struct{ ow, relu bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+				ow, relu := mode.ow, mode.relu
 				if ow && !tc.disjoint {
 					continue
 				}
-				t.Run(fmt.Sprintf("%s/%s/overwrite=%v", tc.name, im.name, ow), func(t *testing.T) {
-					// small integers: ties between taps are common
+				t.Run(fmt.Sprintf("%s/%s/overwrite=%v/relu=%v", tc.name, im.name, ow, relu), func(t *testing.T) {
+					// small integers (ReLU outputs: ≥ 0): ties between
+					// taps are common, zeros too
 					x := make([]float32, tc.pix*tc.c)
 					for i := range x {
 						x[i] = float32(r.IntN(3))
@@ -252,13 +270,13 @@ func TestMaxPoolGrad(t *testing.T) {
 					dx := make([]float32, len(x))
 					want := make([]float64, len(x))
 					for i := range dx {
-						if r.IntN(2) == 0 {
+						if r.IntN(2) == 0 && !(relu && x[i] <= 0) {
 							dx[i] = float32(r.IntN(5) - 2)
 							want[i] = float64(dx[i])
 						}
 					}
-					maxPoolGradRef(x, tc.taps, tc.kv, tc.c, y, dy, want, ow)
-					im.fn(x, tc.taps, tc.kv, tc.c, y, dy, dx, ow)
+					maxPoolGradRef(x, tc.taps, tc.kv, tc.c, y, dy, want, ow, relu)
+					im.fn(x, tc.taps, tc.kv, tc.c, y, dy, dx, ow, relu)
 					for i, w := range want {
 						if !same(dx[i], float32(w)) {
 							t.Fatalf("dx[%d] = %v, want %v", i, dx[i], w)
