@@ -329,6 +329,10 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 	if len(poolReLU) > 0 {
 		live = liveness()
 	}
+	biasReLU := fuseBiasReLU(order, live, reads, pinned)
+	if len(biasReLU) > 0 {
+		live = liveness()
+	}
 
 	p := &program{batch: g.batch}
 	slotOf := map[*G.Node]int{}
@@ -505,6 +509,8 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			ins = mb
 		} else if pg := poolReLU[st.n]; pg != nil {
 			ins = pg.Op().(*poolOp).buildReLUGrad(c)
+		} else if bn := biasReLU[st.n]; bn != nil {
+			ins = &biasInstr{relu: true, x: c.ins[0], b: c.ins[1], out: c.out, c: c.inShapes[1][0], n: prod(c.inShapes[0])}
 		} else if ins, err = buildInstr(eg, st.n, c, st.ins); err != nil {
 			return nil, err
 		}
@@ -712,6 +718,36 @@ func fusePoolReLUGrad(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node]
 		}
 		fused[n] = dr
 		reads[n] = reads[dr]
+	}
+	return fused
+}
+
+// fuseBiasReLU finds plain ReLUs whose input is a bias addition (biasOp)
+// read by nothing else and rewrites each to read the addition's (x, bias):
+// one instruction, y = relu(x + b), instead of two passes. (In training the
+// pre-activation is then never stored: the ReLU gradient must not read it,
+// which fusePoolReLUGrad arranges after pooling; elsewhere it still reads
+// it and the addition keeps its own instruction.)
+func fuseBiasReLU(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]*G.Node {
+	consumers := map[*G.Node]int{}
+	for n := range live {
+		for _, c := range reads[n] {
+			consumers[c.n]++
+		}
+	}
+	fused := map[*G.Node]*G.Node{}
+	for _, n := range order {
+		op, ok := n.Op().(*actOp)
+		r := reads[n]
+		if !live[n] || !ok || op.a.kind != actElem || op.a.id != "relu" || len(r) != 1 || r[0].kind != opFull {
+			continue
+		}
+		pre := r[0].n
+		if bo, ok := pre.Op().(*biasOp); !ok || bo.grad || pinned[pre] || consumers[pre] != 1 || len(reads[pre]) != 2 {
+			continue
+		}
+		fused[n] = pre
+		reads[n] = reads[pre]
 	}
 	return fused
 }

@@ -903,6 +903,7 @@ func (op *biasOp) build(c *kctx) (instr, error) {
 
 type biasInstr struct {
 	grad         bool
+	relu         bool // forward fused with a plain ReLU (fuseBiasReLU)
 	x, b, out, c int
 	n            int // elements of x (or dy)
 }
@@ -911,6 +912,10 @@ func (in *biasInstr) run(bufs [][]float32) {
 	x, out := bufs[in.x][:in.n], bufs[in.out]
 	if in.grad { // each channel summed over the rows in row order
 		elementwise.ColumnSums(out[:in.c], x, in.c)
+		return
+	}
+	if in.relu {
+		elementwise.AddBiasReLU(out[:in.n], x, bufs[in.b][:in.c])
 		return
 	}
 	elementwise.AddBias(out[:in.n], x, bufs[in.b][:in.c])

@@ -433,3 +433,67 @@ func fusedPoolReLUCount(t *testing.T, xs []int, emit func(g *Graph, in []*G.Node
 	}
 	return n
 }
+
+// TestBiasReLUFusion: BiasAdd → ReLU → MaxPool, differentiated w.r.t. x
+// and the bias. The bias addition and the ReLU become one instruction (the
+// pooling+ReLU gradient no longer reads the pre-activation); outputs and
+// gradients must equal the TapeMachine's unfused ones bit for bit. Without
+// the pooling the ReLU gradient reads the pre-activation: no fusion.
+func TestBiasReLUFusion(t *testing.T) {
+	relu := ReLUActivation(0, -1, 0)
+	r := rand.New(rand.NewPCG(22, 22))
+	for _, pool := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pool=%v", pool), func(t *testing.T) {
+			xs, bs := []int{2, 4, 6, 12}, []int{12}
+			x, b := make([]float32, prod(xs)), randF32(r, prod(bs))
+			for i := range x {
+				x[i] = float32(r.IntN(5)-2) - b[i%12] // many sums of exactly 0
+				if r.IntN(3) == 0 {
+					x[i] = float32(r.NormFloat64())
+				}
+			}
+			emit := func(g *Graph, in []*G.Node) (*G.Node, error) {
+				y, err := g.BiasAdd(in[0], in[1])
+				if err != nil {
+					return nil, err
+				}
+				if y, err = relu.Apply(y); err != nil || !pool {
+					return y, err
+				}
+				return g.Pool(y, PoolParams{Max: true, Size: []int{2, 2}})
+			}
+			res := runOpGraph(t, [][]int{xs, bs}, [][]float32{x, b}, func(os []int) []float32 { return randF32(r, prod(os)) }, emit)
+			closeSlices(t, "forward vs TapeMachine", res.out, res.tapeOut, 0, 0)
+			for k := range res.grads {
+				closeSlices(t, fmt.Sprintf("grad %d vs TapeMachine", k), res.grads[k], res.tapeGrads[k], 0, 0)
+			}
+			g := newGraph(xs[0], true)
+			in := []*G.Node{newInput(g.g, xs, "x"), newInput(g.g, bs, "b")}
+			out, err := emit(g, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss, err := G.Sum(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads, err := G.Grad(loss, in...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := compile(g, in, append([]*G.Node{loss}, grads...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, ins := range p.instrs {
+				if bi, ok := ins.(*biasInstr); ok && bi.relu {
+					n++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[pool]; n != want {
+				t.Errorf("%d fused bias+ReLU instructions, want %d", n, want)
+			}
+		})
+	}
+}

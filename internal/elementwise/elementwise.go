@@ -173,16 +173,18 @@ func columnSumsGo(out, x []float32, cols, c0 int) {
 
 // AddBias writes y[r·C + c] = x[r·C + c] + b[c], C = len(b), for the
 // len(x)/C whole rows of x; y must be as long (y may be x).
-func AddBias(y, x, b []float32) {
-	c0 := 0
-	if hasAVX2 {
-		c0 = addBiasSIMD(y, x, b)
-	}
-	addBiasGo(y, x, b, c0)
-}
+func AddBias(y, x, b []float32) { addBias(y, x, b, false, hasAVX2) }
 
-// addBiasGo does columns c0 … len(b)−1.
-func addBiasGo(y, x, b []float32, c0 int) {
+// AddBiasReLU writes y = max(x + b, 0) as AddBias then ReLU would (the
+// sum rounded, then NaN kept and −0 made +0), in one pass.
+func AddBiasReLU(y, x, b []float32) { addBias(y, x, b, true, hasAVX2) }
+
+// addBias is AddBias or AddBiasReLU with the vector kernel on or off.
+func addBias(y, x, b []float32, relu, simd bool) {
+	c0 := 0
+	if simd {
+		c0 = addBiasSIMD(y, x, b, relu)
+	}
 	C := len(b)
 	if C <= c0 {
 		return
@@ -191,6 +193,9 @@ func addBiasGo(y, x, b []float32, c0 int) {
 		yr, xr := y[r+c0:r+C], x[r+c0:r+C]
 		for i, bv := range b[c0:] {
 			yr[i] = xr[i] + bv
+		}
+		if relu {
+			reluGo(yr, yr)
 		}
 	}
 }

@@ -68,7 +68,7 @@ func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, 
 func columnSumsAVX2(out, x *float32, rows, c8, ldc int)
 
 //go:noescape
-func addBiasAVX2(y, x, b *float32, rows, c8, ldc int)
+func addBiasAVX2(y, x, b *float32, rows, c8, ldc, relu int)
 
 //go:noescape
 func addAVX2(dst, src *float32, n int)
@@ -88,7 +88,7 @@ func columnSumsSIMD(out, x []float32, cols int) int {
 	return c8
 }
 
-func addBiasSIMD(y, x, b []float32) int {
+func addBiasSIMD(y, x, b []float32, relu bool) int {
 	cols := len(b)
 	rows := len(x) / max(cols, 1)
 	c8 := cols &^ 7
@@ -96,7 +96,7 @@ func addBiasSIMD(y, x, b []float32) int {
 		return 0
 	}
 	_, _ = y[rows*cols-1], x[rows*cols-1]
-	addBiasAVX2(&y[0], &x[0], &b[0], rows, c8, cols)
+	addBiasAVX2(&y[0], &x[0], &b[0], rows, c8, cols, b2i(relu))
 	return c8
 }
 

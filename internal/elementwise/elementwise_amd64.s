@@ -205,22 +205,30 @@ cs_done:
 	VZEROUPPER
 	RET
 
-// func addBiasAVX2(y, x, b *float32, rows, c8, ldc int)
-// y[r,c] = x[r,c] + b[c] for c < c8 (a multiple of 8), rows ≥ 1.
-TEXT ·addBiasAVX2(SB), NOSPLIT, $0-48
+// func addBiasAVX2(y, x, b *float32, rows, c8, ldc, relu int)
+// y[r,c] = x[r,c] + b[c] for c < c8 (a multiple of 8), rows ≥ 1; with
+// relu != 0 then max(0, ·) + 0 as reluAVX2 (NaN kept, −0 → +0).
+TEXT ·addBiasAVX2(SB), NOSPLIT, $0-56
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ b+16(FP), R9
 	MOVQ rows+24(FP), R8
 	MOVQ c8+32(FP), BX
 	MOVQ ldc+40(FP), R10
+	MOVQ relu+48(FP), CX
 	SHLQ $2, BX
 	SHLQ $2, R10
+	VXORPS Y15, Y15, Y15
 ab_row:
 	XORQ AX, AX
 ab_col:
 	VMOVUPS (SI)(AX*1), Y0
 	VADDPS  (R9)(AX*1), Y0, Y0
+	TESTQ CX, CX
+	JZ   ab_store
+	VMAXPS  Y0, Y15, Y0 // 0 > v ? 0 : v
+	VADDPS  Y15, Y0, Y0
+ab_store:
 	VMOVUPS Y0, (DI)(AX*1)
 	ADDQ $32, AX
 	CMPQ AX, BX

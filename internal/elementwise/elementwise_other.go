@@ -19,7 +19,7 @@ func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, 
 
 func columnSumsSIMD(out, x []float32, cols int) int { return 0 }
 
-func addBiasSIMD(y, x, b []float32) int { return 0 }
+func addBiasSIMD(y, x, b []float32, relu bool) int { return 0 }
 
 func addSIMD(dst, src []float32) { addGo(dst, src) }
 

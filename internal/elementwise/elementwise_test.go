@@ -328,31 +328,51 @@ func TestColumnSums(t *testing.T) {
 type biasFn = func(y, x, b []float32)
 
 func TestAddBias(t *testing.T) {
-	impls := []impl[biasFn]{
-		{"go", func(y, x, b []float32) { addBiasGo(y, x, b, 0) }},
-		{"simd", func(y, x, b []float32) { addBiasGo(y, x, b, addBiasSIMD(y, x, b)) }},
-		{"dispatch", AddBias},
-	}
 	r := rand.New(rand.NewPCG(6, 6))
-	for _, cols := range []int{1, 7, 8, 10, 32, 45, 64} {
-		for _, rows := range []int{0, 1, 5} {
-			x, b := special(r, rows*cols), special(r, cols)
-			want := make([]float32, len(x))
-			for i := range want {
-				want[i] = float32(r32(float64(x[i]) + float64(b[i%cols])))
-			}
-			for _, im := range impls {
-				for _, inPlace := range []bool{false, true} {
-					t.Run(fmt.Sprintf("cols=%d/rows=%d/%s/inplace=%v", cols, rows, im.name, inPlace), func(t *testing.T) {
-						y := make([]float32, len(x))
-						xx := x
-						if inPlace {
-							copy(y, x)
-							xx = y
+	for _, relu := range []bool{false, true} {
+		impls := []impl[biasFn]{
+			{"go", func(y, x, b []float32) { addBias(y, x, b, relu, false) }},
+			{"simd", func(y, x, b []float32) { addBias(y, x, b, relu, true) }},
+			{"dispatch", AddBias},
+		}
+		if relu {
+			impls[2].fn = AddBiasReLU
+		}
+		for _, cols := range []int{1, 7, 8, 10, 32, 45, 64} {
+			for _, rows := range []int{0, 1, 5} {
+				x, b := special(r, rows*cols), special(r, cols)
+				if rows == 5 { // sums that cancel to +0, and −0 + −0
+					for i := range x {
+						if r.IntN(4) == 0 {
+							x[i] = -b[i%cols]
 						}
-						im.fn(y, xx, b)
-						checkSame(t, "y", y, want)
-					})
+					}
+					b[0] = float32(math.Copysign(0, -1))
+					for i := 0; i < len(x); i += 2 * cols {
+						x[i] = b[0]
+					}
+				}
+				want := make([]float32, len(x))
+				for i := range want {
+					s := r32(float64(x[i]) + float64(b[i%cols]))
+					if relu && !(s > 0) && !math.IsNaN(s) {
+						s = 0
+					}
+					want[i] = float32(s)
+				}
+				for _, im := range impls {
+					for _, inPlace := range []bool{false, true} {
+						t.Run(fmt.Sprintf("relu=%v/cols=%d/rows=%d/%s/inplace=%v", relu, cols, rows, im.name, inPlace), func(t *testing.T) {
+							y := make([]float32, len(x))
+							xx := x
+							if inPlace {
+								copy(y, x)
+								xx = y
+							}
+							im.fn(y, xx, b)
+							checkSame(t, "y", y, want)
+						})
+					}
 				}
 			}
 		}
