@@ -128,16 +128,16 @@ func maxPoolGradGo(x []float32, taps []int32, ldc int, y, dy, dx []float32, c0 i
 	}
 }
 
-// checkWindows returns the number of windows and the multiple of 8
-// channels the vector kernels may run, after checking that every tap's row
-// lies in x and every window's row in y (it panics like an index
+// checkWindows returns the number of windows, the multiple of 8 channels
+// the vector kernels may run and the largest tap, after checking that every
+// tap's row lies in x and every window's row in y (it panics like an index
 // expression otherwise).
-func checkWindows(x []float32, taps []int32, kv, C int, y []float32) (nwin, c8 int) {
+func checkWindows(x []float32, taps []int32, kv, C int, y []float32) (nwin, c8 int, top int32) {
 	if kv <= 0 || C < 8 || len(taps) < kv {
-		return 0, 0
+		return 0, 0, -1
 	}
 	nwin = len(taps) / kv
-	top := int32(-1)
+	top = -1
 	for _, ip := range taps[:nwin*kv] {
 		top = max(top, ip)
 	}
@@ -145,7 +145,7 @@ func checkWindows(x []float32, taps []int32, kv, C int, y []float32) (nwin, c8 i
 		_ = x[int(top)*C+C-1]
 	}
 	_ = y[nwin*C-1]
-	return nwin, C &^ 7
+	return nwin, C &^ 7, top
 }
 
 // ColumnSums writes out[c] = Σ_r x[r·cols + c] for the len(x)/cols whole

@@ -55,12 +55,21 @@ func reluGradSIMD(dx, x, dy []float32) {
 // and returns how many channels it did (0: none). checkWindows has bounded
 // every row the assembly touches.
 func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool) int {
-	nwin, c8 := checkWindows(x, taps, kv, C, y)
+	nwin, c8, top := checkWindows(x, taps, kv, C, y)
 	if nwin == 0 || c8 == 0 {
 		return 0
 	}
+	if top < 0 {
+		return C // padding only: nothing to route
+	}
 	checkWindows(dx, taps, kv, C, dy)
-	maxPoolGradAVX2(&x[0], &taps[0], kv, nwin, c8, C, &y[0], &dy[0], &dx[0], b2i(overwrite), b2i(relu))
+	c32 := C &^ 31
+	if c32 > 0 {
+		maxPoolGrad32AVX2(&x[0], &taps[0], kv, nwin, c32, C, &y[0], &dy[0], &dx[0], b2i(overwrite), b2i(relu))
+	}
+	if c8 > c32 { // the remaining blocks of 8: the same call on shifted rows
+		maxPoolGradAVX2(&x[c32], &taps[0], kv, nwin, c8-c32, C, &y[c32], &dy[c32], &dx[c32], b2i(overwrite), b2i(relu))
+	}
 	return c8
 }
 
@@ -72,6 +81,9 @@ func addBiasAVX2(y, x, b *float32, rows, c8, ldc, relu int)
 
 //go:noescape
 func addAVX2(dst, src *float32, n int)
+
+//go:noescape
+func maxPoolGrad32AVX2(x *float32, taps *int32, ntaps, nwin, c32, ldc int, y, dy, dx *float32, overwrite, relu int)
 
 //go:noescape
 func maxPoolAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y *float32)
@@ -113,9 +125,13 @@ func addSIMD(dst, src []float32) {
 // maxPoolSIMD does the first multiple of 8 channels of every window and
 // returns how many channels it did (0: none).
 func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int {
-	nwin, c8 := checkWindows(x, taps, kv, C, y)
+	nwin, c8, top := checkWindows(x, taps, kv, C, y)
 	if nwin == 0 || c8 == 0 {
 		return 0
+	}
+	if top < 0 {
+		clear(y[:nwin*C]) // windows of padding only
+		return C
 	}
 	maxPoolAVX2(&x[0], &taps[0], kv, nwin, c8, C, &y[0])
 	return c8

@@ -502,3 +502,128 @@ t9_s8:
 	VMOVUPS Y8, (DI)
 	VZEROUPPER
 	RET
+
+// func maxPoolGrad32AVX2(x *float32, taps *int32, ntaps, nwin, c32, ldc int, y, dy, dx *float32, overwrite, relu int)
+// maxPoolGradAVX2 for channels [0, c32) (a multiple of 32) with the taps
+// outside: 32 channels' y, dy and left masks stay in registers while every
+// tap's row is compared, routed and stored 128 contiguous bytes at a time.
+TEXT ·maxPoolGrad32AVX2(SB), NOSPLIT, $0-88
+	MOVQ x+0(FP), SI
+	MOVQ taps+8(FP), R8
+	MOVQ ntaps+16(FP), R9
+	MOVQ c32+32(FP), BX
+	MOVQ ldc+40(FP), R10
+	MOVQ y+48(FP), R11
+	MOVQ dy+56(FP), R12
+	MOVQ dx+64(FP), DI
+	MOVQ overwrite+72(FP), CX
+	SHLQ $2, BX
+	SHLQ $2, R10
+	VPCMPEQD Y15, Y15, Y15
+	VXORPS Y14, Y14, Y14
+m32_win:
+	XORQ AX, AX
+m32_grp:
+	VMOVUPS 0(R11)(AX*1), Y0
+	VMOVUPS 32(R11)(AX*1), Y1
+	VMOVUPS 64(R11)(AX*1), Y2
+	VMOVUPS 96(R11)(AX*1), Y3
+	VMOVUPS 0(R12)(AX*1), Y4
+	VMOVUPS 32(R12)(AX*1), Y5
+	VMOVUPS 64(R12)(AX*1), Y6
+	VMOVUPS 96(R12)(AX*1), Y7
+	CMPQ relu+80(FP), $0
+	JEQ  m32_norelu
+	VCMPPS  $0x1e, Y14, Y0, Y12
+	VANDPS  Y12, Y4, Y4
+	VCMPPS  $0x1e, Y14, Y1, Y12
+	VANDPS  Y12, Y5, Y5
+	VCMPPS  $0x1e, Y14, Y2, Y12
+	VANDPS  Y12, Y6, Y6
+	VCMPPS  $0x1e, Y14, Y3, Y12
+	VANDPS  Y12, Y7, Y7
+m32_norelu:
+	VMOVAPS Y15, Y8
+	VMOVAPS Y15, Y9
+	VMOVAPS Y15, Y10
+	VMOVAPS Y15, Y11
+	XORQ DX, DX
+	TESTQ CX, CX
+	JNZ  m32_tapw
+m32_tapa:
+	MOVLQSX (R8)(DX*4), R13
+	INCQ DX
+	TESTQ R13, R13
+	JS   m32_nexta
+	IMULQ R10, R13
+	ADDQ AX, R13
+	VCMPPS  $0, 0(SI)(R13*1), Y0, Y12
+	VANDPS  Y8, Y12, Y12
+	VANDNPS Y8, Y12, Y8
+	VANDPS  Y4, Y12, Y12
+	VADDPS  0(DI)(R13*1), Y12, Y12
+	VMOVUPS Y12, 0(DI)(R13*1)
+	VCMPPS  $0, 32(SI)(R13*1), Y1, Y12
+	VANDPS  Y9, Y12, Y12
+	VANDNPS Y9, Y12, Y9
+	VANDPS  Y5, Y12, Y12
+	VADDPS  32(DI)(R13*1), Y12, Y12
+	VMOVUPS Y12, 32(DI)(R13*1)
+	VCMPPS  $0, 64(SI)(R13*1), Y2, Y12
+	VANDPS  Y10, Y12, Y12
+	VANDNPS Y10, Y12, Y10
+	VANDPS  Y6, Y12, Y12
+	VADDPS  64(DI)(R13*1), Y12, Y12
+	VMOVUPS Y12, 64(DI)(R13*1)
+	VCMPPS  $0, 96(SI)(R13*1), Y3, Y12
+	VANDPS  Y11, Y12, Y12
+	VANDNPS Y11, Y12, Y11
+	VANDPS  Y7, Y12, Y12
+	VADDPS  96(DI)(R13*1), Y12, Y12
+	VMOVUPS Y12, 96(DI)(R13*1)
+m32_nexta:
+	CMPQ DX, R9
+	JLT  m32_tapa
+	JMP  m32_grpdone
+m32_tapw:
+	MOVLQSX (R8)(DX*4), R13
+	INCQ DX
+	TESTQ R13, R13
+	JS   m32_nextw
+	IMULQ R10, R13
+	ADDQ AX, R13
+	VCMPPS  $0, 0(SI)(R13*1), Y0, Y12
+	VANDPS  Y8, Y12, Y12
+	VANDNPS Y8, Y12, Y8
+	VANDPS  Y4, Y12, Y12
+	VMOVUPS Y12, 0(DI)(R13*1)
+	VCMPPS  $0, 32(SI)(R13*1), Y1, Y12
+	VANDPS  Y9, Y12, Y12
+	VANDNPS Y9, Y12, Y9
+	VANDPS  Y5, Y12, Y12
+	VMOVUPS Y12, 32(DI)(R13*1)
+	VCMPPS  $0, 64(SI)(R13*1), Y2, Y12
+	VANDPS  Y10, Y12, Y12
+	VANDNPS Y10, Y12, Y10
+	VANDPS  Y6, Y12, Y12
+	VMOVUPS Y12, 64(DI)(R13*1)
+	VCMPPS  $0, 96(SI)(R13*1), Y3, Y12
+	VANDPS  Y11, Y12, Y12
+	VANDNPS Y11, Y12, Y11
+	VANDPS  Y7, Y12, Y12
+	VMOVUPS Y12, 96(DI)(R13*1)
+m32_nextw:
+	CMPQ DX, R9
+	JLT  m32_tapw
+	JMP  m32_grpdone
+m32_grpdone:
+	ADDQ $128, AX
+	CMPQ AX, BX
+	JLT  m32_grp
+	ADDQ R10, R11
+	ADDQ R10, R12
+	LEAQ (R8)(R9*4), R8
+	DECQ nwin+24(FP)
+	JNZ  m32_win
+	VZEROUPPER
+	RET

@@ -1,0 +1,37 @@
+//go:build amd64 && !purego
+
+package elementwise
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkMaxPoolGrad times the routing of one 26×26×32 sample's 2×2
+// max-pooling gradient (the CNN benchmark's first pooling) with the
+// 8-channel kernel (taps inside) and the 32-channel one (taps outside).
+func BenchmarkMaxPoolGrad(b *testing.B) {
+	const H, W, C = 26, 26, 32
+	var taps []int32
+	for oy := 0; oy < H/2; oy++ {
+		for ox := 0; ox < W/2; ox++ {
+			p := int32(2*oy*W + 2*ox)
+			taps = append(taps, p, p+1, p+W, p+W+1)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	x, dy := randn(r, H*W*C, 1), randn(r, len(taps)/4*C, 1)
+	y, dx := make([]float32, len(dy)), make([]float32, len(x))
+	MaxPool(x, taps, 4, C, y)
+	nwin := len(taps) / 4
+	b.Run("blocks8", func(b *testing.B) {
+		for b.Loop() {
+			maxPoolGradAVX2(&x[0], &taps[0], 4, nwin, C, C, &y[0], &dy[0], &dx[0], 1, 0)
+		}
+	})
+	b.Run("blocks32", func(b *testing.B) {
+		for b.Loop() {
+			maxPoolGrad32AVX2(&x[0], &taps[0], 4, nwin, C, C, &y[0], &dy[0], &dx[0], 1, 0)
+		}
+	})
+}
