@@ -329,6 +329,10 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 	if len(poolReLU) > 0 {
 		live = liveness()
 	}
+	convEpi := fuseConvEpilogue(order, live, reads, pinned)
+	if len(convEpi) > 0 {
+		live = liveness()
+	}
 	biasReLU := fuseBiasReLU(order, live, reads, pinned)
 	if len(biasReLU) > 0 {
 		live = liveness()
@@ -509,6 +513,12 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			ins = mb
 		} else if pg := poolReLU[st.n]; pg != nil {
 			ins = pg.Op().(*poolOp).buildReLUGrad(c)
+		} else if ce, ok := convEpi[st.n]; ok {
+			if ins, err = ce.conv.Op().(*convOp).build(c); err != nil {
+				return nil, err
+			}
+			ci := ins.(*convInstr)
+			ci.bias, ci.relu = c.ins[2], ce.relu
 		} else if bn := biasReLU[st.n]; bn != nil {
 			ins = &biasInstr{relu: true, x: c.ins[0], b: c.ins[1], out: c.out, c: c.inShapes[1][0], n: prod(c.inShapes[0])}
 		} else if ins, err = buildInstr(eg, st.n, c, st.ins); err != nil {
@@ -718,6 +728,52 @@ func fusePoolReLUGrad(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node]
 		}
 		fused[n] = dr
 		reads[n] = reads[dr]
+	}
+	return fused
+}
+
+// convEpilogue is a forward convolution that absorbed the bias addition
+// (and the plain ReLU) reading it.
+type convEpilogue struct {
+	conv *G.Node
+	relu bool
+}
+
+// fuseConvEpilogue finds bias additions (biasOp) of a forward convolution
+// read by nothing else, and the plain ReLU reading such an addition if it
+// alone does: the last node of the chain is rewritten to read (x, w, bias)
+// and built as the convolution with an epilogue, applied to each block of
+// output rows while it is in cache.
+func fuseConvEpilogue(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]convEpilogue {
+	consumers := map[*G.Node]int{}
+	readers := map[*G.Node]*G.Node{}
+	for n := range live {
+		for _, c := range reads[n] {
+			consumers[c.n]++
+			readers[c.n] = n
+		}
+	}
+	fused := map[*G.Node]convEpilogue{}
+	for _, bn := range order {
+		bo, ok := bn.Op().(*biasOp)
+		r := reads[bn]
+		if !live[bn] || !ok || bo.grad || len(r) != 2 || r[0].kind != opFull || r[1].kind != opFull {
+			continue
+		}
+		cv := r[0].n
+		co, ok := cv.Op().(*convOp)
+		if !ok || co.kind != convFwd || pinned[cv] || consumers[cv] != 1 || len(reads[cv]) != 2 {
+			continue
+		}
+		ins := append(append([]opnd(nil), reads[cv]...), r[1])
+		last, relu := bn, false
+		if n := readers[bn]; n != nil && consumers[bn] == 1 && !pinned[bn] {
+			if op, ok := n.Op().(*actOp); ok && op.a.kind == actElem && op.a.id == "relu" && len(reads[n]) == 1 && reads[n][0].kind == opFull {
+				last, relu = n, true
+			}
+		}
+		fused[last] = convEpilogue{conv: cv, relu: relu}
+		reads[last] = ins
 	}
 	return fused
 }

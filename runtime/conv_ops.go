@@ -446,7 +446,7 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 
 func (op *convOp) build(c *kctx) (instr, error) {
 	g := op.geo
-	in := &convInstr{geo: g, kind: op.kind, a: c.ins[0], b: c.ins[1], out: c.out, col: -1, wp: -1, yp: -1}
+	in := &convInstr{geo: g, kind: op.kind, a: c.ins[0], b: c.ins[1], out: c.out, col: -1, wp: -1, yp: -1, bias: -1}
 	if g.direct || g.pointwise() || g.dense {
 		return in, nil
 	}
@@ -468,6 +468,10 @@ type convInstr struct {
 	kind        convKind
 	a, b, out   int
 	col, wp, yp int
+	// forward with a bias (and ReLU) epilogue (fuseConvEpilogue): the
+	// bias slot, or −1
+	bias int
+	relu bool
 }
 
 func (in *convInstr) run(bufs [][]float32) {
@@ -485,7 +489,13 @@ func (in *convInstr) run(bufs [][]float32) {
 	}
 	switch in.kind {
 	case convFwd:
+		if in.bias >= 0 {
+			s.bias, s.relu = bufs[in.bias][:g.cout], in.relu
+		}
 		g.forward(a, b, out, s)
+		if in.bias >= 0 && !g.blockedForward() {
+			s.epilogue(out[:g.n*g.outPix()*g.cout])
+		}
 	case convData:
 		g.backwardData(a, b, out, s)
 	default:
@@ -493,7 +503,30 @@ func (in *convInstr) run(bufs [][]float32) {
 	}
 }
 
-type convScratch struct{ col, wp, yp []float32 }
+// convScratch is a conv instruction's scratch (and forward epilogue).
+type convScratch struct {
+	col, wp, yp []float32
+	bias        []float32 // forward epilogue y += bias (then ReLU with relu), or nil
+	relu        bool
+}
+
+// epilogue applies the forward epilogue to whole output rows y in place:
+// the cache-hot block just computed, as the bias and ReLU ops would.
+func (s *convScratch) epilogue(y []float32) {
+	switch {
+	case s.bias == nil:
+	case s.relu:
+		elementwise.AddBiasReLU(y, y, s.bias)
+	default:
+		elementwise.AddBias(y, y, s.bias)
+	}
+}
+
+// blockedForward reports whether forward takes the blocked im2col + GEMM
+// path, which applies the epilogue block by block.
+func (g *convGeo) blockedForward() bool {
+	return !g.pointwise() && !g.direct && !g.dense && g.gr == 1
+}
 
 // forward computes y = conv(x, w) for the whole batch.
 func (g *convGeo) forward(x, w, y []float32, s convScratch) {
@@ -517,6 +550,7 @@ func (g *convGeo) forward(x, w, y []float32, s convScratch) {
 				g.im2col(x[b*inS:(b+1)*inS], s.col[(b-b0)*P*kg:], 0)
 			}
 			gemm(false, false, nb*P, F, kg, s.col, w, y[b0*outS:(b0+nb)*outS])
+			s.epilogue(y[b0*outS : (b0+nb)*outS])
 		})
 		return
 	}

@@ -497,3 +497,90 @@ func TestBiasReLUFusion(t *testing.T) {
 		})
 	}
 }
+
+// TestConvEpilogueFusion: Conv → BiasAdd → ReLU (→ MaxPool), differentiated
+// w.r.t. x, the kernel and the bias, on the blocked im2col path, the
+// grouped, pointwise and few-filter paths. The bias (and, when the ReLU
+// gradient does not read the pre-activation, the ReLU) runs as the
+// convolution's epilogue; outputs and gradients must equal the
+// TapeMachine's unfused ones bit for bit.
+func TestConvEpilogueFusion(t *testing.T) {
+	relu := ReLUActivation(0, -1, 0)
+	cases := []struct {
+		name     string
+		xs, ks   []int
+		groups   int
+		pool     bool
+		wantReLU bool
+	}{
+		{"blocked_relu_pool", []int{3, 6, 6, 2}, []int{3, 3, 2, 16}, 1, true, true},
+		// 12 samples per im2col block (colBudget): blocks of 12, 12 and 2
+		{"blocked_3_blocks_relu_pool", []int{26, 30, 30, 3}, []int{3, 3, 3, 16}, 1, true, true},
+		{"blocked_relu", []int{2, 6, 5, 3}, []int{3, 3, 3, 17}, 1, false, false},
+		{"grouped_relu_pool", []int{2, 6, 6, 4}, []int{3, 3, 2, 16}, 2, true, true},
+		{"pointwise_relu_pool", []int{2, 4, 4, 3}, []int{1, 1, 3, 16}, 1, true, true},
+		{"few_filters_relu_pool", []int{2, 6, 6, 2}, []int{3, 3, 2, 4}, 1, true, true},
+	}
+	r := rand.New(rand.NewPCG(23, 23))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bs := []int{tc.ks[3]}
+			x, k, b := randF32(r, prod(tc.xs)), randF32(r, prod(tc.ks)), randF32(r, prod(bs))
+			for i := range b {
+				b[i] -= 0.5 // about half the outputs ≤ 0
+			}
+			emit := func(g *Graph, in []*G.Node) (*G.Node, error) {
+				y, err := g.Conv(in[0], in[1], ConvParams{Groups: tc.groups})
+				if err != nil {
+					return nil, err
+				}
+				if y, err = g.BiasAdd(y, in[2]); err != nil {
+					return nil, err
+				}
+				if y, err = relu.Apply(y); err != nil || !tc.pool {
+					return y, err
+				}
+				return g.Pool(y, PoolParams{Max: true, Size: []int{2, 2}})
+			}
+			shapes, data := [][]int{tc.xs, tc.ks, bs}, [][]float32{x, k, b}
+			res := runOpGraph(t, shapes, data, func(os []int) []float32 { return randF32(r, prod(os)) }, emit)
+			closeSlices(t, "forward vs TapeMachine", res.out, res.tapeOut, 0, 0)
+			for i := range res.grads {
+				closeSlices(t, fmt.Sprintf("grad %d vs TapeMachine", i), res.grads[i], res.tapeGrads[i], 0, 0)
+			}
+			g := newGraph(tc.xs[0], true)
+			in := make([]*G.Node, len(shapes))
+			for i, s := range shapes {
+				in[i] = newInput(g.g, s, fmt.Sprintf("in%d", i))
+			}
+			out, err := emit(g, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss, err := G.Sum(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads, err := G.Grad(loss, in...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := compile(g, in, append([]*G.Node{loss}, grads...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var epi, epiReLU int
+			for _, ins := range p.instrs {
+				if ci, ok := ins.(*convInstr); ok && ci.bias >= 0 {
+					epi++
+					if ci.relu {
+						epiReLU++
+					}
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.wantReLU]; epi != 1 || epiReLU != want {
+				t.Errorf("%d convolutions with a bias epilogue (%d with ReLU), want 1 (%d)", epi, epiReLU, want)
+			}
+		})
+	}
+}
