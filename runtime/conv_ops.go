@@ -100,6 +100,10 @@ func ConvTransposeOutputSize(n, k, stride, dilation int, padding string, outputP
 // first layer (6 filters) even though gonum's path lost to them 2×.
 const denseMaxFilters = 16
 
+// c1Block is how many samples the one-input-channel forward computes
+// before its epilogue runs over their (cache-hot) output rows.
+const c1Block = 8
+
 // colBudget is the patch-matrix size (floats) up to which an ungrouped
 // convolution puts several samples into one im2col block, so that small
 // feature maps still make tall GEMMs.
@@ -450,6 +454,9 @@ func (op *convOp) build(c *kctx) (instr, error) {
 	if g.direct || g.pointwise() || g.dense {
 		return in, nil
 	}
+	if g.gr == 1 && g.cin == 1 && op.kind != convData {
+		return in, nil // direct one-channel kernels: no patch matrix
+	}
 	in.col = c.temp(g.chunk() * g.outPix() * g.kg())
 	if g.gr > 1 {
 		in.wp = c.temp(g.kernelLen())
@@ -544,6 +551,15 @@ func (g *convGeo) forward(x, w, y []float32, s convScratch) {
 		return
 	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	if g.gr == 1 && g.cin == 1 { // one input channel: direct, no patch matrix
+		for b0 := 0; b0 < g.n; b0 += c1Block {
+			nb := min(c1Block, g.n-b0)
+			yb := y[b0*outS : (b0+nb)*outS]
+			elementwise.ConvC1(x[b0*inS:(b0+nb)*inS], nb, inS, g.taps[:P*kg], kg, w, F, yb)
+			s.epilogue(yb)
+		}
+		return
+	}
 	if g.gr == 1 {
 		g.blocks(func(b0, nb int) {
 			for b := b0; b < b0+nb; b++ {

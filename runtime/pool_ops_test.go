@@ -518,6 +518,9 @@ func TestConvEpilogueFusion(t *testing.T) {
 		{"blocked_3_blocks_relu_pool", []int{26, 30, 30, 3}, []int{3, 3, 3, 16}, 1, true, true},
 		{"blocked_relu", []int{2, 6, 5, 3}, []int{3, 3, 3, 17}, 1, false, false},
 		{"grouped_relu_pool", []int{2, 6, 6, 4}, []int{3, 3, 2, 16}, 2, true, true},
+		// one input channel: direct kernel, epilogue per c1Block samples (8, 8, 3)
+		{"c1_blocks_relu_pool", []int{19, 8, 8, 1}, []int{3, 3, 1, 40}, 1, true, true},
+		{"c1_relu", []int{3, 7, 6, 1}, []int{3, 2, 1, 16}, 1, false, false},
 		{"pointwise_relu_pool", []int{2, 4, 4, 3}, []int{1, 1, 3, 16}, 1, true, true},
 		{"few_filters_relu_pool", []int{2, 6, 6, 2}, []int{3, 3, 2, 4}, 1, true, true},
 	}

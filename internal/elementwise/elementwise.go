@@ -297,3 +297,41 @@ func filterGradC1(x []float32, n, inP int, taps []int32, kv int, dy []float32, F
 		}
 	}
 }
+
+// ConvC1 is the forward pass of a one-channel convolution over n samples:
+// y[(b·np + p)·F + f] = Σ_j x[b·inP + taps[p·kv + j]]·w[j·F + f] for the
+// np = len(taps)/kv output pixels, taps < 0 (padding) contributing
+// nothing; w is the (kv × F) kernel. The vector path sums with FMA in tap
+// order from 0 (as the GEMM micro-kernels do); the Go path rounds every
+// product.
+func ConvC1(x []float32, n, inP int, taps []int32, kv int, w []float32, F int, y []float32) {
+	convC1(x, n, inP, taps, kv, w, F, y, hasAVX2)
+}
+
+// convC1 is ConvC1 with the vector kernel on or off.
+func convC1(x []float32, n, inP int, taps []int32, kv int, w []float32, F int, y []float32, simd bool) {
+	f0 := 0
+	if simd {
+		f0 = convC1SIMD(x, n, inP, taps, kv, w, F, y)
+	}
+	if f0 == F || kv <= 0 {
+		return
+	}
+	np := len(taps) / kv
+	for b := 0; b < n; b++ {
+		xb := x[b*inP : (b+1)*inP]
+		for p := 0; p < np; p++ {
+			yr := y[(b*np+p)*F+f0 : (b*np+p+1)*F]
+			clear(yr)
+			for j, ip := range taps[p*kv : (p+1)*kv] {
+				if ip < 0 {
+					continue
+				}
+				xv, wr := xb[ip], w[j*F+f0:j*F+F]
+				for f, v := range wr {
+					yr[f] += float32(xv * v)
+				}
+			}
+		}
+	}
+}

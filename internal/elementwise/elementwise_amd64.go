@@ -176,3 +176,38 @@ func filterGradC1SIMD(x []float32, n, inP int, taps []int32, kv int, dy []float3
 	}
 	return f8
 }
+
+//go:noescape
+func convC1x32AVX2(x *float32, taps *int32, kv, np int, w *float32, ldw int, y *float32, ldy int)
+
+//go:noescape
+func convC1x8AVX2(x *float32, taps *int32, kv, np int, w *float32, ldw int, y *float32, ldy int)
+
+// convC1SIMD does the first multiple of 8 filters of every sample and
+// returns how many it did (0: none).
+func convC1SIMD(x []float32, n, inP int, taps []int32, kv int, w []float32, F int, y []float32) int {
+	f8 := F &^ 7
+	if !hasFMA || kv <= 0 || f8 == 0 || len(taps) < kv || n <= 0 || inP <= 0 {
+		return 0
+	}
+	np := len(taps) / kv
+	top := int32(-1)
+	for _, ip := range taps[:np*kv] {
+		top = max(top, ip)
+	}
+	if int(top) >= inP || top < 0 {
+		return 0 // the Go path handles (or reports) these
+	}
+	_, _, _ = x[n*inP-1], w[kv*F-1], y[n*np*F-1]
+	for b := 0; b < n; b++ {
+		xb, yb := x[b*inP:], y[b*np*F:]
+		f := 0
+		for ; f+32 <= f8; f += 32 {
+			convC1x32AVX2(&xb[0], &taps[0], kv, np, &w[f], F, &yb[f], F)
+		}
+		for ; f < f8; f += 8 {
+			convC1x8AVX2(&xb[0], &taps[0], kv, np, &w[f], F, &yb[f], F)
+		}
+	}
+	return f8
+}

@@ -627,3 +627,88 @@ m32_grpdone:
 	JNZ  m32_win
 	VZEROUPPER
 	RET
+
+// func convC1x32AVX2(x *float32, taps *int32, kv, np int, w *float32, ldw int, y *float32, ldy int)
+// y[p·ldy + f] = Σ_j x[taps[p·kv + j]]·w[j·ldw + f] for p < np, f < 32
+// (taps < 0 contribute nothing), one FMA chain per output in tap order from
+// 0, as the GEMM micro-kernels accumulate; kv ≥ 1, np ≥ 1.
+TEXT ·convC1x32AVX2(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), SI
+	MOVQ taps+8(FP), R8
+	MOVQ kv+16(FP), R9
+	MOVQ np+24(FP), CX
+	MOVQ w+32(FP), R11
+	MOVQ ldw+40(FP), R10
+	MOVQ y+48(FP), DI
+	MOVQ ldy+56(FP), R12
+	SHLQ $2, R10
+	SHLQ $2, R12
+convC1x32AVX2_pix:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ R11, BX
+	XORQ DX, DX
+convC1x32AVX2_tap:
+	MOVLQSX (R8)(DX*4), R13
+	TESTQ R13, R13
+	JS   convC1x32AVX2_skip
+	VBROADCASTSS (SI)(R13*4), Y8
+	VFMADD231PS 0(BX), Y8, Y0
+	VFMADD231PS 32(BX), Y8, Y1
+	VFMADD231PS 64(BX), Y8, Y2
+	VFMADD231PS 96(BX), Y8, Y3
+convC1x32AVX2_skip:
+	ADDQ R10, BX
+	INCQ DX
+	CMPQ DX, R9
+	JLT  convC1x32AVX2_tap
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	LEAQ (R8)(R9*4), R8
+	ADDQ R12, DI
+	DECQ CX
+	JNZ  convC1x32AVX2_pix
+	VZEROUPPER
+	RET
+
+// func convC1x8AVX2(x *float32, taps *int32, kv, np int, w *float32, ldw int, y *float32, ldy int)
+// y[p·ldy + f] = Σ_j x[taps[p·kv + j]]·w[j·ldw + f] for p < np, f < 8
+// (taps < 0 contribute nothing), one FMA chain per output in tap order from
+// 0, as the GEMM micro-kernels accumulate; kv ≥ 1, np ≥ 1.
+TEXT ·convC1x8AVX2(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), SI
+	MOVQ taps+8(FP), R8
+	MOVQ kv+16(FP), R9
+	MOVQ np+24(FP), CX
+	MOVQ w+32(FP), R11
+	MOVQ ldw+40(FP), R10
+	MOVQ y+48(FP), DI
+	MOVQ ldy+56(FP), R12
+	SHLQ $2, R10
+	SHLQ $2, R12
+convC1x8AVX2_pix:
+	VXORPS Y0, Y0, Y0
+	MOVQ R11, BX
+	XORQ DX, DX
+convC1x8AVX2_tap:
+	MOVLQSX (R8)(DX*4), R13
+	TESTQ R13, R13
+	JS   convC1x8AVX2_skip
+	VBROADCASTSS (SI)(R13*4), Y8
+	VFMADD231PS 0(BX), Y8, Y0
+convC1x8AVX2_skip:
+	ADDQ R10, BX
+	INCQ DX
+	CMPQ DX, R9
+	JLT  convC1x8AVX2_tap
+	VMOVUPS Y0, 0(DI)
+	LEAQ (R8)(R9*4), R8
+	ADDQ R12, DI
+	DECQ CX
+	JNZ  convC1x8AVX2_pix
+	VZEROUPPER
+	RET

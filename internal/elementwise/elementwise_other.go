@@ -28,3 +28,7 @@ func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int { return
 func filterGradC1SIMD(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) int {
 	return 0
 }
+
+func convC1SIMD(x []float32, n, inP int, taps []int32, kv int, w []float32, F int, y []float32) int {
+	return 0
+}

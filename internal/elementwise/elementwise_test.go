@@ -519,3 +519,57 @@ func TestFilterGradC1(t *testing.T) {
 		}
 	}
 }
+
+type convC1Fn = func(x []float32, n, inP int, taps []int32, kv int, w []float32, F int, y []float32)
+
+// TestConvC1 compares the one-channel convolution with a float64 sum, to
+// within float32 rounding of the sum of the terms' magnitudes, on every
+// path, with padding taps and filter counts of 32-groups, 8-blocks and
+// tails.
+func TestConvC1(t *testing.T) {
+	impls := []impl[convC1Fn]{
+		{"go", func(x []float32, n, inP int, taps []int32, kv int, w []float32, F int, y []float32) {
+			convC1(x, n, inP, taps, kv, w, F, y, false)
+		}},
+		{"simd", func(x []float32, n, inP int, taps []int32, kv int, w []float32, F int, y []float32) {
+			convC1(x, n, inP, taps, kv, w, F, y, true)
+		}},
+		{"dispatch", ConvC1},
+	}
+	r := rand.New(rand.NewPCG(11, 11))
+	for _, np := range []int{1, 5, 30} {
+		for _, kv := range []int{1, 4, 9} {
+			for _, F := range []int{1, 8, 13, 32, 40, 64, 75} {
+				n, inP := 1+r.IntN(3), np+kv
+				taps := make([]int32, np*kv)
+				for i := range taps {
+					taps[i] = int32(r.IntN(inP+2)) - 2 // some padding (< 0)
+				}
+				x, w := randn(r, n*inP, 1), randn(r, kv*F, 1)
+				want, mag := make([]float64, n*np*F), make([]float64, n*np*F)
+				for b := 0; b < n; b++ {
+					for p := 0; p < np; p++ {
+						for j, ip := range taps[p*kv : (p+1)*kv] {
+							for f := 0; ip >= 0 && f < F; f++ {
+								term := float64(x[b*inP+int(ip)]) * float64(w[j*F+f])
+								want[(b*np+p)*F+f] += term
+								mag[(b*np+p)*F+f] += math.Abs(term)
+							}
+						}
+					}
+				}
+				for _, im := range impls {
+					t.Run(fmt.Sprintf("n=%d/np=%d/kv=%d/F=%d/%s", n, np, kv, F, im.name), func(t *testing.T) {
+						y := randn(r, n*np*F, 1) // overwritten
+						im.fn(x, n, inP, taps, kv, w, F, y)
+						for i, wv := range want {
+							if d := math.Abs(float64(y[i]) - wv); d > 4e-7*float64(kv+2)*mag[i]+1e-30 {
+								t.Fatalf("y[%d] = %v, want %v (|diff| %g)", i, y[i], wv, d)
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
