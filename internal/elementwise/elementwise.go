@@ -268,14 +268,15 @@ func maxPoolGo(x []float32, taps []int32, ldc int, y []float32, c0 int) {
 // partial sum per tap, or four per tap when kv != 9) and adds each sample's
 // sums to dw; the order of the sums is not the Go path's.
 func FilterGradC1(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) {
-	filterGradC1(x, n, inP, taps, kv, dy, F, dw, hasAVX2)
+	filterGradC1(x, n, inP, taps, kv, dy, F, dw, hasAVX2, hasAVX512)
 }
 
-// filterGradC1 is FilterGradC1 with the vector kernel on or off.
-func filterGradC1(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32, simd bool) {
+// filterGradC1 is FilterGradC1 with the vector kernels on or off and the
+// 512-bit one allowed or not.
+func filterGradC1(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32, simd, avx512 bool) {
 	f0 := 0
 	if simd {
-		f0 = filterGradC1SIMD(x, n, inP, taps, kv, dy, F, dw)
+		f0 = filterGradC1Kernels(x, n, inP, taps, kv, dy, F, dw, avx512)
 	}
 	if f0 == F || kv <= 0 {
 		return

@@ -137,8 +137,15 @@ func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int {
 	return c8
 }
 
-// hasFMA selects tapDotAVX2 (set once from the CPU's features).
-var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// hasFMA selects the FMA kernels, hasAVX512 the 512-bit filter-gradient
+// kernel (set once from the CPU's features; tests call every kernel).
+var (
+	hasFMA    = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	hasAVX512 = cpu.X86.HasAVX512F
+)
+
+//go:noescape
+func tapDot9x32AVX512(x *float32, taps *int32, np int, dy *float32, ldy int, out *float32, ldo int)
 
 //go:noescape
 func tapDotAVX2(x *float32, taps *int32, tapStride, np int, dy *float32, ldy int, out *float32)
@@ -146,9 +153,10 @@ func tapDotAVX2(x *float32, taps *int32, tapStride, np int, dy *float32, ldy int
 //go:noescape
 func tapDot9AVX2(x *float32, taps *int32, np int, dy *float32, ldy int, out *float32, ldo int)
 
-// filterGradC1SIMD does the first multiple of 8 filters for n samples
-// (x: n × inP pixels, dy: n × np × F) and returns how many it did (0: none).
-func filterGradC1SIMD(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) int {
+// filterGradC1Kernels does the first multiple of 8 filters for n samples
+// (x: n × inP pixels, dy: n × np × F) and returns how many it did (0: none)
+// (avx512: the 512-bit kernel takes 32 filters at a time when kv is 9).
+func filterGradC1Kernels(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32, avx512 bool) int {
 	f8 := F &^ 7
 	if !hasFMA || kv <= 0 || f8 == 0 || len(taps) < kv || n <= 0 || inP <= 0 {
 		return 0
@@ -164,7 +172,11 @@ func filterGradC1SIMD(x []float32, n, inP int, taps []int32, kv int, dy []float3
 	_, _, _ = x[n*inP-1], dy[n*np*F-1], dw[kv*F-1]
 	for b := 0; b < n; b++ {
 		xb, dyb := x[b*inP:], dy[b*np*F:]
-		for fb := 0; fb < f8; fb += 8 {
+		fb := 0
+		for ; avx512 && kv == 9 && fb+32 <= f8; fb += 32 {
+			tapDot9x32AVX512(&xb[0], &taps[0], np, &dyb[fb], F, &dw[fb], F)
+		}
+		for ; fb < f8; fb += 8 {
 			if kv == 9 {
 				tapDot9AVX2(&xb[0], &taps[0], np, &dyb[fb], F, &dw[fb], F)
 				continue

@@ -25,7 +25,10 @@ func addSIMD(dst, src []float32) { addGo(dst, src) }
 
 func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int { return 0 }
 
-func filterGradC1SIMD(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) int {
+// hasAVX512 is false: only the portable kernels exist here.
+const hasAVX512 = false
+
+func filterGradC1Kernels(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32, avx512 bool) int {
 	return 0
 }
 

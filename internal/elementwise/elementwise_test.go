@@ -468,17 +468,20 @@ type filterFn = func(x []float32, n, inP int, taps []int32, kv int, dy []float32
 func TestFilterGradC1(t *testing.T) {
 	impls := []impl[filterFn]{
 		{"go", func(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) {
-			filterGradC1(x, n, inP, taps, kv, dy, F, dw, false)
+			filterGradC1(x, n, inP, taps, kv, dy, F, dw, false, false)
 		}},
-		{"simd", func(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) {
-			filterGradC1(x, n, inP, taps, kv, dy, F, dw, true)
+		{"avx2", func(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) {
+			filterGradC1(x, n, inP, taps, kv, dy, F, dw, true, false)
+		}},
+		{"avx512", func(x []float32, n, inP int, taps []int32, kv int, dy []float32, F int, dw []float32) {
+			filterGradC1(x, n, inP, taps, kv, dy, F, dw, true, hasAVX512)
 		}},
 		{"dispatch", FilterGradC1},
 	}
 	r := rand.New(rand.NewPCG(10, 10))
 	for _, np := range []int{1, 3, 4, 7, 50} {
 		for _, kv := range []int{1, 4, 9} {
-			for _, F := range []int{1, 8, 13, 32, 40} {
+			for _, F := range []int{1, 8, 13, 32, 40, 64, 75} {
 				n, inP := 1+r.IntN(3), np+kv
 				taps := make([]int32, np*kv)
 				for i := range taps {
