@@ -35,3 +35,33 @@ func BenchmarkMaxPoolGrad(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkFilterGradC1 times the filter gradient of the CNN benchmark's
+// first convolution (3×3, one channel, 32 filters) for 8 samples of 28×28,
+// with the AVX2 kernels and with the AVX-512 one.
+func BenchmarkFilterGradC1(b *testing.B) {
+	const H, W, F, n = 28, 28, 32, 8
+	var taps []int32
+	for oy := 0; oy < H-2; oy++ {
+		for ox := 0; ox < W-2; ox++ {
+			for ky := 0; ky < 3; ky++ {
+				for kx := 0; kx < 3; kx++ {
+					taps = append(taps, int32((oy+ky)*W+ox+kx))
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(2, 2))
+	np := len(taps) / 9
+	x, dy, dw := randn(r, n*H*W, 1), randn(r, n*np*F, 1), make([]float32, 9*F)
+	for _, avx512 := range []bool{false, true} {
+		b.Run(map[bool]string{false: "avx2", true: "avx512"}[avx512], func(b *testing.B) {
+			if avx512 && !hasAVX512 {
+				b.Skip("no AVX-512")
+			}
+			for b.Loop() {
+				filterGradC1(x, n, H*W, taps, 9, dy, F, dw, true, avx512)
+			}
+		})
+	}
+}
