@@ -267,6 +267,17 @@ type weightDecayAlgorithm interface {
 	weightDecay(i int, base *float64) *float64
 }
 
+// gradReader marks an algorithm whose step only reads the gradients: with
+// nothing else in the pipeline writing them (no clipping, loss scale or
+// accumulation), Apply then hands it the caller's gradients uncopied.
+type gradReader interface{ readsGradsOnly() }
+
+func (*adam) readsGradsOnly()    {}
+func (*sgd) readsGradsOnly()     {}
+func (*rmsprop) readsGradsOnly() {}
+func (*nadam) readsGradsOnly()   {}
+func (*adamax) readsGradsOnly()  {}
+
 // algorithm is one optimizer's update rule.
 type algorithm interface {
 	// specs are the slot groups in creation order.
@@ -739,6 +750,11 @@ func (o *optimizer) Apply(vars, grads [][]float32, names []string) error {
 		o.alg.(varInitAlgorithm).initSlots(vars, o.slots)
 		o.needInit = false
 	}
+	if o.gradsUntouched() {
+		o.update(vars, grads)
+		o.finishApply(vars)
+		return nil
+	}
 	// Work on a copy (clipping and scaling must not touch the caller's
 	// gradients), in a scratch buffer kept across steps.
 	if len(o.gbuf) != len(grads) {
@@ -784,6 +800,23 @@ func (o *optimizer) Apply(vars, grads [][]float32, names []string) error {
 	} else {
 		o.update(vars, g)
 	}
+	o.finishApply(vars)
+	return nil
+}
+
+// gradsUntouched reports that nothing in this optimizer's pipeline writes
+// the gradients: no loss scale, accumulation or clipping, and a step that
+// only reads them.
+func (o *optimizer) gradsUntouched() bool {
+	_, ok := o.alg.(gradReader)
+	clips := (o.h.clipnorm != nil && *o.h.clipnorm > 0) || (o.h.globalClipnorm != nil && *o.h.globalClipnorm > 0) ||
+		(o.h.clipvalue != nil && *o.h.clipvalue > 0)
+	return ok && o.h.lossScale == nil && o.h.gradAccum == nil && !clips
+}
+
+// finishApply is the end of an Apply: the EMA of the weights and the step
+// count.
+func (o *optimizer) finishApply(vars [][]float32) {
 	if o.h.useEMA {
 		it := o.Iterations()
 		var m float32
@@ -803,7 +836,6 @@ func (o *optimizer) Apply(vars, grads [][]float32, names []string) error {
 		}
 	}
 	o.rawIt++
-	return nil
 }
 
 // update is the non-accumulating part of _backend_apply_gradients: clip,
