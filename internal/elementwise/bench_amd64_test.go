@@ -65,3 +65,28 @@ func BenchmarkFilterGradC1(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMaxPool times the 2×2 max pooling of one 26×26×32 sample with
+// the 8-channel kernel and the 32-channel one.
+func BenchmarkMaxPool(b *testing.B) {
+	const H, W, C = 26, 26, 32
+	var taps []int32
+	for oy := 0; oy < H/2; oy++ {
+		for ox := 0; ox < W/2; ox++ {
+			p := int32(2*oy*W + 2*ox)
+			taps = append(taps, p, p+1, p+W, p+W+1)
+		}
+	}
+	x := randn(rand.New(rand.NewPCG(3, 3)), H*W*C, 1)
+	y, nwin := make([]float32, len(taps)/4*C), len(taps)/4
+	b.Run("blocks8", func(b *testing.B) {
+		for b.Loop() {
+			maxPoolAVX2(&x[0], &taps[0], 4, nwin, C, C, &y[0])
+		}
+	})
+	b.Run("blocks32", func(b *testing.B) {
+		for b.Loop() {
+			maxPool32AVX2(&x[0], &taps[0], 4, nwin, C, C, &y[0])
+		}
+	})
+}

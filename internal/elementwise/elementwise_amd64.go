@@ -86,6 +86,9 @@ func addAVX2(dst, src *float32, n int)
 func maxPoolGrad32AVX2(x *float32, taps *int32, ntaps, nwin, c32, ldc int, y, dy, dx *float32, overwrite, relu int)
 
 //go:noescape
+func maxPool32AVX2(x *float32, taps *int32, ntaps, nwin, c32, ldc int, y *float32)
+
+//go:noescape
 func maxPoolAVX2(x *float32, taps *int32, ntaps, nwin, c8, ldc int, y *float32)
 
 // columnSumsSIMD sums the first multiple of 8 columns and returns how many.
@@ -133,7 +136,13 @@ func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int {
 		clear(y[:nwin*C]) // windows of padding only
 		return C
 	}
-	maxPoolAVX2(&x[0], &taps[0], kv, nwin, c8, C, &y[0])
+	c32 := C &^ 31
+	if c32 > 0 {
+		maxPool32AVX2(&x[0], &taps[0], kv, nwin, c32, C, &y[0])
+	}
+	if c8 > c32 { // the remaining blocks of 8: the same call on shifted rows
+		maxPoolAVX2(&x[c32], &taps[0], kv, nwin, c8-c32, C, &y[c32])
+	}
 	return c8
 }
 

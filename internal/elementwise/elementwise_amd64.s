@@ -862,3 +862,84 @@ t9z_s8:
 	VMOVUPS Z17, 64(DI)
 	VZEROUPPER
 	RET
+
+// func maxPool32AVX2(x *float32, taps *int32, ntaps, nwin, c32, ldc int, y *float32)
+// maxPoolAVX2 for channels [0, c32) (a multiple of 32) with the taps
+// outside: 32 channels' running maxima stay in registers while every tap's
+// row is read 128 contiguous bytes at a time.
+TEXT ·maxPool32AVX2(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ taps+8(FP), R8
+	MOVQ ntaps+16(FP), R9
+	MOVQ c32+32(FP), BX
+	MOVQ ldc+40(FP), R10
+	MOVQ y+48(FP), DI
+	SHLQ $2, BX
+	SHLQ $2, R10
+	MOVL $0xff800000, R12
+	MOVQ R12, X14
+	VBROADCASTSS X14, Y14 // −Inf
+p32_win:
+	XORQ AX, AX
+p32_grp:
+	VMOVAPS Y14, Y0
+	VMOVAPS Y14, Y1
+	VMOVAPS Y14, Y2
+	VMOVAPS Y14, Y3
+	XORQ DX, DX
+	XORQ CX, CX // real taps seen
+p32_tap:
+	MOVLQSX (R8)(DX*4), R13
+	INCQ DX
+	TESTQ R13, R13
+	JS   p32_next
+	INCQ CX
+	IMULQ R10, R13
+	ADDQ AX, R13
+	VMOVUPS 0(SI)(R13*1), Y4
+	VMAXPS  Y4, Y0, Y5
+	VMAXPS  Y0, Y4, Y6
+	VCMPPS  $3, Y4, Y0, Y7
+	VANDPS  Y6, Y5, Y5
+	VORPS   Y7, Y5, Y0
+	VMOVUPS 32(SI)(R13*1), Y4
+	VMAXPS  Y4, Y1, Y5
+	VMAXPS  Y1, Y4, Y6
+	VCMPPS  $3, Y4, Y1, Y7
+	VANDPS  Y6, Y5, Y5
+	VORPS   Y7, Y5, Y1
+	VMOVUPS 64(SI)(R13*1), Y4
+	VMAXPS  Y4, Y2, Y5
+	VMAXPS  Y2, Y4, Y6
+	VCMPPS  $3, Y4, Y2, Y7
+	VANDPS  Y6, Y5, Y5
+	VORPS   Y7, Y5, Y2
+	VMOVUPS 96(SI)(R13*1), Y4
+	VMAXPS  Y4, Y3, Y5
+	VMAXPS  Y3, Y4, Y6
+	VCMPPS  $3, Y4, Y3, Y7
+	VANDPS  Y6, Y5, Y5
+	VORPS   Y7, Y5, Y3
+p32_next:
+	CMPQ DX, R9
+	JLT  p32_tap
+	TESTQ CX, CX
+	JNZ  p32_store
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+p32_store:
+	VMOVUPS Y0, 0(DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	ADDQ $128, AX
+	CMPQ AX, BX
+	JLT  p32_grp
+	ADDQ R10, DI
+	LEAQ (R8)(R9*4), R8
+	DECQ nwin+24(FP)
+	JNZ  p32_win
+	VZEROUPPER
+	RET
