@@ -733,6 +733,10 @@ func (g *convGeo) im2col(x, col []float32, gi int) {
 		}
 		return
 	}
+	if cg%8 == 0 { // whole tap rows, one vector copy each
+		elementwise.GatherRows(col[:g.outPix()*kv*cg], x[c0:], g.taps[:g.outPix()*kv], cg, cin)
+		return
+	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
 		taps := g.taps[p*kv : (p+1)*kv]

@@ -259,6 +259,9 @@ var convCases = []convCase{
 	{name: "im2col_1d_dil", x: []int{2, 9, 2}, k: []int{3}, f: 16, dil: []int{2}, pb: []int{2}, pa: []int{2}},
 	{name: "im2col_2d_same_s2", x: []int{2, 5, 6, 3}, k: []int{3, 3}, f: 17, st: []int{2, 2}, pb: []int{1, 0}, pa: []int{1, 1}},
 	{name: "im2col_2d_cin1", x: []int{1, 6, 5, 1}, k: []int{3, 2}, f: 16, pb: []int{1, 0}, pa: []int{1, 1}},
+	// channels per group a multiple of 8: patch rows gathered by vector copies
+	{name: "im2col_2d_cin8_same", x: []int{2, 5, 6, 8}, k: []int{3, 3}, f: 16, pb: []int{1, 1}, pa: []int{1, 1}},
+	{name: "im2col_2d_groups2_cg8", x: []int{1, 5, 5, 16}, k: []int{3, 2}, f: 16, groups: 2, st: []int{2, 1}},
 	// one input channel: the direct filter gradient (8 filters a vector, 3 in the tail)
 	{name: "im2col_1d_cin1_f19_s2", x: []int{3, 11, 1}, k: []int{3}, f: 19, st: []int{2}, pb: []int{1}, pa: []int{1}},
 	{name: "im2col_3d", x: []int{1, 3, 4, 3, 2}, k: []int{2, 2, 2}, f: 16, st: []int{1, 2, 1}},

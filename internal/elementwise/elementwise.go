@@ -336,3 +336,25 @@ func convC1(x []float32, n, inP int, taps []int32, kv int, w []float32, F int, y
 		}
 	}
 }
+
+// GatherRows copies rows of src into consecutive rows of dst: row i of dst
+// (rowLen values) is src[taps[i]·ld : taps[i]·ld + rowLen], or zeros when
+// taps[i] < 0 (the patch matrix of a convolution, one tap per row).
+func GatherRows(dst, src []float32, taps []int32, rowLen, ld int) {
+	gatherRows(dst, src, taps, rowLen, ld, hasAVX2)
+}
+
+// gatherRows is GatherRows with the vector kernel on or off.
+func gatherRows(dst, src []float32, taps []int32, rowLen, ld int, simd bool) {
+	if simd && gatherRowsSIMD(dst, src, taps, rowLen, ld) {
+		return
+	}
+	for i, ip := range taps {
+		d := dst[i*rowLen : (i+1)*rowLen]
+		if ip < 0 {
+			clear(d)
+		} else {
+			copy(d, src[int(ip)*ld:int(ip)*ld+rowLen])
+		}
+	}
+}

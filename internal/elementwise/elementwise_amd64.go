@@ -232,3 +232,27 @@ func convC1SIMD(x []float32, n, inP int, taps []int32, kv int, w []float32, F in
 	}
 	return f8
 }
+
+//go:noescape
+func gatherRowsAVX2(dst, src *float32, taps *int32, n, rowLen, ld int)
+
+// gatherRowsSIMD gathers with the assembly when rowLen is a multiple of 8
+// and reports whether it did.
+func gatherRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool {
+	if rowLen <= 0 || rowLen%8 != 0 || len(taps) == 0 {
+		return false
+	}
+	top := int32(-1)
+	for _, ip := range taps {
+		top = max(top, ip)
+	}
+	if top >= 0 {
+		_ = src[int(top)*ld+rowLen-1]
+	}
+	_ = dst[len(taps)*rowLen-1]
+	if len(src) == 0 {
+		src = dst // never read: every tap is padding
+	}
+	gatherRowsAVX2(&dst[0], &src[0], &taps[0], len(taps), rowLen, ld)
+	return true
+}

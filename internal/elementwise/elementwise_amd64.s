@@ -943,3 +943,54 @@ p32_store:
 	JNZ  p32_win
 	VZEROUPPER
 	RET
+
+// func gatherRowsAVX2(dst, src *float32, taps *int32, n, rowLen, ld int)
+// dst[i·rowLen : (i+1)·rowLen] = src[taps[i]·ld : taps[i]·ld + rowLen],
+// or zeros when taps[i] < 0, for i < n ≥ 1; rowLen a positive multiple of 8.
+TEXT ·gatherRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ taps+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ rowLen+32(FP), BX
+	MOVQ ld+40(FP), R10
+	SHLQ $2, BX
+	SHLQ $2, R10
+	VXORPS Y15, Y15, Y15
+gr_row:
+	MOVLQSX (R8), R13
+	ADDQ $4, R8
+	XORQ AX, AX
+	TESTQ R13, R13
+	JS   gr_zero
+	IMULQ R10, R13
+	ADDQ SI, R13
+	CMPQ BX, $128
+	JNE  gr_copy
+	VMOVUPS 0(R13), Y0 // 32 floats: one unrolled copy
+	VMOVUPS 32(R13), Y1
+	VMOVUPS 64(R13), Y2
+	VMOVUPS 96(R13), Y3
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	JMP  gr_next
+gr_copy:
+	VMOVUPS (R13)(AX*1), Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  gr_copy
+	JMP  gr_next
+gr_zero:
+	VMOVUPS Y15, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  gr_zero
+gr_next:
+	ADDQ BX, DI
+	DECQ CX
+	JNZ  gr_row
+	VZEROUPPER
+	RET

@@ -35,3 +35,5 @@ func filterGradC1Kernels(x []float32, n, inP int, taps []int32, kv int, dy []flo
 func convC1SIMD(x []float32, n, inP int, taps []int32, kv int, w []float32, F int, y []float32) int {
 	return 0
 }
+
+func gatherRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool { return false }

@@ -577,3 +577,42 @@ func TestConvC1(t *testing.T) {
 		}
 	}
 }
+
+type gatherFn = func(dst, src []float32, taps []int32, rowLen, ld int)
+
+// TestGatherRows checks row gathers (the 32-float unrolled copy, other
+// multiples of 8, odd lengths, padding rows, rows shorter than ld) on every
+// path against plain indexing.
+func TestGatherRows(t *testing.T) {
+	impls := []impl[gatherFn]{
+		{"go", func(dst, src []float32, taps []int32, rowLen, ld int) { gatherRows(dst, src, taps, rowLen, ld, false) }},
+		{"simd", func(dst, src []float32, taps []int32, rowLen, ld int) { gatherRows(dst, src, taps, rowLen, ld, true) }},
+		{"dispatch", GatherRows},
+	}
+	r := rand.New(rand.NewPCG(12, 12))
+	for _, c := range []struct{ rowLen, ld int }{{32, 32}, {32, 40}, {8, 8}, {16, 48}, {24, 24}, {5, 7}, {96, 96}} {
+		for _, nt := range []int{1, 3, 20} {
+			rows := 6
+			src := randn(r, rows*c.ld, 1)
+			taps := make([]int32, nt)
+			for i := range taps {
+				taps[i] = int32(r.IntN(rows+2)) - 2
+			}
+			want := make([]float32, nt*c.rowLen)
+			for i, ip := range taps {
+				for k := 0; ip >= 0 && k < c.rowLen; k++ {
+					want[i*c.rowLen+k] = src[int(ip)*c.ld+k]
+				}
+			}
+			for _, im := range impls {
+				t.Run(fmt.Sprintf("row=%d/ld=%d/n=%d/%s", c.rowLen, c.ld, nt, im.name), func(t *testing.T) {
+					dst := randn(r, nt*c.rowLen+3, 1)
+					tail := clone(dst[nt*c.rowLen:])
+					im.fn(dst, src, taps, c.rowLen, c.ld)
+					checkSame(t, "dst", dst[:nt*c.rowLen], want)
+					checkSame(t, "dst beyond the rows", dst[nt*c.rowLen:], tail)
+				})
+			}
+		}
+	}
+}
