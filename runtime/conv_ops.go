@@ -779,6 +779,10 @@ func (g *convGeo) col2im(col, dx []float32, gi int) {
 		}
 		return
 	}
+	if cg%8 == 0 { // whole tap rows, one vector add each, in the same order
+		elementwise.ScatterAddRows(dx[c0:], col[:g.outPix()*kv*cg], g.taps[:g.outPix()*kv], cg, cin)
+		return
+	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
 		taps := g.taps[p*kv : (p+1)*kv]

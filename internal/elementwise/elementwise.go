@@ -358,3 +358,22 @@ func gatherRows(dst, src []float32, taps []int32, rowLen, ld int, simd bool) {
 		}
 	}
 }
+
+// ScatterAddRows is GatherRows' adjoint: row i of src (rowLen values) is
+// added to dst[taps[i]·ld : taps[i]·ld + rowLen] for i in order (taps < 0
+// skipped), each element in float32 (col2im).
+func ScatterAddRows(dst, src []float32, taps []int32, rowLen, ld int) {
+	scatterAddRows(dst, src, taps, rowLen, ld, hasAVX2)
+}
+
+// scatterAddRows is ScatterAddRows with the vector kernel on or off.
+func scatterAddRows(dst, src []float32, taps []int32, rowLen, ld int, simd bool) {
+	if simd && scatterAddRowsSIMD(dst, src, taps, rowLen, ld) {
+		return
+	}
+	for i, ip := range taps {
+		if ip >= 0 {
+			addGo(dst[int(ip)*ld:int(ip)*ld+rowLen], src[i*rowLen:(i+1)*rowLen])
+		}
+	}
+}

@@ -256,3 +256,24 @@ func gatherRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool {
 	gatherRowsAVX2(&dst[0], &src[0], &taps[0], len(taps), rowLen, ld)
 	return true
 }
+
+//go:noescape
+func scatterAddRowsAVX2(dst, src *float32, taps *int32, n, rowLen, ld int)
+
+// scatterAddRowsSIMD scatter-adds with the assembly when rowLen is a
+// multiple of 8 and reports whether it did.
+func scatterAddRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool {
+	if rowLen <= 0 || rowLen%8 != 0 || len(taps) == 0 {
+		return false
+	}
+	top := int32(-1)
+	for _, ip := range taps {
+		top = max(top, ip)
+	}
+	if top < 0 {
+		return true // padding only: nothing to add
+	}
+	_, _ = dst[int(top)*ld+rowLen-1], src[len(taps)*rowLen-1]
+	scatterAddRowsAVX2(&dst[0], &src[0], &taps[0], len(taps), rowLen, ld)
+	return true
+}

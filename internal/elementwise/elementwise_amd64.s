@@ -994,3 +994,37 @@ gr_next:
 	JNZ  gr_row
 	VZEROUPPER
 	RET
+
+// func scatterAddRowsAVX2(dst, src *float32, taps *int32, n, rowLen, ld int)
+// dst[taps[i]·ld : taps[i]·ld + rowLen] += src[i·rowLen : (i+1)·rowLen] for
+// i < n ≥ 1 in order, taps < 0 skipped; rowLen a positive multiple of 8.
+TEXT ·scatterAddRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ taps+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ rowLen+32(FP), BX
+	MOVQ ld+40(FP), R10
+	SHLQ $2, BX
+	SHLQ $2, R10
+sa_row:
+	MOVLQSX (R8), R13
+	ADDQ $4, R8
+	TESTQ R13, R13
+	JS   sa_next
+	IMULQ R10, R13
+	ADDQ DI, R13
+	XORQ AX, AX
+sa_add:
+	VMOVUPS (SI)(AX*1), Y0
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  sa_add
+sa_next:
+	ADDQ BX, SI
+	DECQ CX
+	JNZ  sa_row
+	VZEROUPPER
+	RET

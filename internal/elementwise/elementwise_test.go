@@ -616,3 +616,43 @@ func TestGatherRows(t *testing.T) {
 		}
 	}
 }
+
+// TestScatterAddRows checks the row scatter-add (repeated rows accumulate
+// in order) on every path against float64 sums rounded after every add.
+func TestScatterAddRows(t *testing.T) {
+	impls := []impl[gatherFn]{
+		{"go", func(dst, src []float32, taps []int32, rowLen, ld int) {
+			scatterAddRows(dst, src, taps, rowLen, ld, false)
+		}},
+		{"simd", func(dst, src []float32, taps []int32, rowLen, ld int) {
+			scatterAddRows(dst, src, taps, rowLen, ld, true)
+		}},
+		{"dispatch", ScatterAddRows},
+	}
+	r := rand.New(rand.NewPCG(13, 13))
+	for _, c := range []struct{ rowLen, ld int }{{32, 32}, {32, 40}, {8, 8}, {16, 48}, {5, 7}, {96, 96}} {
+		for _, nt := range []int{1, 3, 20} {
+			rows := 6
+			dst0 := special(r, rows*c.ld)
+			src := special(r, nt*c.rowLen)
+			taps := make([]int32, nt)
+			for i := range taps {
+				taps[i] = int32(r.IntN(rows+2)) - 2
+			}
+			want := clone(dst0)
+			for i, ip := range taps {
+				for k := 0; ip >= 0 && k < c.rowLen; k++ {
+					o := int(ip)*c.ld + k
+					want[o] = float32(r32(float64(want[o]) + float64(src[i*c.rowLen+k])))
+				}
+			}
+			for _, im := range impls {
+				t.Run(fmt.Sprintf("row=%d/ld=%d/n=%d/%s", c.rowLen, c.ld, nt, im.name), func(t *testing.T) {
+					dst := clone(dst0)
+					im.fn(dst, src, taps, c.rowLen, c.ld)
+					checkSame(t, "dst", dst, want)
+				})
+			}
+		}
+	}
+}
