@@ -377,3 +377,21 @@ func scatterAddRows(dst, src []float32, taps []int32, rowLen, ld int, simd bool)
 		}
 	}
 }
+
+// AnyNonFinite reports whether x holds a NaN or ±Inf (an exponent of all
+// ones), reading x once.
+func AnyNonFinite(x []float32) bool {
+	if hasAVX2 {
+		return anyNonFiniteSIMD(x)
+	}
+	return anyNonFiniteGo(x)
+}
+
+func anyNonFiniteGo(x []float32) bool {
+	for _, v := range x {
+		if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
+			return true
+		}
+	}
+	return false
+}

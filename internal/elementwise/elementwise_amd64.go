@@ -277,3 +277,14 @@ func scatterAddRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool {
 	scatterAddRowsAVX2(&dst[0], &src[0], &taps[0], len(taps), rowLen, ld)
 	return true
 }
+
+//go:noescape
+func anyNonFiniteAVX2(x *float32, n int) bool
+
+func anyNonFiniteSIMD(x []float32) bool {
+	n8 := len(x) &^ 7
+	if n8 > 0 && anyNonFiniteAVX2(&x[0], n8) {
+		return true
+	}
+	return anyNonFiniteGo(x[n8:])
+}

@@ -1028,3 +1028,50 @@ sa_next:
 	JNZ  sa_row
 	VZEROUPPER
 	RET
+
+// func anyNonFiniteAVX2(x *float32, n int) bool
+// Reports whether any of x[0:n] (n a positive multiple of 8) has an
+// all-ones exponent (±Inf or NaN): bits & 0x7f800000 == 0x7f800000.
+TEXT ·anyNonFiniteAVX2(SB), NOSPLIT, $0-17
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHLQ $2, CX
+	XORQ AX, AX
+	MOVL $0x7f800000, DX
+	MOVQ DX, X15
+	VPBROADCASTD X15, Y15
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	MOVQ CX, BX
+	ANDQ $-128, BX // bytes in whole 32-float groups
+	JZ   nf_tail
+nf_loop4:
+	VPAND   0(SI)(AX*1), Y15, Y2
+	VPAND   32(SI)(AX*1), Y15, Y3
+	VPAND   64(SI)(AX*1), Y15, Y4
+	VPAND   96(SI)(AX*1), Y15, Y5
+	VPCMPEQD Y15, Y2, Y2
+	VPCMPEQD Y15, Y3, Y3
+	VPCMPEQD Y15, Y4, Y4
+	VPCMPEQD Y15, Y5, Y5
+	VPOR    Y2, Y0, Y0
+	VPOR    Y3, Y1, Y1
+	VPOR    Y4, Y0, Y0
+	VPOR    Y5, Y1, Y1
+	ADDQ $128, AX
+	CMPQ AX, BX
+	JLT  nf_loop4
+nf_tail:
+	CMPQ AX, CX
+	JGE  nf_done
+	VPAND   (SI)(AX*1), Y15, Y2
+	VPCMPEQD Y15, Y2, Y2
+	VPOR    Y2, Y0, Y0
+	ADDQ $32, AX
+	JMP  nf_tail
+nf_done:
+	VPOR  Y1, Y0, Y0
+	VPTEST Y0, Y0
+	SETNE ret+16(FP)
+	VZEROUPPER
+	RET

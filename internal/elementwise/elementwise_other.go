@@ -39,3 +39,5 @@ func convC1SIMD(x []float32, n, inP int, taps []int32, kv int, w []float32, F in
 func gatherRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool { return false }
 
 func scatterAddRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool { return false }
+
+func anyNonFiniteSIMD(x []float32) bool { return anyNonFiniteGo(x) }

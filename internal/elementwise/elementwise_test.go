@@ -656,3 +656,38 @@ func TestScatterAddRows(t *testing.T) {
 		}
 	}
 }
+
+type anyFn = func(x []float32) bool
+
+// TestAnyNonFinite puts one NaN, ±Inf, or a finite extreme (max float32,
+// subnormal, −0) at every position of slices around the 8- and 32-float
+// steps, on every path.
+func TestAnyNonFinite(t *testing.T) {
+	impls := []impl[anyFn]{{"go", anyNonFiniteGo}, {"simd", anyNonFiniteSIMD}, {"dispatch", AnyNonFinite}}
+	vals := []struct {
+		v   float32
+		bad bool
+	}{
+		{float32(math.NaN()), true}, {float32(math.Inf(1)), true}, {float32(math.Inf(-1)), true},
+		{math.MaxFloat32, false}, {-math.MaxFloat32, false}, {1e-45, false}, {float32(math.Copysign(0, -1)), false},
+	}
+	for _, im := range impls {
+		for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 64, 100} {
+			for pos := 0; pos < n; pos++ {
+				for _, c := range vals {
+					x := make([]float32, n)
+					for i := range x {
+						x[i] = float32(i%5) - 2
+					}
+					x[pos] = c.v
+					if got := im.fn(x); got != c.bad {
+						t.Fatalf("%s: n=%d, %v at %d: got %v", im.name, n, c.v, pos, got)
+					}
+				}
+			}
+			if n > 0 && im.fn(make([]float32, n)) {
+				t.Fatalf("%s: zeros of length %d reported non-finite", im.name, n)
+			}
+		}
+	}
+}
