@@ -175,9 +175,7 @@ func (g *convGeo) window(fn func(yOff, xBase int, taps []int32)) {
 // window of padding only).
 func (g *convGeo) maxPool(x, y []float32) {
 	C, P, kv, inP := g.cin, g.outPix(), g.kvol(), g.inPix()
-	for b := 0; b < g.n; b++ {
-		elementwise.MaxPool(x[b*inP*C:(b+1)*inP*C], g.taps[:P*kv], kv, C, y[b*P*C:(b+1)*P*C])
-	}
+	elementwise.MaxPool(x[:g.n*inP*C], g.n, g.taps[:P*kv], kv, C, y[:g.n*P*C])
 }
 
 func (g *convGeo) avgPool(x, y []float32) {
@@ -213,13 +211,13 @@ func (g *convGeo) maxPoolGrad(x, y, dy, dx []float32, disjoint, relu bool, uncov
 		clear(dx[:g.n*inP*C])
 	}
 	for b := 0; b < g.n; b++ {
-		xs, dxs := x[b*inP*C:(b+1)*inP*C], dx[b*inP*C:(b+1)*inP*C]
 		for _, ip := range uncovered {
-			clear(dxs[int(ip)*C : int(ip+1)*C])
+			o := (b*inP + int(ip)) * C
+			clear(dx[o : o+C])
 		}
-		ys, dys := y[b*P*C:(b+1)*P*C], dy[b*P*C:(b+1)*P*C]
-		elementwise.MaxPoolGrad(xs, g.taps[:P*kv], kv, C, ys, dys, dxs, disjoint, relu)
 	}
+	n := g.n * inP * C
+	elementwise.MaxPoolGrad(x[:n], g.n, g.taps[:P*kv], kv, C, y[:g.n*P*C], dy[:g.n*P*C], dx[:n], disjoint, relu)
 }
 
 func (g *convGeo) avgPoolGrad(dy, dx []float32) {

@@ -22,7 +22,7 @@ func BenchmarkMaxPoolGrad(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	x, dy := randn(r, H*W*C, 1), randn(r, len(taps)/4*C, 1)
 	y, dx := make([]float32, len(dy)), make([]float32, len(x))
-	MaxPool(x, taps, 4, C, y)
+	MaxPool(x, 1, taps, 4, C, y)
 	nwin := len(taps) / 4
 	b.Run("blocks8", func(b *testing.B) {
 		for b.Loop() {

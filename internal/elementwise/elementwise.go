@@ -69,22 +69,47 @@ func reluGradGo(dx, x, dy []float32) {
 	}
 }
 
-// MaxPoolGrad routes the upstream gradient of max-pooling windows: window
-// w reads the kv taps taps[w·kv:] (input pixels; < 0 for padding) and the
-// C-channel rows y[w·C:] and dy[w·C:]; for every channel c, its first tap
-// (in order) whose x[tap·C + c] == y[w·C + c] gets dx[tap·C + c] += dy[w·C + c].
-// A NaN maximum matches no tap and routes nothing. x and dx are one
-// sample's (pixels × C) input and input-gradient maps; dx must not hold −0
-// (it never does when cleared and only added to). With overwrite (windows
-// no other window overlaps) every tap's cell is set instead: dy for the
-// routed one, +0 for the others. With relu, the routed dy is +0 where
-// y ≤ 0: the result is then the gradient of the input of a plain ReLU
-// whose output x is (x == y > 0 exactly where that input is > 0).
-func MaxPoolGrad(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool) {
-	maxPoolGrad(x, taps, kv, C, y, dy, dx, overwrite, relu, hasAVX2)
+// MaxPoolGrad routes the upstream gradient of max-pooling windows over n
+// samples. x and dx hold n (pixels × C) input and input-gradient maps of
+// len(x)/n floats; y and dy hold n × (len(taps)/kv) × C values. Window w
+// reads the kv taps taps[w·kv:] (input pixels; < 0 for padding) and the
+// C-channel rows y[w·C:] and dy[w·C:] of its sample; for every channel c,
+// its first tap (in order) whose x[tap·C + c] == y[w·C + c] gets
+// dx[tap·C + c] += dy[w·C + c]. A NaN maximum matches no tap and routes
+// nothing. dx must not hold −0 (it never does when cleared and only added
+// to). With overwrite (windows no other window overlaps) every tap's cell
+// is set instead: dy for the routed one, +0 for the others. With relu, the
+// routed dy is +0 where y ≤ 0: the result is then the gradient of the
+// input of a plain ReLU whose output x is (x == y > 0 exactly where that
+// input is > 0). The taps are checked once for all samples.
+func MaxPoolGrad(x []float32, n int, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool) {
+	maxPoolGradN(x, n, taps, kv, C, y, dy, dx, overwrite, relu, hasAVX2)
 }
 
-// maxPoolGrad is MaxPoolGrad with the vector kernel on or off.
+// maxPoolGradN is MaxPoolGrad with the vector kernels on or off.
+func maxPoolGradN(x []float32, n int, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu, simd bool) {
+	if n <= 0 || kv <= 0 {
+		return
+	}
+	c0 := 0
+	if simd {
+		c0 = maxPoolGradSIMDN(x, n, taps, kv, C, y, dy, dx, overwrite, relu)
+	}
+	if c0 == C {
+		return
+	}
+	inS, outS := len(x)/n, len(taps)/kv*C
+	for b := 0; b < n; b++ {
+		xb, db := x[b*inS:(b+1)*inS], dx[b*inS:(b+1)*inS]
+		for w := 0; w+kv <= len(taps); w += kv {
+			o := b*outS + w/kv*C
+			maxPoolGradGo(xb, taps[w:w+kv], C, y[o+c0:o+C], dy[o+c0:o+C], db, c0, overwrite, relu)
+		}
+	}
+}
+
+// maxPoolGrad is MaxPoolGrad for one sample with the vector kernel on or
+// off.
 func maxPoolGrad(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu, simd bool) {
 	c0 := 0
 	if simd {
@@ -216,14 +241,36 @@ func addGo(dst, src []float32) {
 	}
 }
 
-// MaxPool writes max-pooling windows (taps and rows as in MaxPoolGrad):
-// y[w·C + c] = the max (Go's max: NaN wins, +0 over −0) over window w's
-// taps ≥ 0 of x[tap·C + c]; 0 for a window of padding only.
-func MaxPool(x []float32, taps []int32, kv, C int, y []float32) {
-	maxPool(x, taps, kv, C, y, hasAVX2)
+// MaxPool writes max-pooling windows over n samples (maps, taps and rows
+// as in MaxPoolGrad): y[w·C + c] = the max (Go's max: NaN wins, +0 over −0)
+// over window w's taps ≥ 0 of x[tap·C + c] in its sample; 0 for a window of
+// padding only.
+func MaxPool(x []float32, n int, taps []int32, kv, C int, y []float32) {
+	maxPoolN(x, n, taps, kv, C, y, hasAVX2)
 }
 
-// maxPool is MaxPool with the vector kernel on or off.
+// maxPoolN is MaxPool with the vector kernels on or off.
+func maxPoolN(x []float32, n int, taps []int32, kv, C int, y []float32, simd bool) {
+	if n <= 0 || kv <= 0 {
+		return
+	}
+	c0 := 0
+	if simd {
+		c0 = maxPoolSIMDN(x, n, taps, kv, C, y)
+	}
+	if c0 == C {
+		return
+	}
+	inS, outS := len(x)/n, len(taps)/kv*C
+	for b := 0; b < n; b++ {
+		for w := 0; w+kv <= len(taps); w += kv {
+			o := b*outS + w/kv*C
+			maxPoolGo(x[b*inS:(b+1)*inS], taps[w:w+kv], C, y[o+c0:o+C], c0)
+		}
+	}
+}
+
+// maxPool is MaxPool for one sample with the vector kernel on or off.
 func maxPool(x []float32, taps []int32, kv, C int, y []float32, simd bool) {
 	c0 := 0
 	if simd {

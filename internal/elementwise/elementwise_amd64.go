@@ -55,20 +55,34 @@ func reluGradSIMD(dx, x, dy []float32) {
 // and returns how many channels it did (0: none). checkWindows has bounded
 // every row the assembly touches.
 func maxPoolGradSIMD(x []float32, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool) int {
-	nwin, c8, top := checkWindows(x, taps, kv, C, y)
+	return maxPoolGradSIMDN(x, 1, taps, kv, C, y, dy, dx, overwrite, relu)
+}
+
+// maxPoolGradSIMDN is maxPoolGradSIMD over n samples (x, dx: n maps of
+// len(x)/n floats; y, dy: n × windows × C), checking the taps once.
+func maxPoolGradSIMDN(x []float32, n int, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool) int {
+	if n <= 0 {
+		return 0
+	}
+	inS := len(x) / n
+	nwin, c8, top := checkWindows(x[:inS], taps, kv, C, y)
 	if nwin == 0 || c8 == 0 {
 		return 0
 	}
 	if top < 0 {
 		return C // padding only: nothing to route
 	}
-	checkWindows(dx, taps, kv, C, dy)
-	c32 := C &^ 31
-	if c32 > 0 {
-		maxPoolGrad32AVX2(&x[0], &taps[0], kv, nwin, c32, C, &y[0], &dy[0], &dx[0], b2i(overwrite), b2i(relu))
-	}
-	if c8 > c32 { // the remaining blocks of 8: the same call on shifted rows
-		maxPoolGradAVX2(&x[c32], &taps[0], kv, nwin, c8-c32, C, &y[c32], &dy[c32], &dx[c32], b2i(overwrite), b2i(relu))
+	outS := nwin * C
+	_, _, _ = dx[n*inS-1], y[n*outS-1], dy[n*outS-1]
+	ow, rl, c32 := b2i(overwrite), b2i(relu), C&^31
+	for b := 0; b < n; b++ {
+		xb, db, yb, gb := x[b*inS:], dx[b*inS:], y[b*outS:], dy[b*outS:]
+		if c32 > 0 {
+			maxPoolGrad32AVX2(&xb[0], &taps[0], kv, nwin, c32, C, &yb[0], &gb[0], &db[0], ow, rl)
+		}
+		if c8 > c32 { // the remaining blocks of 8: the same call on shifted rows
+			maxPoolGradAVX2(&xb[c32], &taps[0], kv, nwin, c8-c32, C, &yb[c32], &gb[c32], &db[c32], ow, rl)
+		}
 	}
 	return c8
 }
@@ -128,20 +142,34 @@ func addSIMD(dst, src []float32) {
 // maxPoolSIMD does the first multiple of 8 channels of every window and
 // returns how many channels it did (0: none).
 func maxPoolSIMD(x []float32, taps []int32, kv, C int, y []float32) int {
-	nwin, c8, top := checkWindows(x, taps, kv, C, y)
+	return maxPoolSIMDN(x, 1, taps, kv, C, y)
+}
+
+// maxPoolSIMDN is maxPoolSIMD over n samples, checking the taps once.
+func maxPoolSIMDN(x []float32, n int, taps []int32, kv, C int, y []float32) int {
+	if n <= 0 {
+		return 0
+	}
+	inS := len(x) / n
+	nwin, c8, top := checkWindows(x[:inS], taps, kv, C, y)
 	if nwin == 0 || c8 == 0 {
 		return 0
 	}
+	outS := nwin * C
+	_ = y[n*outS-1]
 	if top < 0 {
-		clear(y[:nwin*C]) // windows of padding only
+		clear(y[:n*outS]) // windows of padding only
 		return C
 	}
 	c32 := C &^ 31
-	if c32 > 0 {
-		maxPool32AVX2(&x[0], &taps[0], kv, nwin, c32, C, &y[0])
-	}
-	if c8 > c32 { // the remaining blocks of 8: the same call on shifted rows
-		maxPoolAVX2(&x[c32], &taps[0], kv, nwin, c8-c32, C, &y[c32])
+	for b := 0; b < n; b++ {
+		xb, yb := x[b*inS:], y[b*outS:]
+		if c32 > 0 {
+			maxPool32AVX2(&xb[0], &taps[0], kv, nwin, c32, C, &yb[0])
+		}
+		if c8 > c32 { // the remaining blocks of 8: the same call on shifted rows
+			maxPoolAVX2(&xb[c32], &taps[0], kv, nwin, c8-c32, C, &yb[c32])
+		}
 	}
 	return c8
 }

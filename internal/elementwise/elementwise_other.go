@@ -41,3 +41,9 @@ func gatherRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool { ret
 func scatterAddRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool { return false }
 
 func anyNonFiniteSIMD(x []float32) bool { return anyNonFiniteGo(x) }
+
+func maxPoolGradSIMDN(x []float32, n int, taps []int32, kv, C int, y, dy, dx []float32, overwrite, relu bool) int {
+	return 0
+}
+
+func maxPoolSIMDN(x []float32, n int, taps []int32, kv, C int, y []float32) int { return 0 }

@@ -247,7 +247,9 @@ func TestMaxPoolGrad(t *testing.T) {
 		{"simd", func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, ow, relu bool) {
 			maxPoolGrad(x, taps, kv, C, y, dy, dx, ow, relu, true)
 		}},
-		{"dispatch", MaxPoolGrad},
+		{"dispatch", func(x []float32, taps []int32, kv, C int, y, dy, dx []float32, ow, relu bool) {
+			MaxPoolGrad(x, 1, taps, kv, C, y, dy, dx, ow, relu)
+		}},
 	}
 	r := rand.New(rand.NewPCG(4, 4))
 	for _, tc := range poolWindows {
@@ -409,7 +411,7 @@ func TestMaxPool(t *testing.T) {
 	impls := []impl[maxPoolFn]{
 		{"go", func(x []float32, taps []int32, kv, C int, y []float32) { maxPool(x, taps, kv, C, y, false) }},
 		{"simd", func(x []float32, taps []int32, kv, C int, y []float32) { maxPool(x, taps, kv, C, y, true) }},
-		{"dispatch", MaxPool},
+		{"dispatch", func(x []float32, taps []int32, kv, C int, y []float32) { MaxPool(x, 1, taps, kv, C, y) }},
 	}
 	r := rand.New(rand.NewPCG(8, 8))
 	// ties of signed zeros and NaN against numbers are common among few values
@@ -688,6 +690,41 @@ func TestAnyNonFinite(t *testing.T) {
 			if n > 0 && im.fn(make([]float32, n)) {
 				t.Fatalf("%s: zeros of length %d reported non-finite", im.name, n)
 			}
+		}
+	}
+}
+
+// TestMaxPoolSamples runs MaxPool and MaxPoolGrad over 3 samples at once on
+// both paths and compares with the one-sample Go kernels sample by sample,
+// bit for bit.
+func TestMaxPoolSamples(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 14))
+	const n = 3
+	for _, tc := range poolWindows {
+		for _, simd := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/simd=%v", tc.name, simd), func(t *testing.T) {
+				inS, outS := tc.pix*tc.c, len(tc.taps)/tc.kv*tc.c
+				x := make([]float32, n*inS)
+				for i := range x {
+					x[i] = float32(r.IntN(3)) // ties
+				}
+				y, want := randn(r, n*outS, 1), make([]float32, n*outS)
+				for b := 0; b < n; b++ {
+					maxPool(x[b*inS:(b+1)*inS], tc.taps, tc.kv, tc.c, want[b*outS:(b+1)*outS], false)
+				}
+				maxPoolN(x, n, tc.taps, tc.kv, tc.c, y, simd)
+				checkSame(t, "y", y, want)
+				dy := randn(r, n*outS, 1)
+				for _, relu := range []bool{false, true} {
+					dx, wdx := make([]float32, n*inS), make([]float32, n*inS)
+					for b := 0; b < n; b++ {
+						maxPoolGrad(x[b*inS:(b+1)*inS], tc.taps, tc.kv, tc.c, y[b*outS:(b+1)*outS], dy[b*outS:(b+1)*outS],
+							wdx[b*inS:(b+1)*inS], false, relu, false)
+					}
+					maxPoolGradN(x, n, tc.taps, tc.kv, tc.c, y, dy, dx, false, relu, simd)
+					checkSame(t, fmt.Sprintf("dx (relu=%v)", relu), dx, wdx)
+				}
+			})
 		}
 	}
 }
