@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+
+	"github.com/kerago/kerago/internal/elementwise"
 )
 
 // actKind says how an activation is applied.
@@ -124,26 +126,11 @@ func elem(name, id string, f func(x float32) float32, df func(x, y float32) floa
 
 // reluFwd is max(x, 0) with NaN propagated, as tf.nn.relu, torch.relu and
 // jax.nn.relu do (NaN in, NaN out).
-func reluFwd(y, x []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0) // NaN stays NaN; branch-free
-	}
-}
+func reluFwd(y, x []float32) { elementwise.ReLU(y, x) } // NaN stays NaN; branch-free
 
 // reluBwd passes dy where x is not ≤ 0 (torch's threshold_backward: a NaN
 // input passes its gradient on).
-func reluBwd(dx, x, _, dy []float32) {
-	dx = dx[:len(x)]
-	dy = dy[:len(x)]
-	for i, v := range x {
-		if v <= 0 {
-			dx[i] = 0
-		} else {
-			dx[i] = dy[i]
-		}
-	}
-}
+func reluBwd(dx, x, _, dy []float32) { elementwise.ReLUGrad(dx, x, dy) }
 
 // Linear is the identity activation.
 var linearAct = &Activation{name: "linear", id: "linear", kind: actLinear}

@@ -325,6 +325,21 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		}
 	}
 
+	// the training-side fusions first (bit-identical rewrites), then the
+	// inference convolution chains (BatchNormalization, ReLU6, padding) that
+	// are left: a conv → bias → ReLU chain is fuseConvEpilogue's.
+	poolReLU := fusePoolReLUGrad(order, live, reads, pinned)
+	if len(poolReLU) > 0 {
+		live = liveness()
+	}
+	convEpi := fuseConvEpilogue(order, live, reads, pinned)
+	if len(convEpi) > 0 {
+		live = liveness()
+	}
+	biasReLU := fuseBiasReLU(order, live, reads, pinned)
+	if len(biasReLU) > 0 {
+		live = liveness()
+	}
 	fusedConv := fuseConvEpilogues(order, reads, live, pinned)
 	if len(fusedConv) > 0 {
 		live = liveness()
@@ -507,6 +522,16 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			mb := fusedMatmulBias(fused[add], c).(*matmulBiasInstr)
 			mb.act = st.n.Op().(*actOp).a
 			ins = mb
+		} else if pg := poolReLU[st.n]; pg != nil {
+			ins = pg.Op().(*poolOp).buildReLUGrad(c)
+		} else if ce, ok := convEpi[st.n]; ok {
+			if ins, err = ce.conv.Op().(*convOp).build(c); err != nil {
+				return nil, err
+			}
+			ci := ins.(*convInstr)
+			ci.bias, ci.relu = c.ins[2], ce.relu
+		} else if bn := biasReLU[st.n]; bn != nil {
+			ins = &biasInstr{relu: true, x: c.ins[0], b: c.ins[1], out: c.out, c: c.inShapes[1][0], n: prod(c.inShapes[0])}
 		} else if ins, err = buildInstr(eg, st.n, c, st.ins); err != nil {
 			return nil, err
 		}
@@ -683,6 +708,119 @@ func buildInstr(eg *G.ExprGraph, n *G.Node, c *kctx, ins []opnd) (instr, error) 
 		return newTransposeInstr(c.ins[0], c.out, c.inShapes[0], pattern), nil
 	}
 	return nil, compileError(n, "op not supported by the kerago executor")
+}
+
+// fusePoolReLUGrad finds plain-ReLU gradients whose upstream gradient is a
+// max-pooling gradient read by nothing else, over that same ReLU's output:
+// relu'(r, dr) with dr = maxPoolGrad(r, p, dp). Each such ReLU gradient is
+// rewritten to read (r, p, dp) and becomes one instruction (see
+// poolOp.buildReLUGrad); the returned map gives its pooling-gradient node.
+func fusePoolReLUGrad(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]*G.Node {
+	consumers := map[*G.Node]int{}
+	for n := range live {
+		for _, c := range reads[n] {
+			consumers[c.n]++
+		}
+	}
+	fused := map[*G.Node]*G.Node{}
+	for _, n := range order {
+		op, ok := n.Op().(*actGradOp)
+		r := reads[n]
+		if !live[n] || !ok || op.a.kind != actElem || op.a.id != "relu" || len(r) != 3 {
+			continue
+		}
+		dr := r[2].n
+		pg, ok := dr.Op().(*poolOp)
+		if !ok || !pg.grad || !pg.max || pinned[dr] || consumers[dr] != 1 || r[1].kind != opFull || r[2].kind != opFull {
+			continue
+		}
+		if pr := reads[dr]; len(pr) != 3 || pr[0].n != r[1].n || pr[0].kind != opFull {
+			continue
+		}
+		fused[n] = dr
+		reads[n] = reads[dr]
+	}
+	return fused
+}
+
+// convEpilogue is a forward convolution that absorbed the bias addition
+// (and the plain ReLU) reading it.
+type convEpilogue struct {
+	conv *G.Node
+	relu bool
+}
+
+// fuseConvEpilogue finds bias additions (biasOp) of a forward convolution
+// read by nothing else, and the plain ReLU reading such an addition if it
+// alone does: the last node of the chain is rewritten to read (x, w, bias)
+// and built as the convolution with an epilogue, applied to each block of
+// output rows while it is in cache.
+func fuseConvEpilogue(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]convEpilogue {
+	consumers := map[*G.Node]int{}
+	readers := map[*G.Node]*G.Node{}
+	for n := range live {
+		for _, c := range reads[n] {
+			consumers[c.n]++
+			readers[c.n] = n
+		}
+	}
+	fused := map[*G.Node]convEpilogue{}
+	for _, bn := range order {
+		bo, ok := bn.Op().(*biasOp)
+		r := reads[bn]
+		if !live[bn] || !ok || bo.grad || len(r) != 2 || r[0].kind != opFull || r[1].kind != opFull {
+			continue
+		}
+		cv := r[0].n
+		co, ok := cv.Op().(*convOp)
+		if !ok || co.kind != convFwd || pinned[cv] || consumers[cv] != 1 || len(reads[cv]) != 2 {
+			continue
+		}
+		ins := append(append([]opnd(nil), reads[cv]...), r[1])
+		last, relu := bn, false
+		if n := readers[bn]; n != nil && consumers[bn] == 1 && !pinned[bn] {
+			op, ok := n.Op().(*actOp)
+			if ok && op.a.kind == actElem && op.a.id != "relu" {
+				continue // another activation: fuseConvEpilogues takes the chain whole
+			}
+			if ok && op.a.kind == actElem && len(reads[n]) == 1 && reads[n][0].kind == opFull {
+				last, relu = n, true
+			}
+		}
+		fused[last] = convEpilogue{conv: cv, relu: relu}
+		reads[last] = ins
+	}
+	return fused
+}
+
+// fuseBiasReLU finds plain ReLUs whose input is a bias addition (biasOp)
+// read by nothing else and rewrites each to read the addition's (x, bias):
+// one instruction, y = relu(x + b), instead of two passes. (In training the
+// pre-activation is then never stored: the ReLU gradient must not read it,
+// which fusePoolReLUGrad arranges after pooling; elsewhere it still reads
+// it and the addition keeps its own instruction.)
+func fuseBiasReLU(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]*G.Node {
+	consumers := map[*G.Node]int{}
+	for n := range live {
+		for _, c := range reads[n] {
+			consumers[c.n]++
+		}
+	}
+	fused := map[*G.Node]*G.Node{}
+	for _, n := range order {
+		op, ok := n.Op().(*actOp)
+		r := reads[n]
+		if !live[n] || !ok || op.a.kind != actElem || op.a.id != "relu" || len(r) != 1 || r[0].kind != opFull {
+			continue
+		}
+		pre := r[0].n
+		if bo, ok := pre.Op().(*biasOp); !ok || bo.grad || pinned[pre] || consumers[pre] != 1 || len(reads[pre]) != 2 {
+			continue
+		}
+		fused[n] = pre
+		reads[n] = reads[pre]
+	}
+	return fused
 }
 
 // fusedMatmulBias builds the fused instruction for add(mm, bias); c.ins

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/kerago/kerago/internal/elementwise"
 	fastgemm "github.com/kerago/kerago/internal/gemm"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -99,6 +100,10 @@ func ConvTransposeOutputSize(n, k, stride, dilation int, padding string, outputP
 // SGEMM of branch gemm, im2col + GEMM beat the direct loops 2.5× on LeNet's
 // first layer (6 filters) even though gonum's path lost to them 2×.
 const denseMaxFilters = 16
+
+// c1Block is how many samples the one-input-channel forward computes
+// before its epilogue runs over their (cache-hot) output rows.
+const c1Block = 8
 
 // colBudget is the patch-matrix size (floats) up to which an ungrouped
 // convolution puts several samples into one im2col block, so that small
@@ -446,9 +451,12 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 
 func (op *convOp) build(c *kctx) (instr, error) {
 	g := op.geo
-	in := &convInstr{geo: g, kind: op.kind, a: c.ins[0], b: c.ins[1], out: c.out, col: -1, wp: -1, yp: -1}
+	in := &convInstr{geo: g, kind: op.kind, a: c.ins[0], b: c.ins[1], out: c.out, col: -1, wp: -1, yp: -1, bias: -1}
 	if g.direct || g.pointwise() || g.dense {
 		return in, nil
+	}
+	if g.gr == 1 && g.cin == 1 && op.kind != convData {
+		return in, nil // direct one-channel kernels: no patch matrix
 	}
 	in.col = c.temp(g.chunk() * g.outPix() * g.kg())
 	if g.gr > 1 {
@@ -469,6 +477,10 @@ type convInstr struct {
 	a, b, out   int
 	col, wp, yp int
 	epi         *epiSlots // forward only: a fused inference epilogue, or nil
+	// forward with a bias (and ReLU) epilogue (fuseConvEpilogue): the
+	// bias slot, or −1
+	bias int
+	relu bool
 }
 
 // epiSlots are the operands of a fused epilogue (see convEpi): a
@@ -517,7 +529,17 @@ func (in *convInstr) run(bufs [][]float32) {
 	}
 	switch in.kind {
 	case convFwd:
-		g.forward(a, b, out, s, ep)
+		if ep != nil {
+			g.forward(a, b, out, s, ep)
+			break
+		}
+		if in.bias >= 0 {
+			s.bias, s.relu = bufs[in.bias][:g.cout], in.relu
+		}
+		g.forward(a, b, out, s, nil)
+		if in.bias >= 0 && !g.blockedForward() {
+			s.epilogue(out[:g.n*g.outPix()*g.cout])
+		}
 	case convData:
 		g.backwardData(a, b, out, s)
 	default:
@@ -525,7 +547,30 @@ func (in *convInstr) run(bufs [][]float32) {
 	}
 }
 
-type convScratch struct{ col, wp, yp []float32 }
+// convScratch is a conv instruction's scratch (and forward epilogue).
+type convScratch struct {
+	col, wp, yp []float32
+	bias        []float32 // forward epilogue y += bias (then ReLU with relu), or nil
+	relu        bool
+}
+
+// epilogue applies the forward epilogue to whole output rows y in place:
+// the cache-hot block just computed, as the bias and ReLU ops would.
+func (s *convScratch) epilogue(y []float32) {
+	switch {
+	case s.bias == nil:
+	case s.relu:
+		elementwise.AddBiasReLU(y, y, s.bias)
+	default:
+		elementwise.AddBias(y, y, s.bias)
+	}
+}
+
+// blockedForward reports whether forward takes the blocked im2col + GEMM
+// path, which applies the epilogue block by block.
+func (g *convGeo) blockedForward() bool {
+	return !g.pointwise() && !g.direct && !g.dense && g.gr == 1
+}
 
 // forward computes y = e(conv(x, w)) for the whole batch (e nil: no
 // epilogue).
@@ -540,7 +585,7 @@ func (g *convGeo) forwardWith(k convKernel, x, w, y []float32, s convScratch, e 
 		g.directForward(k, x, w, y, e)
 	case g.pointwise() && e != nil:
 		g.pointwiseForward(k, x, w, y, e)
-	case e != nil && g.gr == 1 && !g.pointwise() && !g.dense:
+	case e != nil && g.gr == 1 && g.cin > 1 && !g.pointwise() && !g.dense: // one channel: forwardGEMM's direct kernel
 		g.im2colForward(k, x, w, y, s.col, e)
 	default:
 		g.forwardGEMM(x, w, y, s)
@@ -724,12 +769,22 @@ func (g *convGeo) forwardGEMM(x, w, y []float32, s convScratch) {
 		return
 	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	if g.gr == 1 && g.cin == 1 { // one input channel: direct, no patch matrix
+		for b0 := 0; b0 < g.n; b0 += c1Block {
+			nb := min(c1Block, g.n-b0)
+			yb := y[b0*outS : (b0+nb)*outS]
+			elementwise.ConvC1(x[b0*inS:(b0+nb)*inS], nb, inS, g.taps[:P*kg], kg, w, F, yb)
+			s.epilogue(yb)
+		}
+		return
+	}
 	if g.gr == 1 {
 		g.blocks(func(b0, nb int) {
 			for b := b0; b < b0+nb; b++ {
 				g.im2col(x[b*inS:(b+1)*inS], s.col[(b-b0)*P*kg:], 0)
 			}
 			gemm(false, false, nb*P, F, kg, s.col, w, y[b0*outS:(b0+nb)*outS])
+			s.epilogue(y[b0*outS : (b0+nb)*outS])
 		})
 		return
 	}
@@ -802,6 +857,10 @@ func (g *convGeo) backwardFilter(x, dy, dw []float32, s convScratch) {
 		return
 	}
 	inS, outS, kg, fg := g.inPix()*g.cin, P*F, g.kg(), g.fg()
+	if g.gr == 1 && g.cin == 1 { // one input channel: no patch matrix, no GEMM
+		elementwise.FilterGradC1(x[:g.n*inS], g.n, inS, g.taps[:P*kg], kg, dy[:g.n*outS], F, dw)
+		return
+	}
 	if g.gr == 1 {
 		g.blocks(func(b0, nb int) {
 			for b := b0; b < b0+nb; b++ {
@@ -853,8 +912,12 @@ func mulAdd(y, x, w []float32) {
 	}
 }
 
-// addInto: dst += src.
+// addInto: dst += src (short rows in a plain loop, longer ones vectorized).
 func addInto(dst, src []float32) {
+	if len(src) >= 16 {
+		elementwise.Add(dst, src)
+		return
+	}
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] += v
@@ -888,17 +951,38 @@ func (g *convGeo) im2col(x, col []float32, gi int) {
 		}
 		return
 	}
+	if cg%8 == 0 { // whole tap rows, one vector copy each
+		elementwise.GatherRows(col[:g.outPix()*kv*cg], x[c0:], g.taps[:g.outPix()*kv], cg, cin)
+		return
+	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
-		for j, ip := range g.taps[p*kv : (p+1)*kv] {
-			dst := row[j*cg : (j+1)*cg]
+		taps := g.taps[p*kv : (p+1)*kv]
+		for j := 0; j < kv; {
+			ip, n := tapRun(taps[j:], cg == cin)
+			dst := row[j*cg : (j+n)*cg]
 			if ip < 0 {
 				clear(dst)
 			} else {
 				copy(dst, x[int(ip)*cin+c0:])
 			}
+			j += n
 		}
 	}
+}
+
+// tapRun returns the first tap and how many of the taps that follow it are
+// the next input pixels (a run one contiguous copy covers when cg == cin:
+// consecutive pixels' channel rows are adjacent). A padding tap is a run of 1.
+func tapRun(taps []int32, contiguous bool) (int32, int) {
+	ip, n := taps[0], 1
+	if ip < 0 || !contiguous {
+		return ip, 1
+	}
+	for n < len(taps) && taps[n] == ip+int32(n) {
+		n++
+	}
+	return ip, n
 }
 
 // col2im adds the patch matrix col back into one sample dx (group gi).
@@ -913,12 +997,19 @@ func (g *convGeo) col2im(col, dx []float32, gi int) {
 		}
 		return
 	}
+	if cg%8 == 0 { // whole tap rows, one vector add each, in the same order
+		elementwise.ScatterAddRows(dx[c0:], col[:g.outPix()*kv*cg], g.taps[:g.outPix()*kv], cg, cin)
+		return
+	}
 	for p := 0; p < g.outPix(); p++ {
 		row := col[p*kv*cg : (p+1)*kv*cg]
-		for j, ip := range g.taps[p*kv : (p+1)*kv] {
-			if ip >= 0 {
-				addInto(dx[int(ip)*cin+c0:], row[j*cg:(j+1)*cg])
+		taps := g.taps[p*kv : (p+1)*kv]
+		for j := 0; j < kv; {
+			ip, n := tapRun(taps[j:], cg == cin)
+			if ip >= 0 { // a window's taps are distinct pixels: one add each
+				addInto(dx[int(ip)*cin+c0:], row[j*cg:(j+n)*cg])
 			}
+			j += n
 		}
 	}
 }
@@ -1079,26 +1170,22 @@ func (op *biasOp) build(c *kctx) (instr, error) {
 
 type biasInstr struct {
 	grad         bool
+	relu         bool // forward fused with a plain ReLU (fuseBiasReLU)
 	x, b, out, c int
 	n            int // elements of x (or dy)
 }
 
 func (in *biasInstr) run(bufs [][]float32) {
 	x, out := bufs[in.x][:in.n], bufs[in.out]
-	if in.grad {
-		clear(out[:in.c])
-		for r := 0; r < in.n; r += in.c {
-			addInto(out, x[r:r+in.c])
-		}
+	if in.grad { // each channel summed over the rows in row order
+		elementwise.ColumnSums(out[:in.c], x, in.c)
 		return
 	}
-	b := bufs[in.b][:in.c]
-	for r := 0; r < in.n; r += in.c {
-		yr, xr := out[r:r+in.c], x[r:r+in.c]
-		for i, bv := range b {
-			yr[i] = xr[i] + bv
-		}
+	if in.relu {
+		elementwise.AddBiasReLU(out[:in.n], x, bufs[in.b][:in.c])
+		return
 	}
+	elementwise.AddBias(out[:in.n], x, bufs[in.b][:in.c])
 }
 
 // denseForward: groups 1, direct loops: y[p] = Σ_j Σ_c x[tap j, c]·w[j, c, :].

@@ -259,6 +259,11 @@ var convCases = []convCase{
 	{name: "im2col_1d_dil", x: []int{2, 9, 2}, k: []int{3}, f: 16, dil: []int{2}, pb: []int{2}, pa: []int{2}},
 	{name: "im2col_2d_same_s2", x: []int{2, 5, 6, 3}, k: []int{3, 3}, f: 17, st: []int{2, 2}, pb: []int{1, 0}, pa: []int{1, 1}},
 	{name: "im2col_2d_cin1", x: []int{1, 6, 5, 1}, k: []int{3, 2}, f: 16, pb: []int{1, 0}, pa: []int{1, 1}},
+	// channels per group a multiple of 8: patch rows gathered by vector copies
+	{name: "im2col_2d_cin8_same", x: []int{2, 5, 6, 8}, k: []int{3, 3}, f: 16, pb: []int{1, 1}, pa: []int{1, 1}},
+	{name: "im2col_2d_groups2_cg8", x: []int{1, 5, 5, 16}, k: []int{3, 2}, f: 16, groups: 2, st: []int{2, 1}},
+	// one input channel: the direct filter gradient (8 filters a vector, 3 in the tail)
+	{name: "im2col_1d_cin1_f19_s2", x: []int{3, 11, 1}, k: []int{3}, f: 19, st: []int{2}, pb: []int{1}, pa: []int{1}},
 	{name: "im2col_3d", x: []int{1, 3, 4, 3, 2}, k: []int{2, 2, 2}, f: 16, st: []int{1, 2, 1}},
 	{name: "depthwise_m1", x: []int{2, 5, 5, 3}, k: []int{3, 3}, f: 1, depthwise: true, pb: []int{1, 1}, pa: []int{1, 1}},
 	{name: "depthwise_m2_s2", x: []int{1, 6, 5, 2}, k: []int{3, 2}, f: 2, depthwise: true, st: []int{2, 2}, pb: []int{0, 0}, pa: []int{1, 1}},
@@ -861,6 +866,9 @@ var convBenches = []convBench{
 	{name: "mobilenet_dw_112x112x32_k3", x: []int{1, 112, 112, 32}, k: 3, f: 1, s: 1, padding: "same", depthwise: true},
 	{name: "mobilenet_pw_112x112x32_f64", x: []int{1, 112, 112, 32}, k: 1, f: 64, s: 1, padding: "valid"},
 	{name: "mobilenet_c3_28x28x128_k3_f128", x: []int{1, 28, 28, 128}, k: 3, f: 128, s: 1, padding: "same"},
+	// the two convolutions of bench.BenchmarkCNNStep (torch_reference.py's cnn_step)
+	{name: "cnn_c1_28x28x1_k3_f32_b128", x: []int{128, 28, 28, 1}, k: 3, f: 32, s: 1, padding: "valid"},
+	{name: "cnn_c2_13x13x32_k3_f64_b128", x: []int{128, 13, 13, 32}, k: 3, f: 64, s: 1, padding: "valid"},
 }
 
 // benchOp compiles emit over inputs of the given shapes (and, with grad,

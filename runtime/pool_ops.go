@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 
+	"github.com/kerago/kerago/internal/elementwise"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	gt "gorgonia.org/tensor"
@@ -91,20 +92,57 @@ func (op *poolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	return G.Nodes{dx}, nil
 }
 func (op *poolOp) build(c *kctx) (instr, error) {
-	in := &poolInstr{geo: op.geo, max: op.max, grad: op.grad, x: c.ins[0], out: c.out, y: -1, dy: -1, done: -1}
+	in := &poolInstr{geo: op.geo, max: op.max, grad: op.grad, x: c.ins[0], out: c.out, y: -1, dy: -1}
 	if op.grad {
 		in.y, in.dy = c.ins[1], c.ins[2]
 		if op.max {
-			in.done = c.temp(op.geo.cin)
+			in.uncovered, in.disjoint = op.geo.coverage()
 		}
 	}
 	return in, nil
 }
 
+// buildReLUGrad builds the max-pooling gradient fused with the gradient of
+// the plain ReLU whose output the pooling reads; c.ins are the pooling
+// gradient's (x, y, dy) and c.out the ReLU input's gradient.
+func (op *poolOp) buildReLUGrad(c *kctx) instr {
+	in := &poolInstr{geo: op.geo, max: true, grad: true, relu: true, x: c.ins[0], y: c.ins[1], dy: c.ins[2], out: c.out}
+	in.uncovered, in.disjoint = op.geo.coverage()
+	return in
+}
+
+// coverage reports whether no input pixel is in two windows and, if so,
+// which pixels are in none.
+func (g *convGeo) coverage() (uncovered []int32, disjoint bool) {
+	seen := make([]bool, g.inPix())
+	for _, ip := range g.taps {
+		if ip < 0 {
+			continue
+		}
+		if seen[ip] {
+			return nil, false
+		}
+		seen[ip] = true
+	}
+	for p, s := range seen {
+		if !s {
+			uncovered = append(uncovered, int32(p))
+		}
+	}
+	return uncovered, true
+}
+
 type poolInstr struct {
-	geo                 *convGeo
-	max, grad           bool
-	x, y, dy, out, done int
+	geo           *convGeo
+	max, grad     bool
+	x, y, dy, out int
+	// max-pooling gradient with disjoint windows: every covered pixel is
+	// written once (no clear, no read of dx), the uncovered ones are zeroed
+	disjoint  bool
+	uncovered []int32
+	// relu: the gradient fused with that of the plain ReLU whose output x
+	// is (see fusePoolReLUGrad): out is the ReLU input's gradient
+	relu bool
 }
 
 func (in *poolInstr) run(b [][]float32) {
@@ -115,7 +153,7 @@ func (in *poolInstr) run(b [][]float32) {
 	case !in.grad:
 		g.avgPool(b[in.x], b[in.out])
 	case in.max:
-		g.maxPoolGrad(b[in.x], b[in.y], b[in.dy], b[in.out], b[in.done])
+		g.maxPoolGrad(b[in.x], b[in.y], b[in.dy], b[in.out], in.disjoint, in.relu, in.uncovered)
 	default:
 		g.avgPoolGrad(b[in.dy], b[in.out])
 	}
@@ -133,30 +171,11 @@ func (g *convGeo) window(fn func(yOff, xBase int, taps []int32)) {
 	}
 }
 
+// maxPool writes each window's maximum (NaN if any cell is NaN; 0 for a
+// window of padding only).
 func (g *convGeo) maxPool(x, y []float32) {
-	C := g.cin
-	g.window(func(yo, xb int, taps []int32) {
-		yr := y[yo : yo+C]
-		first := true
-		for _, ip := range taps {
-			if ip < 0 {
-				continue
-			}
-			xr := x[(xb+int(ip))*C : (xb+int(ip)+1)*C]
-			if first {
-				copy(yr, xr)
-				first = false
-				continue
-			}
-			yr := yr[:len(xr)]
-			for c, v := range xr {
-				yr[c] = max(yr[c], v)
-			}
-		}
-		if first {
-			clear(yr)
-		}
-	})
+	C, P, kv, inP := g.cin, g.outPix(), g.kvol(), g.inPix()
+	elementwise.MaxPool(x[:g.n*inP*C], g.n, g.taps[:P*kv], kv, C, y[:g.n*P*C])
 }
 
 func (g *convGeo) avgPool(x, y []float32) {
@@ -180,35 +199,25 @@ func (g *convGeo) avgPool(x, y []float32) {
 	})
 }
 
-// maxPoolGrad adds dy to the first cell of each window equal to the
-// window's maximum: scanning the taps backwards, arg[c] ends on the first
-// matching tap (a select, no data-dependent branch on the done state).
-func (g *convGeo) maxPoolGrad(x, y, dy, dx, arg []float32) {
-	C := g.cin
-	clear(dx[:g.n*g.inPix()*C])
-	g.window(func(yo, xb int, taps []int32) {
-		yr, dyr, ar := y[yo:yo+C], dy[yo:yo+C], arg[:C]
-		fillF32(ar, -1)
-		for t := len(taps) - 1; t >= 0; t-- {
-			if taps[t] < 0 {
-				continue
-			}
-			o := (xb + int(taps[t])) * C
-			xr, ar, ft := x[o:o+C], ar[:C], float32(t)
-			for c, v := range xr {
-				a := ar[c]
-				if v == yr[c] {
-					a = ft
-				}
-				ar[c] = a
-			}
+// maxPoolGrad adds dy to the first cell of each window (in row-major tap
+// order) equal to the window's maximum; a NaN maximum routes nothing. With
+// disjoint windows it writes each covered cell once and zeroes the
+// uncovered ones instead of clearing dx and adding. With relu (x the
+// output of a plain ReLU) it routes +0 where the maximum is ≤ 0, which
+// makes dx the gradient of the ReLU's input.
+func (g *convGeo) maxPoolGrad(x, y, dy, dx []float32, disjoint, relu bool, uncovered []int32) {
+	C, P, kv, inP := g.cin, g.outPix(), g.kvol(), g.inPix()
+	if !disjoint {
+		clear(dx[:g.n*inP*C])
+	}
+	for b := 0; b < g.n; b++ {
+		for _, ip := range uncovered {
+			o := (b*inP + int(ip)) * C
+			clear(dx[o : o+C])
 		}
-		for c, d := range dyr {
-			if t := int(ar[c]); t >= 0 {
-				dx[(xb+int(taps[t]))*C+c] += d
-			}
-		}
-	})
+	}
+	n := g.n * inP * C
+	elementwise.MaxPoolGrad(x[:n], g.n, g.taps[:P*kv], kv, C, y[:g.n*P*C], dy[:g.n*P*C], dx[:n], disjoint, relu)
 }
 
 func (g *convGeo) avgPoolGrad(dy, dx []float32) {

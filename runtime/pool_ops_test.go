@@ -67,6 +67,9 @@ var poolCases = []poolCase{
 	{name: "2d_overlap_s1_same", x: []int{1, 4, 4, 3}, size: []int{3, 3}, st: []int{1, 1}, padding: "same"},
 	{name: "3d_2_same", x: []int{1, 3, 4, 5, 2}, size: []int{2, 2, 2}, padding: "same"},
 	{name: "3d_3_s2_valid", x: []int{2, 5, 5, 3, 2}, size: []int{3, 3, 2}, st: []int{2, 2, 1}},
+	// 8 channels or more take the vector kernels (11: a vector and a tail)
+	{name: "2d_2_valid_c11", x: []int{2, 6, 5, 11}, size: []int{2, 2}},
+	{name: "2d_3_s1_same_c16", x: []int{1, 5, 5, 16}, size: []int{3, 3}, st: []int{1, 1}, padding: "same"},
 }
 
 func poolPads(t *testing.T, xs, size, st []int, padding string) (pb, pa []int) {
@@ -248,5 +251,339 @@ func TestMaskedGlobalAverage(t *testing.T) {
 	closeSlices(t, "masked GAP1D", res.out[:2], []float32{2, 20}, 0, 0)
 	if !math.IsNaN(float64(res.out[2])) || !math.IsNaN(float64(res.out[3])) {
 		t.Errorf("all-masked row gave %v, want NaN", res.out[2:])
+	}
+}
+
+// TestMaxPoolGradDisjoint runs the max-pooling gradient on geometries whose
+// windows do not overlap (each covered cell written once, uncovered cells
+// zeroed, no clear) into a dx full of NaN, against a float64 routing of dy
+// to each window's first maximum; and checks which geometries count as
+// disjoint.
+func TestMaxPoolGradDisjoint(t *testing.T) {
+	cases := []struct {
+		name         string
+		xs           []int
+		size, st, pb []int
+		pa           []int
+		disjoint     bool
+		uncovered    int // pixels of one sample in no window
+	}{
+		{"2x2_odd_c11", []int{2, 5, 7, 11}, []int{2, 2}, []int{2, 2}, []int{0, 0}, []int{0, 0}, true, 5 + 7 - 1},
+		{"2x2_same_c16", []int{1, 5, 5, 16}, []int{2, 2}, []int{2, 2}, []int{0, 0}, []int{1, 1}, true, 0},
+		{"3x3_s3_c9", []int{2, 7, 6, 9}, []int{3, 3}, []int{3, 3}, []int{0, 0}, []int{0, 0}, true, 7*6 - 6*6},
+		{"2x2_s1_overlap", []int{1, 4, 4, 8}, []int{2, 2}, []int{1, 1}, []int{0, 0}, []int{0, 0}, false, 0},
+	}
+	r := rand.New(rand.NewPCG(12, 12))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			C := tc.xs[3]
+			g, err := newConvGeo(tc.xs, tc.size, C, 1, tc.st, nil, tc.pb, tc.pa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.pool = true
+			g.finish()
+			unc, disjoint := g.coverage()
+			if disjoint != tc.disjoint || len(unc) != tc.uncovered {
+				t.Fatalf("coverage: disjoint %v with %d uncovered pixels, want %v and %d", disjoint, len(unc), tc.disjoint, tc.uncovered)
+			}
+			x := make([]float32, prod(tc.xs))
+			for i := range x {
+				x[i] = float32(r.IntN(4)) // ties are common
+			}
+			ys := g.outShape()
+			y, dy := make([]float32, prod(ys)), randF32(r, prod(ys))
+			g.maxPool(x, y)
+			want := make([]float64, len(x))
+			P, kv, inP := g.outPix(), g.kvol(), g.inPix()
+			for b := 0; b < g.n; b++ {
+				for p := 0; p < P; p++ {
+					for c := 0; c < C; c++ {
+						yi := (b*P+p)*C + c
+						for _, ip := range g.taps[p*kv : (p+1)*kv] {
+							if xi := (b*inP+int(ip))*C + c; ip >= 0 && x[xi] == y[yi] {
+								want[xi] += float64(dy[yi])
+								break
+							}
+						}
+					}
+				}
+			}
+			dx := make([]float32, len(x))
+			for i := range dx {
+				dx[i] = float32(math.NaN())
+			}
+			if disjoint {
+				g.maxPoolGrad(x, y, dy, dx, true, false, unc)
+				closeSlices(t, "dx (disjoint)", dx, toF32(want), 0, 0)
+			}
+			g.maxPoolGrad(x, y, dy, dx, false, false, nil)
+			closeSlices(t, "dx (clear and add)", dx, toF32(want), 0, 0)
+		})
+	}
+}
+
+// TestPoolReLUGradFusion: ReLU then max pooling, differentiated. The
+// compiled program fuses the pooling gradient with the ReLU gradient into
+// one instruction (checked); its input gradient must equal the TapeMachine's
+// unfused one bit for bit and a direct routing (first maximum of the ReLU
+// output, times 1 where x > 0), with many exact zeros and ties.
+func TestPoolReLUGradFusion(t *testing.T) {
+	cases := []struct {
+		name     string
+		xs       []int
+		size, st []int
+		pb, pa   []int
+	}{
+		{"2x2_disjoint_c11", []int{2, 5, 6, 11}, []int{2, 2}, []int{2, 2}, []int{0, 0}, []int{0, 0}},
+		{"3x3_s1_overlap_c16", []int{1, 5, 5, 16}, []int{3, 3}, []int{1, 1}, []int{1, 1}, []int{1, 1}},
+		{"2x2_c3", []int{2, 4, 4, 3}, []int{2, 2}, []int{2, 2}, []int{0, 0}, []int{0, 0}},
+	}
+	relu := ReLUActivation(0, -1, 0)
+	r := rand.New(rand.NewPCG(21, 21))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := make([]float32, prod(tc.xs))
+			for i := range x {
+				x[i] = float32(r.IntN(5) - 2) // negatives, zeros and ties
+				if r.IntN(3) == 0 {
+					x[i] += float32(r.Float64())
+				}
+			}
+			p := PoolParams{Max: true, Size: tc.size, Strides: tc.st, PadBefore: tc.pb, PadAfter: tc.pa}
+			emit := func(g *Graph, in []*G.Node) (*G.Node, error) {
+				y, err := relu.Apply(in[0])
+				if err != nil {
+					return nil, err
+				}
+				return g.Pool(y, p)
+			}
+			var c []float32
+			res := runOpGraph(t, [][]int{tc.xs}, [][]float32{x}, func(os []int) []float32 {
+				c = randF32(r, prod(os))
+				return c
+			}, emit)
+			closeSlices(t, "fused executor vs TapeMachine", res.grads[0], res.tapeGrads[0], 0, 0)
+
+			// direct routing on the same geometry
+			C := tc.xs[3]
+			g, err := newConvGeo(tc.xs, tc.size, C, 1, tc.st, nil, tc.pb, tc.pa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.pool = true
+			g.finish()
+			want := make([]float32, len(x))
+			P, kv, inP := g.outPix(), g.kvol(), g.inPix()
+			for b := 0; b < g.n; b++ {
+				for q := 0; q < P; q++ {
+					for ch := 0; ch < C; ch++ {
+						best, at := float32(0), -1
+						for _, ip := range g.taps[q*kv : (q+1)*kv] {
+							if ip < 0 {
+								continue
+							}
+							i := (b*inP+int(ip))*C + ch
+							if v := max(x[i], 0); at < 0 || v > best {
+								best, at = v, i
+							}
+						}
+						if at >= 0 && x[at] > 0 {
+							want[at] += c[(b*P+q)*C+ch]
+						}
+					}
+				}
+			}
+			closeSlices(t, "fused executor vs direct routing", res.grads[0], want, 0, 0)
+
+			if got := fusedPoolReLUCount(t, tc.xs, emit); got != 1 {
+				t.Errorf("%d fused pooling+ReLU gradients in the program, want 1", got)
+			}
+		})
+	}
+}
+
+// fusedPoolReLUCount compiles Σ emit(x) with its gradient and counts the
+// fused pooling+ReLU gradient instructions.
+func fusedPoolReLUCount(t *testing.T, xs []int, emit func(g *Graph, in []*G.Node) (*G.Node, error)) int {
+	t.Helper()
+	g := newGraph(xs[0], true)
+	in := newInput(g.g, xs, "x")
+	out, err := emit(g, []*G.Node{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := G.Sum(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(loss, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := compile(g, []*G.Node{in}, []*G.Node{loss, grads[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ins := range p.instrs {
+		if pi, ok := ins.(*poolInstr); ok && pi.relu {
+			n++
+		}
+	}
+	return n
+}
+
+// TestBiasReLUFusion: BiasAdd → ReLU → MaxPool, differentiated w.r.t. x
+// and the bias. The bias addition and the ReLU become one instruction (the
+// pooling+ReLU gradient no longer reads the pre-activation); outputs and
+// gradients must equal the TapeMachine's unfused ones bit for bit. Without
+// the pooling the ReLU gradient reads the pre-activation: no fusion.
+func TestBiasReLUFusion(t *testing.T) {
+	relu := ReLUActivation(0, -1, 0)
+	r := rand.New(rand.NewPCG(22, 22))
+	for _, pool := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pool=%v", pool), func(t *testing.T) {
+			xs, bs := []int{2, 4, 6, 12}, []int{12}
+			x, b := make([]float32, prod(xs)), randF32(r, prod(bs))
+			for i := range x {
+				x[i] = float32(r.IntN(5)-2) - b[i%12] // many sums of exactly 0
+				if r.IntN(3) == 0 {
+					x[i] = float32(r.NormFloat64())
+				}
+			}
+			emit := func(g *Graph, in []*G.Node) (*G.Node, error) {
+				y, err := g.BiasAdd(in[0], in[1])
+				if err != nil {
+					return nil, err
+				}
+				if y, err = relu.Apply(y); err != nil || !pool {
+					return y, err
+				}
+				return g.Pool(y, PoolParams{Max: true, Size: []int{2, 2}})
+			}
+			res := runOpGraph(t, [][]int{xs, bs}, [][]float32{x, b}, func(os []int) []float32 { return randF32(r, prod(os)) }, emit)
+			closeSlices(t, "forward vs TapeMachine", res.out, res.tapeOut, 0, 0)
+			for k := range res.grads {
+				closeSlices(t, fmt.Sprintf("grad %d vs TapeMachine", k), res.grads[k], res.tapeGrads[k], 0, 0)
+			}
+			g := newGraph(xs[0], true)
+			in := []*G.Node{newInput(g.g, xs, "x"), newInput(g.g, bs, "b")}
+			out, err := emit(g, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss, err := G.Sum(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads, err := G.Grad(loss, in...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := compile(g, in, append([]*G.Node{loss}, grads...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, ins := range p.instrs {
+				if bi, ok := ins.(*biasInstr); ok && bi.relu {
+					n++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[pool]; n != want {
+				t.Errorf("%d fused bias+ReLU instructions, want %d", n, want)
+			}
+		})
+	}
+}
+
+// TestConvEpilogueFusion: Conv → BiasAdd → ReLU (→ MaxPool), differentiated
+// w.r.t. x, the kernel and the bias, on the blocked im2col path, the
+// grouped, pointwise and few-filter paths. The bias (and, when the ReLU
+// gradient does not read the pre-activation, the ReLU) runs as the
+// convolution's epilogue; outputs and gradients must equal the
+// TapeMachine's unfused ones bit for bit.
+func TestConvEpilogueFusion(t *testing.T) {
+	relu := ReLUActivation(0, -1, 0)
+	cases := []struct {
+		name     string
+		xs, ks   []int
+		groups   int
+		pool     bool
+		wantReLU bool
+	}{
+		{"blocked_relu_pool", []int{3, 6, 6, 2}, []int{3, 3, 2, 16}, 1, true, true},
+		// 12 samples per im2col block (colBudget): blocks of 12, 12 and 2
+		{"blocked_3_blocks_relu_pool", []int{26, 30, 30, 3}, []int{3, 3, 3, 16}, 1, true, true},
+		{"blocked_relu", []int{2, 6, 5, 3}, []int{3, 3, 3, 17}, 1, false, false},
+		{"grouped_relu_pool", []int{2, 6, 6, 4}, []int{3, 3, 2, 16}, 2, true, true},
+		// one input channel: direct kernel, epilogue per c1Block samples (8, 8, 3)
+		{"c1_blocks_relu_pool", []int{19, 8, 8, 1}, []int{3, 3, 1, 40}, 1, true, true},
+		{"c1_relu", []int{3, 7, 6, 1}, []int{3, 2, 1, 16}, 1, false, false},
+		{"pointwise_relu_pool", []int{2, 4, 4, 3}, []int{1, 1, 3, 16}, 1, true, true},
+		{"few_filters_relu_pool", []int{2, 6, 6, 2}, []int{3, 3, 2, 4}, 1, true, true},
+	}
+	r := rand.New(rand.NewPCG(23, 23))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bs := []int{tc.ks[3]}
+			x, k, b := randF32(r, prod(tc.xs)), randF32(r, prod(tc.ks)), randF32(r, prod(bs))
+			for i := range b {
+				b[i] -= 0.5 // about half the outputs ≤ 0
+			}
+			emit := func(g *Graph, in []*G.Node) (*G.Node, error) {
+				y, err := g.Conv(in[0], in[1], ConvParams{Groups: tc.groups})
+				if err != nil {
+					return nil, err
+				}
+				if y, err = g.BiasAdd(y, in[2]); err != nil {
+					return nil, err
+				}
+				if y, err = relu.Apply(y); err != nil || !tc.pool {
+					return y, err
+				}
+				return g.Pool(y, PoolParams{Max: true, Size: []int{2, 2}})
+			}
+			shapes, data := [][]int{tc.xs, tc.ks, bs}, [][]float32{x, k, b}
+			res := runOpGraph(t, shapes, data, func(os []int) []float32 { return randF32(r, prod(os)) }, emit)
+			closeSlices(t, "forward vs TapeMachine", res.out, res.tapeOut, 0, 0)
+			for i := range res.grads {
+				closeSlices(t, fmt.Sprintf("grad %d vs TapeMachine", i), res.grads[i], res.tapeGrads[i], 0, 0)
+			}
+			g := newGraph(tc.xs[0], true)
+			in := make([]*G.Node, len(shapes))
+			for i, s := range shapes {
+				in[i] = newInput(g.g, s, fmt.Sprintf("in%d", i))
+			}
+			out, err := emit(g, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss, err := G.Sum(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads, err := G.Grad(loss, in...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := compile(g, in, append([]*G.Node{loss}, grads...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var epi, epiReLU int
+			for _, ins := range p.instrs {
+				if ci, ok := ins.(*convInstr); ok && ci.bias >= 0 {
+					epi++
+					if ci.relu {
+						epiReLU++
+					}
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.wantReLU]; epi != 1 || epiReLU != want {
+				t.Errorf("%d convolutions with a bias epilogue (%d with ReLU), want 1 (%d)", epi, epiReLU, want)
+			}
+		})
 	}
 }

@@ -1,5 +1,7 @@
 package optimizers
 
+import "github.com/kerago/kerago/internal/elementwise"
+
 // NewAdam returns keras.optimizers.Adam(learning_rate=0.001, beta_1=0.9,
 // beta_2=0.999, epsilon=1e-7, amsgrad=False):
 //
@@ -39,21 +41,10 @@ func (a *adam) step(vars, grads [][]float32, slots [][][]float32, lr float32, it
 	c1, c2, eps := f32(1-a.beta1), f32(1-a.beta2), f32(a.epsilon)
 	for i, w := range vars {
 		g, m, v := grads[i], slots[0][i], slots[1][i]
-		var vh []float32
 		if a.amsgrad {
-			vh = slots[2][i]
-		}
-		for j := range w {
-			m[j] += float32((g[j] - m[j]) * c1)
-			v[j] += float32((float32(g[j]*g[j]) - v[j]) * c2)
-			vv := v[j]
-			if vh != nil {
-				if vv > vh[j] {
-					vh[j] = vv
-				}
-				vv = vh[j]
-			}
-			w[j] -= float32(m[j]*alpha) / (sqrt32(vv) + eps)
+			elementwise.AdamAMSGrad(w, g, m, v, slots[2][i], c1, c2, alpha, eps)
+		} else {
+			elementwise.Adam(w, g, m, v, c1, c2, alpha, eps)
 		}
 	}
 }

@@ -1,5 +1,7 @@
 package optimizers
 
+import "github.com/kerago/kerago/internal/elementwise"
+
 // NewAdamax returns keras.optimizers.Adamax(learning_rate=0.001, beta_1=0.9,
 // beta_2=0.999, epsilon=1e-7): m += (g − m)(1 − β₁); u = max(β₂·u, |g|);
 // w −= lr·m/((1 − β₁^t)(u + ε)). Slots: momentum, norm interleaved.
@@ -19,18 +21,8 @@ func (a *adamax) step(vars, grads [][]float32, slots [][][]float32, lr float32, 
 	b1p := pow32(f32(a.beta1), float32(iter+1))
 	c1, b2, eps := f32(1-a.beta1), f32(a.beta2), f32(a.epsilon)
 	for i, w := range vars {
-		g, m, u := grads[i], slots[0][i], slots[1][i]
-		for j := range w {
-			m[j] += float32((g[j] - m[j]) * c1)
-			bu := float32(b2 * u[j])
-			ag := abs32(g[j])
-			if ag > bu || bu != bu {
-				u[j] = ag
-			} else {
-				u[j] = bu
-			}
-			w[j] -= float32(lr*m[j]) / float32((1-b1p)*(u[j]+eps))
-		}
+		// m += (g − m)(1 − β₁); u = max(β₂·u, |g|); w −= lr·m/((1 − β₁^t)(u + ε))
+		elementwise.Adamax(w, grads[i], slots[0][i], slots[1][i], c1, b2, lr, 1-b1p, eps)
 	}
 }
 

@@ -1,5 +1,7 @@
 package optimizers
 
+import "github.com/kerago/kerago/internal/elementwise"
+
 // NewNadam returns keras.optimizers.Nadam(learning_rate=0.001, beta_1=0.9,
 // beta_2=0.999, epsilon=1e-7). Per batch u_product *= β₁(1 − ½·0.96^t);
 // per variable, with u_t = β₁(1 − ½·0.96^t), u_t1 = β₁(1 − ½·0.96^(t+1)):
@@ -36,16 +38,12 @@ func (a *nadam) step(vars, grads [][]float32, slots [][][]float32, lr float32, i
 	up := a.uProduct.v
 	up1 := up * ut1
 	b2p := pow32(b2, t)
-	c1, c2, eps := 1-b1, 1-b2, f32(a.epsilon)
+	// per element: m += (g − m)(1 − β₁); v += (g² − v)(1 − β₂);
+	// m̂ = u_t1·m/(1 − up1) + (1 − u_t)·g/(1 − up); v̂ = v/(1 − β₂^t);
+	// w −= m̂·lr/(sqrt(v̂) + ε)
+	k := elementwise.NadamConsts{C1: 1 - b1, C2: 1 - b2, Ut1: ut1, D1: 1 - up1, K2: 1 - ut, D2: 1 - up, D3: 1 - b2p, LR: lr, Eps: f32(a.epsilon)}
 	for i, w := range vars {
-		g, m, v := grads[i], slots[0][i], slots[1][i]
-		for j := range w {
-			m[j] += float32((g[j] - m[j]) * c1)
-			v[j] += float32((float32(g[j]*g[j]) - v[j]) * c2)
-			mh := float32(ut1*m[j])/(1-up1) + float32((1-ut)*g[j])/(1-up)
-			vh := v[j] / (1 - b2p)
-			w[j] -= float32(mh*lr) / (sqrt32(vh) + eps)
-		}
+		elementwise.Nadam(w, grads[i], slots[0][i], slots[1][i], &k)
 	}
 }
 

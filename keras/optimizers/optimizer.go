@@ -38,6 +38,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/kerago/kerago/internal/elementwise"
 	"github.com/kerago/kerago/keras/optimizers/schedules"
 )
 
@@ -265,6 +266,17 @@ type varInitAlgorithm interface {
 type weightDecayAlgorithm interface {
 	weightDecay(i int, base *float64) *float64
 }
+
+// gradReader marks an algorithm whose step only reads the gradients: with
+// nothing else in the pipeline writing them (no clipping, loss scale or
+// accumulation), Apply then hands it the caller's gradients uncopied.
+type gradReader interface{ readsGradsOnly() }
+
+func (*adam) readsGradsOnly()    {}
+func (*sgd) readsGradsOnly()     {}
+func (*rmsprop) readsGradsOnly() {}
+func (*nadam) readsGradsOnly()   {}
+func (*adamax) readsGradsOnly()  {}
 
 // algorithm is one optimizer's update rule.
 type algorithm interface {
@@ -738,6 +750,11 @@ func (o *optimizer) Apply(vars, grads [][]float32, names []string) error {
 		o.alg.(varInitAlgorithm).initSlots(vars, o.slots)
 		o.needInit = false
 	}
+	if o.gradsUntouched() {
+		o.update(vars, grads)
+		o.finishApply(vars)
+		return nil
+	}
 	// Work on a copy (clipping and scaling must not touch the caller's
 	// gradients), in a scratch buffer kept across steps.
 	if len(o.gbuf) != len(grads) {
@@ -783,6 +800,23 @@ func (o *optimizer) Apply(vars, grads [][]float32, names []string) error {
 	} else {
 		o.update(vars, g)
 	}
+	o.finishApply(vars)
+	return nil
+}
+
+// gradsUntouched reports that nothing in this optimizer's pipeline writes
+// the gradients: no loss scale, accumulation or clipping, and a step that
+// only reads them.
+func (o *optimizer) gradsUntouched() bool {
+	_, ok := o.alg.(gradReader)
+	clips := (o.h.clipnorm != nil && *o.h.clipnorm > 0) || (o.h.globalClipnorm != nil && *o.h.globalClipnorm > 0) ||
+		(o.h.clipvalue != nil && *o.h.clipvalue > 0)
+	return ok && o.h.lossScale == nil && o.h.gradAccum == nil && !clips
+}
+
+// finishApply is the end of an Apply: the EMA of the weights and the step
+// count.
+func (o *optimizer) finishApply(vars [][]float32) {
 	if o.h.useEMA {
 		it := o.Iterations()
 		var m float32
@@ -802,7 +836,6 @@ func (o *optimizer) Apply(vars, grads [][]float32, names []string) error {
 		}
 	}
 	o.rawIt++
-	return nil
 }
 
 // update is the non-accumulating part of _backend_apply_gradients: clip,
@@ -819,10 +852,7 @@ func (o *optimizer) update(vars, g [][]float32) {
 		if wdp == nil || !o.useWeightDecay(i) {
 			continue
 		}
-		wd := float32(*wdp)
-		for j := range w {
-			w[j] = w[j] - float32(float32(w[j]*wd)*lr)
-		}
+		elementwise.WeightDecay(w, float32(*wdp), lr) // w = w − (w·wd)·lr
 	}
 	o.alg.step(vars, g, o.slots, lr, o.Iterations())
 }
@@ -908,8 +938,6 @@ func pow32(b, e float32) float32 { return float32(math.Pow(float64(b), float64(e
 
 // sqrt32 is a float32 square root (exact rounding).
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
-
-func abs32(x float32) float32 { return float32(math.Abs(float64(x))) }
 
 func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 

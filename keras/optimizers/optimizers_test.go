@@ -3,6 +3,7 @@ package optimizers
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -623,5 +624,91 @@ func TestGradientAccumulation(t *testing.T) {
 	}
 	if w[0] != -2 || o.Iterations() != 1 {
 		t.Errorf("after update w=%v it=%d, want -2 and 1", w[0], o.Iterations())
+	}
+}
+
+// TestApplyReadOnlyGradients: the optimizers whose step only reads the
+// gradients get the caller's slices uncopied when nothing else writes them.
+// The caller's gradients must come back unchanged, and the weights and
+// slots must equal those of the copying path (forced by a clipvalue too
+// large to clip), bit for bit, over a few steps.
+func TestApplyReadOnlyGradients(t *testing.T) {
+	cases := []struct {
+		name string
+		mk   func(opts ...Option) (Optimizer, error)
+		opts []Option
+	}{
+		{"adam", NewAdam, nil},
+		{"adam_amsgrad", NewAdam, []Option{AMSGrad(true)}},
+		{"adamw", NewAdamW, nil},
+		{"sgd", NewSGD, nil},
+		{"sgd_nesterov", NewSGD, []Option{Momentum(0.9), Nesterov(true)}},
+		{"rmsprop_momentum", NewRMSprop, []Option{Momentum(0.5)}},
+		{"rmsprop_centered", NewRMSprop, []Option{Centered(true)}},
+		{"nadam", NewNadam, nil},
+		{"adamax", NewAdamax, nil},
+	}
+	r := rand.New(rand.NewPCG(31, 31))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fast, err := tc.mk(tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slow, err := tc.mk(append(append([]Option(nil), tc.opts...), ClipValue(1e30))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sizes := []int{37, 8, 1}
+			wf, ws := make([][]float32, len(sizes)), make([][]float32, len(sizes))
+			for i, n := range sizes {
+				wf[i] = make([]float32, n)
+				for j := range wf[i] {
+					wf[i][j] = float32(r.NormFloat64())
+				}
+				ws[i] = append([]float32(nil), wf[i]...)
+			}
+			for step := 0; step < 3; step++ {
+				g := make([][]float32, len(sizes))
+				for i, n := range sizes {
+					g[i] = make([]float32, n)
+					for j := range g[i] {
+						g[i][j] = float32(r.NormFloat64())
+					}
+				}
+				keep := make([][]float32, len(g))
+				for i := range g {
+					keep[i] = append([]float32(nil), g[i]...)
+				}
+				if err := fast.Apply(wf, g, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := slow.Apply(ws, g, nil); err != nil {
+					t.Fatal(err)
+				}
+				for i := range g {
+					for j := range g[i] {
+						if math.Float32bits(g[i][j]) != math.Float32bits(keep[i][j]) {
+							t.Fatalf("step %d: gradient %d[%d] changed to %v from %v", step, i, j, g[i][j], keep[i][j])
+						}
+					}
+				}
+			}
+			for i := range wf {
+				for j := range wf[i] {
+					if math.Float32bits(wf[i][j]) != math.Float32bits(ws[i][j]) {
+						t.Fatalf("weight %d[%d]: %v uncopied, %v copied", i, j, wf[i][j], ws[i][j])
+					}
+				}
+			}
+			vf, vs := fast.Variables(), slow.Variables()
+			for i := range vf {
+				for j := range vf[i].Data {
+					if vf[i].Data[j] != vs[i].Data[j] {
+						t.Fatalf("variable %s[%d]: %v uncopied, %v copied", vf[i].Name, j, vf[i].Data[j], vs[i].Data[j])
+					}
+				}
+			}
+		})
 	}
 }

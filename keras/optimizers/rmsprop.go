@@ -1,5 +1,7 @@
 package optimizers
 
+import "github.com/kerago/kerago/internal/elementwise"
+
 // NewRMSprop returns keras.optimizers.RMSprop(learning_rate=0.001, rho=0.9,
 // momentum=0.0, epsilon=1e-7, centered=False), the compile() default:
 //
@@ -39,30 +41,32 @@ func (a *rmsprop) step(vars, grads [][]float32, slots [][][]float32, lr float32,
 	for i, w := range vars {
 		g, v := grads[i], slots[0][i]
 		k := 1
-		var mom, avg []float32
+		var mom []float32
 		if a.momentum > 0 {
 			mom = slots[k][i]
 			k++
 		}
-		if a.centered {
-			avg = slots[k][i]
+		if !a.centered {
+			elementwise.RMSprop(w, g, v, mom, rho, c, eps, lr, mu)
+			continue
 		}
-		for j := range w {
-			v[j] = float32(rho*v[j]) + float32(c*float32(g[j]*g[j]))
-			var den float32
-			if avg != nil {
-				avg[j] = float32(rho*avg[j]) + float32(c*g[j])
-				den = v[j] - float32(avg[j]*avg[j]) + eps
-			} else {
-				den = v[j] + eps
-			}
-			inc := float32(lr*g[j]) / sqrt32(den)
-			if mom != nil {
-				mom[j] = float32(mu*mom[j]) + inc
-				w[j] -= mom[j]
-			} else {
-				w[j] -= inc
-			}
+		rmspropCentered(w, g, v, mom, slots[k][i], rho, c, eps, lr, mu)
+	}
+}
+
+// rmspropCentered is the centered update: avg = ρ·avg + (1−ρ)·g and the
+// denominator v − avg² + ε.
+func rmspropCentered(w, g, v, mom, avg []float32, rho, c, eps, lr, mu float32) {
+	for j := range w {
+		v[j] = float32(rho*v[j]) + float32(c*float32(g[j]*g[j]))
+		avg[j] = float32(rho*avg[j]) + float32(c*g[j])
+		den := v[j] - float32(avg[j]*avg[j]) + eps
+		inc := float32(lr*g[j]) / sqrt32(den)
+		if mom != nil {
+			mom[j] = float32(mu*mom[j]) + inc
+			w[j] -= mom[j]
+		} else {
+			w[j] -= inc
 		}
 	}
 }

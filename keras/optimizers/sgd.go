@@ -1,5 +1,7 @@
 package optimizers
 
+import "github.com/kerago/kerago/internal/elementwise"
+
 // NewSGD returns keras.optimizers.SGD(learning_rate=0.01, momentum=0.0,
 // nesterov=False): w −= lr·g; with momentum m = μ·m − lr·g, then w += m, or
 // with Nesterov w += μ·m − lr·g. A "momentum" slot exists only when μ ≠ 0.
@@ -29,24 +31,14 @@ func (a *sgd) scalars() []*scalarVar { return nil }
 func (a *sgd) step(vars, grads [][]float32, slots [][][]float32, lr float32, _ int64) {
 	if a.momentum == 0 {
 		for i, w := range vars {
-			g := grads[i]
-			for j := range w {
-				w[j] -= float32(g[j] * lr)
-			}
+			elementwise.SGD(w, grads[i], lr) // w −= g·lr
 		}
 		return
 	}
 	mu := f32(a.momentum)
 	for i, w := range vars {
-		g, m := grads[i], slots[0][i]
-		for j := range w {
-			m[j] = float32(m[j]*mu) - float32(g[j]*lr)
-			if a.nesterov {
-				w[j] += float32(m[j]*mu) - float32(g[j]*lr)
-			} else {
-				w[j] += m[j]
-			}
-		}
+		// m = m·μ − g·lr; w += m, or with Nesterov w += m·μ − g·lr
+		elementwise.SGDMomentum(w, grads[i], slots[0][i], mu, lr, a.nesterov)
 	}
 }
 
