@@ -26,12 +26,19 @@ func (m *Model) checkTokenIDs(xs []*tensor.Tensor) error {
 
 // inputEmbeddings maps each model input to the Embedding layers that read
 // it directly (through InputLayers only).
+// The map is nil (no allocation) for a model without such layers.
 func (m *Model) inputEmbeddings() map[int][]*layers.EmbeddingLayer {
-	out := map[int][]*layers.EmbeddingLayer{}
+	var out map[int][]*layers.EmbeddingLayer
+	add := func(k int, emb *layers.EmbeddingLayer) {
+		if out == nil {
+			out = map[int][]*layers.EmbeddingLayer{}
+		}
+		out[k] = append(out[k], emb)
+	}
 	if m.graph == nil {
 		for _, l := range m.layers {
 			if emb, ok := l.(*layers.EmbeddingLayer); ok {
-				out[0] = append(out[0], emb)
+				add(0, emb)
 			}
 			if l.ClassName() != "InputLayer" {
 				break
@@ -45,7 +52,7 @@ func (m *Model) inputEmbeddings() map[int][]*layers.EmbeddingLayer {
 			continue
 		}
 		if k, isInput := c.in[0].input(); isInput {
-			out[k] = append(out[k], emb)
+			add(k, emb)
 		}
 	}
 	return out

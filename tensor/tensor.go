@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/kerago/kerago/internal/elementwise"
 )
@@ -34,10 +35,10 @@ func NumElements(shape []int) (int, error) {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			return 0, fmt.Errorf("%w: negative dimension in %v", ErrShape, shape)
+			return 0, fmt.Errorf("%w: negative dimension in %v", ErrShape, slices.Clone(shape)) // a copy: shape does not escape
 		}
 		if d != 0 && n > MaxElements/d {
-			return 0, fmt.Errorf("%w: %v has more than %d elements", ErrShape, shape, MaxElements)
+			return 0, fmt.Errorf("%w: %v has more than %d elements", ErrShape, slices.Clone(shape), MaxElements)
 		}
 		n *= d
 	}
@@ -69,7 +70,9 @@ func FromSlice(data []float32, shape ...int) (*Tensor, error) {
 		return nil, err
 	}
 	if n != len(data) {
-		return nil, fmt.Errorf("%w: shape %v needs %d elements, have %d", ErrShape, shape, n, len(data))
+		// a copy in the message, so that shape does not escape (callers'
+		// shape arguments stay on their stacks)
+		return nil, fmt.Errorf("%w: shape %v needs %d elements, have %d", ErrShape, slices.Clone(shape), n, len(data))
 	}
 	return &Tensor{shape: append([]int(nil), shape...), data: data}, nil
 }
