@@ -301,52 +301,72 @@ func TestConvForwardEpilogue(t *testing.T) {
 func TestConvForwardEpilogueRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for i := 0; i < 80; i++ {
-		rank := 1 + r.IntN(2)
-		cin := 1 + r.IntN(40)
-		groups, f := 1, 1+r.IntN(90)
-		if r.IntN(3) == 0 { // depthwise, multiplier 1 or 2
-			groups, f = cin, cin*(1+r.IntN(2))
+		checkRandomConv(t, r, i)
+	}
+}
+
+// FuzzConvForward runs one random convolution geometry per input (rank,
+// channels, groups or depthwise multiplier, kernel, stride, dilation,
+// padding) through every kernel set with a ReLU6 epilogue against the
+// float64 reference: `go test ./runtime -fuzz FuzzConvForward`.
+func FuzzConvForward(f *testing.F) {
+	for _, s := range []uint64{0, 1, 15, 1 << 40} {
+		f.Add(s, uint64(16))
+	}
+	f.Fuzz(func(t *testing.T, s1, s2 uint64) {
+		checkRandomConv(t, rand.New(rand.NewPCG(s1, s2)), 0)
+	})
+}
+
+// checkRandomConv draws one convolution geometry from r and checks
+// forwardWith on every kernel set against convRef plus the epilogue.
+func checkRandomConv(t *testing.T, r *rand.Rand, i int) {
+	t.Helper()
+	rank := 1 + r.IntN(2)
+	cin := 1 + r.IntN(40)
+	groups, f := 1, 1+r.IntN(90)
+	if r.IntN(3) == 0 { // depthwise, multiplier 1 or 2
+		groups, f = cin, cin*(1+r.IntN(2))
+	}
+	xs, ks := []int{1 + r.IntN(2)}, []int{}
+	st, dil, pb, pa := make([]int, rank), make([]int, rank), make([]int, rank), make([]int, rank)
+	for a := 0; a < rank; a++ {
+		ks = append(ks, 1+r.IntN(4))
+		st[a], dil[a], pb[a], pa[a] = 1+r.IntN(3), 1+r.IntN(2), r.IntN(3), r.IntN(3)
+		xs = append(xs, (ks[a]-1)*dil[a]+1+r.IntN(30))
+	}
+	xs = append(xs, cin)
+	kshape := append(append([]int{}, ks...), cin/groups, f)
+	g, err := newConvGeo(xs, ks, f, groups, st, dil, pb, pa)
+	if err != nil {
+		t.Fatalf("%v %v: %v", xs, kshape, err)
+	}
+	g.finish()
+	x, w := randF32(r, prod(xs)), randF32(r, prod(kshape))
+	for j := range x {
+		x[j] *= 3
+	}
+	ref, os := convRef(toF64(x), xs, toF64(w), kshape, groups, st, dil, pb, pa)
+	// float32 sums of up to K = 640 terms: the tolerance grows with
+	// Σ|x·w| (cancellation can leave a small result of large terms)
+	mag, _ := convRef(absF64(x), xs, absF64(w), kshape, groups, st, dil, pb, pa)
+	e := &convEpi{inv: randF32(r, f), res: randF32(r, f), act: ReLUActivation(0, 6, 0)}
+	if L := epiTile(f); L > 0 {
+		e.tile(make([]float32, L), make([]float32, L))
+	}
+	epiRef(ref, f, e.inv, e.res, "relu6")
+	for _, k := range convKernels() {
+		s := convScratch{
+			col: make([]float32, g.chunk()*g.outPix()*g.kg()),
+			wp:  make([]float32, g.kernelLen()),
+			yp:  make([]float32, g.outPix()*g.fg()+g.kernelLen()),
 		}
-		xs, ks := []int{1 + r.IntN(2)}, []int{}
-		st, dil, pb, pa := make([]int, rank), make([]int, rank), make([]int, rank), make([]int, rank)
-		for a := 0; a < rank; a++ {
-			ks = append(ks, 1+r.IntN(4))
-			st[a], dil[a], pb[a], pa[a] = 1+r.IntN(3), 1+r.IntN(2), r.IntN(3), r.IntN(3)
-			xs = append(xs, (ks[a]-1)*dil[a]+1+r.IntN(30))
-		}
-		xs = append(xs, cin)
-		kshape := append(append([]int{}, ks...), cin/groups, f)
-		g, err := newConvGeo(xs, ks, f, groups, st, dil, pb, pa)
-		if err != nil {
-			t.Fatalf("%v %v: %v", xs, kshape, err)
-		}
-		g.finish()
-		x, w := randF32(r, prod(xs)), randF32(r, prod(kshape))
-		for j := range x {
-			x[j] *= 3
-		}
-		ref, os := convRef(toF64(x), xs, toF64(w), kshape, groups, st, dil, pb, pa)
-		// float32 sums of up to K = 640 terms: the tolerance grows with
-		// Σ|x·w| (cancellation can leave a small result of large terms)
-		mag, _ := convRef(absF64(x), xs, absF64(w), kshape, groups, st, dil, pb, pa)
-		e := &convEpi{inv: randF32(r, f), res: randF32(r, f), act: ReLUActivation(0, 6, 0)}
-		if L := epiTile(f); L > 0 {
-			e.tile(make([]float32, L), make([]float32, L))
-		}
-		epiRef(ref, f, e.inv, e.res, "relu6")
-		for _, k := range convKernels() {
-			s := convScratch{
-				col: make([]float32, g.chunk()*g.outPix()*g.kg()),
-				wp:  make([]float32, g.kernelLen()),
-				yp:  make([]float32, g.outPix()*g.fg()+g.kernelLen()),
-			}
-			y := make([]float32, prod(os))
-			g.forwardWith(k, x, w, y, s, e)
-			for j, v := range y {
-				tol := 1e-5 + 1e-5*math.Abs(ref[j]) + 1e-6*mag[j]*math.Abs(float64(e.inv[j%f]))
-				if d := math.Abs(float64(v) - ref[j]); !(d <= tol) {
-					t.Fatalf("%d: %v %s: y[%d] = %v, want %v (tolerance %.2g)", i, g, k.name, j, v, ref[j], tol)
-				}
+		y := make([]float32, prod(os))
+		g.forwardWith(k, x, w, y, s, e)
+		for j, v := range y {
+			tol := 1e-5 + 1e-5*math.Abs(ref[j]) + 1e-6*mag[j]*math.Abs(float64(e.inv[j%f]))
+			if d := math.Abs(float64(v) - ref[j]); !(d <= tol) {
+				t.Fatalf("%d: %v %s: y[%d] = %v, want %v (tolerance %.2g)", i, g, k.name, j, v, ref[j], tol)
 			}
 		}
 	}
