@@ -496,3 +496,41 @@ func gruOf(g *Graph) func(x, k, r, b, m *G.Node, p RNNParams) ([]*G.Node, error)
 func simpleOf(g *Graph) func(x, k, r, b, m *G.Node, p RNNParams) ([]*G.Node, error) {
 	return g.SimpleRNN
 }
+
+// FuzzFusedRNN draws one recurrent configuration per input — cell (LSTM,
+// GRU with reset_after true or false, SimpleRNN), sizes, bias, mask,
+// return_sequences/return_state, go_backwards, zero_output_for_mask and the
+// gate implementation — and checks the fused op as TestFusedLSTM does
+// (float64 re-derivation, TapeMachine, finite differences). Activations are
+// smooth and bounded (tanh, sigmoid), so finite differences never straddle a
+// kink and no state grows until float32 rounding swamps the comparison (a
+// linear GRU gate reaches 2e6 in 6 steps):
+// `go test ./runtime -fuzz FuzzFusedRNN`.
+func FuzzFusedRNN(f *testing.F) {
+	for _, s := range []uint64{0, 1, 2, 3, 42} {
+		f.Add(s)
+	}
+	impls := gateImpls()
+	f.Fuzz(func(t *testing.T, seed uint64) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		smooth := []string{"tanh", "sigmoid"}
+		c := lstmCase{name: "fuzz", b: 1 + r.IntN(6), t: 1 + r.IntN(7), f: 1 + r.IntN(7), u: 1 + r.IntN(20),
+			act: smooth[r.IntN(2)], recAct: smooth[r.IntN(2)], bias: r.IntN(2) == 0}
+		switch r.IntN(4) {
+		case 0:
+			c.simple = true
+		case 1:
+			c.gru, c.p.ResetAfter = true, true
+		case 2:
+			c.gru = true
+		}
+		c.mask = c.b > 1 && r.IntN(2) == 0
+		c.p.ReturnSequences, c.p.ReturnState = r.IntN(2) == 0, r.IntN(2) == 0
+		c.p.GoBackwards = r.IntN(2) == 0
+		c.p.Reverse = c.p.GoBackwards && c.p.ReturnSequences && r.IntN(2) == 0
+		c.p.ZeroOutputForMask = c.mask && r.IntN(2) == 0
+		c.p.impl, c.p.forceImpl = impls[r.IntN(len(impls))], true
+		t.Logf("%+v", c)
+		testFusedLSTM(t, int(seed%1000), c)
+	})
+}
