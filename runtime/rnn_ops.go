@@ -492,6 +492,18 @@ func (g *rnnGeo) outPos(s int) int {
 	return s
 }
 
+// outRow is the row of the layer output y (or of its gradient) that step s
+// of sample b writes: its place in the sequence, or the one row of the
+// sample when only the last output is returned.
+func (g *rnnGeo) outRow(y []float32, b, s int) []float32 {
+	u := g.u
+	if g.p.ReturnSequences {
+		o := (b*g.t + g.outPos(s)) * u
+		return y[o : o+u]
+	}
+	return y[b*u : b*u+u]
+}
+
 // outForward writes y = [output | h | c] from ws.
 func (g *rnnGeo) outForward(ws, mask, y []float32) {
 	B, T, u := g.b, g.t, g.u
@@ -503,11 +515,7 @@ func (g *rnnGeo) outForward(ws, mask, y []float32) {
 				continue
 			}
 			t := g.time(s)
-			dst := y[b*u : b*u+u]
-			if g.p.ReturnSequences {
-				o := (b*T + g.outPos(s)) * u
-				dst = y[o : o+u]
-			}
+			dst := g.outRow(y, b, s)
 			if zero && g.masked(mask, b, t) {
 				clear(dst)
 			} else {
@@ -542,11 +550,7 @@ func (g *rnnGeo) outBackward(dy, mask, dws []float32) {
 			}
 			t := g.time(s)
 			dst := dh[(t*B+b)*u : (t*B+b)*u+u]
-			src := dy[b*u : b*u+u]
-			if g.p.ReturnSequences {
-				o := (b*T + g.outPos(s)) * u
-				src = dy[o : o+u]
-			}
+			src := g.outRow(dy, b, s)
 			if zero && g.masked(mask, b, t) {
 				clear(dst)
 			} else {
