@@ -140,6 +140,13 @@ func (g *rnnGeo) gruCellForward(ws, mask []float32, b, t int) {
 	for j := 0; j < u; j++ {
 		zp[2*u+j] = xp[2*u+j] + r[j]*rp[2*u+j]
 	}
+	g.gruState(a, zp, hp, hn)
+}
+
+// gruState computes the candidate ĥ = act(zp's third block) into a's third
+// block and from it h = z⊙h_prev + (1−z)⊙ĥ into hn (z is a's first block).
+func (g *rnnGeo) gruState(a, zp, hp, hn []float32) {
+	u := g.u
 	gateForward(g.fAct, g.act, g.impl, a[2*u:], zp[2*u:])
 	z, hh := a[:u], a[2*u:]
 	for j := range hn {
@@ -368,11 +375,7 @@ func (g *rnnGeo) gruBeforeState(ws, mask, rh []float32, b, t int) {
 	for j := 0; j < u; j++ {
 		zp[2*u+j] = xp[2*u+j] + rh[j]
 	}
-	gateForward(g.fAct, g.act, g.impl, a[2*u:], zp[2*u:])
-	z, hh := a[:u], a[2*u:]
-	for j := range hn {
-		hn[j] = z[j]*hp[j] + (1-z[j])*hh[j]
-	}
+	g.gruState(a, zp, hp, hn)
 }
 
 // gruBeforeBwdInstr is the backward pass of GRU with reset_after=False.
