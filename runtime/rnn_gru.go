@@ -61,15 +61,8 @@ type gruFwdInstr struct {
 }
 
 func newGRUFwdInstr(g *rnnGeo, c *kctx) *gruFwdInstr {
-	in := &gruFwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], b: -1, m: -1, ws: c.out}
-	k := 3
-	if g.bias {
-		in.b = c.ins[k]
-		k++
-	}
-	if g.mask {
-		in.m = c.ins[k]
-	}
+	in := &gruFwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], ws: c.out}
+	in.b, in.m = g.biasMask(c.ins)
 	in.wb = c.temp(g.k1() * g.gu())
 	in.ub = c.temp(g.k2() * g.gu())
 	in.pack = c.temp(fastgemm.PackedBSize(g.k2(), g.gu()))
@@ -266,15 +259,8 @@ type gruBeforeFwdInstr struct {
 }
 
 func newGRUBeforeFwdInstr(g *rnnGeo, c *kctx) *gruBeforeFwdInstr {
-	in := &gruBeforeFwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], b: -1, m: -1, ws: c.out}
-	k := 3
-	if g.bias {
-		in.b = c.ins[k]
-		k++
-	}
-	if g.mask {
-		in.m = c.ins[k]
-	}
+	in := &gruBeforeFwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], ws: c.out}
+	in.b, in.m = g.biasMask(c.ins)
 	u := g.u
 	in.wb, in.uzr, in.uh = c.temp(g.k1()*g.gu()), c.temp(u*2*u), c.temp(u*u)
 	in.pzr, in.ph = c.temp(fastgemm.PackedBSize(u, 2*u)), c.temp(fastgemm.PackedBSize(u, u))

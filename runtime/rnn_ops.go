@@ -324,6 +324,21 @@ func b2i(b bool) int {
 	return 0
 }
 
+// biasMask returns the slots of the bias and the mask among a forward
+// sequence op's inputs (x, W, U[, b][, mask]), −1 for those it has not.
+func (g *rnnGeo) biasMask(ins []int) (b, m int) {
+	b, m = -1, -1
+	k := 3
+	if g.bias {
+		b = ins[k]
+		k++
+	}
+	if g.mask {
+		m = ins[k]
+	}
+	return b, m
+}
+
 func (op *rnnSeqOp) build(c *kctx) (instr, error) {
 	if op.geo.gates == 3 {
 		if !op.geo.p.ResetAfter {
@@ -331,15 +346,8 @@ func (op *rnnSeqOp) build(c *kctx) (instr, error) {
 		}
 		return newGRUFwdInstr(op.geo, c), nil
 	}
-	in := &lstmFwdInstr{geo: op.geo, x: c.ins[0], w: c.ins[1], u: c.ins[2], b: -1, m: -1, ws: c.out}
-	k := 3
-	if op.geo.bias {
-		in.b = c.ins[k]
-		k++
-	}
-	if op.geo.mask {
-		in.m = c.ins[k]
-	}
+	in := &lstmFwdInstr{geo: op.geo, x: c.ins[0], w: c.ins[1], u: c.ins[2], ws: c.out}
+	in.b, in.m = op.geo.biasMask(c.ins)
 	in.wub = c.temp(op.geo.k() * op.geo.gu())
 	in.pack = c.temp(fastgemm.PackedBSize(op.geo.k(), op.geo.gu()))
 	return in, nil
