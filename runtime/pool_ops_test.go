@@ -277,12 +277,10 @@ func TestMaxPoolGradDisjoint(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			C := tc.xs[3]
-			g, err := newConvGeo(tc.xs, tc.size, C, 1, tc.st, nil, tc.pb, tc.pa)
+			g, err := newPoolGeo(tc.xs, tc.size, tc.st, tc.pb, tc.pa)
 			if err != nil {
 				t.Fatal(err)
 			}
-			g.pool = true
-			g.finish()
 			unc, disjoint := g.coverage()
 			if disjoint != tc.disjoint || len(unc) != tc.uncovered {
 				t.Fatalf("coverage: disjoint %v with %d uncovered pixels, want %v and %d", disjoint, len(unc), tc.disjoint, tc.uncovered)
@@ -367,12 +365,10 @@ func TestPoolReLUGradFusion(t *testing.T) {
 
 			// direct routing on the same geometry
 			C := tc.xs[3]
-			g, err := newConvGeo(tc.xs, tc.size, C, 1, tc.st, nil, tc.pb, tc.pa)
+			g, err := newPoolGeo(tc.xs, tc.size, tc.st, tc.pb, tc.pa)
 			if err != nil {
 				t.Fatal(err)
 			}
-			g.pool = true
-			g.finish()
 			want := make([]float32, len(x))
 			P, kv, inP := g.outPix(), g.kvol(), g.inPix()
 			for b := 0; b < g.n; b++ {
