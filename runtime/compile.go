@@ -214,29 +214,7 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		order[len(sorted)-1-i] = n
 	}
 
-	// operands rewritten to broadcast sources (fused repeats)
-	reads := map[*G.Node][]opnd{}
-	for _, n := range order {
-		if n.Op() == nil {
-			continue
-		}
-		ch := children(eg, n)
-		ops := make([]opnd, len(ch))
-		isBin := opTypeName(n.Op()) == "elemBinOp"
-		for i, c := range ch {
-			ops[i] = opnd{n: c}
-			if isBin {
-				if src, k, ok := bcastSource(eg, c); ok {
-					ops[i] = opnd{n: src, kind: k}
-				}
-			}
-		}
-		// sizeOp children are only shape information
-		if opTypeName(n.Op()) == "sizeOp" {
-			ops = nil
-		}
-		reads[n] = ops
-	}
+	reads := operandReads(eg, order)
 
 	pinned := map[*G.Node]bool{}
 	for _, n := range outputs {
@@ -327,23 +305,7 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			p.slots[s].data = append([]float32(nil), d...)
 			continue
 		case "sizeOp":
-			str := op.String()
-			var val int
-			if strings.HasPrefix(str, "SizeOf=") {
-				val, err = strconv.Atoi(strings.TrimPrefix(str, "SizeOf="))
-			} else {
-				var ax int
-				ax, err = strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(str, "SizeOf("), ")"))
-				if err == nil {
-					ch := children(eg, n)
-					cs := []int(ch[0].Shape())
-					if ax < 0 || ax >= len(cs) {
-						err = fmt.Errorf("axis %d out of range", ax)
-					} else {
-						val = cs[ax]
-					}
-				}
-			}
+			val, err := sizeValue(eg, n)
 			if err != nil {
 				return nil, compileError(n, "size: %v", err)
 			}
@@ -462,6 +424,53 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		p.hooks[i] = slotOf[h.node]
 	}
 	return p, nil
+}
+
+// operandReads gives the operands each node of order reads: its children,
+// those of an elementwise binary op rewritten to the broadcast sources they
+// repeat (fused repeats); a sizeOp reads nothing (its child is only shape
+// information).
+func operandReads(eg *G.ExprGraph, order []*G.Node) map[*G.Node][]opnd {
+	reads := map[*G.Node][]opnd{}
+	for _, n := range order {
+		if n.Op() == nil {
+			continue
+		}
+		ch := children(eg, n)
+		ops := make([]opnd, len(ch))
+		isBin := opTypeName(n.Op()) == "elemBinOp"
+		for i, c := range ch {
+			ops[i] = opnd{n: c}
+			if isBin {
+				if src, k, ok := bcastSource(eg, c); ok {
+					ops[i] = opnd{n: src, kind: k}
+				}
+			}
+		}
+		if opTypeName(n.Op()) == "sizeOp" {
+			ops = nil
+		}
+		reads[n] = ops
+	}
+	return reads
+}
+
+// sizeValue is the constant a sizeOp n stands for: its total size
+// ("SizeOf=N") or the length of one axis of its child ("SizeOf(axis)").
+func sizeValue(eg *G.ExprGraph, n *G.Node) (int, error) {
+	str := n.Op().String()
+	if strings.HasPrefix(str, "SizeOf=") {
+		return strconv.Atoi(strings.TrimPrefix(str, "SizeOf="))
+	}
+	ax, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(str, "SizeOf("), ")"))
+	if err != nil {
+		return 0, err
+	}
+	cs := []int(children(eg, n)[0].Shape())
+	if ax < 0 || ax >= len(cs) {
+		return 0, fmt.Errorf("axis %d out of range", ax)
+	}
+	return cs[ax], nil
 }
 
 func extIdxHas(m map[*G.Node]int, n *G.Node) bool { _, ok := m[n]; return ok }
