@@ -51,8 +51,14 @@ func BenchmarkMLPStep(b *testing.B) {
 	if err := m.Compile(keras.CompileConfig{Optimizer: "adam", Loss: "mse"}); err != nil {
 		b.Fatal(err)
 	}
-	x, y := uniform(b, 128, 784, 1), uniform(b, 128, 10, 2)
-	if _, err := m.TrainOnBatch(x, y, nil); err != nil { // warm-up, as the torch script
+	benchTrainSteps(b, m, uniform(b, 128, 784, 1), uniform(b, 128, 10, 2))
+}
+
+// benchTrainSteps times m.TrainOnBatch(x, y) after one untimed warm-up
+// step, as the torch script does, reporting allocations.
+func benchTrainSteps(b *testing.B, m *keras.Model, x, y *tensor.Tensor) {
+	b.Helper()
+	if _, err := m.TrainOnBatch(x, y, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()

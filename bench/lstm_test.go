@@ -33,13 +33,5 @@ func BenchmarkLSTMStep(b *testing.B) {
 	for i := range y.Data() {
 		y.Data()[i] = float32(r.IntN(2))
 	}
-	if _, err := m.TrainOnBatch(x, y, nil); err != nil { // warm-up, as the torch script
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := m.TrainOnBatch(x, y, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchTrainSteps(b, m, x, y)
 }

@@ -16,11 +16,15 @@ func TestConcurrentPredict(t *testing.T) {
 		filepath.Join(testdata, "keras-layers", "lstm_stack"),
 		filepath.Join(testdata, "keras-layers", "embedding_mask_lstm"),
 	} {
-		t.Run(filepath.Base(dir), func(t *testing.T) { concurrentPredict(t, dir) })
+		t.Run(filepath.Base(dir), func(t *testing.T) { concurrentPredict(t, dir, 16, 20) })
 	}
 }
 
-func concurrentPredict(t *testing.T, dir string) {
+// concurrentPredict loads the model in dir and runs Predict on its x.npy
+// from that many goroutines at once, rounds times each with batch sizes
+// cycling through 1…len(x), failing unless every answer is y.npy's within
+// 1e-5.
+func concurrentPredict(t *testing.T, dir string, goroutines, rounds int) {
 	m, err := Load(filepath.Join(dir, "model.keras"))
 	if err != nil {
 		t.Fatal(err)
@@ -28,12 +32,12 @@ func concurrentPredict(t *testing.T, dir string) {
 	x := loadNpy(t, filepath.Join(dir, "x.npy"))
 	y := loadNpy(t, filepath.Join(dir, "y.npy"))
 	var wg sync.WaitGroup
-	errs := make(chan error, 32)
-	for g := 0; g < 16; g++ {
+	errs := make(chan error, 2*goroutines)
+	for g := 0; g < goroutines; g++ {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			for i := 0; i < 20; i++ {
+			for i := 0; i < rounds; i++ {
 				// Different batch sizes exercise the per-size program cache.
 				n := 1 + (g+i)%x.Dim(0)
 				xb, _ := x.SliceRows(0, n)

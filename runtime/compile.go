@@ -214,29 +214,7 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		order[len(sorted)-1-i] = n
 	}
 
-	// operands rewritten to broadcast sources (fused repeats)
-	reads := map[*G.Node][]opnd{}
-	for _, n := range order {
-		if n.Op() == nil {
-			continue
-		}
-		ch := children(eg, n)
-		ops := make([]opnd, len(ch))
-		isBin := opTypeName(n.Op()) == "elemBinOp"
-		for i, c := range ch {
-			ops[i] = opnd{n: c}
-			if isBin {
-				if src, k, ok := bcastSource(eg, c); ok {
-					ops[i] = opnd{n: src, kind: k}
-				}
-			}
-		}
-		// sizeOp children are only shape information
-		if opTypeName(n.Op()) == "sizeOp" {
-			ops = nil
-		}
-		reads[n] = ops
-	}
+	reads := operandReads(eg, order)
 
 	pinned := map[*G.Node]bool{}
 	for _, n := range outputs {
@@ -245,105 +223,7 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 	for _, h := range g.hooks {
 		pinned[h.node] = true
 	}
-	// liveness from the outputs
-	liveness := func() map[*G.Node]bool {
-		live := map[*G.Node]bool{}
-		var mark func(n *G.Node)
-		mark = func(n *G.Node) {
-			if live[n] {
-				return
-			}
-			live[n] = true
-			for _, c := range reads[n] {
-				mark(c.n)
-			}
-		}
-		for n := range pinned {
-			mark(n)
-		}
-		return live
-	}
-	live := liveness()
-
-	// fuse x·W followed by + bias (row vector) into one instruction when
-	// the product is read by nothing else
-	consumers := map[*G.Node]int{}
-	for n := range live {
-		for _, c := range reads[n] {
-			consumers[c.n]++
-		}
-	}
-	fused := map[*G.Node]*G.Node{}
-	for _, n := range order {
-		if !live[n] || n.Op() == nil || opTypeName(n.Op()) != "elemBinOp" || n.Op().String() != "+ false" || len(n.Shape()) != 2 {
-			continue
-		}
-		r := reads[n]
-		if len(r) != 2 {
-			continue
-		}
-		for i := 0; i < 2; i++ {
-			mm, bias := r[i], r[1-i]
-			if mm.kind != opFull || bias.kind != opRow || mm.n.Op() == nil || opTypeName(mm.n.Op()) != "linAlgBinOp" ||
-				!strings.Contains(mm.n.Op().String(), "× B") || pinned[mm.n] || consumers[mm.n] != 1 {
-				continue
-			}
-			mr := reads[mm.n]
-			if len(mr) != 2 || len(mr[0].n.Shape()) != 2 || len(mr[1].n.Shape()) != 2 {
-				continue
-			}
-			fused[n] = mm.n
-			reads[n] = []opnd{mr[0], mr[1], bias}
-			break
-		}
-	}
-	// and an elementwise activation reading only such a sum (inference:
-	// training graphs keep the pre-activation for the gradient)
-	fusedAct := map[*G.Node]*G.Node{} // activation node → fused add node
-	if len(fused) > 0 {
-		live = liveness()
-		consumers = map[*G.Node]int{}
-		for n := range live {
-			for _, c := range reads[n] {
-				consumers[c.n]++
-			}
-		}
-		for _, n := range order {
-			op, ok := n.Op().(*actOp)
-			if !live[n] || !ok || op.a.kind != actElem || len(reads[n]) != 1 {
-				continue
-			}
-			add := reads[n][0].n
-			if fused[add] == nil || pinned[add] || consumers[add] != 1 {
-				continue
-			}
-			fusedAct[n] = add
-			reads[n] = reads[add]
-		}
-		if len(fusedAct) > 0 {
-			live = liveness()
-		}
-	}
-
-	// the training-side fusions first (bit-identical rewrites), then the
-	// inference convolution chains (BatchNormalization, ReLU6, padding) that
-	// are left: a conv → bias → ReLU chain is fuseConvEpilogue's.
-	poolReLU := fusePoolReLUGrad(order, live, reads, pinned)
-	if len(poolReLU) > 0 {
-		live = liveness()
-	}
-	convEpi := fuseConvEpilogue(order, live, reads, pinned)
-	if len(convEpi) > 0 {
-		live = liveness()
-	}
-	biasReLU := fuseBiasReLU(order, live, reads, pinned)
-	if len(biasReLU) > 0 {
-		live = liveness()
-	}
-	fusedConv := fuseConvEpilogues(order, reads, live, pinned)
-	if len(fusedConv) > 0 {
-		live = liveness()
-	}
+	fu, live := fuse(order, reads, pinned)
 
 	p := &program{batch: g.batch}
 	slotOf := map[*G.Node]int{}
@@ -425,23 +305,7 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			p.slots[s].data = append([]float32(nil), d...)
 			continue
 		case "sizeOp":
-			str := op.String()
-			var val int
-			if strings.HasPrefix(str, "SizeOf=") {
-				val, err = strconv.Atoi(strings.TrimPrefix(str, "SizeOf="))
-			} else {
-				var ax int
-				ax, err = strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(str, "SizeOf("), ")"))
-				if err == nil {
-					ch := children(eg, n)
-					cs := []int(ch[0].Shape())
-					if ax < 0 || ax >= len(cs) {
-						err = fmt.Errorf("axis %d out of range", ax)
-					} else {
-						val = cs[ax]
-					}
-				}
-			}
+			val, err := sizeValue(eg, n)
 			if err != nil {
 				return nil, compileError(n, "size: %v", err)
 			}
@@ -511,29 +375,14 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 			temps = append(temps, id)
 			return id
 		}
-		var ins instr
-		if fc := fusedConv[st.n]; fc != nil {
-			if ins, err = fc.build(c); err != nil {
-				return nil, compileError(st.n, "%v", err)
-			}
-		} else if mm := fused[st.n]; mm != nil {
-			ins = fusedMatmulBias(mm, c)
-		} else if add := fusedAct[st.n]; add != nil {
-			mb := fusedMatmulBias(fused[add], c).(*matmulBiasInstr)
-			mb.act = st.n.Op().(*actOp).a
-			ins = mb
-		} else if pg := poolReLU[st.n]; pg != nil {
-			ins = pg.Op().(*poolOp).buildReLUGrad(c)
-		} else if ce, ok := convEpi[st.n]; ok {
-			if ins, err = ce.conv.Op().(*convOp).build(c); err != nil {
+		ins, ok, err := fu.build(st.n, c)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if ins, err = buildInstr(eg, st.n, c, st.ins); err != nil {
 				return nil, err
 			}
-			ci := ins.(*convInstr)
-			ci.bias, ci.relu = c.ins[2], ce.relu
-		} else if bn := biasReLU[st.n]; bn != nil {
-			ins = &biasInstr{relu: true, x: c.ins[0], b: c.ins[1], out: c.out, c: c.inShapes[1][0], n: prod(c.inShapes[0])}
-		} else if ins, err = buildInstr(eg, st.n, c, st.ins); err != nil {
-			return nil, err
 		}
 		p.instrs = append(p.instrs, ins)
 		for _, t := range temps {
@@ -575,6 +424,53 @@ func compile(g *Graph, ext []*G.Node, outputs []*G.Node) (*program, error) {
 		p.hooks[i] = slotOf[h.node]
 	}
 	return p, nil
+}
+
+// operandReads gives the operands each node of order reads: its children,
+// those of an elementwise binary op rewritten to the broadcast sources they
+// repeat (fused repeats); a sizeOp reads nothing (its child is only shape
+// information).
+func operandReads(eg *G.ExprGraph, order []*G.Node) map[*G.Node][]opnd {
+	reads := map[*G.Node][]opnd{}
+	for _, n := range order {
+		if n.Op() == nil {
+			continue
+		}
+		ch := children(eg, n)
+		ops := make([]opnd, len(ch))
+		isBin := opTypeName(n.Op()) == "elemBinOp"
+		for i, c := range ch {
+			ops[i] = opnd{n: c}
+			if isBin {
+				if src, k, ok := bcastSource(eg, c); ok {
+					ops[i] = opnd{n: src, kind: k}
+				}
+			}
+		}
+		if opTypeName(n.Op()) == "sizeOp" {
+			ops = nil
+		}
+		reads[n] = ops
+	}
+	return reads
+}
+
+// sizeValue is the constant a sizeOp n stands for: its total size
+// ("SizeOf=N") or the length of one axis of its child ("SizeOf(axis)").
+func sizeValue(eg *G.ExprGraph, n *G.Node) (int, error) {
+	str := n.Op().String()
+	if strings.HasPrefix(str, "SizeOf=") {
+		return strconv.Atoi(strings.TrimPrefix(str, "SizeOf="))
+	}
+	ax, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(str, "SizeOf("), ")"))
+	if err != nil {
+		return 0, err
+	}
+	cs := []int(children(eg, n)[0].Shape())
+	if ax < 0 || ax >= len(cs) {
+		return 0, fmt.Errorf("axis %d out of range", ax)
+	}
+	return cs[ax], nil
 }
 
 func extIdxHas(m map[*G.Node]int, n *G.Node) bool { _, ok := m[n]; return ok }
@@ -710,18 +606,178 @@ func buildInstr(eg *G.ExprGraph, n *G.Node, c *kctx, ins []opnd) (instr, error) 
 	return nil, compileError(n, "op not supported by the kerago executor")
 }
 
-// fusePoolReLUGrad finds plain-ReLU gradients whose upstream gradient is a
-// max-pooling gradient read by nothing else, over that same ReLU's output:
-// relu'(r, dr) with dr = maxPoolGrad(r, p, dp). Each such ReLU gradient is
-// rewritten to read (r, p, dp) and becomes one instruction (see
-// poolOp.buildReLUGrad); the returned map gives its pooling-gradient node.
-func fusePoolReLUGrad(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]*G.Node {
+// liveNodes marks the nodes the pinned ones need, following reads.
+func liveNodes(reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]bool {
+	live := map[*G.Node]bool{}
+	var mark func(n *G.Node)
+	mark = func(n *G.Node) {
+		if live[n] {
+			return
+		}
+		live[n] = true
+		for _, c := range reads[n] {
+			mark(c.n)
+		}
+	}
+	for n := range pinned {
+		mark(n)
+	}
+	return live
+}
+
+// countConsumers counts, for each node, the reads of it by live nodes.
+func countConsumers(live map[*G.Node]bool, reads map[*G.Node][]opnd) map[*G.Node]int {
 	consumers := map[*G.Node]int{}
 	for n := range live {
 		for _, c := range reads[n] {
 			consumers[c.n]++
 		}
 	}
+	return consumers
+}
+
+// fusions are the nodes the fusion passes rewrote (their reads now name the
+// inputs of the whole fused chain), each with what build needs.
+type fusions struct {
+	matmulBias map[*G.Node]*G.Node      // add → its matmul
+	act        map[*G.Node]*G.Node      // activation → the fused add it reads
+	poolReLU   map[*G.Node]*G.Node      // ReLU gradient → max-pooling gradient
+	convEpi    map[*G.Node]convEpilogue // last node of conv → bias (→ ReLU)
+	biasReLU   map[*G.Node]*G.Node      // ReLU → bias addition
+	conv       map[*G.Node]*convFusion  // inference convolution chains
+}
+
+// fuse runs the fusion passes in their order, rewriting reads, and returns
+// them with the nodes live afterwards. The training-side fusions come first
+// (bit-identical rewrites), then the inference convolution chains
+// (BatchNormalization, ReLU6, padding) that are left: a conv → bias → ReLU
+// chain is fuseConvEpilogue's.
+func fuse(order []*G.Node, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) (*fusions, map[*G.Node]bool) {
+	live := liveNodes(reads, pinned)
+	fu := &fusions{}
+	fu.matmulBias = fuseMatmulBias(order, live, reads, pinned)
+	if len(fu.matmulBias) > 0 {
+		live = liveNodes(reads, pinned)
+		fu.act = fuseMatmulBiasAct(order, live, reads, pinned, fu.matmulBias)
+		if len(fu.act) > 0 {
+			live = liveNodes(reads, pinned)
+		}
+	}
+	fu.poolReLU = fusePoolReLUGrad(order, live, reads, pinned)
+	if len(fu.poolReLU) > 0 {
+		live = liveNodes(reads, pinned)
+	}
+	fu.convEpi = fuseConvEpilogue(order, live, reads, pinned)
+	if len(fu.convEpi) > 0 {
+		live = liveNodes(reads, pinned)
+	}
+	fu.biasReLU = fuseBiasReLU(order, live, reads, pinned)
+	if len(fu.biasReLU) > 0 {
+		live = liveNodes(reads, pinned)
+	}
+	fu.conv = fuseConvEpilogues(order, reads, live, pinned)
+	if len(fu.conv) > 0 {
+		live = liveNodes(reads, pinned)
+	}
+	return fu, live
+}
+
+// build builds the instruction of n if a fusion rewrote it; ok is false
+// for a node no fusion touched.
+func (fu *fusions) build(n *G.Node, c *kctx) (ins instr, ok bool, err error) {
+	if fc := fu.conv[n]; fc != nil {
+		if ins, err = fc.build(c); err != nil {
+			return nil, false, compileError(n, "%v", err)
+		}
+		return ins, true, nil
+	}
+	if mm := fu.matmulBias[n]; mm != nil {
+		return fusedMatmulBias(mm, c), true, nil
+	}
+	if add := fu.act[n]; add != nil {
+		mb := fusedMatmulBias(fu.matmulBias[add], c).(*matmulBiasInstr)
+		mb.act = n.Op().(*actOp).a
+		return mb, true, nil
+	}
+	if pg := fu.poolReLU[n]; pg != nil {
+		return pg.Op().(*poolOp).buildReLUGrad(c), true, nil
+	}
+	if ce, ok := fu.convEpi[n]; ok {
+		if ins, err = ce.conv.Op().(*convOp).build(c); err != nil {
+			return nil, false, err
+		}
+		ci := ins.(*convInstr)
+		ci.bias, ci.relu = c.ins[2], ce.relu
+		return ins, true, nil
+	}
+	if bn := fu.biasReLU[n]; bn != nil {
+		return &biasInstr{relu: true, x: c.ins[0], b: c.ins[1], out: c.out, c: c.inShapes[1][0], n: prod(c.inShapes[0])}, true, nil
+	}
+	return nil, false, nil
+}
+
+// fuseMatmulBias finds x·W followed by + bias (row vector) where the
+// product is read by nothing else; each such sum is rewritten to read
+// (x, W, bias) and becomes one instruction (see fusedMatmulBias). The
+// returned map gives each sum's product node.
+func fuseMatmulBias(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]*G.Node {
+	consumers := countConsumers(live, reads)
+	fused := map[*G.Node]*G.Node{}
+	for _, n := range order {
+		if !live[n] || n.Op() == nil || opTypeName(n.Op()) != "elemBinOp" || n.Op().String() != "+ false" || len(n.Shape()) != 2 {
+			continue
+		}
+		r := reads[n]
+		if len(r) != 2 {
+			continue
+		}
+		for i := 0; i < 2; i++ {
+			mm, bias := r[i], r[1-i]
+			if mm.kind != opFull || bias.kind != opRow || mm.n.Op() == nil || opTypeName(mm.n.Op()) != "linAlgBinOp" ||
+				!strings.Contains(mm.n.Op().String(), "× B") || pinned[mm.n] || consumers[mm.n] != 1 {
+				continue
+			}
+			mr := reads[mm.n]
+			if len(mr) != 2 || len(mr[0].n.Shape()) != 2 || len(mr[1].n.Shape()) != 2 {
+				continue
+			}
+			fused[n] = mm.n
+			reads[n] = []opnd{mr[0], mr[1], bias}
+			break
+		}
+	}
+	return fused
+}
+
+// fuseMatmulBiasAct finds elementwise activations reading only a sum that
+// fuseMatmulBias fused (inference: training graphs keep the pre-activation
+// for the gradient) and rewrites each to read the sum's inputs. The
+// returned map gives each activation's sum node.
+func fuseMatmulBiasAct(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool, sums map[*G.Node]*G.Node) map[*G.Node]*G.Node {
+	consumers := countConsumers(live, reads)
+	fused := map[*G.Node]*G.Node{}
+	for _, n := range order {
+		op, ok := n.Op().(*actOp)
+		if !live[n] || !ok || op.a.kind != actElem || len(reads[n]) != 1 {
+			continue
+		}
+		add := reads[n][0].n
+		if sums[add] == nil || pinned[add] || consumers[add] != 1 {
+			continue
+		}
+		fused[n] = add
+		reads[n] = reads[add]
+	}
+	return fused
+}
+
+// fusePoolReLUGrad finds plain-ReLU gradients whose upstream gradient is a
+// max-pooling gradient read by nothing else, over that same ReLU's output:
+// relu'(r, dr) with dr = maxPoolGrad(r, p, dp). Each such ReLU gradient is
+// rewritten to read (r, p, dp) and becomes one instruction (see
+// poolOp.buildReLUGrad); the returned map gives its pooling-gradient node.
+func fusePoolReLUGrad(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]*G.Node {
+	consumers := countConsumers(live, reads)
 	fused := map[*G.Node]*G.Node{}
 	for _, n := range order {
 		op, ok := n.Op().(*actGradOp)
@@ -800,12 +856,7 @@ func fuseConvEpilogue(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node]
 // which fusePoolReLUGrad arranges after pooling; elsewhere it still reads
 // it and the addition keeps its own instruction.)
 func fuseBiasReLU(order []*G.Node, live map[*G.Node]bool, reads map[*G.Node][]opnd, pinned map[*G.Node]bool) map[*G.Node]*G.Node {
-	consumers := map[*G.Node]int{}
-	for n := range live {
-		for _, c := range reads[n] {
-			consumers[c.n]++
-		}
-	}
+	consumers := countConsumers(live, reads)
 	fused := map[*G.Node]*G.Node{}
 	for _, n := range order {
 		op, ok := n.Op().(*actOp)

@@ -27,12 +27,7 @@ type convFusion struct {
 // normalization's or the bias. It returns the fused chains by their last
 // node.
 func fuseConvEpilogues(order []*G.Node, reads map[*G.Node][]opnd, live, pinned map[*G.Node]bool) map[*G.Node]*convFusion {
-	consumers := map[*G.Node]int{}
-	for n := range live {
-		for _, c := range reads[n] {
-			consumers[c.n]++
-		}
-	}
+	consumers := countConsumers(live, reads)
 	// private reports whether n is an intermediate only its one reader uses
 	private := func(n *G.Node) bool { return !pinned[n] && consumers[n] == 1 }
 	out := map[*G.Node]*convFusion{}

@@ -54,18 +54,9 @@ func (k convKernel) patchRows(y, x, w []float32, off, ldx, segLen, segs, segStri
 	}
 	y, w = y[:pwRows*F], w[:K*F]
 	lo, hi := e.bounds()
-	var inv, res []float32
-	if e != nil && e.inv != nil {
-		inv, res = e.inv[:F], e.res[:F]
-	}
+	inv, res := e.scales(F)
 	for c := 0; c < F; {
-		nv := min(4, (F-c+15)/16)
-		width := min(F-c, nv*16)
-		mask := 1<<(width-(nv-1)*16) - 1
-		var ip, rp *float32
-		if inv != nil {
-			ip, rp = &inv[c], &res[c]
-		}
+		nv, width, mask, ip, rp := colBlock(c, F, inv, res)
 		k.pws[nv-1](&y[c], F, &x[off], ldx, &w[c], F, segLen, ip, rp, lo, hi, mask, segs, segStride)
 		c += width
 	}
@@ -88,23 +79,14 @@ func (k convKernel) matmulEpi(y, x, w []float32, rows, K, F int, e *convEpi) boo
 	}
 	y, x, w = y[:rows*F], x[:rows*K], w[:K*F]
 	lo, hi := e.bounds()
-	var inv, res []float32
-	if e != nil && e.inv != nil {
-		inv, res = e.inv[:F], e.res[:F]
-	}
+	inv, res := e.scales(F)
 	for r0 := 0; r0 < rows; {
 		R, fns := 1, &k.pw[1]
 		if rows-r0 >= pwRows {
 			R, fns = pwRows, &k.pw[0]
 		}
 		for c := 0; c < F; {
-			nv := min(4, (F-c+15)/16)
-			width := min(F-c, nv*16)
-			mask := 1<<(width-(nv-1)*16) - 1
-			var ip, rp *float32
-			if inv != nil {
-				ip, rp = &inv[c], &res[c]
-			}
+			nv, width, mask, ip, rp := colBlock(c, F, inv, res)
 			fns[nv-1](&y[r0*F+c], F, &x[r0*K], K, &w[c], F, K, ip, rp, lo, hi, mask)
 			c += width
 		}
@@ -151,6 +133,28 @@ func (e *convEpi) tile(tinv, tres []float32) {
 		tinv[i], tres[i] = e.inv[i%len(e.inv)], e.res[i%len(e.res)]
 	}
 	e.tinv, e.tres = tinv, tres
+}
+
+// scales returns the per-column scale and shift the kernels apply to F
+// columns (nil when none).
+func (e *convEpi) scales(F int) (inv, res []float32) {
+	if e != nil && e.inv != nil {
+		inv, res = e.inv[:F], e.res[:F]
+	}
+	return inv, res
+}
+
+// colBlock is the block of product columns starting at c of F that one
+// kernel call covers: nv vectors of 16 lanes, width columns, the lane mask
+// of the last vector, and the scale and shift at column c (nil when inv is).
+func colBlock(c, F int, inv, res []float32) (nv, width, mask int, ip, rp *float32) {
+	nv = min(4, (F-c+15)/16)
+	width = min(F-c, nv*16)
+	mask = 1<<(width-(nv-1)*16) - 1
+	if inv != nil {
+		ip, rp = &inv[c], &res[c]
+	}
+	return nv, width, mask, ip, rp
 }
 
 // bounds returns the clamp the kernels apply (±Inf when none).

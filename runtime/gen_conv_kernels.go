@@ -162,16 +162,7 @@ func depthwise(a *asm, name, reg string, lanes int, masked bool) {
 			a.op("VFMADD231PS Z5, Z4, Z%d", s)
 		})
 		sumSets(a, 4, 1, func(s, r int) string { return fmt.Sprintf("Z%d", s) })
-		a.op("TESTQ R12, R12")
-		a.op("JZ %s_clamp", l)
-		a.op("VMOVUPS.Z (R12)(BX*1), K1, Z5")
-		a.op("VMULPS Z5, Z0, Z0")
-		a.op("VMOVUPS.Z (R13)(BX*1), K1, Z5")
-		a.op("VADDPS Z5, Z0, Z0")
-		a.label(l + "_clamp")
-		a.op("VMAXPS Z0, %s, Z0", lo)
-		a.op("VMINPS Z0, %s, Z0", hi)
-		a.op("VMOVUPS Z0, K1, (DI)(BX*1)")
+		maskedEpilogue(a, l+"_clamp", "Z5", lo, hi)
 	}
 	a.label(name + "_next")
 	a.op("ADDQ R10, DI")
@@ -181,6 +172,22 @@ func depthwise(a *asm, name, reg string, lanes int, masked bool) {
 	a.op("VZEROUPPER")
 	a.label(name + "_ret")
 	a.op("RET")
+}
+
+// maskedEpilogue emits the epilogue of the masked (K1) vector in Z0:
+// Z0·inv + res unless inv (R12) is nil, then the clamp to [lo, hi] (from
+// the label clamp on) and the store to (DI)(BX*1); tmp is a free register.
+func maskedEpilogue(a *asm, clamp, tmp, lo, hi string) {
+	a.op("TESTQ R12, R12")
+	a.op("JZ %s", clamp)
+	a.op("VMOVUPS.Z (R12)(BX*1), K1, %s", tmp)
+	a.op("VMULPS %s, Z0, Z0", tmp)
+	a.op("VMOVUPS.Z (R13)(BX*1), K1, %s", tmp)
+	a.op("VADDPS %s, Z0, Z0", tmp)
+	a.label(clamp)
+	a.op("VMAXPS Z0, %s, Z0", lo)
+	a.op("VMINPS Z0, %s, Z0", hi)
+	a.op("VMOVUPS Z0, K1, (DI)(BX*1)")
 }
 
 // tapLoop emits the loop over the kv taps of a pixel, unrolled sets times
@@ -268,16 +275,7 @@ func epilogue(a *asm, name, reg string, lanes int, masked bool) {
 		a.op("CMPQ BX, R11")
 		a.op("JGE %s_next", name)
 		a.op("VMOVUPS.Z (DI)(BX*1), K1, Z0")
-		a.op("TESTQ R12, R12")
-		a.op("JZ %s_tclamp", name)
-		a.op("VMOVUPS.Z (R12)(BX*1), K1, Z1")
-		a.op("VMULPS Z1, Z0, Z0")
-		a.op("VMOVUPS.Z (R13)(BX*1), K1, Z1")
-		a.op("VADDPS Z1, Z0, Z0")
-		a.label(name + "_tclamp")
-		a.op("VMAXPS Z0, %s, Z0", lo)
-		a.op("VMINPS Z0, %s, Z0", hi)
-		a.op("VMOVUPS Z0, K1, (DI)(BX*1)")
+		maskedEpilogue(a, name+"_tclamp", "Z1", lo, hi)
 	}
 	a.label(name + "_next")
 	a.op("ADDQ R10, DI")

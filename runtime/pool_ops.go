@@ -19,6 +19,18 @@ type PoolParams struct {
 	PadBefore, PadAfter []int
 }
 
+// newPoolGeo is the geometry of a pooling of x (shape xs, channels last)
+// with the window size, strides st and padding before/after pb, pa.
+func newPoolGeo(xs, size, st, pb, pa []int) (*convGeo, error) {
+	geo, err := newConvGeo(xs, size, xs[len(xs)-1], 1, st, nil, pb, pa)
+	if err != nil {
+		return nil, err
+	}
+	geo.pool = true
+	geo.finish()
+	return geo, nil
+}
+
 // Pool emits max or average pooling of x (N, spatial..., C), 1 to 3
 // spatial axes, TF/JAX semantics (spec §3.2): padding cells never take
 // part — max is over the window's real cells, average divides the sum of
@@ -34,12 +46,10 @@ func (g *Graph) Pool(x *G.Node, p PoolParams) (*G.Node, error) {
 	if len(xs) < 3 {
 		return nil, fmt.Errorf("runtime: pooling input of shape %v: want (batch, 1 to 3 spatial axes, channels)", xs)
 	}
-	geo, err := newConvGeo(xs, p.Size, xs[len(xs)-1], 1, st, nil, p.PadBefore, p.PadAfter)
+	geo, err := newPoolGeo(xs, p.Size, st, p.PadBefore, p.PadAfter)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: pooling of %v with size %v: %w", xs, p.Size, err)
 	}
-	geo.pool = true
-	geo.finish()
 	kind := "AvgPool"
 	if p.Max {
 		kind = "MaxPool"

@@ -277,12 +277,10 @@ func TestMaxPoolGradDisjoint(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			C := tc.xs[3]
-			g, err := newConvGeo(tc.xs, tc.size, C, 1, tc.st, nil, tc.pb, tc.pa)
+			g, err := newPoolGeo(tc.xs, tc.size, tc.st, tc.pb, tc.pa)
 			if err != nil {
 				t.Fatal(err)
 			}
-			g.pool = true
-			g.finish()
 			unc, disjoint := g.coverage()
 			if disjoint != tc.disjoint || len(unc) != tc.uncovered {
 				t.Fatalf("coverage: disjoint %v with %d uncovered pixels, want %v and %d", disjoint, len(unc), tc.disjoint, tc.uncovered)
@@ -367,12 +365,10 @@ func TestPoolReLUGradFusion(t *testing.T) {
 
 			// direct routing on the same geometry
 			C := tc.xs[3]
-			g, err := newConvGeo(tc.xs, tc.size, C, 1, tc.st, nil, tc.pb, tc.pa)
+			g, err := newPoolGeo(tc.xs, tc.size, tc.st, tc.pb, tc.pa)
 			if err != nil {
 				t.Fatal(err)
 			}
-			g.pool = true
-			g.finish()
 			want := make([]float32, len(x))
 			P, kv, inP := g.outPix(), g.kvol(), g.inPix()
 			for b := 0; b < g.n; b++ {
@@ -407,24 +403,7 @@ func TestPoolReLUGradFusion(t *testing.T) {
 // fused pooling+ReLU gradient instructions.
 func fusedPoolReLUCount(t *testing.T, xs []int, emit func(g *Graph, in []*G.Node) (*G.Node, error)) int {
 	t.Helper()
-	g := newGraph(xs[0], true)
-	in := newInput(g.g, xs, "x")
-	out, err := emit(g, []*G.Node{in})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loss, err := G.Sum(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	grads, err := G.Grad(loss, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := compile(g, []*G.Node{in}, []*G.Node{loss, grads[0]})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := compileSumGrads(t, [][]int{xs}, emit)
 	n := 0
 	for _, ins := range p.instrs {
 		if pi, ok := ins.(*poolInstr); ok && pi.relu {
@@ -432,6 +411,35 @@ func fusedPoolReLUCount(t *testing.T, xs []int, emit func(g *Graph, in []*G.Node
 		}
 	}
 	return n
+}
+
+// compileSumGrads compiles the program of Σ emit(in) and its gradients
+// w.r.t. every input (inputs of the given shapes, the first dimension the
+// batch): outputs the loss, then the gradients.
+func compileSumGrads(t *testing.T, shapes [][]int, emit func(g *Graph, in []*G.Node) (*G.Node, error)) *program {
+	t.Helper()
+	g := newGraph(shapes[0][0], true)
+	in := make([]*G.Node, len(shapes))
+	for i, s := range shapes {
+		in[i] = newInput(g.g, s, fmt.Sprintf("in%d", i))
+	}
+	out, err := emit(g, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := G.Sum(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(loss, in...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := compile(g, in, append([]*G.Node{loss}, grads...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestBiasReLUFusion: BiasAdd → ReLU → MaxPool, differentiated w.r.t. x
@@ -467,24 +475,7 @@ func TestBiasReLUFusion(t *testing.T) {
 			for k := range res.grads {
 				closeSlices(t, fmt.Sprintf("grad %d vs TapeMachine", k), res.grads[k], res.tapeGrads[k], 0, 0)
 			}
-			g := newGraph(xs[0], true)
-			in := []*G.Node{newInput(g.g, xs, "x"), newInput(g.g, bs, "b")}
-			out, err := emit(g, in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			loss, err := G.Sum(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			grads, err := G.Grad(loss, in...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := compile(g, in, append([]*G.Node{loss}, grads...))
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := compileSumGrads(t, [][]int{xs, bs}, emit)
 			n := 0
 			for _, ins := range p.instrs {
 				if bi, ok := ins.(*biasInstr); ok && bi.relu {
@@ -551,27 +542,7 @@ func TestConvEpilogueFusion(t *testing.T) {
 			for i := range res.grads {
 				closeSlices(t, fmt.Sprintf("grad %d vs TapeMachine", i), res.grads[i], res.tapeGrads[i], 0, 0)
 			}
-			g := newGraph(tc.xs[0], true)
-			in := make([]*G.Node, len(shapes))
-			for i, s := range shapes {
-				in[i] = newInput(g.g, s, fmt.Sprintf("in%d", i))
-			}
-			out, err := emit(g, in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			loss, err := G.Sum(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			grads, err := G.Grad(loss, in...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := compile(g, in, append([]*G.Node{loss}, grads...))
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := compileSumGrads(t, shapes, emit)
 			var epi, epiReLU int
 			for _, ins := range p.instrs {
 				if ci, ok := ins.(*convInstr); ok && ci.bias >= 0 {

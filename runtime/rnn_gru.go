@@ -61,15 +61,8 @@ type gruFwdInstr struct {
 }
 
 func newGRUFwdInstr(g *rnnGeo, c *kctx) *gruFwdInstr {
-	in := &gruFwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], b: -1, m: -1, ws: c.out}
-	k := 3
-	if g.bias {
-		in.b = c.ins[k]
-		k++
-	}
-	if g.mask {
-		in.m = c.ins[k]
-	}
+	in := &gruFwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], ws: c.out}
+	in.b, in.m = g.biasMask(c.ins)
 	in.wb = c.temp(g.k1() * g.gu())
 	in.ub = c.temp(g.k2() * g.gu())
 	in.pack = c.temp(fastgemm.PackedBSize(g.k2(), g.gu()))
@@ -140,6 +133,13 @@ func (g *rnnGeo) gruCellForward(ws, mask []float32, b, t int) {
 	for j := 0; j < u; j++ {
 		zp[2*u+j] = xp[2*u+j] + r[j]*rp[2*u+j]
 	}
+	g.gruState(a, zp, hp, hn)
+}
+
+// gruState computes the candidate ĥ = act(zp's third block) into a's third
+// block and from it h = z⊙h_prev + (1−z)⊙ĥ into hn (z is a's first block).
+func (g *rnnGeo) gruState(a, zp, hp, hn []float32) {
+	u := g.u
 	gateForward(g.fAct, g.act, g.impl, a[2*u:], zp[2*u:])
 	z, hh := a[:u], a[2*u:]
 	for j := range hn {
@@ -259,15 +259,8 @@ type gruBeforeFwdInstr struct {
 }
 
 func newGRUBeforeFwdInstr(g *rnnGeo, c *kctx) *gruBeforeFwdInstr {
-	in := &gruBeforeFwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], b: -1, m: -1, ws: c.out}
-	k := 3
-	if g.bias {
-		in.b = c.ins[k]
-		k++
-	}
-	if g.mask {
-		in.m = c.ins[k]
-	}
+	in := &gruBeforeFwdInstr{geo: g, x: c.ins[0], w: c.ins[1], u: c.ins[2], ws: c.out}
+	in.b, in.m = g.biasMask(c.ins)
 	u := g.u
 	in.wb, in.uzr, in.uh = c.temp(g.k1()*g.gu()), c.temp(u*2*u), c.temp(u*u)
 	in.pzr, in.ph = c.temp(fastgemm.PackedBSize(u, 2*u)), c.temp(fastgemm.PackedBSize(u, u))
@@ -368,11 +361,7 @@ func (g *rnnGeo) gruBeforeState(ws, mask, rh []float32, b, t int) {
 	for j := 0; j < u; j++ {
 		zp[2*u+j] = xp[2*u+j] + rh[j]
 	}
-	gateForward(g.fAct, g.act, g.impl, a[2*u:], zp[2*u:])
-	z, hh := a[:u], a[2*u:]
-	for j := range hn {
-		hn[j] = z[j]*hp[j] + (1-z[j])*hh[j]
-	}
+	g.gruState(a, zp, hp, hn)
 }
 
 // gruBeforeBwdInstr is the backward pass of GRU with reset_after=False.

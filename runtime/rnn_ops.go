@@ -324,6 +324,21 @@ func b2i(b bool) int {
 	return 0
 }
 
+// biasMask returns the slots of the bias and the mask among a forward
+// sequence op's inputs (x, W, U[, b][, mask]), −1 for those it has not.
+func (g *rnnGeo) biasMask(ins []int) (b, m int) {
+	b, m = -1, -1
+	k := 3
+	if g.bias {
+		b = ins[k]
+		k++
+	}
+	if g.mask {
+		m = ins[k]
+	}
+	return b, m
+}
+
 func (op *rnnSeqOp) build(c *kctx) (instr, error) {
 	if op.geo.gates == 3 {
 		if !op.geo.p.ResetAfter {
@@ -331,15 +346,8 @@ func (op *rnnSeqOp) build(c *kctx) (instr, error) {
 		}
 		return newGRUFwdInstr(op.geo, c), nil
 	}
-	in := &lstmFwdInstr{geo: op.geo, x: c.ins[0], w: c.ins[1], u: c.ins[2], b: -1, m: -1, ws: c.out}
-	k := 3
-	if op.geo.bias {
-		in.b = c.ins[k]
-		k++
-	}
-	if op.geo.mask {
-		in.m = c.ins[k]
-	}
+	in := &lstmFwdInstr{geo: op.geo, x: c.ins[0], w: c.ins[1], u: c.ins[2], ws: c.out}
+	in.b, in.m = op.geo.biasMask(c.ins)
 	in.wub = c.temp(op.geo.k() * op.geo.gu())
 	in.pack = c.temp(fastgemm.PackedBSize(op.geo.k(), op.geo.gu()))
 	return in, nil
@@ -492,6 +500,18 @@ func (g *rnnGeo) outPos(s int) int {
 	return s
 }
 
+// outRow is the row of the layer output y (or of its gradient) that step s
+// of sample b writes: its place in the sequence, or the one row of the
+// sample when only the last output is returned.
+func (g *rnnGeo) outRow(y []float32, b, s int) []float32 {
+	u := g.u
+	if g.p.ReturnSequences {
+		o := (b*g.t + g.outPos(s)) * u
+		return y[o : o+u]
+	}
+	return y[b*u : b*u+u]
+}
+
 // outForward writes y = [output | h | c] from ws.
 func (g *rnnGeo) outForward(ws, mask, y []float32) {
 	B, T, u := g.b, g.t, g.u
@@ -503,11 +523,7 @@ func (g *rnnGeo) outForward(ws, mask, y []float32) {
 				continue
 			}
 			t := g.time(s)
-			dst := y[b*u : b*u+u]
-			if g.p.ReturnSequences {
-				o := (b*T + g.outPos(s)) * u
-				dst = y[o : o+u]
-			}
+			dst := g.outRow(y, b, s)
 			if zero && g.masked(mask, b, t) {
 				clear(dst)
 			} else {
@@ -542,11 +558,7 @@ func (g *rnnGeo) outBackward(dy, mask, dws []float32) {
 			}
 			t := g.time(s)
 			dst := dh[(t*B+b)*u : (t*B+b)*u+u]
-			src := dy[b*u : b*u+u]
-			if g.p.ReturnSequences {
-				o := (b*T + g.outPos(s)) * u
-				src = dy[o : o+u]
-			}
+			src := g.outRow(dy, b, s)
 			if zero && g.masked(mask, b, t) {
 				clear(dst)
 			} else {

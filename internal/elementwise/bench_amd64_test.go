@@ -7,18 +7,26 @@ import (
 	"testing"
 )
 
+// pool2x2Taps returns the taps (input pixel indices, four a window) of a
+// 2×2, stride 2 pooling over an H×W map.
+func pool2x2Taps(H, W int) []int32 {
+	var taps []int32
+	w := int32(W)
+	for oy := 0; oy < H/2; oy++ {
+		for ox := 0; ox < W/2; ox++ {
+			p := int32(2*oy*W + 2*ox)
+			taps = append(taps, p, p+1, p+w, p+w+1)
+		}
+	}
+	return taps
+}
+
 // BenchmarkMaxPoolGrad times the routing of one 26×26×32 sample's 2×2
 // max-pooling gradient (the CNN benchmark's first pooling) with the
 // 8-channel kernel (taps inside) and the 32-channel one (taps outside).
 func BenchmarkMaxPoolGrad(b *testing.B) {
 	const H, W, C = 26, 26, 32
-	var taps []int32
-	for oy := 0; oy < H/2; oy++ {
-		for ox := 0; ox < W/2; ox++ {
-			p := int32(2*oy*W + 2*ox)
-			taps = append(taps, p, p+1, p+W, p+W+1)
-		}
-	}
+	taps := pool2x2Taps(H, W)
 	r := rand.New(rand.NewPCG(1, 1))
 	x, dy := randn(r, H*W*C, 1), randn(r, len(taps)/4*C, 1)
 	y, dx := make([]float32, len(dy)), make([]float32, len(x))
@@ -70,13 +78,7 @@ func BenchmarkFilterGradC1(b *testing.B) {
 // the 8-channel kernel and the 32-channel one.
 func BenchmarkMaxPool(b *testing.B) {
 	const H, W, C = 26, 26, 32
-	var taps []int32
-	for oy := 0; oy < H/2; oy++ {
-		for ox := 0; ox < W/2; ox++ {
-			p := int32(2*oy*W + 2*ox)
-			taps = append(taps, p, p+1, p+W, p+W+1)
-		}
-	}
+	taps := pool2x2Taps(H, W)
 	x := randn(rand.New(rand.NewPCG(3, 3)), H*W*C, 1)
 	y, nwin := make([]float32, len(taps)/4*C), len(taps)/4
 	b.Run("blocks8", func(b *testing.B) {

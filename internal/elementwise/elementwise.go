@@ -162,15 +162,22 @@ func checkWindows(x []float32, taps []int32, kv, C int, y []float32) (nwin, c8 i
 		return 0, 0, -1
 	}
 	nwin = len(taps) / kv
-	top = -1
-	for _, ip := range taps[:nwin*kv] {
-		top = max(top, ip)
-	}
+	top = maxTap(taps[:nwin*kv])
 	if top >= 0 {
 		_ = x[int(top)*C+C-1]
 	}
 	_ = y[nwin*C-1]
 	return nwin, C &^ 7, top
+}
+
+// maxTap returns the largest of taps, −1 when there are none (every tap
+// padding, or no taps).
+func maxTap(taps []int32) int32 {
+	top := int32(-1)
+	for _, ip := range taps {
+		top = max(top, ip)
+	}
+	return top
 }
 
 // ColumnSums writes out[c] = Σ_r x[r·cols + c] for the len(x)/cols whole

@@ -199,10 +199,7 @@ func filterGradC1Kernels(x []float32, n, inP int, taps []int32, kv int, dy []flo
 		return 0
 	}
 	np := len(taps) / kv
-	top := int32(-1)
-	for _, ip := range taps[:np*kv] {
-		top = max(top, ip)
-	}
+	top := maxTap(taps[:np*kv])
 	if int(top) >= inP {
 		return 0 // the Go path reports it (index out of range)
 	}
@@ -240,10 +237,7 @@ func convC1SIMD(x []float32, n, inP int, taps []int32, kv int, w []float32, F in
 		return 0
 	}
 	np := len(taps) / kv
-	top := int32(-1)
-	for _, ip := range taps[:np*kv] {
-		top = max(top, ip)
-	}
+	top := maxTap(taps[:np*kv])
 	if int(top) >= inP || top < 0 {
 		return 0 // the Go path handles (or reports) these
 	}
@@ -270,10 +264,7 @@ func gatherRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool {
 	if rowLen <= 0 || rowLen%8 != 0 || len(taps) == 0 {
 		return false
 	}
-	top := int32(-1)
-	for _, ip := range taps {
-		top = max(top, ip)
-	}
+	top := maxTap(taps)
 	if top >= 0 {
 		_ = src[int(top)*ld+rowLen-1]
 	}
@@ -294,10 +285,7 @@ func scatterAddRowsSIMD(dst, src []float32, taps []int32, rowLen, ld int) bool {
 	if rowLen <= 0 || rowLen%8 != 0 || len(taps) == 0 {
 		return false
 	}
-	top := int32(-1)
-	for _, ip := range taps {
-		top = max(top, ip)
-	}
+	top := maxTap(taps)
 	if top < 0 {
 		return true // padding only: nothing to add
 	}

@@ -253,14 +253,22 @@ func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]
 	return outs, nil
 }
 
+// kernels returns the graph nodes of the input and recurrent kernels (in
+// that order: the order variables enter g is their order in it).
+func (l *RNNLayer) kernels(g *runtime.Graph) (w, u *G.Node, err error) {
+	if w, err = g.Var(l.kernel); err != nil {
+		return nil, nil, err
+	}
+	if u, err = g.Var(l.recurrent); err != nil {
+		return nil, nil, err
+	}
+	return w, u, nil
+}
+
 // fused emits Graph.LSTM, Graph.GRU or Graph.SimpleRNN; it returns the
 // output, then the states (nil without return_state).
 func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
-	w, err := g.Var(l.kernel)
-	if err != nil {
-		return nil, err
-	}
-	u, err := g.Var(l.recurrent)
+	w, u, err := l.kernels(g)
 	if err != nil {
 		return nil, err
 	}

@@ -30,11 +30,7 @@ func (l *RNNLayer) run(g *runtime.Graph, x, mask *G.Node) (*rnnRun, error) {
 	xs := []int(x.Shape())
 	B, T, F := xs[0], xs[1], xs[2]
 	gu := l.gates * l.units
-	w, err := g.Var(l.kernel)
-	if err != nil {
-		return nil, err
-	}
-	u, err := g.Var(l.recurrent)
+	w, u, err := l.kernels(g)
 	if err != nil {
 		return nil, err
 	}

@@ -188,6 +188,24 @@ func (p pick) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, error) 
 	return outs[p.k], nil
 }
 
+// buildRandom builds l for (3, 2) inputs and returns weights for its
+// variables drawn uniformly from [−0.5, 0.5) by r.
+func buildRandom(t *testing.T, l *RNNLayer, r *rand.Rand) [][]float32 {
+	t.Helper()
+	if err := l.Build([]int{3, 2}); err != nil {
+		t.Fatal(err)
+	}
+	var w [][]float32
+	for _, v := range l.Variables() {
+		d := make([]float32, len(v.Value.Data()))
+		for i := range d {
+			d[i] = float32(r.Float64() - 0.5)
+		}
+		w = append(w, d)
+	}
+	return w
+}
+
 // TestRecurrentGradients compares BPTT gradients (gorgonia's symbolic
 // differentiation of the unrolled graph) with central finite differences of
 // the loss, for every variable of each cell type, with a mask.
@@ -207,17 +225,7 @@ func TestRecurrentGradients(t *testing.T) {
 			if !c.l.Fused() {
 				t.Fatalf("a %s with elementwise activations must take the fused op", c.l.ClassName())
 			}
-			if err := c.l.Build([]int{3, 2}); err != nil {
-				t.Fatal(err)
-			}
-			var w [][]float32
-			for _, v := range c.l.Variables() {
-				d := make([]float32, len(v.Value.Data()))
-				for i := range d {
-					d[i] = float32(r.Float64() - 0.5)
-				}
-				w = append(w, d)
-			}
+			w := buildRandom(t, c.l, r)
 			net := rnnNet(t, c.l, w, []float32{1, 1, 0, 1, 0, 1, 1, 0, 1}, true)
 			x := tensor.Zeros(3, 3, 2)
 			for i := range x.Data() {
@@ -273,17 +281,7 @@ func TestRecurrentUnrolledFallback(t *testing.T) {
 			if c.l.Fused() {
 				t.Fatal("Fused() = true for an axis-wise activation")
 			}
-			if err := c.l.Build([]int{3, 2}); err != nil {
-				t.Fatal(err)
-			}
-			var w [][]float32
-			for _, v := range c.l.Variables() {
-				d := make([]float32, len(v.Value.Data()))
-				for i := range d {
-					d[i] = float32(r.Float64() - 0.5)
-				}
-				w = append(w, d)
-			}
+			w := buildRandom(t, c.l, r)
 			net := rnnNet(t, c.l, w, nil, false)
 			y, err := net.Predict(fromSlice(t, goldenX, 1, 3, 2))
 			if err != nil {
