@@ -93,9 +93,13 @@ func act64(name string) func(float64) float64 {
 	return func(x float64) float64 { return x }
 }
 
-// optionalIns returns the bias and the mask among a case's inputs (x, W,
-// U[, b][, mask]), the zero value for those the case does not have.
-func optionalIns[T any](c lstmCase, in []T) (bias, mask T) {
+// lstmRef re-derives the fused LSTM in float64 step by step from Keras's
+// definition: in = (x, W, U[, b][, mask]); the result is, per sample, the
+// output (sequence or last step) followed by h and c with ReturnState.
+func lstmRef(c lstmCase, in [][]float64) []float64 {
+	B, T, F, u := c.b, c.t, c.f, c.u
+	x, w, rk := in[0], in[1], in[2]
+	var bias, mask []float64
 	k := 3
 	if c.bias {
 		bias = in[k]
@@ -104,16 +108,6 @@ func optionalIns[T any](c lstmCase, in []T) (bias, mask T) {
 	if c.mask {
 		mask = in[k]
 	}
-	return bias, mask
-}
-
-// lstmRef re-derives the fused LSTM in float64 step by step from Keras's
-// definition: in = (x, W, U[, b][, mask]); the result is, per sample, the
-// output (sequence or last step) followed by h and c with ReturnState.
-func lstmRef(c lstmCase, in [][]float64) []float64 {
-	B, T, F, u := c.b, c.t, c.f, c.u
-	x, w, rk := in[0], in[1], in[2]
-	bias, mask := optionalIns(c, in)
 	f, rf := act64(c.act), act64(c.recAct)
 	var res []float64
 	for b := 0; b < B; b++ {
@@ -233,7 +227,15 @@ func emitLSTM(t *testing.T, c lstmCase, g *Graph, ins []*G.Node) (*G.Node, error
 			t.Fatal(err)
 		}
 	}
-	bias, mask := optionalIns(c, ins)
+	var bias, mask *G.Node
+	k := 3
+	if c.bias {
+		bias = ins[k]
+		k++
+	}
+	if c.mask {
+		mask = ins[k]
+	}
 	emit := g.LSTM
 	switch {
 	case c.simple:
