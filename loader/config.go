@@ -16,7 +16,7 @@ import (
 const MaxConfigSize = 64 << 20
 
 // maxDims bounds a single dimension of an input shape or reshape target.
-const maxDims = 1 << 31
+const maxDims = min(1<<31, math.MaxInt)
 
 // ParseConfigJSON parses a model architecture in any of the JSON forms Keras
 // writes: model.to_json() of Keras 1, 2 and 3, the "model_config" attribute of

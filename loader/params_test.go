@@ -3,6 +3,7 @@ package loader
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,7 +77,7 @@ func TestCheckMemory(t *testing.T) {
 	cfgOnly.Weights = nil
 	cfg := *m.Config
 	cfgOnly.Config = &cfg
-	cfgOnly.Config.InputShape = []int{1 << 40}
+	cfgOnly.Config.InputShape = []int{min(1<<40, math.MaxInt)} // 2^31−1 on 32-bit: still 8 GiB
 	if err := CheckMemory(&cfgOnly, DefaultMemoryBudget); err == nil || !strings.Contains(err.Error(), "memory budget") {
 		t.Errorf("input 2^40: %v", err)
 	}

@@ -239,7 +239,7 @@ func shareDTypePolicies(policies []*jobj) {
 	for k, name := range order {
 		g := groups[name]
 		for _, d := range g[1:] {
-			d.set("shared_object_id", jint(sharedObjectIDBase+16*k))
+			d.set("shared_object_id", jint(sharedObjectIDBase)+16*jint(k))
 		}
 	}
 }

@@ -48,6 +48,15 @@ else
   echo "warning: qemu-aarch64 not found; the arm64 NEON kernel tests are skipped" >&2
 fi
 
+# 32-bit platforms (GOARCH=386 runs natively on amd64 Linux; arm is the
+# Raspberry Pi OS target): vet compiles every package and test there, and
+# the size limits that differ on 32 bits are tested (tensor, kernels).
+GOARCH=386 go vet ./...
+GOARCH=arm go vet ./...
+if [ "$(go env GOHOSTARCH)" = amd64 ] && [ "$(go env GOHOSTOS)" = linux ]; then
+  GOARCH=386 go test -count=1 ./tensor ./internal/kernels ./keras/optimizers
+fi
+
 # The Apache Beam transform is its own module (beam/go.mod), outside ./...:
 # vet and test it there, its worker-wide model cache under the race detector
 # (a package without Beam, so that -race does not rebuild the Beam SDK).

@@ -15,9 +15,9 @@ import (
 )
 
 // MaxElements bounds the number of elements a Tensor may hold (1<<31, 8 GiB of
-// float32). Readers use it so that a corrupt header cannot make us allocate
-// without bound.
-const MaxElements = 1 << 31
+// float32; math.MaxInt on 32-bit platforms). Readers use it so that a corrupt
+// header cannot make us allocate without bound.
+const MaxElements = min(1<<31, math.MaxInt)
 
 // Tensor is an n-dimensional float32 array in row-major (C) order.
 // The zero value is an empty tensor of shape [].

@@ -3,6 +3,7 @@ package kernels
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // SqueezeOrExpand is Keras's squeeze_or_expand_to_same_rank on shapes: when
@@ -30,8 +31,9 @@ func SqueezeOrExpand(a, b []int) ([]int, []int) {
 	return a, b
 }
 
-// MaxBroadcastElements bounds the size of a broadcast result.
-const MaxBroadcastElements = 1 << 31
+// MaxBroadcastElements bounds the size of a broadcast result (1<<31;
+// math.MaxInt on 32-bit platforms).
+const MaxBroadcastElements = min(1<<31, math.MaxInt)
 
 // Broadcast returns numpy's broadcast shape of a and b and, for every
 // element of it in row-major order, the flat index into a and into b.

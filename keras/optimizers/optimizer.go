@@ -503,7 +503,7 @@ func (o *optimizer) Build(shapes [][]int, names []string) error {
 			}
 			n *= d
 		}
-		if n > 1<<31 {
+		if n > maxVarElements {
 			return fmt.Errorf("optimizers: %s: variable %d shape %v is too large", o.h.name, i, s)
 		}
 		sizes[i] = n
@@ -948,3 +948,7 @@ func wrap(o *optimizer, err error) (Optimizer, error) {
 	}
 	return o, nil
 }
+
+// maxVarElements bounds a variable's element count (1<<31, as tensors;
+// math.MaxInt on 32-bit platforms).
+const maxVarElements = min(1<<31, math.MaxInt)
