@@ -43,6 +43,9 @@ func BenchmarkTrainStepLSTM(b *testing.B) {
 			if err := m.Compile(CompileConfig{Optimizer: "adam", Loss: "binary_crossentropy"}); err != nil {
 				b.Fatal(err)
 			}
+			if _, err := m.TrainOnBatch(x, y, nil); err != nil { // warm-up: compile the step program
+				b.Fatal(err)
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
