@@ -48,6 +48,10 @@ type RNNLayer struct {
 	kernel      *runtime.Variable
 	recurrent   *runtime.Variable
 	bias        *runtime.Variable
+	seed        *int64 // dropout seed; nil draws from the network's generator
+	// maskHook, when set (tests only), replaces the dropout masks drawn per
+	// training step: it returns a 0/1 node of the given shape.
+	maskHook func(g *runtime.Graph, shape []int, keep float64) (*G.Node, error)
 }
 
 var _ MultiLayer = (*RNNLayer)(nil)
@@ -69,7 +73,7 @@ func GRU(units int, cfg RNNConfig, opts ...Option) *RNNLayer {
 
 func newRNN(class string, gates, units int, cfg RNNConfig, opts []Option) *RNNLayer {
 	o := collect(opts)
-	l := &RNNLayer{base: newBase(class, o), units: units, gates: gates, cfg: cfg}
+	l := &RNNLayer{base: newBase(class, o), units: units, gates: gates, cfg: cfg, seed: o.seed}
 	d := DefaultRNNConfig()
 	if l.cfg.KernelInitializer == nil {
 		l.cfg.KernelInitializer = d.KernelInitializer
@@ -97,7 +101,7 @@ func newRNN(class string, gates, units int, cfg RNNConfig, opts []Option) *RNNLa
 	case cfg.Dropout < 0 || cfg.Dropout >= 1 || cfg.RecurrentDropout < 0 || cfg.RecurrentDropout >= 1:
 		l.err = fmt.Errorf("dropout %v and recurrent_dropout %v must be in [0, 1)", cfg.Dropout, cfg.RecurrentDropout)
 	}
-	if e := o.check(class); e != nil && l.err == nil {
+	if e := o.check(class, "seed"); e != nil && l.err == nil {
 		l.err = e
 	}
 	return l
@@ -193,12 +197,9 @@ func (l *RNNLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 	if len(xs) != 1 {
 		return nil, l.errorf("called on %d inputs", len(xs))
 	}
-	if training && (l.cfg.Dropout > 0 || l.cfg.RecurrentDropout > 0) {
-		return nil, l.errorf("dropout and recurrent_dropout in training are not supported yet")
-	}
 	x := xs[0]
 	mask := g.Mask(x)
-	outs, err := l.sequence(g, x, mask, false)
+	outs, err := l.sequence(g, x, mask, false, training)
 	if err != nil {
 		return nil, l.errorf("%v", err)
 	}
@@ -214,7 +215,8 @@ func (l *RNNLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 // Fused reports whether the layer runs as one of the runtime's fused
 // sequence ops (Graph.LSTM, Graph.GRU, Graph.SimpleRNN: elementwise
 // activations) instead of a graph unrolled step by step (axis-wise
-// activations such as softmax).
+// activations such as softmax). Training graphs with recurrent_dropout
+// always take the unrolled graph (see sequence).
 func (l *RNNLayer) Fused() bool {
 	if l.gates == 1 {
 		return runtime.RNNFusable(l.act, nil)
@@ -224,12 +226,18 @@ func (l *RNNLayer) Fused() bool {
 
 // sequence runs the layer over x: the output (the last step's or the
 // sequence, in processing order or reversed), then the final h and, for
-// LSTM, c.
-func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
-	if l.Fused() {
+// LSTM, c. In training, dropout and recurrent_dropout apply as in Keras 3
+// (see dropouts).
+func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse, training bool) ([]*G.Node, error) {
+	d, err := l.dropouts(g, x, training)
+	if err != nil {
+		return nil, err
+	}
+	x = d.x
+	if l.Fused() && d.rec == nil {
 		return l.fused(g, x, mask, reverse)
 	}
-	r, err := l.run(g, x, mask)
+	r, err := l.run(g, x, mask, d)
 	if err != nil {
 		return nil, err
 	}
@@ -307,6 +315,9 @@ func (l *RNNLayer) Config() map[string]any {
 		c["recurrent_activation"] = l.recAct.Name()
 		c["seed"] = nil
 	}
+	if l.gates > 1 && l.seed != nil {
+		c["seed"] = *l.seed
+	}
 	c["use_bias"] = l.cfg.UseBias
 	c["kernel_initializer"] = serialInit(l.cfg.KernelInitializer)
 	c["recurrent_initializer"] = serialInit(l.cfg.RecurrentInitializer)
@@ -373,5 +384,8 @@ func rnnFromConfig(class string, r *cfgReader, common []Option) (Layer, bool) {
 		cfg.RecurrentActivation = r.activation("recurrent_activation")
 	}
 	units := r.int("units", 0)
+	if r.has("seed") {
+		common = append(append([]Option{}, common...), WithSeed(int64(r.int("seed", 0))))
+	}
 	return newRNN(class, gates, units, cfg, common), true
 }

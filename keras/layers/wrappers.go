@@ -115,7 +115,7 @@ func (l *BidirectionalLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training 
 	var ys []*G.Node
 	var states []*G.Node
 	for i, r := range []*RNNLayer{l.fwd, l.bwd} {
-		seq, err := r.sequence(g, x, mask, i == 1)
+		seq, err := r.sequence(g, x, mask, i == 1, training)
 		if err != nil {
 			return nil, l.errorf("%v", err)
 		}
