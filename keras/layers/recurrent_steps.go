@@ -70,7 +70,7 @@ func (l *RNNLayer) run(g *runtime.Graph, x, mask *G.Node, d *rnnDrop) (*rnnRun, 
 		return nil, err
 	}
 	if l.gates > 1 && (d.rec != nil || l.gates == 3 && !l.cfg.ResetAfter) {
-		if cell.ublocks, err = columnBlocks(g, u, 3, l.units); err != nil {
+		if cell.ublocks, err = columnBlocks(g, u, l.gates, l.units); err != nil {
 			return nil, err
 		}
 	}
