@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"github.com/kerago/kerago/internal/kernels"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -306,4 +307,147 @@ func checkDropGrads(t *testing.T, net *runtime.Network, res *runtime.StepResult,
 			}
 		}
 	}
+}
+
+// identityRNN returns a network over inputs (T, n) with a linear SimpleRNN
+// of n units whose kernel is the identity, recurrent kernel the identity
+// times rec and bias 0, under an MSE loss.
+func identityRNN(t *testing.T, T, n int, rec float32, dropout, recDropout float64) *runtime.Network {
+	t.Helper()
+	cfg := rnnCfg(func(c *RNNConfig) {
+		c.Activation, c.Dropout, c.RecurrentDropout = "linear", dropout, recDropout
+	})
+	l := SimpleRNN(n, cfg)
+	if err := l.Build([]int{T, n}); err != nil {
+		t.Fatal(err)
+	}
+	vs := l.Variables()
+	for _, v := range vs {
+		clear(v.Value.Data())
+	}
+	for i := 0; i < n; i++ {
+		vs[0].Value.Data()[i*n+i] = 1
+		vs[1].Value.Data()[i*n+i] = rec
+	}
+	lf, err := kernels.LossByName("mse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{T, n}, Stages: []runtime.Stage{l},
+		Variables: vs, Loss: lf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
+// TestRecurrentDropoutMasksDrawn checks the masks the network really draws
+// (no test hook), seen through identity cells on inputs of ones (B=64,
+// T=5, 8 units): dropout alone (fused path) outputs mask/keep at every step,
+// so each unit is 0 or 1/keep, the same at all steps, kept for ≈ keep of
+// the units; recurrent_dropout alone (unrolled path) gives h_t = 1 +
+// r⊙h_{t−1} with one r ∈ {0, 1/keep} per unit for all steps. The masks
+// differ between training steps, and Predict and TestStep apply none.
+func TestRecurrentDropoutMasksDrawn(t *testing.T) {
+	const B, T, n = 64, 5, 8
+	ones := tensor.Zeros(B, T, n)
+	for i := range ones.Data() {
+		ones.Data()[i] = 1
+	}
+	zeros := tensor.Zeros(B, T, n)
+	for _, c := range []struct {
+		name             string
+		rec              float32
+		dropout, recDrop float64
+		unitOf           func(seq []float32, b, j int) (float32, bool) // the unit's mask value and whether its steps agree
+		inference        func(s int) float32                           // the output at step s without dropout
+	}{
+		{"dropout", 0, 0.3, 0, func(seq []float32, b, j int) (float32, bool) {
+			v := seq[(b*T)*n+j]
+			for s := 1; s < T; s++ {
+				if seq[(b*T+s)*n+j] != v {
+					return v, false
+				}
+			}
+			return v, true
+		}, func(int) float32 { return 1 }},
+		{"recurrent_dropout", 1, 0, 0.3, func(seq []float32, b, j int) (float32, bool) {
+			r := seq[(b*T+1)*n+j] - 1
+			for s := 1; s < T; s++ {
+				want := 1 + r*seq[(b*T+s-1)*n+j]
+				if math.Abs(float64(seq[(b*T+s)*n+j]-want)) > 1e-4*float64(want) {
+					return r, false
+				}
+			}
+			return r, true
+		}, func(s int) float32 { return float32(s + 1) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			net := identityRNN(t, T, n, c.rec, c.dropout, c.recDrop)
+			keep := 1 - c.dropout - c.recDrop
+			var prev []float32
+			for step := 0; step < 3; step++ {
+				res, err := net.TrainStep(ones, zeros, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var masks []float32
+				kept := 0
+				for b := 0; b < B; b++ {
+					for j := 0; j < n; j++ {
+						v, same := c.unitOf(res.YPred.Data(), b, j)
+						if !same {
+							t.Fatalf("step %d: sample %d unit %d: the mask changes across time steps", step, b, j)
+						}
+						switch {
+						case v == 0:
+						case math.Abs(float64(v)-1/keep) < 1e-5:
+							kept++
+						default:
+							t.Fatalf("step %d: mask value %v, want 0 or 1/keep = %v", step, v, 1/keep)
+						}
+						masks = append(masks, v)
+					}
+				}
+				if frac := float64(kept) / (B * n); math.Abs(frac-keep) > 0.1 {
+					t.Errorf("step %d: kept %.3f of the units, want ≈ %.2f", step, frac, keep)
+				}
+				if prev != nil && slicesEqual(prev, masks) {
+					t.Errorf("step %d drew the same masks as the step before", step)
+				}
+				prev = masks
+			}
+			p, err := net.Predict(ones)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sq float64
+			for i, v := range p.Data() {
+				s := (i / n) % T
+				if v != c.inference(s) {
+					t.Fatalf("Predict output[%d] = %v, want %v (no dropout)", i, v, c.inference(s))
+				}
+				sq += float64(v) * float64(v)
+			}
+			loss, _, err := net.TestStep(ones, zeros, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := sq / float64(len(p.Data())); math.Abs(float64(loss)-want) > 1e-5*want {
+				t.Errorf("TestStep loss %v, without dropout %v", loss, want)
+			}
+		})
+	}
+}
+
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
