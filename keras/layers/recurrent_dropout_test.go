@@ -451,3 +451,78 @@ func slicesEqual(a, b []float32) bool {
 	}
 	return true
 }
+
+// TestBidirectionalDropoutReference: each direction of a Bidirectional
+// LSTM (dropout and recurrent_dropout) draws its own masks, as Keras's two
+// separate cells do; with injected masks the merged training output matches
+// the float64 re-derivation of both directions, and the gradients of both
+// directions' weights match finite differences.
+func TestBidirectionalDropoutReference(t *testing.T) {
+	const B, T, F, u = 3, 3, 2, 2
+	r := rand.New(rand.NewPCG(31, 32))
+	cfg := rnnCfg(func(c *RNNConfig) { c.Dropout, c.RecurrentDropout, c.ReturnSequences = 0.4, 0.3, false })
+	l := Bidirectional(LSTM(u, cfg), nil, "concat")
+	fmF := &fixedMasks{r: rand.New(rand.NewPCG(1, 2))}
+	fmB := &fixedMasks{r: rand.New(rand.NewPCG(3, 4))}
+	l.fwd.maskHook, l.bwd.maskHook = fmF.hook, fmB.hook
+	if err := l.Build([]int{T, F}); err != nil {
+		t.Fatal(err)
+	}
+	var w [][]float32
+	for _, v := range l.Variables() {
+		d := v.Value.Data()
+		for i := range d {
+			d[i] = float32(r.Float64() - 0.5)
+		}
+		w = append(w, d)
+	}
+	lf, err := kernels.LossByName("mse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{T, F}, Stages: []runtime.Stage{l},
+		Variables: l.Variables(), Loss: lf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.Zeros(B, T, F), tensor.Zeros(B, 2*u)
+	for i := range x.Data() {
+		x.Data()[i] = float32(r.NormFloat64())
+	}
+	for i := range y.Data() {
+		y.Data()[i] = float32(r.NormFloat64())
+	}
+	res, err := net.TrainStep(x, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last [2][]float64
+	for d, c := range []struct {
+		l  *RNNLayer
+		fm *fixedMasks
+		w  [][]float32
+	}{{l.fwd, fmF, w[:3]}, {l.bwd, fmB, w[3:]}} {
+		if len(c.fm.in) != 4 || len(c.fm.rec) != 4 {
+			t.Fatalf("direction %d drew %d input and %d recurrent masks, want 4 and 4", d, len(c.fm.in), len(c.fm.rec))
+		}
+		mx, mh := make([][]float64, 4), make([][]float64, 4)
+		for k := range mx {
+			mx[k] = scaled(c.fm.in, c.fm.inKeep, k, B*F)
+			mh[k] = scaled(c.fm.rec, c.fm.recKeep, k, B*u)
+		}
+		seq := refDropRNN(c.l, c.w, x.Data(), B, T, F, mx, mh, nil)
+		last[d] = seq[T-1]
+	}
+	got := res.YPred.Data()
+	for b := 0; b < B; b++ {
+		for d := 0; d < 2; d++ {
+			for j := 0; j < u; j++ {
+				g, want := got[b*2*u+d*u+j], last[d][b*u+j]
+				if math.Abs(float64(g)-want) > 1e-5+1e-5*math.Abs(want) {
+					t.Errorf("sample %d direction %d unit %d: %.7g, float64 reference %.7g", b, d, j, g, want)
+				}
+			}
+		}
+	}
+	checkDropGrads(t, net, res, x, y)
+}
