@@ -7,6 +7,7 @@ import (
 
 	"github.com/kerago/kerago/tensor"
 	G "gorgonia.org/gorgonia"
+	gt "gorgonia.org/tensor"
 )
 
 // dotLoss is a test loss: per row Σ_j yTrue·yPred, so that TrainStep's
@@ -498,6 +499,89 @@ func TestDropoutTraining(t *testing.T) {
 					t.Fatalf("grad[%d,%d] = %v, want %v", kk, j, g[kk*50+j], s)
 				}
 			}
+		}
+	}
+}
+
+// TestApplyDropout checks Graph.ApplyDropout with a given mask (B, 1, 5)
+// broadcast over the 4 rows of each sample's (4, 5) block, as recurrent
+// layers use it: in training y = mask ? x/keep : 0 with the mask of the
+// sample and column at every row, and the gradient follows the same mask;
+// a keep outside (0, 1] and a mask that does not broadcast are errors.
+func TestApplyDropout(t *testing.T) {
+	const B, keep = 16, 0.6
+	r := rand.New(rand.NewPCG(81, 82))
+	mask := make([]float32, B*5)
+	for i := range mask {
+		if r.Float64() < keep {
+			mask[i] = 1
+		}
+	}
+	st := stageFunc(func(g *Graph, x *G.Node, training bool) (*G.Node, error) {
+		if !training {
+			return x, nil
+		}
+		x3, err := G.Reshape(x, gt.Shape{B, 4, 5})
+		if err != nil {
+			return nil, err
+		}
+		m, err := g.Constant(mask, []int{B, 1, 5})
+		if err != nil {
+			return nil, err
+		}
+		y, err := g.ApplyDropout(x3, m, keep)
+		if err != nil {
+			return nil, err
+		}
+		return G.Reshape(y, gt.Shape{B, 20})
+	})
+	k := newVar("d/kernel", randTensor(r, 1, 3, 20), true)
+	net, err := NewNetwork(NetworkConfig{InputShape: []int{3}, Stages: []Stage{&denseStage{kernel: k}, st}, Variables: []*Variable{k}, Loss: dotLoss{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randTensor(r, 1, B, 3)
+	c := tensor.Zeros(B, 20)
+	for i := range c.Data() {
+		c.Data()[i] = 1
+	}
+	pred, err := net.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := net.TrainStep(x, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range res.YPred.Data() {
+		want := pred.Data()[i] * mask[(i/20)*5+i%5] / keep
+		if math.Abs(float64(v-want)) > 1e-6*math.Max(1, math.Abs(float64(want))) {
+			t.Fatalf("y[%d] = %v, want %v", i, v, want)
+		}
+	}
+	for kk := 0; kk < 3; kk++ {
+		for j := 0; j < 20; j++ {
+			var s float64
+			for b := 0; b < B; b++ {
+				s += float64(x.Data()[b*3+kk]) * float64(mask[b*5+j%5]) / keep
+			}
+			s /= B
+			if g := float64(res.Grads[0][kk*20+j]); math.Abs(g-s) > 1e-5*math.Max(1, math.Abs(s)) {
+				t.Fatalf("grad[%d,%d] = %v, want %v", kk, j, g, s)
+			}
+		}
+	}
+	for _, bad := range []struct {
+		name  string
+		shape []int
+		keep  float64
+	}{{"keep 0", []int{B, 1, 5}, 0}, {"keep above 1", []int{B, 1, 5}, 1.5}, {"keep NaN", []int{B, 1, 5}, math.NaN()},
+		{"mask does not broadcast", []int{B, 2, 5}, keep}, {"mask rank", []int{B, 5}, keep}} {
+		g := newGraph(B, true)
+		xn := newInput(g.g, []int{B, 4, 5}, "x")
+		m := newInput(g.g, bad.shape, "m")
+		if _, err := g.ApplyDropout(xn, m, bad.keep); err == nil {
+			t.Errorf("%s: no error", bad.name)
 		}
 	}
 }
