@@ -2,6 +2,7 @@ package layers
 
 import (
 	"github.com/kerago/kerago/internal/kernels"
+	"github.com/kerago/kerago/loader"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -525,4 +526,31 @@ func TestBidirectionalDropoutReference(t *testing.T) {
 		}
 	}
 	checkDropGrads(t, net, res, x, y)
+}
+
+// TestRecurrentDropoutSeedConfig: an LSTM or GRU config's seed reaches the
+// layer (its dropout masks then come from the generator of that seed) and
+// is written back by Config; without one Config writes null.
+func TestRecurrentDropoutSeedConfig(t *testing.T) {
+	for _, c := range []struct {
+		class string
+		seed  any
+	}{{"LSTM", 7.0}, {"GRU", 12.0}, {"LSTM", nil}} {
+		cfg := map[string]any{"units": 2.0, "dropout": 0.2, "recurrent_dropout": 0.1, "seed": c.seed}
+		l, err := FromConfig(loader.LayerConfig{ClassName: c.class, Name: "r", Config: cfg}, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rl := l.(*RNNLayer)
+		got := rl.Config()["seed"]
+		if c.seed == nil {
+			if got != nil || rl.seed != nil {
+				t.Errorf("%s without seed: Config seed %v, layer seed %v", c.class, got, rl.seed)
+			}
+			continue
+		}
+		if want := int64(c.seed.(float64)); rl.seed == nil || *rl.seed != want || got != want {
+			t.Errorf("%s seed %v: layer seed %v, Config seed %v", c.class, c.seed, rl.seed, got)
+		}
+	}
 }
