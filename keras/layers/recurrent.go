@@ -52,6 +52,7 @@ type RNNLayer struct {
 	// maskHook, when set (tests only), replaces the dropout masks drawn per
 	// training step: it returns a 0/1 node of the given shape.
 	maskHook func(g *runtime.Graph, shape []int, keep float64) (*G.Node, error)
+	unrolled bool // tests only: take the unrolled graph even when Fused
 }
 
 var _ MultiLayer = (*RNNLayer)(nil)
@@ -215,8 +216,8 @@ func (l *RNNLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 // Fused reports whether the layer runs as one of the runtime's fused
 // sequence ops (Graph.LSTM, Graph.GRU, Graph.SimpleRNN: elementwise
 // activations) instead of a graph unrolled step by step (axis-wise
-// activations such as softmax). Training graphs with recurrent_dropout
-// always take the unrolled graph (see sequence).
+// activations such as softmax). GRU training graphs with
+// recurrent_dropout take the unrolled graph (see sequence).
 func (l *RNNLayer) Fused() bool {
 	if l.gates == 1 {
 		return runtime.RNNFusable(l.act, nil)
@@ -234,8 +235,8 @@ func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse, training
 		return nil, err
 	}
 	x = d.x
-	if l.Fused() && d.rec == nil {
-		return l.fused(g, x, mask, reverse)
+	if l.Fused() && !l.unrolled && (d.rec == nil || l.gates != 3) {
+		return l.fused(g, x, mask, reverse, d)
 	}
 	r, err := l.run(g, x, mask, d)
 	if err != nil {
@@ -275,7 +276,7 @@ func (l *RNNLayer) kernels(g *runtime.Graph) (w, u *G.Node, err error) {
 
 // fused emits Graph.LSTM, Graph.GRU or Graph.SimpleRNN; it returns the
 // output, then the states (nil without return_state).
-func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
+func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool, d *rnnDrop) ([]*G.Node, error) {
 	w, u, err := l.kernels(g)
 	if err != nil {
 		return nil, err
@@ -288,7 +289,13 @@ func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.
 	}
 	p := runtime.RNNParams{Act: l.act, RecAct: l.recAct, GoBackwards: l.cfg.GoBackwards,
 		ReturnSequences: l.cfg.ReturnSequences, Reverse: reverse, ReturnState: l.cfg.ReturnState,
-		ZeroOutputForMask: l.cfg.ZeroOutputForMask, ResetAfter: l.cfg.ResetAfter}
+		ZeroOutputForMask: l.cfg.ZeroOutputForMask, ResetAfter: l.cfg.ResetAfter, InKeep: d.inKeep, RecKeep: d.recKeep}
+	if p.DropIn, err = stackMasks(g, d.in); err != nil {
+		return nil, err
+	}
+	if p.DropRec, err = stackMasks(g, d.rec); err != nil {
+		return nil, err
+	}
 	emit := g.LSTM
 	switch l.gates {
 	case 1:

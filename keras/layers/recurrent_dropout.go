@@ -14,7 +14,9 @@ import (
 // implementation 1 when recurrent_dropout > 0: LSTM and GRU then draw one
 // input mask and one recurrent mask per gate (dropout_mask_count 4 or 3);
 // otherwise (implementation 2, and SimpleRNN always) one input mask serves
-// all gates and is applied to x before the layer.
+// all gates and is applied to x before the layer. The per-gate masks go to
+// the fused LSTM and SimpleRNN ops (RNNParams.DropIn, DropRec) or, for GRU
+// and axis-wise activations, into the unrolled graph.
 type rnnDrop struct {
 	x       *G.Node   // the input, with the shared input mask applied
 	in      []*G.Node // per-gate input masks (B, 1, F), implementation 1
@@ -140,4 +142,24 @@ func (cl *rnnCell) recurrentProduct(h *G.Node) (*G.Node, error) {
 		return parts[0], nil
 	}
 	return cl.g.Concat(-1, parts...)
+}
+
+// stackMasks stacks per-gate masks (B, 1, n) or (B, n) into one node
+// (B, gates, n) for the fused ops; nil without masks.
+func stackMasks(g *runtime.Graph, ms []*G.Node) (*G.Node, error) {
+	if ms == nil {
+		return nil, nil
+	}
+	parts := make([]*G.Node, len(ms))
+	for i, m := range ms {
+		s := []int(m.Shape())
+		var err error
+		if parts[i], err = G.Reshape(m, gt.Shape{s[0], 1, s[len(s)-1]}); err != nil {
+			return nil, fmt.Errorf("dropout mask: %w", err)
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return g.Concat(1, parts...)
 }

@@ -163,7 +163,7 @@ type dropCase struct {
 	name       string
 	l          *RNNLayer
 	mask       []float32
-	fused      bool // the path the case exercises: the fused op (no recurrent_dropout) or the unrolled graph
+	fused      bool // the path the case takes: the fused op, or the unrolled graph (GRU with recurrent_dropout, l.unrolled)
 	inMasks    int  // input masks the layer draws
 	recMasks   int  // recurrent masks
 	returnSeqs bool
@@ -181,16 +181,21 @@ func dropCases() []dropCase {
 	back := func(c *RNNConfig) { c.GoBackwards = true; c.ReturnSequences = false }
 	noRA := func(c *RNNConfig) { c.ResetAfter = false }
 	seqMask := []float32{1, 1, 0, 1, 0, 1, 1, 0, 1}
+	unrolled := func(l *RNNLayer) *RNNLayer { l.unrolled = true; return l }
 	return []dropCase{
 		{"simple_rnn dropout", SimpleRNN(2, cfg(0.4, 0, nil)), nil, true, 1, 0, true},
-		{"simple_rnn both", SimpleRNN(2, cfg(0.4, 0.3, nil)), nil, false, 1, 1, true},
-		{"simple_rnn both masked backwards", SimpleRNN(2, cfg(0.4, 0.3, back)), seqMask, false, 1, 1, false},
+		{"simple_rnn both", SimpleRNN(2, cfg(0.4, 0.3, nil)), nil, true, 1, 1, true},
+		{"simple_rnn both masked backwards", SimpleRNN(2, cfg(0.4, 0.3, back)), seqMask, true, 1, 1, false},
+		{"simple_rnn both unrolled", unrolled(SimpleRNN(2, cfg(0.4, 0.3, nil))), seqMask, false, 1, 1, true},
 		{"lstm dropout", LSTM(2, cfg(0.4, 0, nil)), nil, true, 1, 0, true},
 		{"lstm dropout masked backwards", LSTM(2, cfg(0.4, 0, back)), seqMask, true, 1, 0, false},
-		{"lstm recurrent_dropout", LSTM(2, cfg(0, 0.3, nil)), nil, false, 0, 4, true},
-		{"lstm both", LSTM(2, cfg(0.4, 0.3, nil)), nil, false, 4, 4, true},
-		{"lstm both masked", LSTM(2, cfg(0.4, 0.3, nil)), seqMask, false, 4, 4, true},
-		{"lstm both backwards", LSTM(2, cfg(0.4, 0.3, back)), nil, false, 4, 4, false},
+		{"lstm recurrent_dropout", LSTM(2, cfg(0, 0.3, nil)), nil, true, 0, 4, true},
+		{"lstm both", LSTM(2, cfg(0.4, 0.3, nil)), nil, true, 4, 4, true},
+		{"lstm both masked", LSTM(2, cfg(0.4, 0.3, nil)), seqMask, true, 4, 4, true},
+		{"lstm both backwards", LSTM(2, cfg(0.4, 0.3, back)), nil, true, 4, 4, false},
+		{"lstm both unrolled", unrolled(LSTM(2, cfg(0.4, 0.3, nil))), nil, false, 4, 4, true},
+		{"lstm both masked backwards unrolled", unrolled(LSTM(2, cfg(0.4, 0.3, back))), seqMask, false, 4, 4, false},
+		{"lstm recurrent_dropout unrolled", unrolled(LSTM(2, cfg(0, 0.3, nil))), nil, false, 0, 4, true},
 		{"gru dropout", GRU(2, cfg(0.4, 0, nil)), nil, true, 1, 0, true},
 		{"gru both", GRU(2, cfg(0.4, 0.3, nil)), nil, false, 3, 3, true},
 		{"gru both masked backwards", GRU(2, cfg(0.4, 0.3, back)), seqMask, false, 3, 3, false},
@@ -214,7 +219,10 @@ func TestRecurrentDropoutReference(t *testing.T) {
 			fm := &fixedMasks{r: rand.New(rand.NewPCG(uint64(len(c.name)), 3))}
 			c.l.maskHook = fm.hook
 			w := buildRandom(t, c.l, r)
-			net := rnnNet(t, c.l, w, c.mask, true)
+			for i, v := range c.l.Variables() {
+				copy(v.Value.Data(), w[i])
+			}
+			net := dropNet(t, c.l, c.mask)
 			const B, T, F = 3, 3, 2
 			x := tensor.Zeros(B, T, F)
 			for i := range x.Data() {
@@ -553,4 +561,32 @@ func TestRecurrentDropoutSeedConfig(t *testing.T) {
 			t.Errorf("%s seed %v: layer seed %v, Config seed %v", c.class, c.seed, rl.seed, got)
 		}
 	}
+}
+
+// dropNet returns a network over x (3, 2): an identity Dense (kernel I,
+// bias 0) whose gradient is that of the RNN's input, an optional Keras
+// mask stage, then l (built, its weights set), under an MSE loss.
+func dropNet(t *testing.T, l *RNNLayer, mask []float32) *runtime.Network {
+	t.Helper()
+	pre := Dense(2, WithName("pre"))
+	if err := pre.Build([]int{3, 2}); err != nil {
+		t.Fatal(err)
+	}
+	k := pre.Variables()[0].Value.Data()
+	clear(k)
+	k[0], k[3] = 1, 1
+	stages := []runtime.Stage{pre, l}
+	if mask != nil {
+		stages = []runtime.Stage{pre, maskStage{mask}, l}
+	}
+	lf, err := kernels.LossByName("mse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := runtime.NewNetwork(runtime.NetworkConfig{InputShape: []int{3, 2}, Stages: stages,
+		Variables: append(pre.Variables(), l.Variables()...), Loss: lf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
