@@ -12,8 +12,9 @@ import (
 // Embedding(10000, 64), LSTM(64), Dense(1, sigmoid), binary crossentropy,
 // Adam, a batch of 64 sequences of 50 ids. The baseline in the same run is
 // the same model with GlobalAveragePooling1D in place of the LSTM (the
-// cost of everything but the recurrence). lstm_dropout (dropout=0.2, fused)
-// and lstm_recurrent_dropout (both 0.2: the unrolled graph) price dropout:
+// cost of everything but the recurrence). lstm_dropout (dropout=0.2) and
+// lstm_recurrent_dropout (both 0.2: per-gate masks, one product per gate)
+// price dropout:
 //
 //	go test ./keras -run '^$' -bench TrainStepLSTM -count 6 | tee lstm.txt; benchstat lstm.txt
 func BenchmarkTrainStepLSTM(b *testing.B) {
