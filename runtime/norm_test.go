@@ -585,3 +585,62 @@ func TestApplyDropout(t *testing.T) {
 		}
 	}
 }
+
+// TestRNNDropoutMaskErrors: the fused recurrent ops reject per-gate dropout
+// masks of the wrong shape, keep probabilities outside (0, 1] and masks on
+// a GRU with errors, not panics; well-formed masks are accepted.
+func TestRNNDropoutMaskErrors(t *testing.T) {
+	const B, T, F, u = 2, 3, 4, 5
+	p := RNNParams{Act: actByName(t, "tanh"), RecAct: actByName(t, "sigmoid"), ResetAfter: true}
+	for _, c := range []struct {
+		name            string
+		gates           int
+		in, rec         []int
+		inKeep, recKeep float64
+		ok              bool
+	}{
+		{"lstm, both masks", 4, []int{B, 4, F}, []int{B, 4, u}, 0.8, 0.7, true},
+		{"simple_rnn, recurrent mask", 1, nil, []int{B, 1, u}, 0, 0.7, true},
+		{"input mask per time step", 4, []int{B, T, F}, nil, 0.8, 0, false},
+		{"input mask of another batch", 4, []int{B + 1, 4, F}, nil, 0.8, 0, false},
+		{"recurrent mask of other units", 4, nil, []int{B, 4, u + 1}, 0, 0.8, false},
+		{"recurrent mask for one gate", 4, nil, []int{B, 1, u}, 0, 0.8, false},
+		{"keep 0", 4, []int{B, 4, F}, nil, 0, 0, false},
+		{"keep above 1", 1, nil, []int{B, 1, u}, 0, 1.2, false},
+		{"gru", 3, nil, []int{B, 3, u}, 0, 0.8, false},
+	} {
+		g := newGraph(B, true)
+		x := newInput(g.g, []int{B, T, F}, "x")
+		w := newInput(g.g, []int{F, c.gates * u}, "w")
+		r := newInput(g.g, []int{u, c.gates * u}, "u")
+		q := p
+		q.InKeep, q.RecKeep = c.inKeep, c.recKeep
+		if c.in != nil {
+			q.DropIn = newInput(g.g, c.in, "din")
+		}
+		if c.rec != nil {
+			q.DropRec = newInput(g.g, c.rec, "drec")
+		}
+		var err error
+		switch c.gates {
+		case 4:
+			_, err = g.LSTM(x, w, r, nil, nil, q)
+		case 3:
+			_, err = g.GRU(x, w, r, nil, nil, q)
+		default:
+			_, err = g.SimpleRNN(x, w, r, nil, nil, q)
+		}
+		if (err == nil) != c.ok {
+			t.Errorf("%s: error %v", c.name, err)
+		}
+	}
+}
+
+func actByName(t *testing.T, name string) *Activation {
+	t.Helper()
+	a, err := ActivationByName(name, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
