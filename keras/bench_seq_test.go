@@ -12,7 +12,9 @@ import (
 // Embedding(10000, 64), LSTM(64), Dense(1, sigmoid), binary crossentropy,
 // Adam, a batch of 64 sequences of 50 ids. The baseline in the same run is
 // the same model with GlobalAveragePooling1D in place of the LSTM (the
-// cost of everything but the recurrence):
+// cost of everything but the recurrence). lstm_dropout (dropout=0.2) and
+// lstm_recurrent_dropout (both 0.2: per-gate masks, one product per gate)
+// price dropout:
 //
 //	go test ./keras -run '^$' -bench TrainStepLSTM -count 6 | tee lstm.txt; benchstat lstm.txt
 func BenchmarkTrainStepLSTM(b *testing.B) {
@@ -32,6 +34,8 @@ func BenchmarkTrainStepLSTM(b *testing.B) {
 		mid  layers.Layer
 	}{
 		{"lstm", layers.LSTM(64, layers.DefaultRNNConfig())},
+		{"lstm_dropout", layers.LSTM(64, dropoutCfg(0.2, 0))},
+		{"lstm_recurrent_dropout", layers.LSTM(64, dropoutCfg(0.2, 0.2))},
 		{"baseline_gap", layers.GlobalAveragePooling1D()},
 	} {
 		b.Run(c.name, func(b *testing.B) {
@@ -55,4 +59,12 @@ func BenchmarkTrainStepLSTM(b *testing.B) {
 			}
 		})
 	}
+}
+
+// dropoutCfg is Keras's default RNN config with dropout and
+// recurrent_dropout.
+func dropoutCfg(d, rd float64) layers.RNNConfig {
+	c := layers.DefaultRNNConfig()
+	c.Dropout, c.RecurrentDropout = d, rd
+	return c
 }

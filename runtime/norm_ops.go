@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -1060,6 +1061,27 @@ func (g *Graph) Dropout(x *G.Node, rate float64, noiseShape []int, seed int64) (
 	}
 	mask := g.DropoutMask(ns, keep, seed)
 	op := &dropoutOp{opBase: newOpBase(fmt.Sprintf("Dropout{%v,%v}", rate, ns), shape, x, mask), keep: float32(keep), idx: idx}
+	return G.ApplyOp(op, x, mask)
+}
+
+// ApplyDropout applies inverted dropout with a given mask of 1 (keep) and 0
+// (drop) — a DropoutMask input, or a constant — whose shape broadcasts to
+// x's (same rank, each dimension equal or 1): y = mask ? x/keep : 0, with
+// the same map for the gradient. keep must be in (0, 1]. Recurrent layers
+// use it to apply one mask at every time step.
+func (g *Graph) ApplyDropout(x, mask *G.Node, keep float64) (*G.Node, error) {
+	shape, ms := []int(x.Shape()), []int(mask.Shape())
+	if !(keep > 0 && keep <= 1) {
+		return nil, fmt.Errorf("runtime: dropout keep probability %v, want a value in (0, 1]", keep)
+	}
+	var idx []int32
+	if !slices.Equal(shape, ms) {
+		var err error
+		if idx, err = bcastIndex(shape, ms); err != nil {
+			return nil, fmt.Errorf("runtime: dropout mask %v for input %v: %w", ms, shape, err)
+		}
+	}
+	op := &dropoutOp{opBase: newOpBase(fmt.Sprintf("Dropout{keep %v,%v}", keep, ms), shape, x, mask), keep: float32(keep), idx: idx}
 	return G.ApplyOp(op, x, mask)
 }
 

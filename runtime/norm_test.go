@@ -7,6 +7,7 @@ import (
 
 	"github.com/kerago/kerago/tensor"
 	G "gorgonia.org/gorgonia"
+	gt "gorgonia.org/tensor"
 )
 
 // dotLoss is a test loss: per row Σ_j yTrue·yPred, so that TrainStep's
@@ -500,4 +501,146 @@ func TestDropoutTraining(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestApplyDropout checks Graph.ApplyDropout with a given mask (B, 1, 5)
+// broadcast over the 4 rows of each sample's (4, 5) block, as recurrent
+// layers use it: in training y = mask ? x/keep : 0 with the mask of the
+// sample and column at every row, and the gradient follows the same mask;
+// a keep outside (0, 1] and a mask that does not broadcast are errors.
+func TestApplyDropout(t *testing.T) {
+	const B, keep = 16, 0.6
+	r := rand.New(rand.NewPCG(81, 82))
+	mask := make([]float32, B*5)
+	for i := range mask {
+		if r.Float64() < keep {
+			mask[i] = 1
+		}
+	}
+	st := stageFunc(func(g *Graph, x *G.Node, training bool) (*G.Node, error) {
+		if !training {
+			return x, nil
+		}
+		x3, err := G.Reshape(x, gt.Shape{B, 4, 5})
+		if err != nil {
+			return nil, err
+		}
+		m, err := g.Constant(mask, []int{B, 1, 5})
+		if err != nil {
+			return nil, err
+		}
+		y, err := g.ApplyDropout(x3, m, keep)
+		if err != nil {
+			return nil, err
+		}
+		return G.Reshape(y, gt.Shape{B, 20})
+	})
+	k := newVar("d/kernel", randTensor(r, 1, 3, 20), true)
+	net, err := NewNetwork(NetworkConfig{InputShape: []int{3}, Stages: []Stage{&denseStage{kernel: k}, st}, Variables: []*Variable{k}, Loss: dotLoss{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randTensor(r, 1, B, 3)
+	c := tensor.Zeros(B, 20)
+	for i := range c.Data() {
+		c.Data()[i] = 1
+	}
+	pred, err := net.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := net.TrainStep(x, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range res.YPred.Data() {
+		want := pred.Data()[i] * mask[(i/20)*5+i%5] / keep
+		if math.Abs(float64(v-want)) > 1e-6*math.Max(1, math.Abs(float64(want))) {
+			t.Fatalf("y[%d] = %v, want %v", i, v, want)
+		}
+	}
+	for kk := 0; kk < 3; kk++ {
+		for j := 0; j < 20; j++ {
+			var s float64
+			for b := 0; b < B; b++ {
+				s += float64(x.Data()[b*3+kk]) * float64(mask[b*5+j%5]) / keep
+			}
+			s /= B
+			if g := float64(res.Grads[0][kk*20+j]); math.Abs(g-s) > 1e-5*math.Max(1, math.Abs(s)) {
+				t.Fatalf("grad[%d,%d] = %v, want %v", kk, j, g, s)
+			}
+		}
+	}
+	for _, bad := range []struct {
+		name  string
+		shape []int
+		keep  float64
+	}{{"keep 0", []int{B, 1, 5}, 0}, {"keep above 1", []int{B, 1, 5}, 1.5}, {"keep NaN", []int{B, 1, 5}, math.NaN()},
+		{"mask does not broadcast", []int{B, 2, 5}, keep}, {"mask rank", []int{B, 5}, keep}} {
+		g := newGraph(B, true)
+		xn := newInput(g.g, []int{B, 4, 5}, "x")
+		m := newInput(g.g, bad.shape, "m")
+		if _, err := g.ApplyDropout(xn, m, bad.keep); err == nil {
+			t.Errorf("%s: no error", bad.name)
+		}
+	}
+}
+
+// TestRNNDropoutMaskErrors: the fused recurrent ops reject per-gate dropout
+// masks of the wrong shape, keep probabilities outside (0, 1] and masks on
+// a GRU with errors, not panics; well-formed masks are accepted.
+func TestRNNDropoutMaskErrors(t *testing.T) {
+	const B, T, F, u = 2, 3, 4, 5
+	p := RNNParams{Act: actByName(t, "tanh"), RecAct: actByName(t, "sigmoid"), ResetAfter: true}
+	for _, c := range []struct {
+		name            string
+		gates           int
+		in, rec         []int
+		inKeep, recKeep float64
+		ok              bool
+	}{
+		{"lstm, both masks", 4, []int{B, 4, F}, []int{B, 4, u}, 0.8, 0.7, true},
+		{"simple_rnn, recurrent mask", 1, nil, []int{B, 1, u}, 0, 0.7, true},
+		{"input mask per time step", 4, []int{B, T, F}, nil, 0.8, 0, false},
+		{"input mask of another batch", 4, []int{B + 1, 4, F}, nil, 0.8, 0, false},
+		{"recurrent mask of other units", 4, nil, []int{B, 4, u + 1}, 0, 0.8, false},
+		{"recurrent mask for one gate", 4, nil, []int{B, 1, u}, 0, 0.8, false},
+		{"keep 0", 4, []int{B, 4, F}, nil, 0, 0, false},
+		{"keep above 1", 1, nil, []int{B, 1, u}, 0, 1.2, false},
+		{"gru", 3, nil, []int{B, 3, u}, 0, 0.8, false},
+	} {
+		g := newGraph(B, true)
+		x := newInput(g.g, []int{B, T, F}, "x")
+		w := newInput(g.g, []int{F, c.gates * u}, "w")
+		r := newInput(g.g, []int{u, c.gates * u}, "u")
+		q := p
+		q.InKeep, q.RecKeep = c.inKeep, c.recKeep
+		if c.in != nil {
+			q.DropIn = newInput(g.g, c.in, "din")
+		}
+		if c.rec != nil {
+			q.DropRec = newInput(g.g, c.rec, "drec")
+		}
+		var err error
+		switch c.gates {
+		case 4:
+			_, err = g.LSTM(x, w, r, nil, nil, q)
+		case 3:
+			_, err = g.GRU(x, w, r, nil, nil, q)
+		default:
+			_, err = g.SimpleRNN(x, w, r, nil, nil, q)
+		}
+		if (err == nil) != c.ok {
+			t.Errorf("%s: error %v", c.name, err)
+		}
+	}
+}
+
+func actByName(t *testing.T, name string) *Activation {
+	t.Helper()
+	a, err := ActivationByName(name, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

@@ -56,6 +56,14 @@ type RNNParams struct {
 	// (Keras 3's default) rather than h before the product.
 	ResetAfter bool
 
+	// DropIn (B, gates, F) and DropRec (B, gates, u), each optional, are
+	// per-gate dropout masks of 1 (keep) and 0 as Keras 3's LSTM and
+	// SimpleRNN cells apply them with recurrent_dropout (implementation
+	// 1): gate k's pre-activation reads x_t ⊙ DropIn[k]/InKeep and
+	// h_{t−1} ⊙ DropRec[k]/RecKeep at every step. GRU does not take them.
+	DropIn, DropRec *G.Node
+	InKeep, RecKeep float64
+
 	// tests: force a gate implementation instead of the CPU's best
 	impl      gateImpl
 	forceImpl bool
@@ -78,6 +86,9 @@ type rnnGeo struct {
 	p           RNNParams
 	gates       int // 4 LSTM, 3 GRU, 1 SimpleRNN
 	bias, mask  bool
+	// per-gate dropout masks among the inputs (RNNParams.DropIn, DropRec)
+	dropIn, dropRec bool
+	inKeep, recKeep float32
 }
 
 func (g *rnnGeo) gu() int { return g.gates * g.u }
@@ -96,7 +107,7 @@ func (g *rnnGeo) states() int {
 func (g *rnnGeo) k() int { return g.f + g.u + b2i(g.bias) }
 
 // workspace offsets
-func (g *rnnGeo) offZ() int { return g.b * g.t * g.k() }
+func (g *rnnGeo) offZ() int { return g.xhCopies() * g.b * g.t * g.k() }
 func (g *rnnGeo) offA() int { return g.offZ() + g.b*g.t*g.gu() }
 func (g *rnnGeo) offH() int {
 	if g.gates == 3 {
@@ -176,7 +187,8 @@ func (g *rnnGeo) masked(m []float32, b, t int) bool { return g.mask && m[b*g.t+t
 func (g *rnnGeo) String() string {
 	return fmt.Sprintf("g%d B%d T%d F%d u%d %v/%v back=%v seq=%v rev=%v state=%v zero=%v bias=%v mask=%v gates=%v",
 		g.gates, g.b, g.t, g.f, g.u, g.act, g.recAct, g.p.GoBackwards, g.p.ReturnSequences, g.p.Reverse,
-		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask, g.impl) + fmt.Sprintf(" ra=%v", g.p.ResetAfter)
+		g.p.ReturnState, g.p.ZeroOutputForMask, g.bias, g.mask, g.impl) + fmt.Sprintf(" ra=%v", g.p.ResetAfter) +
+		fmt.Sprintf(" drop=%v/%v keep=%v/%v", g.dropIn, g.dropRec, g.inKeep, g.recKeep)
 }
 
 // LSTM emits Keras's LSTM over x (B, T, F) as one fused op: kernel (F, 4u),
@@ -258,7 +270,11 @@ func newRNNGeo(gates int, x, kernel, recurrent, bias, mask *G.Node, p RNNParams)
 		}
 		ins = append(ins, mask)
 	}
-	return geo, ins, nil
+	dins, err := geo.dropInputs(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return geo, append(ins, dins...), nil
 }
 
 // splitOutputs cuts the flat output y of a layer with return_state into
@@ -291,8 +307,8 @@ type rnnSeqOp struct {
 func (op *rnnSeqOp) Do(v ...G.Value) (G.Value, error) { return doKernel(op, op.outShape, v) }
 func (op *rnnSeqOp) DiffWRT(n int) []bool {
 	d := diffAll(n)
-	if op.geo.mask {
-		d[n-1] = false
+	for i := 3 + b2i(op.geo.bias); i < n; i++ { // mask and dropout masks
+		d[i] = false
 	}
 	return d
 }
@@ -340,6 +356,9 @@ func (g *rnnGeo) biasMask(ins []int) (b, m int) {
 }
 
 func (op *rnnSeqOp) build(c *kctx) (instr, error) {
+	if op.geo.drop() {
+		return newRNNDropFwdInstr(op.geo, c), nil
+	}
 	if op.geo.gates == 3 {
 		if !op.geo.p.ResetAfter {
 			return newGRUBeforeFwdInstr(op.geo, c), nil
@@ -593,6 +612,9 @@ func (op *rnnSeqGradOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) 
 }
 func (op *rnnSeqGradOp) build(c *kctx) (instr, error) {
 	g := op.geo
+	if g.drop() {
+		return newRNNDropBwdInstr(g, c), nil
+	}
 	if g.gates == 3 {
 		if !g.p.ResetAfter {
 			return newGRUBeforeBwdInstr(g, c), nil

@@ -48,6 +48,11 @@ type RNNLayer struct {
 	kernel      *runtime.Variable
 	recurrent   *runtime.Variable
 	bias        *runtime.Variable
+	seed        *int64 // dropout seed; nil draws from the network's generator
+	// maskHook, when set (tests only), replaces the dropout masks drawn per
+	// training step: it returns a 0/1 node of the given shape.
+	maskHook func(g *runtime.Graph, shape []int, keep float64) (*G.Node, error)
+	unrolled bool // tests only: take the unrolled graph even when Fused
 }
 
 var _ MultiLayer = (*RNNLayer)(nil)
@@ -69,7 +74,7 @@ func GRU(units int, cfg RNNConfig, opts ...Option) *RNNLayer {
 
 func newRNN(class string, gates, units int, cfg RNNConfig, opts []Option) *RNNLayer {
 	o := collect(opts)
-	l := &RNNLayer{base: newBase(class, o), units: units, gates: gates, cfg: cfg}
+	l := &RNNLayer{base: newBase(class, o), units: units, gates: gates, cfg: cfg, seed: o.seed}
 	d := DefaultRNNConfig()
 	if l.cfg.KernelInitializer == nil {
 		l.cfg.KernelInitializer = d.KernelInitializer
@@ -97,7 +102,7 @@ func newRNN(class string, gates, units int, cfg RNNConfig, opts []Option) *RNNLa
 	case cfg.Dropout < 0 || cfg.Dropout >= 1 || cfg.RecurrentDropout < 0 || cfg.RecurrentDropout >= 1:
 		l.err = fmt.Errorf("dropout %v and recurrent_dropout %v must be in [0, 1)", cfg.Dropout, cfg.RecurrentDropout)
 	}
-	if e := o.check(class); e != nil && l.err == nil {
+	if e := o.check(class, "seed"); e != nil && l.err == nil {
 		l.err = e
 	}
 	return l
@@ -193,12 +198,9 @@ func (l *RNNLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 	if len(xs) != 1 {
 		return nil, l.errorf("called on %d inputs", len(xs))
 	}
-	if training && (l.cfg.Dropout > 0 || l.cfg.RecurrentDropout > 0) {
-		return nil, l.errorf("dropout and recurrent_dropout in training are not supported yet")
-	}
 	x := xs[0]
 	mask := g.Mask(x)
-	outs, err := l.sequence(g, x, mask, false)
+	outs, err := l.sequence(g, x, mask, false, training)
 	if err != nil {
 		return nil, l.errorf("%v", err)
 	}
@@ -214,7 +216,8 @@ func (l *RNNLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 // Fused reports whether the layer runs as one of the runtime's fused
 // sequence ops (Graph.LSTM, Graph.GRU, Graph.SimpleRNN: elementwise
 // activations) instead of a graph unrolled step by step (axis-wise
-// activations such as softmax).
+// activations such as softmax). GRU training graphs with
+// recurrent_dropout take the unrolled graph (see sequence).
 func (l *RNNLayer) Fused() bool {
 	if l.gates == 1 {
 		return runtime.RNNFusable(l.act, nil)
@@ -224,12 +227,18 @@ func (l *RNNLayer) Fused() bool {
 
 // sequence runs the layer over x: the output (the last step's or the
 // sequence, in processing order or reversed), then the final h and, for
-// LSTM, c.
-func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
-	if l.Fused() {
-		return l.fused(g, x, mask, reverse)
+// LSTM, c. In training, dropout and recurrent_dropout apply as in Keras 3
+// (see dropouts).
+func (l *RNNLayer) sequence(g *runtime.Graph, x, mask *G.Node, reverse, training bool) ([]*G.Node, error) {
+	d, err := l.dropouts(g, x, training)
+	if err != nil {
+		return nil, err
 	}
-	r, err := l.run(g, x, mask)
+	x = d.x
+	if l.Fused() && !l.unrolled && (d.rec == nil || l.gates != 3) {
+		return l.fused(g, x, mask, reverse, d)
+	}
+	r, err := l.run(g, x, mask, d)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +276,7 @@ func (l *RNNLayer) kernels(g *runtime.Graph) (w, u *G.Node, err error) {
 
 // fused emits Graph.LSTM, Graph.GRU or Graph.SimpleRNN; it returns the
 // output, then the states (nil without return_state).
-func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.Node, error) {
+func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool, d *rnnDrop) ([]*G.Node, error) {
 	w, u, err := l.kernels(g)
 	if err != nil {
 		return nil, err
@@ -280,7 +289,13 @@ func (l *RNNLayer) fused(g *runtime.Graph, x, mask *G.Node, reverse bool) ([]*G.
 	}
 	p := runtime.RNNParams{Act: l.act, RecAct: l.recAct, GoBackwards: l.cfg.GoBackwards,
 		ReturnSequences: l.cfg.ReturnSequences, Reverse: reverse, ReturnState: l.cfg.ReturnState,
-		ZeroOutputForMask: l.cfg.ZeroOutputForMask, ResetAfter: l.cfg.ResetAfter}
+		ZeroOutputForMask: l.cfg.ZeroOutputForMask, ResetAfter: l.cfg.ResetAfter, InKeep: d.inKeep, RecKeep: d.recKeep}
+	if p.DropIn, err = stackMasks(g, d.in); err != nil {
+		return nil, err
+	}
+	if p.DropRec, err = stackMasks(g, d.rec); err != nil {
+		return nil, err
+	}
 	emit := g.LSTM
 	switch l.gates {
 	case 1:
@@ -306,6 +321,9 @@ func (l *RNNLayer) Config() map[string]any {
 	if l.gates > 1 {
 		c["recurrent_activation"] = l.recAct.Name()
 		c["seed"] = nil
+	}
+	if l.gates > 1 && l.seed != nil {
+		c["seed"] = *l.seed
 	}
 	c["use_bias"] = l.cfg.UseBias
 	c["kernel_initializer"] = serialInit(l.cfg.KernelInitializer)
@@ -373,5 +391,8 @@ func rnnFromConfig(class string, r *cfgReader, common []Option) (Layer, bool) {
 		cfg.RecurrentActivation = r.activation("recurrent_activation")
 	}
 	units := r.int("units", 0)
+	if r.has("seed") {
+		common = append(append([]Option{}, common...), WithSeed(int64(r.int("seed", 0))))
+	}
 	return newRNN(class, gates, units, cfg, common), true
 }

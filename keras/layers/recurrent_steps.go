@@ -26,7 +26,7 @@ type rnnRun struct {
 // steps at once, then per step the recurrent part, in processing order
 // (T−1 … 0 with go_backwards). Masked steps carry h and c; their output is
 // the carried h, or 0 with zero_output_for_mask.
-func (l *RNNLayer) run(g *runtime.Graph, x, mask *G.Node) (*rnnRun, error) {
+func (l *RNNLayer) run(g *runtime.Graph, x, mask *G.Node, d *rnnDrop) (*rnnRun, error) {
 	xs := []int(x.Shape())
 	B, T, F := xs[0], xs[1], xs[2]
 	gu := l.gates * l.units
@@ -38,11 +38,16 @@ func (l *RNNLayer) run(g *runtime.Graph, x, mask *G.Node) (*rnnRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	xw, err := G.Mul(x2, w)
+	var xw *G.Node
+	if d.in != nil {
+		xw, err = l.maskedInputKernel(g, x, w, d)
+	} else {
+		xw, err = G.Mul(x2, w)
+	}
 	if err != nil {
 		return nil, err
 	}
-	cell := &rnnCell{l: l, g: g, u: u, b: B}
+	cell := &rnnCell{l: l, g: g, u: u, b: B, rec: d.rec, recKeep: d.recKeep}
 	if l.bias != nil {
 		bn, err := g.Var(l.bias)
 		if err != nil {
@@ -64,8 +69,8 @@ func (l *RNNLayer) run(g *runtime.Graph, x, mask *G.Node) (*rnnRun, error) {
 	if xw, err = G.Reshape(xw, gt.Shape{B, T, gu}); err != nil {
 		return nil, err
 	}
-	if l.gates == 3 && !l.cfg.ResetAfter {
-		if cell.ublocks, err = columnBlocks(g, u, 3, l.units); err != nil {
+	if l.gates > 1 && (d.rec != nil || l.gates == 3 && !l.cfg.ResetAfter) {
+		if cell.ublocks, err = columnBlocks(g, u, l.gates, l.units); err != nil {
 			return nil, err
 		}
 	}
@@ -134,14 +139,16 @@ type rnnCell struct {
 	g       *runtime.Graph
 	u       *G.Node   // recurrent kernel (u, g·u)
 	brec    *G.Node   // GRU reset_after recurrent bias (g·u,)
-	ublocks []*G.Node // GRU reset_after=False: U_z, U_r, U_h
+	ublocks []*G.Node // U's gate blocks (GRU reset_after=False, recurrent dropout)
+	rec     []*G.Node // recurrent dropout masks (B, u) per gate, or nil
+	recKeep float64
 	b       int
 }
 
 func (cl *rnnCell) step(xt, h, c *G.Node) (hn, cn *G.Node, err error) {
 	switch cl.l.gates {
 	case 1:
-		z, err := mulAdd(xt, h, cl.u)
+		z, err := cl.mulAdd(xt, h)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -154,7 +161,7 @@ func (cl *rnnCell) step(xt, h, c *G.Node) (hn, cn *G.Node, err error) {
 }
 
 func (cl *rnnCell) lstm(xt, h, c *G.Node) (*G.Node, *G.Node, error) {
-	z, err := mulAdd(xt, h, cl.u)
+	z, err := cl.mulAdd(xt, h)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -213,7 +220,7 @@ func (cl *rnnCell) gru(xt, h *G.Node) (*G.Node, *G.Node, error) {
 	var zin, rin []*G.Node
 	var hh *G.Node
 	if cl.l.cfg.ResetAfter {
-		hu, err := G.Mul(h, cl.u)
+		hu, err := cl.recurrentProduct(h)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -229,11 +236,11 @@ func (cl *rnnCell) gru(xt, h *G.Node) (*G.Node, *G.Node, error) {
 		zin, rin = []*G.Node{xb[0], hb[0]}, []*G.Node{xb[1], hb[1]}
 		hh = hb[2]
 	} else {
-		hz, err := G.Mul(h, cl.ublocks[0])
+		hz, err := cl.gateProduct(h, 0)
 		if err != nil {
 			return nil, nil, err
 		}
-		hr, err := G.Mul(h, cl.ublocks[1])
+		hr, err := cl.gateProduct(h, 1)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -252,7 +259,11 @@ func (cl *rnnCell) gru(xt, h *G.Node) (*G.Node, *G.Node, error) {
 			return nil, nil, err
 		}
 	} else {
-		rh, err := G.HadamardProd(r, h)
+		hd, err := cl.dropH(h, 2)
+		if err != nil {
+			return nil, nil, err
+		}
+		rh, err := G.HadamardProd(r, hd)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -285,13 +296,23 @@ func addAct(a *runtime.Activation, x, y *G.Node) (*G.Node, error) {
 	return a.Apply(s)
 }
 
-// mulAdd returns xt + h·u.
-func mulAdd(xt, h, u *G.Node) (*G.Node, error) {
-	hu, err := G.Mul(h, u)
+// mulAdd returns xt + h·U (with recurrent dropout on h).
+func (cl *rnnCell) mulAdd(xt, h *G.Node) (*G.Node, error) {
+	hu, err := cl.recurrentProduct(h)
 	if err != nil {
 		return nil, err
 	}
 	return G.Add(xt, hu)
+}
+
+// gateProduct returns (h ⊙ rec[k]/keep)·U_k, or h·U_k without recurrent
+// dropout.
+func (cl *rnnCell) gateProduct(h *G.Node, k int) (*G.Node, error) {
+	hk, err := cl.dropH(h, k)
+	if err != nil {
+		return nil, err
+	}
+	return G.Mul(hk, cl.ublocks[k])
 }
 
 // stepOf returns x[:, t, :] of x (B, T, K) as (B, K).

@@ -30,7 +30,11 @@ func Bidirectional(forward, backward *RNNLayer, mode string, opts ...Option) *Bi
 	if l.bwd == nil && forward != nil {
 		cfg := forward.cfg
 		cfg.GoBackwards = !cfg.GoBackwards
-		l.bwd = newRNN(forward.class, forward.gates, forward.units, cfg, []Option{WithName("backward_" + forward.name), WithKerasMajor(forward.major)})
+		bo := []Option{WithName("backward_" + forward.name), WithKerasMajor(forward.major)}
+		if forward.seed != nil {
+			bo = append(bo, WithSeed(*forward.seed))
+		}
+		l.bwd = newRNN(forward.class, forward.gates, forward.units, cfg, bo)
 	}
 	switch {
 	case forward == nil:
@@ -115,7 +119,7 @@ func (l *BidirectionalLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training 
 	var ys []*G.Node
 	var states []*G.Node
 	for i, r := range []*RNNLayer{l.fwd, l.bwd} {
-		seq, err := r.sequence(g, x, mask, i == 1)
+		seq, err := r.sequence(g, x, mask, i == 1, training)
 		if err != nil {
 			return nil, l.errorf("%v", err)
 		}
