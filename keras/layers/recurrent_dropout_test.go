@@ -5,6 +5,7 @@ import (
 	"github.com/kerago/kerago/loader"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/kerago/kerago/runtime"
@@ -421,7 +422,7 @@ func TestRecurrentDropoutMasksDrawn(t *testing.T) {
 				if frac := float64(kept) / (B * n); math.Abs(frac-keep) > 0.1 {
 					t.Errorf("step %d: kept %.3f of the units, want ≈ %.2f", step, frac, keep)
 				}
-				if prev != nil && slicesEqual(prev, masks) {
+				if prev != nil && slices.Equal(prev, masks) {
 					t.Errorf("step %d drew the same masks as the step before", step)
 				}
 				prev = masks
@@ -447,18 +448,6 @@ func TestRecurrentDropoutMasksDrawn(t *testing.T) {
 			}
 		})
 	}
-}
-
-func slicesEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestBidirectionalDropoutReference: each direction of a Bidirectional
