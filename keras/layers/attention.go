@@ -40,7 +40,9 @@ type MHALayer struct {
 
 var _ MultiLayer = (*MHALayer)(nil)
 
-// MultiHeadAttention returns keras.layers.MultiHeadAttention.
+// MultiHeadAttention returns keras.layers.MultiHeadAttention. In training,
+// cfg.Dropout drops attention probabilities (WithSeed gives the masks their
+// own generator, as Keras's seed).
 func MultiHeadAttention(cfg MHAConfig, opts ...Option) *MHALayer {
 	o := collect(opts)
 	if cfg.ValueDim == 0 {

@@ -25,7 +25,8 @@ type AttentionLayer struct {
 var _ MultiLayer = (*AttentionLayer)(nil)
 
 // Attention returns keras.layers.Attention(use_scale, score_mode) with
-// score_mode "dot" or "concat".
+// score_mode "dot" or "concat"; in training dropout drops attention
+// weights (WithSeed sets Keras's seed).
 func Attention(useScale bool, scoreMode string, dropout float64, opts ...Option) *AttentionLayer {
 	return newAttention("Attention", false, useScale, scoreMode, dropout, opts)
 }
