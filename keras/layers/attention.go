@@ -33,13 +33,16 @@ type MHAConfig struct {
 type MHALayer struct {
 	base
 	cfg                    MHAConfig
+	drop                   attnDropout
 	wq, bq, wk, bk, wv, bv *runtime.Variable
 	wo, bo                 *runtime.Variable
 }
 
 var _ MultiLayer = (*MHALayer)(nil)
 
-// MultiHeadAttention returns keras.layers.MultiHeadAttention.
+// MultiHeadAttention returns keras.layers.MultiHeadAttention. In training,
+// cfg.Dropout drops attention probabilities (WithSeed gives the masks their
+// own generator, as Keras's seed).
 func MultiHeadAttention(cfg MHAConfig, opts ...Option) *MHALayer {
 	o := collect(opts)
 	if cfg.ValueDim == 0 {
@@ -51,14 +54,14 @@ func MultiHeadAttention(cfg MHAConfig, opts ...Option) *MHALayer {
 	if cfg.BiasInit == nil {
 		cfg.BiasInit = initializers.Zeros()
 	}
-	l := &MHALayer{base: newBase("MultiHeadAttention", o), cfg: cfg}
+	l := &MHALayer{base: newBase("MultiHeadAttention", o), cfg: cfg, drop: attnDropout{rate: cfg.Dropout, seed: o.seed}}
 	switch {
 	case cfg.NumHeads <= 0 || cfg.KeyDim <= 0 || cfg.ValueDim <= 0:
 		l.err = fmt.Errorf("num_heads %d, key_dim %d, value_dim %d must be positive", cfg.NumHeads, cfg.KeyDim, cfg.ValueDim)
 	case cfg.Dropout < 0 || cfg.Dropout >= 1:
 		l.err = fmt.Errorf("dropout %v is not in [0, 1)", cfg.Dropout)
 	}
-	if err := o.check("MultiHeadAttention"); err != nil && l.err == nil {
+	if err := o.check("MultiHeadAttention", "seed"); err != nil && l.err == nil {
 		l.err = err
 	}
 	return l
@@ -186,9 +189,6 @@ func (l *MHALayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 	if !l.built {
 		return nil, l.errorf("not built")
 	}
-	if training && l.cfg.Dropout > 0 {
-		return nil, fmt.Errorf("layers: %s %q: kerago cannot train with attention dropout %v (dropout is the identity at inference, which is exact): %w", l.class, l.name, l.cfg.Dropout, loader.ErrUnsupported)
-	}
 	if len(xs) < 2 || len(xs) > 3 {
 		return nil, l.errorf("called on %d inputs, want 2 or 3", len(xs))
 	}
@@ -210,7 +210,7 @@ func (l *MHALayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 	if err != nil {
 		return nil, l.errorf("%v", err)
 	}
-	out, err := l.attend(g, q, k, v, mask)
+	out, err := l.attend(g, q, k, v, mask, training)
 	if err != nil {
 		return nil, l.errorf("%v", err)
 	}
@@ -221,8 +221,10 @@ func (l *MHALayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*
 }
 
 // attend computes the attention output (B, T, Dout); mask (B, T, S) or nil
-// marks the (query, key) pairs attended to.
-func (l *MHALayer) attend(g *runtime.Graph, q, k, v, mask *G.Node) (*G.Node, error) {
+// marks the (query, key) pairs attended to. In training the attention
+// probabilities (B·N, T, S), laid out as Keras's (B, N, T, S), go through
+// dropout.
+func (l *MHALayer) attend(g *runtime.Graph, q, k, v, mask *G.Node, training bool) (*G.Node, error) {
 	n, h, hv := l.cfg.NumHeads, l.cfg.KeyDim, l.cfg.ValueDim
 	B, T, S := q.Shape()[0], q.Shape()[1], v.Shape()[1]
 	qp, err := project(g, q, l.wq, l.bq, n*h)
@@ -267,6 +269,9 @@ func (l *MHALayer) attend(g *runtime.Graph, q, k, v, mask *G.Node) (*G.Node, err
 	}
 	P, err := softmaxLast(g, scores, l.cfg.UseCausalMask)
 	if err != nil {
+		return nil, err
+	}
+	if P, err = l.drop.apply(g, P, training); err != nil {
 		return nil, err
 	}
 	O, err := g.BatchDot(P, V, 2, 1) // (B·N, T, hv)
@@ -345,7 +350,7 @@ func (l *MHALayer) Config() map[string]any {
 	}
 	c["kernel_constraint"] = serialCons(l.cfg.KernelCons)
 	c["bias_constraint"] = serialCons(l.cfg.BiasCons)
-	c["seed"] = nil
+	c["seed"] = l.drop.seedConfig()
 	if l.cfg.UseCausalMask {
 		// a call argument in Keras 3, which kerago's files cannot carry:
 		// the writers refuse it rather than drop it

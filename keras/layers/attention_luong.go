@@ -18,13 +18,15 @@ type AttentionLayer struct {
 	additive, useScale bool
 	scoreMode          string
 	dropout            float64
+	drop               attnDropout
 	scale, concatW     *runtime.Variable // scale: () for Attention, (D,) for AdditiveAttention
 }
 
 var _ MultiLayer = (*AttentionLayer)(nil)
 
 // Attention returns keras.layers.Attention(use_scale, score_mode) with
-// score_mode "dot" or "concat".
+// score_mode "dot" or "concat"; in training dropout drops attention
+// weights (WithSeed sets Keras's seed).
 func Attention(useScale bool, scoreMode string, dropout float64, opts ...Option) *AttentionLayer {
 	return newAttention("Attention", false, useScale, scoreMode, dropout, opts)
 }
@@ -36,14 +38,15 @@ func AdditiveAttention(useScale bool, dropout float64, opts ...Option) *Attentio
 
 func newAttention(class string, additive, useScale bool, mode string, dropout float64, opts []Option) *AttentionLayer {
 	o := collect(opts)
-	l := &AttentionLayer{base: newBase(class, o), additive: additive, useScale: useScale, scoreMode: mode, dropout: dropout}
+	l := &AttentionLayer{base: newBase(class, o), additive: additive, useScale: useScale, scoreMode: mode, dropout: dropout,
+		drop: attnDropout{rate: dropout, seed: o.seed}}
 	switch {
 	case !additive && mode != "dot" && mode != "concat":
 		l.err = fmt.Errorf("score_mode %q: expected \"dot\" or \"concat\"", mode)
 	case dropout < 0 || dropout >= 1:
 		l.err = fmt.Errorf("dropout %v is not in [0, 1)", dropout)
 	}
-	if err := o.check(class); err != nil && l.err == nil {
+	if err := o.check(class, "seed"); err != nil && l.err == nil {
 		l.err = err
 	}
 	return l
@@ -99,13 +102,11 @@ func (l *AttentionLayer) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.No
 	return nil, l.errorf("is called on [query, value] or [query, value, key], got one input")
 }
 
-// EmitMulti computes softmax(scores)·value.
+// EmitMulti computes softmax(scores)·value; in training the softmax
+// weights (B, Tq, Tv) go through dropout, as in Keras's _apply_scores.
 func (l *AttentionLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool) ([]*G.Node, error) {
 	if !l.built {
 		return nil, l.errorf("not built")
-	}
-	if training && l.dropout > 0 {
-		return nil, fmt.Errorf("layers: %s %q: kerago cannot train with attention dropout %v (dropout is the identity at inference, which is exact): %w", l.class, l.name, l.dropout, loader.ErrUnsupported)
 	}
 	if len(xs) < 2 || len(xs) > 3 {
 		return nil, l.errorf("called on %d inputs, want 2 or 3", len(xs))
@@ -128,6 +129,9 @@ func (l *AttentionLayer) EmitMulti(g *runtime.Graph, xs []*G.Node, training bool
 	}
 	if err == nil {
 		s, err = softmaxLast(g, s, false)
+	}
+	if err == nil {
+		s, err = l.drop.apply(g, s, training)
 	}
 	if err == nil {
 		s, err = g.BatchDot(s, v, 2, 1)
@@ -261,13 +265,16 @@ func (l *AttentionLayer) Config() map[string]any {
 		c["score_mode"] = l.scoreMode
 	}
 	c["dropout"] = l.dropout
-	c["seed"] = nil
+	c["seed"] = l.drop.seedConfig()
 	return c
 }
 
 // attentionFromConfig builds the attention layers from their Keras configs;
 // ok is false for other classes.
 func attentionFromConfig(class string, r *cfgReader, common []Option) (Layer, bool) {
+	if r.has("seed") {
+		common = append(append([]Option{}, common...), WithSeed(int64(r.int("seed", 0))))
+	}
 	switch class {
 	case "MultiHeadAttention":
 		cfg := MHAConfig{
