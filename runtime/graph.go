@@ -42,6 +42,10 @@ type maskInput struct {
 	node *G.Node
 	keep float32 // probability of keeping a unit
 	seed int64   // layer seed; -1 uses the network's generator
+	// normal: draws of mean + std·z, z standard normal (NormalNoise),
+	// instead of 0/1 keep draws
+	normal    bool
+	mean, std float32
 }
 
 type statHook struct {
@@ -102,6 +106,17 @@ func newInput(g *G.ExprGraph, shape []int, name string) *G.Node {
 func (g *Graph) DropoutMask(shape []int, keep float64, seed int64) *G.Node {
 	n := newInput(g.g, shape, g.uniqueName("dropout_mask"))
 	g.masks = append(g.masks, maskInput{node: n, keep: float32(keep), seed: seed})
+	return n
+}
+
+// NormalNoise returns an input node of the given shape that holds, in each
+// training step, independent float32 draws of mean + stddev·z with z
+// standard normal (Keras's random.normal), as GaussianNoise and
+// GaussianDropout use. seed has DropoutMask's meaning. Outside training the
+// node is never filled: layers use it only when training.
+func (g *Graph) NormalNoise(shape []int, mean, stddev float64, seed int64) *G.Node {
+	n := newInput(g.g, shape, g.uniqueName("normal_noise"))
+	g.masks = append(g.masks, maskInput{node: n, seed: seed, normal: true, mean: float32(mean), std: float32(stddev)})
 	return n
 }
 

@@ -720,6 +720,12 @@ func (n *Network) fillMasks(sp *stepProgram) {
 			}
 		}
 		buf := sp.f.bufs[sp.p.masks[i]]
+		if m.normal {
+			for j := range buf {
+				buf[j] = m.mean + m.std*float32(r.NormFloat64())
+			}
+			continue
+		}
 		keep := m.keep
 		for j := range buf {
 			if r.Float32() < keep {

@@ -2,8 +2,8 @@ package layers
 
 import (
 	"fmt"
+	"math"
 
-	"github.com/kerago/kerago/loader"
 	"github.com/kerago/kerago/runtime"
 	G "gorgonia.org/gorgonia"
 )
@@ -105,8 +105,9 @@ func (l *NoiseLayer) Build(in []int) error {
 
 // Emit is the identity at inference. In training, SpatialDropout drops
 // whole channels and AlphaDropout applies Keras's formula with kerago's
-// dropout masks; GaussianNoise and GaussianDropout fail, as kerago draws no
-// normal noise.
+// dropout masks; GaussianNoise adds N(0, stddev²) noise and GaussianDropout
+// multiplies by N(1, rate/(1−rate)) noise, drawn afresh for every batch
+// (Keras's formulas; kerago's own random stream).
 func (l *NoiseLayer) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, error) {
 	if !l.built {
 		return nil, l.errorf("not built")
@@ -121,9 +122,13 @@ func (l *NoiseLayer) Emit(g *runtime.Graph, x *G.Node, training bool) (*G.Node, 
 	var y *G.Node
 	var err error
 	switch l.class {
-	case "GaussianNoise", "GaussianDropout":
-		return nil, fmt.Errorf("layers: %s %q: kerago cannot apply %s during training (it draws no normal noise); it is the identity at inference only: %w",
-			l.class, l.name, l.class, loader.ErrUnsupported)
+	case "GaussianNoise": // x + N(0, stddev²)
+		y, err = G.Add(x, g.NormalNoise(x.Shape(), 0, l.rate, seed))
+	case "GaussianDropout": // x · N(1, rate/(1−rate))
+		if l.rate >= 1 {
+			return nil, l.errorf("rate %v: the noise's standard deviation √(rate/(1−rate)) is infinite (Keras fails too)", l.rate)
+		}
+		y, err = G.HadamardProd(x, g.NormalNoise(x.Shape(), 1, math.Sqrt(l.rate/(1-l.rate)), seed))
 	case "AlphaDropout":
 		y, err = g.AlphaDropout(x, l.rate, l.noiseShape, seed)
 	default: // SpatialDropout: noise shape (batch, 1, ..., 1, channels)
