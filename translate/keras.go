@@ -57,12 +57,21 @@ var (
 // unsupportedLayers names Keras layers kerago does not implement, so the
 // report can say so plainly.
 var knownMissingLayers = map[string]bool{
-	"LSTM": true, "GRU": true,
-	"SimpleRNN": true, "Embedding": true, "Bidirectional": true, "TimeDistributed": true, "Lambda": true,
-	"Conv2DTranspose": true, "UpSampling2D": true, "ZeroPadding2D": true, "Concatenate": true, "Add": true,
-	"Multiply": true, "Attention": true, "MultiHeadAttention": true, "GaussianNoise": true, "GaussianDropout": true,
-	"SpatialDropout2D": true, "RepeatVector": true, "Permute": true, "Masking": true, "SeparableConv2D": true,
-	"DepthwiseConv2D": true, "Cropping2D": true, "AlphaDropout": true, "ActivityRegularization": true,
+	"Lambda": true,
+}
+
+// libraryLayers names layers keras/layers has that kerago translate does
+// not translate yet.
+var libraryLayers = map[string]bool{
+	"Conv1DTranspose": true, "Conv2DTranspose": true, "Conv3DTranspose": true,
+	"UpSampling1D": true, "UpSampling2D": true, "UpSampling3D": true,
+	"ZeroPadding1D": true, "ZeroPadding2D": true, "ZeroPadding3D": true,
+	"Cropping1D": true, "Cropping2D": true, "Cropping3D": true,
+	"Concatenate": true, "Add": true, "Subtract": true, "Multiply": true, "Average": true, "Maximum": true, "Minimum": true, "Dot": true,
+	"Attention": true, "AdditiveAttention": true, "MultiHeadAttention": true,
+	"SeparableConv1D": true, "SeparableConv2D": true, "DepthwiseConv1D": true, "DepthwiseConv2D": true,
+	"ConvLSTM1D": true, "ConvLSTM2D": true, "ConvLSTM3D": true,
+	"GroupNormalization": true, "UnitNormalization": true, "RMSNormalization": true,
 }
 
 // kerasCall translates a call of something from Keras (canonical name
@@ -342,8 +351,14 @@ func (t *translator) layer(cls string, c *Call) val {
 		}
 		cls = a
 	}
+	if _, ok := seqLayers[cls]; ok {
+		return t.seqLayer(cls, c)
+	}
 	params, ok := kerasLayers[cls]
 	if !ok {
+		if libraryLayers[cls] {
+			t.fail(c.Line, "kerago translate does not translate %s yet", cls)
+		}
 		if knownMissingLayers[cls] {
 			t.fail(c.Line, "%s is not a layer kerago implements", cls)
 		}
@@ -552,7 +567,7 @@ func (t *translator) commonLayerOpts(a *args, c *Call, opt func(string)) {
 	if e, ok := a.get("input_shape"); ok && !isNone(e) {
 		opt("layers.WithInputShape(" + strings.Join(t.intsOf(e, "input_shape", false), ", ") + ")")
 	}
-	if e, ok := a.get("input_dim"); ok && !isNone(e) {
+	if e, ok := a.get("input_dim"); ok && !isNone(e) && a.fn != "Embedding" { // Embedding's is the vocabulary size
 		opt("layers.WithInputShape(" + t.intOf(e, "input_dim").code + ")")
 	}
 	if e, ok := a.get("batch_input_shape"); ok && !isNone(e) {

@@ -1,0 +1,290 @@
+package translate
+
+import (
+	"strconv"
+	"strings"
+)
+
+// seqLayers are the sequence, noise and shape layers translated by
+// seqLayer, with their Keras 3 positional parameters.
+var seqLayers = map[string][]string{
+	"Embedding": {"input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "mask_zero"},
+	"SimpleRNN": {"units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "seed"},
+	"LSTM":      {"units", "activation", "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer", "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "use_cudnn"},
+	"GRU":       {"units", "activation", "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "reset_after", "use_cudnn"},
+
+	"Bidirectional":          {"layer", "merge_mode", "weights", "backward_layer"},
+	"TimeDistributed":        {"layer"},
+	"GaussianNoise":          {"stddev", "seed"},
+	"GaussianDropout":        {"rate", "seed"},
+	"SpatialDropout1D":       {"rate", "seed"},
+	"SpatialDropout2D":       {"rate", "data_format", "seed"},
+	"SpatialDropout3D":       {"rate", "data_format", "seed"},
+	"AlphaDropout":           {"rate", "noise_shape", "seed"},
+	"ActivityRegularization": {"l1", "l2"},
+	"Masking":                {"mask_value"},
+	"RepeatVector":           {"n"},
+	"Permute":                {"dims"},
+}
+
+// rnnClass reports whether cls is SimpleRNN, LSTM or GRU.
+func rnnClass(cls string) bool { return cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU" }
+
+// seqLayer translates the layers of seqLayers.
+func (t *translator) seqLayer(cls string, c *Call) val {
+	a := t.bind(c, cls, seqLayers[cls]...)
+	var first, opts []string
+	opt := func(s string) { opts = append(opts, s) }
+	switch {
+	case cls == "Embedding":
+		first = t.embeddingArgs(c, a, opt)
+	case rnnClass(cls):
+		first = t.rnnArgs(cls, c, a)
+	case cls == "Bidirectional":
+		first = t.bidirectionalArgs(c, a)
+	case cls == "TimeDistributed":
+		first = []string{t.wrappedLayer(c, a, "TimeDistributed").code}
+	default:
+		first = t.simpleSeqArgs(cls, c, a)
+	}
+	if e, ok := a.get("seed"); ok && !isNone(e) {
+		opt("layers.WithSeed(" + t.intOf(e, "seed").code + ")")
+	}
+	if e, ok := a.get("noise_shape"); ok && !isNone(e) {
+		opt("layers.WithNoiseShape(" + strings.Join(t.intsOf(e, "noise_shape", true), ", ") + ")")
+	}
+	if e, ok := a.get("data_format"); ok && !isNone(e) {
+		opt("layers.WithDataFormat(" + t.stringOf(e, "data_format").code + ")")
+	}
+	if e, ok := a.get("activity_regularizer"); ok && !isNone(e) {
+		opt("layers.WithActivityRegularizer(" + t.regularizerOf(e) + ")")
+	}
+	t.commonLayerOpts(a, c, opt)
+	a.done()
+	code := "layers." + cls + "(" + strings.Join(append(first, opts...), ", ") + ")"
+	return val{code: code, kind: kLayer, hint: strings.ToLower(cls[:1]) + cls[1:]}
+}
+
+// simpleSeqArgs gives the leading arguments of the noise and shape layers.
+func (t *translator) simpleSeqArgs(cls string, c *Call, a *args) []string {
+	switch cls {
+	case "ActivityRegularization":
+		l1, l2 := "0", "0"
+		if e, ok := a.get("l1"); ok {
+			l1 = t.floatOf(e, "l1").code
+		}
+		if e, ok := a.get("l2"); ok {
+			l2 = t.floatOf(e, "l2").code
+		}
+		return []string{l1, l2}
+	case "Masking":
+		v := "0"
+		if e, ok := a.get("mask_value"); ok {
+			v = t.floatOf(e, "mask_value").code
+		}
+		return []string{v}
+	case "RepeatVector":
+		return []string{t.intOf(a.need("n"), "n").code}
+	case "Permute":
+		return []string{"[]int{" + strings.Join(t.intsOf(a.need("dims"), "dims", false), ", ") + "}"}
+	case "GaussianNoise":
+		return []string{t.floatOf(a.need("stddev"), "stddev").code}
+	}
+	return []string{t.floatOf(a.need("rate"), "rate").code}
+}
+
+// embeddingArgs gives Embedding's input_dim, output_dim and
+// EmbeddingConfig.
+func (t *translator) embeddingArgs(c *Call, a *args, opt func(string)) []string {
+	in := t.intOf(a.need("input_dim"), "input_dim").code
+	out := t.intOf(a.need("output_dim"), "output_dim").code
+	var fields []string
+	if e, ok := a.get("embeddings_initializer"); ok && !isNone(e) {
+		fields = append(fields, "Initializer: "+t.initializerOf(e))
+	}
+	if e, ok := a.get("embeddings_regularizer"); ok && !isNone(e) {
+		fields = append(fields, "Regularizer: "+t.regularizerOf(e))
+	}
+	if e, ok := a.get("embeddings_constraint"); ok && !isNone(e) {
+		fields = append(fields, "Constraint: "+t.constraintOf(e))
+	}
+	if e, ok := a.get("mask_zero"); ok {
+		if b := t.boolArg(e, "mask_zero"); b.lit == nil || b.lit.b {
+			fields = append(fields, "MaskZero: "+b.code)
+		}
+	}
+	if e, ok := a.get("weights"); ok && !isNone(e) {
+		t.fail(c.Line, "Embedding(weights=...) (a pretrained table) is not translated yet; load the weights with keras.LoadWithWeights")
+	}
+	if e, ok := a.get("lora_rank"); ok && !isNone(e) {
+		t.fail(c.Line, "Embedding(lora_rank=...) is outside the subset")
+	}
+	if e, ok := a.get("input_length"); ok && !isNone(e) {
+		// Keras 2 builds the model from input_length; Keras 3 ignores it
+		opt("layers.WithInputShape(" + t.intOf(e, "input_length").code + ")")
+		t.note(c.Line, "Embedding's input_length (Keras 2) gives the model its input shape (sequences of that length)")
+	}
+	return []string{in, out, "layers.EmbeddingConfig{" + strings.Join(fields, ", ") + "}"}
+}
+
+// rnnArgs gives SimpleRNN's, LSTM's or GRU's units and RNNConfig.
+func (t *translator) rnnArgs(cls string, c *Call, a *args) []string {
+	units := t.intOf(a.need("units"), "units").code
+	type field struct{ name, code string }
+	defaults := []field{{"Activation", `"tanh"`}, {"RecurrentActivation", `"sigmoid"`}, {"UseBias", "true"}, {"UnitForgetBias", "true"}, {"ResetAfter", "true"}}
+	var set []field
+	changed := false
+	put := func(name, code string) {
+		for i := range defaults {
+			if defaults[i].name == name {
+				defaults[i].code = code
+				changed = true
+				return
+			}
+		}
+		set = append(set, field{name, code})
+	}
+	if e, ok := a.get("activation"); ok {
+		put("Activation", t.rnnActivation(e))
+	}
+	if e, ok := a.get("recurrent_activation"); ok {
+		put("RecurrentActivation", t.rnnActivation(e))
+	}
+	for _, b := range []struct{ py, goName string }{{"use_bias", "UseBias"}, {"unit_forget_bias", "UnitForgetBias"}, {"reset_after", "ResetAfter"},
+		{"return_sequences", "ReturnSequences"}, {"go_backwards", "GoBackwards"}, {"unroll", "Unroll"}} {
+		if e, ok := a.get(b.py); ok {
+			put(b.goName, t.boolArg(e, b.py).code)
+		}
+	}
+	for _, f := range []struct{ py, goName string }{{"dropout", "Dropout"}, {"recurrent_dropout", "RecurrentDropout"}} {
+		if e, ok := a.get(f.py); ok && !isNone(e) {
+			put(f.goName, t.floatOf(e, f.py).code)
+		}
+	}
+	for _, m := range []struct{ py, goName, kind string }{
+		{"kernel_initializer", "KernelInitializer", "init"}, {"recurrent_initializer", "RecurrentInitializer", "init"}, {"bias_initializer", "BiasInitializer", "init"},
+		{"kernel_regularizer", "KernelRegularizer", "reg"}, {"recurrent_regularizer", "RecurrentRegularizer", "reg"}, {"bias_regularizer", "BiasRegularizer", "reg"},
+		{"kernel_constraint", "KernelConstraint", "cons"}, {"recurrent_constraint", "RecurrentConstraint", "cons"}, {"bias_constraint", "BiasConstraint", "cons"},
+	} {
+		if e, ok := a.get(m.py); ok && !isNone(e) {
+			put(m.goName, t.weightSetting(m.kind, e))
+		}
+	}
+	t.rnnUnsupported(cls, c, a)
+	if !changed && len(set) == 0 {
+		return []string{units, "layers.DefaultRNNConfig()"}
+	}
+	var parts []string
+	for _, d := range defaults {
+		switch {
+		case d.name == "RecurrentActivation" && cls == "SimpleRNN",
+			d.name == "UnitForgetBias" && cls != "LSTM",
+			d.name == "ResetAfter" && cls != "GRU":
+			continue
+		}
+		parts = append(parts, d.name+": "+d.code)
+	}
+	for _, s := range set {
+		parts = append(parts, s.name+": "+s.code)
+	}
+	return []string{units, "layers.RNNConfig{" + strings.Join(parts, ", ") + "}"}
+}
+
+// rnnUnsupported fails on the RNN settings kerago translate does not carry.
+func (t *translator) rnnUnsupported(cls string, c *Call, a *args) {
+	if e, ok := a.get("return_state"); ok {
+		if b := t.boolArg(e, "return_state"); b.lit == nil || b.lit.b {
+			t.fail(c.Line, "%s(return_state=True) (several outputs) is not translated yet", cls)
+		}
+	}
+	if e, ok := a.get("stateful"); ok {
+		if b := t.boolArg(e, "stateful"); b.lit == nil || b.lit.b {
+			t.fail(c.Line, "%s(stateful=True) is not supported by kerago (it runs stateless RNNs)", cls)
+		}
+	}
+	a.ignore("kerago picks its own kernels", "use_cudnn")
+	for _, k1 := range []string{"W_regularizer", "U_regularizer", "b_regularizer", "dropout_W", "dropout_U", "inner_activation", "consume_less", "output_dim", "init", "inner_init"} {
+		if _, ok := a.get(k1); ok {
+			t.fail(c.Line, "%s: Keras 1 argument %s is not translated; write the Keras 3 name", cls, k1)
+		}
+	}
+}
+
+// rnnActivation translates an RNN activation (None is linear).
+func (t *translator) rnnActivation(e Expr) string {
+	if isNone(e) {
+		return `"linear"`
+	}
+	return t.activationOf(e)
+}
+
+// weightSetting translates an initializer, regularizer or constraint.
+func (t *translator) weightSetting(kind string, e Expr) string {
+	switch kind {
+	case "init":
+		return t.initializerOf(e)
+	case "reg":
+		return t.regularizerOf(e)
+	}
+	return t.constraintOf(e)
+}
+
+// wrappedLayer translates the layer a wrapper (Bidirectional,
+// TimeDistributed) takes.
+func (t *translator) wrappedLayer(c *Call, a *args, wrapper string) val {
+	e := a.need("layer")
+	v := t.expr(e)
+	if v.kind != kLayer {
+		t.fail(c.Line, "%s needs a layer, got %s", wrapper, describe(v))
+	}
+	return t.materialize(v, "layer")
+}
+
+// bidirectionalArgs gives Bidirectional's forward and backward RNNs and
+// merge mode.
+func (t *translator) bidirectionalArgs(c *Call, a *args) []string {
+	fwd := t.wrappedLayer(c, a, "Bidirectional")
+	if !isRNNCode(fwd.code) {
+		t.fail(c.Line, "Bidirectional of %s: kerago translate wraps an LSTM, GRU or SimpleRNN written in the call", fwd.code)
+	}
+	bwd := "nil"
+	if e, ok := a.get("backward_layer"); ok && !isNone(e) {
+		v := t.materialize(t.expr(e), "layer")
+		if v.kind != kLayer || !isRNNCode(v.code) {
+			t.fail(c.Line, "Bidirectional's backward_layer must be an LSTM, GRU or SimpleRNN written in the call")
+		}
+		bwd = v.code
+	}
+	mode := `"concat"`
+	if e, ok := a.get("merge_mode"); ok {
+		if isNone(e) {
+			mode = `""`
+		} else {
+			v := t.stringOf(e, "merge_mode")
+			if v.lit == nil {
+				t.fail(c.Line, "Bidirectional's merge_mode must be a literal")
+			}
+			switch v.lit.s {
+			case "concat", "sum", "mul", "ave":
+			default:
+				t.fail(c.Line, "Bidirectional merge_mode %s is not one of concat, sum, mul, ave, None", v.code)
+			}
+			mode = strconv.Quote(v.lit.s)
+		}
+	}
+	if e, ok := a.get("weights"); ok && !isNone(e) {
+		t.fail(c.Line, "Bidirectional(weights=...) is outside the subset")
+	}
+	return []string{fwd.code, bwd, mode}
+}
+
+// isRNNCode reports whether code is a SimpleRNN, LSTM or GRU constructor
+// call (so that it has type *layers.RNNLayer).
+func isRNNCode(code string) bool {
+	for _, p := range []string{"layers.LSTM(", "layers.GRU(", "layers.SimpleRNN("} {
+		if strings.HasPrefix(code, p) {
+			return true
+		}
+	}
+	return false
+}
