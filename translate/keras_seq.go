@@ -116,8 +116,10 @@ func (t *translator) embeddingArgs(c *Call, a *args, opt func(string)) []string 
 	if e, ok := a.get("weights"); ok && !isNone(e) {
 		t.fail(c.Line, "Embedding(weights=...) (a pretrained table) is not translated yet; load the weights with keras.LoadWithWeights")
 	}
-	if e, ok := a.get("lora_rank"); ok && !isNone(e) {
-		t.fail(c.Line, "Embedding(lora_rank=...) is outside the subset")
+	for _, k := range []string{"lora_rank", "lora_alpha", "quantization_config"} {
+		if e, ok := a.get(k); ok && !isNone(e) {
+			t.fail(c.Line, "Embedding(%s=...) is outside the subset", k)
+		}
 	}
 	if e, ok := a.get("input_length"); ok && !isNone(e) {
 		// Keras 2 builds the model from input_length; Keras 3 ignores it

@@ -241,7 +241,7 @@ out = layers.Dense(1)(a)
 model = keras.Model(inputs=[a, b], outputs=out)
 `,
 		todo: []string{
-			"line 5: x = layers.Concatenate()([a, b]): Concatenate is not a layer kerago implements",
+			"line 5: x = layers.Concatenate()([a, b]): kerago translate does not translate Concatenate yet",
 			"line 7: model = keras.Model(inputs=[a, b], outputs=out): keras.Model: inputs and outputs must be one keras.Input and one chain of layers applied to it",
 		},
 	},

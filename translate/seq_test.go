@@ -1,0 +1,120 @@
+package translate
+
+// Snippets for the sequence, noise and shape layers (keras_seq.go). Each
+// program is compiled and vetted by TestCorpus; TestSnippets checks the Go
+// each line becomes against Keras 3's signatures (keras.io/api/layers:
+// Embedding, LSTM, GRU, SimpleRNN, Bidirectional, TimeDistributed, the
+// noise and reshaping layers), in keyword and positional forms.
+func init() {
+	snippets = append(snippets,
+		snippet{
+			name: "seq_keyword_forms",
+			src: `from tensorflow import keras
+from tensorflow.keras import layers
+model = keras.Sequential()
+model.add(layers.Embedding(input_dim=1000, output_dim=16, mask_zero=True, input_length=20))
+model.add(layers.LSTM(units=32, dropout=0.2, recurrent_dropout=0.1, return_sequences=True, go_backwards=True, seed=3))
+model.add(layers.Bidirectional(layers.GRU(8, reset_after=False, return_sequences=True), merge_mode='ave'))
+model.add(layers.TimeDistributed(layers.Dense(4)))
+model.add(layers.SimpleRNN(6, activation='relu', use_bias=False, unroll=True))
+model.add(layers.Dense(1, activation='sigmoid'))
+model.compile(optimizer='adam', loss='binary_crossentropy')
+`,
+			want: []string{
+				`model.Add(layers.Embedding(1000, 16, layers.EmbeddingConfig{MaskZero: true}, layers.WithInputShape(20)))`,
+				`model.Add(layers.LSTM(32, layers.RNNConfig{Activation: "tanh", RecurrentActivation: "sigmoid", UseBias: true, UnitForgetBias: true, ReturnSequences: true, GoBackwards: true, Dropout: 0.2, RecurrentDropout: 0.1}, layers.WithSeed(3)))`,
+				`model.Add(layers.Bidirectional(layers.GRU(8, layers.RNNConfig{Activation: "tanh", RecurrentActivation: "sigmoid", UseBias: true, ResetAfter: false, ReturnSequences: true}), nil, "ave"))`,
+				`model.Add(layers.TimeDistributed(layers.Dense(4)))`,
+				`model.Add(layers.SimpleRNN(6, layers.RNNConfig{Activation: "relu", UseBias: false, Unroll: true}))`,
+			},
+			note: []string{"Embedding's input_length (Keras 2) gives the model its input shape"},
+		},
+		snippet{
+			// positional: LSTM's 16th parameter is dropout (after
+			// unit_forget_bias), GRU's 15th (no unit_forget_bias)
+			name: "seq_positional_forms",
+			src: `from keras.models import Sequential
+from keras.layers import Embedding, LSTM, GRU, SimpleRNN, Bidirectional, Dense
+model = Sequential()
+model.add(Embedding(500, 8, 'uniform', None, None, False, input_shape=(10,)))
+model.add(LSTM(16, 'relu', 'hard_sigmoid', True, 'glorot_uniform', 'orthogonal', 'zeros', False, None, None, None, None, None, None, None, 0.25, 0.0, 7, True))
+model.add(GRU(8, 'tanh', 'sigmoid', True, 'he_normal', 'orthogonal', 'zeros', None, None, None, None, None, None, None, 0.1, 0.0, None, True))
+model.add(Bidirectional(SimpleRNN(4, None), 'concat', None, SimpleRNN(4, go_backwards=True)))
+model.add(Dense(1))
+`,
+			want: []string{
+				`model.Add(layers.Embedding(500, 8, layers.EmbeddingConfig{Initializer: initializers.RandomUniform()}, layers.WithInputShape(10)))`,
+				`model.Add(layers.LSTM(16, layers.RNNConfig{Activation: "relu", RecurrentActivation: "hard_sigmoid", UseBias: true, UnitForgetBias: false, ReturnSequences: true, Dropout: 0.25, RecurrentDropout: 0.0, KernelInitializer: initializers.GlorotUniform(), RecurrentInitializer: initializers.Orthogonal(), BiasInitializer: initializers.Zeros()}, layers.WithSeed(7)))`,
+				`model.Add(layers.GRU(8, layers.RNNConfig{Activation: "tanh", RecurrentActivation: "sigmoid", UseBias: true, ResetAfter: true, ReturnSequences: true, Dropout: 0.1, RecurrentDropout: 0.0, KernelInitializer: initializers.HeNormal(), RecurrentInitializer: initializers.Orthogonal(), BiasInitializer: initializers.Zeros()}))`,
+				`model.Add(layers.Bidirectional(layers.SimpleRNN(4, layers.RNNConfig{Activation: "linear", UseBias: true}), layers.SimpleRNN(4, layers.RNNConfig{Activation: "tanh", UseBias: true, GoBackwards: true}), "concat"))`,
+			},
+		},
+		snippet{
+			name: "seq_noise_and_shape",
+			src: `import keras
+from keras import layers
+model = keras.Sequential([
+    layers.Input(shape=(6, 4)),
+    layers.Masking(mask_value=-1.0),
+    layers.GaussianNoise(0.1, seed=1),
+    layers.GaussianDropout(0.2),
+    layers.SpatialDropout1D(0.3),
+    layers.AlphaDropout(0.1, noise_shape=None, seed=2),
+    layers.Permute((2, 1)),
+    layers.ActivityRegularization(l2=0.01),
+    layers.Flatten(),
+    layers.RepeatVector(3),
+    layers.GRU(2, kernel_regularizer=keras.regularizers.l2(0.001), activity_regularizer='l1'),
+])
+`,
+			want: []string{
+				`layers.Masking(-1.0),`,
+				`layers.GaussianNoise(0.1, layers.WithSeed(1)),`,
+				`layers.GaussianDropout(0.2),`,
+				`layers.SpatialDropout1D(0.3),`,
+				`layers.AlphaDropout(0.1, layers.WithSeed(2)),`,
+				`layers.Permute([]int{2, 1}),`,
+				`layers.ActivityRegularization(0, 0.01),`,
+				`layers.RepeatVector(3),`,
+				`layers.GRU(2, layers.RNNConfig{Activation: "tanh", RecurrentActivation: "sigmoid", UseBias: true, ResetAfter: true, KernelRegularizer: regularizers.L2(0.001)}, layers.WithActivityRegularizer(regularizers.L1(`,
+			},
+		},
+		snippet{
+			// GaussianNoise as the first layer: translated with its input
+			// shape (issue13_first_layer keeps the untranslated case)
+			name: "seq_gaussian_noise_first",
+			src: `from keras.models import Sequential
+from keras.layers import Dense, GaussianNoise, SpatialDropout2D
+model = Sequential()
+model.add(GaussianNoise(0.1, input_shape=(8, 1)))
+model.add(Dense(1))
+model.compile(optimizer='adam', loss='mse')
+`,
+			want: []string{`model.Add(layers.GaussianNoise(0.1, layers.WithInputShape(8, 1)))`},
+		},
+		snippet{
+			// what stays untranslated says why, truthfully
+			name: "seq_refusals",
+			src: `from keras.models import Sequential
+from keras.layers import LSTM, GRU, Dense, Conv2DTranspose, Lambda, Embedding, Bidirectional
+model = Sequential()
+model.add(Embedding(100, 4, input_length=5))
+model.add(LSTM(4, return_state=True))
+model.add(GRU(4, stateful=True))
+rnn = LSTM(3)
+model.add(Bidirectional(rnn))
+model.add(Conv2DTranspose(4, 3))
+model.add(Lambda(lambda t: t))
+model.add(Dense(1))
+`,
+			todo: []string{
+				"line 5: model.add(LSTM(4, return_state=True)): LSTM(return_state=True) (several outputs) is not translated yet",
+				"line 6: model.add(GRU(4, stateful=True)): GRU(stateful=True) is not supported by kerago (it runs stateless RNNs)",
+				"line 8: model.add(Bidirectional(rnn)): Bidirectional of rnn: kerago translate wraps an LSTM, GRU or SimpleRNN written in the call",
+				"line 9: model.add(Conv2DTranspose(4, 3)): kerago translate does not translate Conv2DTranspose yet",
+				"line 10: model.add(Lambda(lambda t: t)): Lambda is not a layer kerago implements",
+			},
+			affected: []string{"line 11: model.add(Dense(1)): reads model, which line 10 (not translated: model.add(Lambda(lambda t: t))) would have changed"},
+		},
+	)
+}
