@@ -29,6 +29,13 @@ var kerasLayers = map[string][]string{
 	"Conv1D":                 convParams,
 	"Conv2D":                 convParams,
 	"Conv3D":                 convParams,
+	"Conv1DTranspose":        transposeParams,
+	"Conv2DTranspose":        transposeParams,
+	"Conv3DTranspose":        transposeParams,
+	"SeparableConv1D":        separableParams,
+	"SeparableConv2D":        separableParams,
+	"DepthwiseConv1D":        depthwiseParams,
+	"DepthwiseConv2D":        depthwiseParams,
 	"MaxPooling1D":           poolParams,
 	"MaxPooling2D":           poolParams,
 	"MaxPooling3D":           poolParams,
@@ -44,6 +51,10 @@ var kerasLayers = map[string][]string{
 var (
 	convParams = []string{"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"}
 	poolParams = []string{"pool_size", "strides", "padding", "data_format"}
+	// Keras 3's Conv*Transpose, SeparableConv*D and DepthwiseConv*D
+	transposeParams = []string{"filters", "kernel_size", "strides", "padding", "output_padding", "data_format", "dilation_rate", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"}
+	separableParams = []string{"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation", "use_bias", "depthwise_initializer", "pointwise_initializer", "bias_initializer", "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint"}
+	depthwiseParams = []string{"kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate", "activation", "use_bias", "depthwise_initializer", "bias_initializer", "depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "bias_constraint"}
 	// layerAliases are other names Keras accepts for these classes.
 	layerAliases = map[string]string{
 		"MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
@@ -63,13 +74,9 @@ var knownMissingLayers = map[string]bool{
 // libraryLayers names layers keras/layers has that kerago translate does
 // not translate yet.
 var libraryLayers = map[string]bool{
-	"Conv1DTranspose": true, "Conv2DTranspose": true, "Conv3DTranspose": true,
-	"UpSampling1D": true, "UpSampling2D": true, "UpSampling3D": true,
-	"ZeroPadding1D": true, "ZeroPadding2D": true, "ZeroPadding3D": true,
-	"Cropping1D": true, "Cropping2D": true, "Cropping3D": true,
+	"UpSampling3D": true, "ZeroPadding3D": true, "Cropping3D": true,
 	"Concatenate": true, "Add": true, "Subtract": true, "Multiply": true, "Average": true, "Maximum": true, "Minimum": true, "Dot": true,
 	"Attention": true, "AdditiveAttention": true, "MultiHeadAttention": true,
-	"SeparableConv1D": true, "SeparableConv2D": true, "DepthwiseConv1D": true, "DepthwiseConv2D": true,
 	"ConvLSTM1D": true, "ConvLSTM2D": true, "ConvLSTM3D": true,
 	"GroupNormalization": true, "UnitNormalization": true, "RMSNormalization": true,
 }
@@ -409,7 +416,8 @@ func (t *translator) layer(cls string, c *Call) val {
 			t.fail(c.Line, "Reshape needs target_shape")
 		}
 		first = append(first, "[]int{"+strings.Join(t.intsOf(e, "target_shape", false), ", ")+"}")
-	case "Conv1D", "Conv2D", "Conv3D":
+	case "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+		"SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D":
 		first = append(first, t.convArgs(c, cls, a)...)
 	case "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D":
 		first = append(first, t.poolArgs(cls, a)...)
@@ -436,6 +444,12 @@ func (t *translator) layer(cls string, c *Call) val {
 		{"moving_mean_initializer", "", "WithMovingMeanInitializer", "init"},
 		{"moving_variance_initializer", "", "WithMovingVarianceInitializer", "init"},
 		{"alpha_initializer", "", "WithAlphaInitializer", "init"},
+		{"depthwise_initializer", "", "WithDepthwiseInitializer", "init"},
+		{"pointwise_initializer", "", "WithPointwiseInitializer", "init"},
+		{"depthwise_regularizer", "", "WithDepthwiseRegularizer", "reg"},
+		{"pointwise_regularizer", "", "WithPointwiseRegularizer", "reg"},
+		{"depthwise_constraint", "", "WithDepthwiseConstraint", "cons"},
+		{"pointwise_constraint", "", "WithPointwiseConstraint", "cons"},
 		{"kernel_regularizer", "W_regularizer", "WithKernelRegularizer", "reg"},
 		{"bias_regularizer", "b_regularizer", "WithBiasRegularizer", "reg"},
 		{"beta_regularizer", "", "WithBetaRegularizer", "reg"},
@@ -468,7 +482,7 @@ func (t *translator) layer(cls string, c *Call) val {
 		opt("layers." + m.goOpt + "(" + code + ")")
 	}
 	if e, ok := a.get("activity_regularizer"); ok && !isNone(e) {
-		t.fail(c.Line, "activity_regularizer is not supported by kerago")
+		opt("layers.WithActivityRegularizer(" + t.regularizerOf(e) + ")")
 	}
 	t.commonLayerOpts(a, c, opt)
 	switch cls {
@@ -1508,18 +1522,26 @@ func (t *translator) spatialInts(e Expr, what string) []string {
 	return t.intsOf(e, what, false)
 }
 
-// convArgs are Conv1D/2D/3D's leading Go arguments: filters, kernel size.
+// convArgs are the convolutions' leading Go arguments: filters (not for
+// DepthwiseConv) and kernel size (an int for the 1D layers).
 func (t *translator) convArgs(c *Call, cls string, a *args) []string {
-	f, ok := a.get("filters")
-	k, ok2 := a.get("kernel_size")
-	if !ok || !ok2 {
+	var lead []string
+	if !strings.HasPrefix(cls, "Depthwise") {
+		f, ok := a.get("filters")
+		if !ok {
+			t.fail(c.Line, "%s needs filters and kernel_size", cls)
+		}
+		lead = append(lead, t.intOf(f, "filters").code)
+	}
+	k, ok := a.get("kernel_size")
+	if !ok {
 		t.fail(c.Line, "%s needs filters and kernel_size", cls)
 	}
 	ks := t.spatialInts(k, "kernel_size")
-	if cls == "Conv1D" {
-		return []string{t.intOf(f, "filters").code, ks[0]}
+	if strings.Contains(cls, "1D") {
+		return append(lead, ks[0])
 	}
-	return []string{t.intOf(f, "filters").code, "[]int{" + strings.Join(ks, ", ") + "}"}
+	return append(lead, "[]int{"+strings.Join(ks, ", ")+"}")
 }
 
 // poolArgs are the pooling layers' leading Go argument: the pool size
@@ -1550,9 +1572,13 @@ func (t *translator) spatialOpts(cls string, a *args) []string {
 		}
 	}
 	switch {
-	case strings.HasPrefix(cls, "Conv"):
+	case strings.Contains(cls, "Conv"):
 		ints("strides", "WithStrides")
 		ints("dilation_rate", "WithDilationRate")
+		ints("output_padding", "WithOutputPadding")
+		if e, ok := a.get("depth_multiplier"); ok && !isNone(e) {
+			opts = append(opts, "layers.WithDepthMultiplier("+t.intOf(e, "depth_multiplier").code+")")
+		}
 		strs("padding", "WithPadding")
 		strs("data_format", "WithDataFormat")
 		if e, ok := a.get("groups"); ok && !isNone(e) {

@@ -25,6 +25,12 @@ var seqLayers = map[string][]string{
 	"Masking":                {"mask_value"},
 	"RepeatVector":           {"n"},
 	"Permute":                {"dims"},
+	"ZeroPadding1D":          {"padding", "data_format"},
+	"ZeroPadding2D":          {"padding", "data_format"},
+	"Cropping1D":             {"cropping", "data_format"},
+	"Cropping2D":             {"cropping", "data_format"},
+	"UpSampling1D":           {"size"},
+	"UpSampling2D":           {"size", "data_format", "interpolation"},
 }
 
 // rnnClass reports whether cls is SimpleRNN, LSTM or GRU.
@@ -44,6 +50,11 @@ func (t *translator) seqLayer(cls string, c *Call) val {
 		first = t.bidirectionalArgs(c, a)
 	case cls == "TimeDistributed":
 		first = []string{t.wrappedLayer(c, a, "TimeDistributed").code}
+	case strings.HasPrefix(cls, "ZeroPadding"), strings.HasPrefix(cls, "Cropping"), strings.HasPrefix(cls, "UpSampling"):
+		first = t.resampleArgs(cls, c, a)
+		if e, ok := a.get("interpolation"); ok && !isNone(e) {
+			opt("layers.WithInterpolation(" + t.stringOf(e, "interpolation").code + ")")
+		}
 	default:
 		first = t.simpleSeqArgs(cls, c, a)
 	}
@@ -289,4 +300,91 @@ func isRNNCode(code string) bool {
 		}
 	}
 	return false
+}
+
+// resampleArgs gives ZeroPadding1D/2D's and Cropping1D/2D's amounts
+// (before and after each spatial axis) and UpSampling1D/2D's size, from
+// Keras's forms: an int, one int per axis, or ((top, bottom), (left,
+// right)).
+func (t *translator) resampleArgs(cls string, c *Call, a *args) []string {
+	axes := 2
+	if strings.HasSuffix(cls, "1D") {
+		axes = 1
+	}
+	if strings.HasPrefix(cls, "UpSampling") {
+		size := []string{"2", "2"}
+		if e, ok := a.get("size"); ok {
+			size = t.spatialInts(e, "size")
+		}
+		if axes == 1 {
+			return size[:1]
+		}
+		if len(size) == 1 {
+			size = append(size, size[0])
+		}
+		return []string{"[]int{" + strings.Join(size, ", ") + "}"}
+	}
+	key, def := "cropping", "0"
+	if strings.HasPrefix(cls, "ZeroPadding") {
+		key, def = "padding", "1"
+	}
+	var out []string
+	e, ok := a.get(key)
+	if !ok || isNone(e) {
+		for i := 0; i < 2*axes; i++ {
+			out = append(out, def)
+		}
+		return out
+	}
+	return t.amountPairs(c, cls, key, e, axes)
+}
+
+// amountPairs flattens a padding/cropping argument to before, after per
+// axis.
+func (t *translator) amountPairs(c *Call, cls, key string, e Expr, axes int) []string {
+	elts := tupleElts(e)
+	if elts == nil { // one int for every side
+		v := t.intOf(e, key).code
+		out := make([]string, 2*axes)
+		for i := range out {
+			out[i] = v
+		}
+		return out
+	}
+	if axes == 1 {
+		ps := t.intsOf(e, key, false)
+		if len(ps) != 2 {
+			t.fail(c.Line, "%s: %s needs (before, after)", cls, key)
+		}
+		return ps
+	}
+	if len(elts) != 2 {
+		t.fail(c.Line, "%s: %s needs one entry per spatial axis", cls, key)
+	}
+	var out []string
+	for _, el := range elts {
+		if tupleElts(el) == nil { // symmetric on this axis
+			v := t.intOf(el, key).code
+			out = append(out, v, v)
+			continue
+		}
+		ps := t.intsOf(el, key, false)
+		if len(ps) != 2 {
+			t.fail(c.Line, "%s: %s needs (before, after) per axis", cls, key)
+		}
+		out = append(out, ps...)
+	}
+	return out
+}
+
+// tupleElts returns the elements of a tuple or list literal, nil for
+// anything else.
+func tupleElts(e Expr) []Expr {
+	switch e := e.(type) {
+	case *TupleExpr:
+		return e.Elts
+	case *ListExpr:
+		return e.Elts
+	}
+	return nil
 }

@@ -96,14 +96,14 @@ model.compile(optimizer='adam', loss='mse')
 			// what stays untranslated says why, truthfully
 			name: "seq_refusals",
 			src: `from keras.models import Sequential
-from keras.layers import LSTM, GRU, Dense, Conv2DTranspose, Lambda, Embedding, Bidirectional
+from keras.layers import LSTM, GRU, Dense, UpSampling3D, Lambda, Embedding, Bidirectional
 model = Sequential()
 model.add(Embedding(100, 4, input_length=5))
 model.add(LSTM(4, return_state=True))
 model.add(GRU(4, stateful=True))
 rnn = LSTM(3)
 model.add(Bidirectional(rnn))
-model.add(Conv2DTranspose(4, 3))
+model.add(UpSampling3D((2, 2, 2)))
 model.add(Lambda(lambda t: t))
 model.add(Dense(1))
 `,
@@ -111,10 +111,62 @@ model.add(Dense(1))
 				"line 5: model.add(LSTM(4, return_state=True)): LSTM(return_state=True) (several outputs) is not translated yet",
 				"line 6: model.add(GRU(4, stateful=True)): GRU(stateful=True) is not supported by kerago (it runs stateless RNNs)",
 				"line 8: model.add(Bidirectional(rnn)): Bidirectional of rnn: kerago translate wraps an LSTM, GRU or SimpleRNN written in the call",
-				"line 9: model.add(Conv2DTranspose(4, 3)): kerago translate does not translate Conv2DTranspose yet",
+				"line 9: model.add(UpSampling3D((2, 2, 2))): kerago translate does not translate UpSampling3D yet",
 				"line 10: model.add(Lambda(lambda t: t)): Lambda is not a layer kerago implements",
 			},
 			affected: []string{"line 11: model.add(Dense(1)): reads model, which line 10 (not translated: model.add(Lambda(lambda t: t))) would have changed"},
+		},
+		snippet{
+			// padding/cropping forms: int, one per axis, ((top, bottom),
+			// (left, right)); DepthwiseConv2D positional (kernel_size,
+			// strides, padding, depth_multiplier); the image_layers
+			// corpus script trains this model
+			name: "seq_image_forms",
+			src: `from tensorflow import keras
+from tensorflow.keras import layers
+model = keras.Sequential([
+    layers.Input(shape=(16, 16, 3)),
+    layers.ZeroPadding2D(),
+    layers.ZeroPadding2D(2),
+    layers.ZeroPadding2D(padding=(1, 2)),
+    layers.ZeroPadding2D(((1, 0), (2, 3))),
+    layers.Cropping2D(cropping=((1, 1), (2, 0))),
+    layers.Cropping2D(1),
+    layers.SeparableConv2D(8, 3, padding='same', depth_multiplier=2, depthwise_initializer='he_normal', pointwise_regularizer=keras.regularizers.l2(0.01)),
+    layers.DepthwiseConv2D((3, 3), (1, 1), 'same', 2, activation='relu', activity_regularizer=keras.regularizers.l1(0.001)),
+    layers.Conv2DTranspose(4, (3, 3), strides=2, padding='same', output_padding=1),
+    layers.UpSampling2D(),
+    layers.UpSampling2D(size=(2, 1), interpolation='bilinear'),
+    layers.Reshape((-1, 4)),
+    layers.ZeroPadding1D((1, 2)),
+    layers.Cropping1D(1),
+    layers.UpSampling1D(2),
+    layers.SeparableConv1D(4, 3),
+    layers.DepthwiseConv1D(3),
+    layers.Conv1DTranspose(2, 3, 2),
+    layers.GlobalAveragePooling1D(),
+])
+model.compile(optimizer='adam', loss='mse')
+`,
+			want: []string{
+				`layers.ZeroPadding2D(1, 1, 1, 1),`,
+				`layers.ZeroPadding2D(2, 2, 2, 2),`,
+				`layers.ZeroPadding2D(1, 1, 2, 2),`,
+				`layers.ZeroPadding2D(1, 0, 2, 3),`,
+				`layers.Cropping2D(1, 1, 2, 0),`,
+				`layers.Cropping2D(1, 1, 1, 1),`,
+				`layers.SeparableConv2D(8, []int{3}, layers.WithDepthMultiplier(2), layers.WithPadding("same"), layers.WithDepthwiseInitializer(initializers.HeNormal()), layers.WithPointwiseRegularizer(regularizers.L2(0.01))),`,
+				`layers.DepthwiseConv2D([]int{3, 3}, layers.WithStrides(1, 1), layers.WithDepthMultiplier(2), layers.WithPadding("same"), layers.WithActivation("relu"), layers.WithActivityRegularizer(regularizers.L1(0.001))),`,
+				`layers.Conv2DTranspose(4, []int{3, 3}, layers.WithStrides(2), layers.WithOutputPadding(1), layers.WithPadding("same")),`,
+				`layers.UpSampling2D([]int{2, 2}),`,
+				`layers.UpSampling2D([]int{2, 1}, layers.WithInterpolation("bilinear")),`,
+				`layers.ZeroPadding1D(1, 2),`,
+				`layers.Cropping1D(1, 1),`,
+				`layers.UpSampling1D(2),`,
+				`layers.SeparableConv1D(4, 3),`,
+				`layers.DepthwiseConv1D(3),`,
+				`layers.Conv1DTranspose(2, 3, layers.WithStrides(2)),`,
+			},
 		},
 	)
 }
