@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// kerasLayers lists the layers kerago implements, with their Keras 3
-// positional parameters (the ones the Go constructor takes first are
-// marked in ctorArg).
+// kerasLayers lists the layers layer translates through its shared
+// option handling, with their Keras 3 positional parameters; seqLayers
+// (keras_seq.go) has the sequence, noise and reshaping layers.
 var kerasLayers = map[string][]string{
 	"Dense":              {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"},
 	"Activation":         {"activation"},
