@@ -42,8 +42,9 @@ var fitRefChecks = map[string]struct {
 // corpusOutputs are the endings of what some corpus programs print (as
 // Python prints it: the epochs of history and the predictions' shapes).
 var corpusOutputs = map[string]string{
-	"text_lstm":    "3\n(8, 1)\n(8, 1)\n",
-	"image_layers": "(8, 2)\n",
+	"text_lstm":         "3\n(8, 1)\n(8, 1)\n",
+	"image_layers":      "(8, 2)\n",
+	"functional_bilstm": "(32, 1)\n",
 }
 
 // outsideReports are the exact report lines for the scripts with

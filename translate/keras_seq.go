@@ -142,6 +142,9 @@ func (t *translator) embeddingArgs(c *Call, a *args, opt func(string)) []string 
 
 // rnnArgs gives SimpleRNN's, LSTM's or GRU's units and RNNConfig.
 func (t *translator) rnnArgs(cls string, c *Call, a *args) []string {
+	t.renameKeras1(a, c, [][2]string{{"output_dim", "units"}, {"inner_activation", "recurrent_activation"},
+		{"init", "kernel_initializer"}, {"inner_init", "recurrent_initializer"}, {"W_regularizer", "kernel_regularizer"},
+		{"U_regularizer", "recurrent_regularizer"}, {"b_regularizer", "bias_regularizer"}, {"dropout_W", "dropout"}, {"dropout_U", "recurrent_dropout"}})
 	units := t.intOf(a.need("units"), "units").code
 	type field struct{ name, code string }
 	defaults := []field{{"Activation", `"tanh"`}, {"RecurrentActivation", `"sigmoid"`}, {"UseBias", "true"}, {"UnitForgetBias", "true"}, {"ResetAfter", "true"}}
@@ -215,11 +218,20 @@ func (t *translator) rnnUnsupported(cls string, c *Call, a *args) {
 			t.fail(c.Line, "%s(stateful=True) is not supported by kerago (it runs stateless RNNs)", cls)
 		}
 	}
-	a.ignore("kerago picks its own kernels", "use_cudnn")
-	for _, k1 := range []string{"W_regularizer", "U_regularizer", "b_regularizer", "dropout_W", "dropout_U", "inner_activation", "consume_less", "output_dim", "init", "inner_init"} {
-		if _, ok := a.get(k1); ok {
-			t.fail(c.Line, "%s: Keras 1 argument %s is not translated; write the Keras 3 name", cls, k1)
+	a.ignore("kerago picks its own kernels", "use_cudnn", "consume_less", "implementation")
+}
+
+// renameKeras1 moves Keras 1 keyword arguments to their Keras 3 names
+// (with a note), unless the Keras 3 name is given too.
+func (t *translator) renameKeras1(a *args, c *Call, pairs [][2]string) {
+	for _, p := range pairs {
+		e, ok := a.vals[p[0]]
+		if _, dup := a.vals[p[1]]; !ok || dup {
+			continue
 		}
+		delete(a.vals, p[0])
+		a.vals[p[1]] = e
+		t.markKeras1(c.Line, p[0], p[1])
 	}
 }
 

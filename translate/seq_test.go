@@ -168,5 +168,18 @@ model.compile(optimizer='adam', loss='mse')
 				`layers.Conv1DTranspose(2, 3, layers.WithStrides(2)),`,
 			},
 		},
+		snippet{
+			// Keras 1 (and tf.keras 2) spellings of the RNN arguments
+			name: "seq_keras1_rnn",
+			src: `from keras.models import Sequential
+from keras.layers import Embedding, LSTM, Dense
+model = Sequential()
+model.add(Embedding(100, 8, input_length=6))
+model.add(LSTM(output_dim=4, inner_activation='hard_sigmoid', dropout_W=0.2, dropout_U=0.1, init='he_uniform', consume_less='gpu'))
+model.add(Dense(1))
+`,
+			want: []string{`model.Add(layers.LSTM(4, layers.RNNConfig{Activation: "tanh", RecurrentActivation: "hard_sigmoid", UseBias: true, UnitForgetBias: true, Dropout: 0.2, RecurrentDropout: 0.1, KernelInitializer: initializers.HeUniform()}))`},
+			note: []string{"Keras 1 argument output_dim is Keras 3's units", "Keras 1 argument dropout_U is Keras 3's recurrent_dropout", "argument consume_less ignored"},
+		},
 	)
 }
