@@ -1519,7 +1519,11 @@ func (t *translator) spatialInts(e Expr, what string) []string {
 	if v := t.expr(e); v.kind == kInt {
 		return []string{t.intOf(e, what).code}
 	}
-	return t.intsOf(e, what, false)
+	ints := t.intsOf(e, what, false)
+	if len(ints) == 0 {
+		t.fail(e.exprLine(), "%s needs at least one value", what)
+	}
+	return ints
 }
 
 // convArgs are the convolutions' leading Go arguments: filters (not for
@@ -1535,7 +1539,7 @@ func (t *translator) convArgs(c *Call, cls string, a *args) []string {
 	}
 	k, ok := a.get("kernel_size")
 	if !ok {
-		t.fail(c.Line, "%s needs filters and kernel_size", cls)
+		t.fail(c.Line, "%s needs kernel_size", cls)
 	}
 	ks := t.spatialInts(k, "kernel_size")
 	if strings.Contains(cls, "1D") {

@@ -1,5 +1,7 @@
 package translate
 
+import "testing"
+
 // Snippets for the sequence, noise and shape layers (keras_seq.go). Each
 // program is compiled and vetted by TestCorpus; TestSnippets checks the Go
 // each line becomes against Keras 3's signatures (keras.io/api/layers:
@@ -182,4 +184,44 @@ model.add(Dense(1))
 			note: []string{"Keras 1 argument output_dim is Keras 3's units", "Keras 1 argument dropout_U is Keras 3's recurrent_dropout", "argument consume_less ignored"},
 		},
 	)
+}
+
+// TestSeqLayerRefusals feeds the sequence and reshaping layers arguments
+// Keras rejects or kerago translate does not carry: each must become one
+// reported line with its reason, never an internal error.
+func TestSeqLayerRefusals(t *testing.T) {
+	for _, c := range []struct{ layer, why string }{
+		{"LSTM()", "LSTM: missing argument units"},
+		{"Bidirectional()", "Bidirectional: missing argument layer"},
+		{"Bidirectional(layers.LSTM(2), merge_mode='max')", `Bidirectional merge_mode "max" is not one of concat, sum, mul, ave, None`},
+		{"Bidirectional(layers.Dense(2))", "Bidirectional of layers.Dense(2): kerago translate wraps an LSTM, GRU or SimpleRNN written in the call"},
+		{"TimeDistributed(5)", "TimeDistributed needs a layer, got an int"},
+		{"Embedding(1)", "Embedding: missing argument output_dim"},
+		{"Embedding(10, 2, weights=[w])", "Embedding(weights=...) (a pretrained table) is not translated yet; load the weights with keras.LoadWithWeights"},
+		{"ZeroPadding2D(((1,), (2, 3)))", "ZeroPadding2D: padding needs (before, after) per axis"},
+		{"ZeroPadding2D(padding=((1, 2, 3), (1, 2)))", "ZeroPadding2D: padding needs (before, after) per axis"},
+		{"Cropping2D(((1, 1), (1, 1), (1, 1)))", "Cropping2D: cropping needs one entry per spatial axis"},
+		{"UpSampling1D(size=())", "size needs at least one value"},
+		{"SeparableConv1D(2, ())", "kernel_size needs at least one value"},
+		{"DepthwiseConv2D()", "DepthwiseConv2D needs kernel_size"},
+		{"Conv2DTranspose(2)", "Conv2DTranspose needs kernel_size"},
+		{"GRU(2, stateful=True)", "GRU(stateful=True) is not supported by kerago (it runs stateless RNNs)"},
+		{"SimpleRNN(2, return_state=True)", "SimpleRNN(return_state=True) (several outputs) is not translated yet"},
+		{"UpSampling3D()", "kerago translate does not translate UpSampling3D yet"},
+		{"Concatenate()", "kerago translate does not translate Concatenate yet"},
+		{"Lambda(lambda v: v)", "Lambda is not a layer kerago implements"},
+		{"Frobnicate()", "layers.Frobnicate is not a layer kerago implements"},
+	} {
+		t.Run(c.layer, func(t *testing.T) {
+			src := "from keras import layers\nfrom keras.models import Sequential\nw = 1\nm = Sequential()\nm.add(layers." + c.layer + ")\n"
+			res, err := Translate([]byte(src), Options{ScriptName: "r.py"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "line 5: m.add(layers." + c.layer + "): " + c.why
+			if len(res.Untranslated) != 1 || res.Untranslated[0].String() != want {
+				t.Errorf("report %v, want [%s]", res.Untranslated, want)
+			}
+		})
+	}
 }
