@@ -74,7 +74,6 @@ var knownMissingLayers = map[string]bool{
 // libraryLayers names layers keras/layers has that kerago translate does
 // not translate yet.
 var libraryLayers = map[string]bool{
-	"UpSampling3D": true, "ZeroPadding3D": true, "Cropping3D": true,
 	"Concatenate": true, "Add": true, "Subtract": true, "Multiply": true, "Average": true, "Maximum": true, "Minimum": true, "Dot": true,
 	"Attention": true, "AdditiveAttention": true, "MultiHeadAttention": true,
 	"ConvLSTM1D": true, "ConvLSTM2D": true, "ConvLSTM3D": true,

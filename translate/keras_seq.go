@@ -31,6 +31,9 @@ var seqLayers = map[string][]string{
 	"Cropping2D":             {"cropping", "data_format"},
 	"UpSampling1D":           {"size"},
 	"UpSampling2D":           {"size", "data_format", "interpolation"},
+	"ZeroPadding3D":          {"padding", "data_format"},
+	"Cropping3D":             {"cropping", "data_format"},
+	"UpSampling3D":           {"size", "data_format"},
 }
 
 // rnnClass reports whether cls is SimpleRNN, LSTM or GRU.
@@ -314,17 +317,14 @@ func isRNNCode(code string) bool {
 	return false
 }
 
-// resampleArgs gives ZeroPadding1D/2D's and Cropping1D/2D's amounts
-// (before and after each spatial axis) and UpSampling1D/2D's size, from
-// Keras's forms: an int, one int per axis, or ((top, bottom), (left,
-// right)).
+// resampleArgs gives ZeroPadding1D/2D/3D's and Cropping1D/2D/3D's
+// amounts (before and after each spatial axis) and UpSampling1D/2D/3D's
+// size, from Keras's forms: an int, one int per axis, or ((top, bottom),
+// (left, right)).
 func (t *translator) resampleArgs(cls string, c *Call, a *args) []string {
-	axes := 2
-	if strings.HasSuffix(cls, "1D") {
-		axes = 1
-	}
+	axes := int(cls[len(cls)-2] - '0') // 1D, 2D, 3D
 	if strings.HasPrefix(cls, "UpSampling") {
-		size := []string{"2", "2"}
+		size := []string{"2"} // Keras: 2 on every axis
 		if e, ok := a.get("size"); ok {
 			size = t.spatialInts(e, "size")
 		}
@@ -332,13 +332,18 @@ func (t *translator) resampleArgs(cls string, c *Call, a *args) []string {
 			return size[:1]
 		}
 		if len(size) == 1 {
-			size = append(size, size[0])
+			for len(size) < axes {
+				size = append(size, size[0])
+			}
 		}
 		return []string{"[]int{" + strings.Join(size, ", ") + "}"}
 	}
-	key, def := "cropping", "0"
+	// Keras's defaults: 1 on every side, but Cropping2D crops nothing
+	key, def := "cropping", "1"
 	if strings.HasPrefix(cls, "ZeroPadding") {
-		key, def = "padding", "1"
+		key = "padding"
+	} else if axes == 2 {
+		def = "0"
 	}
 	var out []string
 	e, ok := a.get(key)
@@ -346,9 +351,13 @@ func (t *translator) resampleArgs(cls string, c *Call, a *args) []string {
 		for i := 0; i < 2*axes; i++ {
 			out = append(out, def)
 		}
-		return out
+	} else {
+		out = t.amountPairs(c, cls, key, e, axes)
 	}
-	return t.amountPairs(c, cls, key, e, axes)
+	if axes == 3 { // ZeroPadding3D, Cropping3D take [3][2]int
+		return []string{"[3][2]int{{" + out[0] + ", " + out[1] + "}, {" + out[2] + ", " + out[3] + "}, {" + out[4] + ", " + out[5] + "}}"}
+	}
+	return out
 }
 
 // amountPairs flattens a padding/cropping argument to before, after per
@@ -370,7 +379,7 @@ func (t *translator) amountPairs(c *Call, cls, key string, e Expr, axes int) []s
 		}
 		return ps
 	}
-	if len(elts) != 2 {
+	if len(elts) != axes {
 		t.fail(c.Line, "%s: %s needs one entry per spatial axis", cls, key)
 	}
 	var out []string

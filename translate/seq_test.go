@@ -98,14 +98,14 @@ model.compile(optimizer='adam', loss='mse')
 			// what stays untranslated says why, truthfully
 			name: "seq_refusals",
 			src: `from keras.models import Sequential
-from keras.layers import LSTM, GRU, Dense, UpSampling3D, Lambda, Embedding, Bidirectional
+from keras.layers import LSTM, GRU, Dense, ConvLSTM2D, Lambda, Embedding, Bidirectional
 model = Sequential()
 model.add(Embedding(100, 4, input_length=5))
 model.add(LSTM(4, return_state=True))
 model.add(GRU(4, stateful=True))
 rnn = LSTM(3)
 model.add(Bidirectional(rnn))
-model.add(UpSampling3D((2, 2, 2)))
+model.add(ConvLSTM2D(2, 3))
 model.add(Lambda(lambda t: t))
 model.add(Dense(1))
 `,
@@ -113,7 +113,7 @@ model.add(Dense(1))
 				"line 5: model.add(LSTM(4, return_state=True)): LSTM(return_state=True) (several outputs) is not translated yet",
 				"line 6: model.add(GRU(4, stateful=True)): GRU(stateful=True) is not supported by kerago (it runs stateless RNNs)",
 				"line 8: model.add(Bidirectional(rnn)): Bidirectional of rnn: kerago translate wraps an LSTM, GRU or SimpleRNN written in the call",
-				"line 9: model.add(UpSampling3D((2, 2, 2))): kerago translate does not translate UpSampling3D yet",
+				"line 9: model.add(ConvLSTM2D(2, 3)): kerago translate does not translate ConvLSTM2D yet",
 				"line 10: model.add(Lambda(lambda t: t)): Lambda is not a layer kerago implements",
 			},
 			affected: []string{"line 11: model.add(Dense(1)): reads model, which line 10 (not translated: model.add(Lambda(lambda t: t))) would have changed"},
@@ -183,6 +183,43 @@ model.add(Dense(1))
 			want: []string{`model.Add(layers.LSTM(4, layers.RNNConfig{Activation: "tanh", RecurrentActivation: "hard_sigmoid", UseBias: true, UnitForgetBias: true, Dropout: 0.2, RecurrentDropout: 0.1, KernelInitializer: initializers.HeUniform()}))`},
 			note: []string{"Keras 1 argument output_dim is Keras 3's units", "Keras 1 argument dropout_U is Keras 3's recurrent_dropout", "argument consume_less ignored"},
 		},
+		snippet{
+			// 3D padding/cropping/upsampling and Keras's defaults:
+			// ZeroPadding and Cropping1D/3D 1 on every side, Cropping2D 0,
+			// UpSampling 2 per axis
+			name: "seq_resampling_defaults",
+			src: `import keras
+from keras import layers
+model = keras.Sequential([
+    layers.Input(shape=(4, 4, 4, 2)),
+    layers.ZeroPadding3D(),
+    layers.ZeroPadding3D(((1, 0), (0, 1), (2, 2))),
+    layers.Cropping3D(1),
+    layers.Cropping3D(),
+    layers.UpSampling3D(),
+    layers.UpSampling3D(size=(1, 2, 1)),
+    layers.Reshape((-1, 8, 2)),
+    layers.Cropping2D(),
+    layers.ZeroPadding2D(),
+    layers.Reshape((-1, 2)),
+    layers.Cropping1D(),
+    layers.ZeroPadding1D(),
+    layers.UpSampling1D(),
+])
+`,
+			want: []string{
+				`layers.ZeroPadding3D([3][2]int{{1, 1}, {1, 1}, {1, 1}}),`,
+				`layers.ZeroPadding3D([3][2]int{{1, 0}, {0, 1}, {2, 2}}),`,
+				"layers.Cropping3D([3][2]int{{1, 1}, {1, 1}, {1, 1}}),\n\t\tlayers.Cropping3D([3][2]int{{1, 1}, {1, 1}, {1, 1}}),",
+				`layers.UpSampling3D([]int{2, 2, 2}),`,
+				`layers.UpSampling3D([]int{1, 2, 1}),`,
+				`layers.Cropping2D(0, 0, 0, 0),`,
+				`layers.ZeroPadding2D(1, 1, 1, 1),`,
+				`layers.Cropping1D(1, 1),`,
+				`layers.ZeroPadding1D(1, 1),`,
+				`layers.UpSampling1D(2),`,
+			},
+		},
 	)
 }
 
@@ -207,7 +244,7 @@ func TestSeqLayerRefusals(t *testing.T) {
 		{"Conv2DTranspose(2)", "Conv2DTranspose needs kernel_size"},
 		{"GRU(2, stateful=True)", "GRU(stateful=True) is not supported by kerago (it runs stateless RNNs)"},
 		{"SimpleRNN(2, return_state=True)", "SimpleRNN(return_state=True) (several outputs) is not translated yet"},
-		{"UpSampling3D()", "kerago translate does not translate UpSampling3D yet"},
+		{"ConvLSTM2D(2, 3)", "kerago translate does not translate ConvLSTM2D yet"},
 		{"Concatenate()", "kerago translate does not translate Concatenate yet"},
 		{"Lambda(lambda v: v)", "Lambda is not a layer kerago implements"},
 		{"Frobnicate()", "layers.Frobnicate is not a layer kerago implements"},
