@@ -149,28 +149,73 @@ func (t *translator) rnnArgs(cls string, c *Call, a *args) []string {
 		{"init", "kernel_initializer"}, {"inner_init", "recurrent_initializer"}, {"W_regularizer", "kernel_regularizer"},
 		{"U_regularizer", "recurrent_regularizer"}, {"b_regularizer", "bias_regularizer"}, {"dropout_W", "dropout"}, {"dropout_U", "recurrent_dropout"}})
 	units := t.intOf(a.need("units"), "units").code
-	type field struct{ name, code string }
-	defaults := []field{{"Activation", `"tanh"`}, {"RecurrentActivation", `"sigmoid"`}, {"UseBias", "true"}, {"UnitForgetBias", "true"}, {"ResetAfter", "true"}}
-	var set []field
-	changed := false
+	// the fields whose zero value is not Keras's default, for this class
+	defaults := []rnnField{{"Activation", `"tanh"`}}
+	switch cls {
+	case "LSTM":
+		defaults = append(defaults, rnnField{"RecurrentActivation", `"sigmoid"`}, rnnField{"UseBias", "true"}, rnnField{"UnitForgetBias", "true"})
+	case "GRU":
+		defaults = append(defaults, rnnField{"RecurrentActivation", `"sigmoid"`}, rnnField{"UseBias", "true"}, rnnField{"ResetAfter", "true"})
+	default:
+		defaults = append(defaults, rnnField{"UseBias", "true"})
+	}
+	fields := t.rnnFields(a, defaults)
+	t.rnnUnsupported(cls, c, a)
+	if len(fields) == len(defaults) && !rnnChanged(fields, defaults) {
+		return []string{units, "layers.DefaultRNNConfig()"}
+	}
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = f.name + ": " + f.code
+	}
+	return []string{units, "layers.RNNConfig{" + strings.Join(parts, ", ") + "}"}
+}
+
+// rnnField is one field of a layers.RNNConfig literal.
+type rnnField struct{ name, code string }
+
+// rnnChanged reports whether fields differ from defaults.
+func rnnChanged(fields, defaults []rnnField) bool {
+	for i := range defaults {
+		if fields[i] != defaults[i] {
+			return true
+		}
+	}
+	return false
+}
+
+// rnnFields reads the RNN arguments into RNNConfig fields: defaults
+// (updated in place, the keys the class has) and then the fields set. A
+// keyword the class does not have (SimpleRNN's recurrent_activation) is
+// left for done to report.
+func (t *translator) rnnFields(a *args, defaults []rnnField) []rnnField {
+	fields := append([]rnnField(nil), defaults...)
+	has := map[string]bool{}
+	for _, d := range defaults {
+		has[d.name] = true
+	}
 	put := func(name, code string) {
-		for i := range defaults {
-			if defaults[i].name == name {
-				defaults[i].code = code
-				changed = true
+		for i := range fields {
+			if fields[i].name == name {
+				fields[i].code = code
 				return
 			}
 		}
-		set = append(set, field{name, code})
+		fields = append(fields, rnnField{name, code})
 	}
-	if e, ok := a.get("activation"); ok {
-		put("Activation", t.rnnActivation(e))
-	}
-	if e, ok := a.get("recurrent_activation"); ok {
-		put("RecurrentActivation", t.rnnActivation(e))
+	for _, f := range []struct{ py, goName string }{{"activation", "Activation"}, {"recurrent_activation", "RecurrentActivation"}} {
+		if !has[f.goName] {
+			continue // get would mark it used
+		}
+		if e, ok := a.get(f.py); ok {
+			put(f.goName, t.rnnActivation(e))
+		}
 	}
 	for _, b := range []struct{ py, goName string }{{"use_bias", "UseBias"}, {"unit_forget_bias", "UnitForgetBias"}, {"reset_after", "ResetAfter"},
 		{"return_sequences", "ReturnSequences"}, {"go_backwards", "GoBackwards"}, {"unroll", "Unroll"}} {
+		if b.goName == "UnitForgetBias" && !has[b.goName] || b.goName == "ResetAfter" && !has[b.goName] {
+			continue
+		}
 		if e, ok := a.get(b.py); ok {
 			put(b.goName, t.boolArg(e, b.py).code)
 		}
@@ -189,24 +234,7 @@ func (t *translator) rnnArgs(cls string, c *Call, a *args) []string {
 			put(m.goName, t.weightSetting(m.kind, e))
 		}
 	}
-	t.rnnUnsupported(cls, c, a)
-	if !changed && len(set) == 0 {
-		return []string{units, "layers.DefaultRNNConfig()"}
-	}
-	var parts []string
-	for _, d := range defaults {
-		switch {
-		case d.name == "RecurrentActivation" && cls == "SimpleRNN",
-			d.name == "UnitForgetBias" && cls != "LSTM",
-			d.name == "ResetAfter" && cls != "GRU":
-			continue
-		}
-		parts = append(parts, d.name+": "+d.code)
-	}
-	for _, s := range set {
-		parts = append(parts, s.name+": "+s.code)
-	}
-	return []string{units, "layers.RNNConfig{" + strings.Join(parts, ", ") + "}"}
+	return fields
 }
 
 // rnnUnsupported fails on the RNN settings kerago translate does not carry.

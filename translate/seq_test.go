@@ -242,6 +242,11 @@ func TestSeqLayerRefusals(t *testing.T) {
 		{"SeparableConv1D(2, ())", "kernel_size needs at least one value"},
 		{"DepthwiseConv2D()", "DepthwiseConv2D needs kernel_size"},
 		{"Conv2DTranspose(2)", "Conv2DTranspose needs kernel_size"},
+		// Keras rejects these too: SimpleRNN has no recurrent activation,
+		// only GRU reset_after, only LSTM unit_forget_bias
+		{"SimpleRNN(2, recurrent_activation='relu')", "SimpleRNN: argument recurrent_activation is not supported by the translator"},
+		{"LSTM(2, reset_after=True)", "LSTM: argument reset_after is not supported by the translator"},
+		{"GRU(2, unit_forget_bias=False)", "GRU: argument unit_forget_bias is not supported by the translator"},
 		{"GRU(2, stateful=True)", "GRU(stateful=True) is not supported by kerago (it runs stateless RNNs)"},
 		{"SimpleRNN(2, return_state=True)", "SimpleRNN(return_state=True) (several outputs) is not translated yet"},
 		{"ConvLSTM2D(2, 3)", "kerago translate does not translate ConvLSTM2D yet"},
