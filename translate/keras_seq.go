@@ -36,6 +36,16 @@ var seqLayers = map[string][]string{
 	"UpSampling3D":           {"size", "data_format"},
 }
 
+// hasParam reports whether Keras's cls takes the keyword key.
+func hasParam(cls, key string) bool {
+	for _, p := range seqLayers[cls] {
+		if p == key {
+			return true
+		}
+	}
+	return false
+}
+
 // rnnClass reports whether cls is SimpleRNN, LSTM or GRU.
 func rnnClass(cls string) bool { return cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU" }
 
@@ -55,20 +65,28 @@ func (t *translator) seqLayer(cls string, c *Call) val {
 		first = []string{t.wrappedLayer(c, a, "TimeDistributed").code}
 	case strings.HasPrefix(cls, "ZeroPadding"), strings.HasPrefix(cls, "Cropping"), strings.HasPrefix(cls, "UpSampling"):
 		first = t.resampleArgs(cls, c, a)
-		if e, ok := a.get("interpolation"); ok && !isNone(e) {
-			opt("layers.WithInterpolation(" + t.stringOf(e, "interpolation").code + ")")
-		}
 	default:
 		first = t.simpleSeqArgs(cls, c, a)
 	}
-	if e, ok := a.get("seed"); ok && !isNone(e) {
+	// a keyword the class does not have is left for done to report
+	own := func(key string) (Expr, bool) {
+		if !hasParam(cls, key) {
+			return nil, false
+		}
+		e, ok := a.get(key)
+		return e, ok && !isNone(e)
+	}
+	if e, ok := own("seed"); ok {
 		opt("layers.WithSeed(" + t.intOf(e, "seed").code + ")")
 	}
-	if e, ok := a.get("noise_shape"); ok && !isNone(e) {
+	if e, ok := own("noise_shape"); ok {
 		opt("layers.WithNoiseShape(" + strings.Join(t.intsOf(e, "noise_shape", true), ", ") + ")")
 	}
-	if e, ok := a.get("data_format"); ok && !isNone(e) {
+	if e, ok := own("data_format"); ok {
 		opt("layers.WithDataFormat(" + t.stringOf(e, "data_format").code + ")")
+	}
+	if e, ok := own("interpolation"); ok {
+		opt("layers.WithInterpolation(" + t.stringOf(e, "interpolation").code + ")")
 	}
 	if e, ok := a.get("activity_regularizer"); ok && !isNone(e) {
 		opt("layers.WithActivityRegularizer(" + t.regularizerOf(e) + ")")
