@@ -45,6 +45,7 @@ var corpusOutputs = map[string]string{
 	"text_lstm":         "3\n(8, 1)\n(8, 1)\n",
 	"image_layers":      "(8, 2)\n",
 	"functional_bilstm": "(32, 1)\n",
+	"functional_merge":  "(32, 1)\n",
 }
 
 // outsideReports are the exact report lines for the scripts with

@@ -74,7 +74,7 @@ var knownMissingLayers = map[string]bool{
 // libraryLayers names layers keras/layers has that kerago translate does
 // not translate yet.
 var libraryLayers = map[string]bool{
-	"Concatenate": true, "Add": true, "Subtract": true, "Multiply": true, "Average": true, "Maximum": true, "Minimum": true, "Dot": true,
+	"Dot":       true,
 	"Attention": true, "AdditiveAttention": true, "MultiHeadAttention": true,
 	"ConvLSTM1D": true, "ConvLSTM2D": true, "ConvLSTM3D": true,
 	"GroupNormalization": true, "UnitNormalization": true, "RMSNormalization": true,
@@ -166,7 +166,7 @@ func (t *translator) layerArg(e Expr) val {
 	case kNormLayer:
 		return v
 	case kSymbolic:
-		if len(v.sym.layers) == 0 {
+		if len(v.sym.layers) == 0 && v.sym.merge == nil {
 			return v.sym.input
 		}
 	}
@@ -290,7 +290,8 @@ func exprEndLine(e Expr, start int) int {
 }
 
 // functionalModel translates keras.Model(inputs=..., outputs=...) for a
-// chain of layers into a Sequential model.
+// chain of layers into a Sequential model, and for a graph with merges
+// into a functional one (functionalGraph).
 func (t *translator) functionalModel(c *Call) val {
 	a := t.bind(c, "Model", "inputs", "outputs", "name")
 	ie, ok1 := a.get("inputs", "input")
@@ -306,10 +307,13 @@ func (t *translator) functionalModel(c *Call) val {
 	in := t.expr(ie)
 	out := t.expr(oe)
 	if in.kind != kSymbolic || out.kind != kSymbolic {
-		t.fail(c.Line, "keras.Model: inputs and outputs must be one keras.Input and one chain of layers applied to it")
+		t.fail(c.Line, "keras.Model: inputs must be one keras.Input and outputs one Keras tensor computed from it (several inputs or outputs are not translated yet)")
 	}
-	if in.sym.input.code != out.sym.input.code || len(in.sym.layers) != 0 {
+	if in.sym.input.code != out.sym.input.code || len(in.sym.layers) != 0 || in.sym.merge != nil {
 		t.fail(c.Line, "keras.Model: the outputs must be computed from the inputs by a chain of layers")
+	}
+	if out.sym.merge != nil {
+		return t.functionalGraph(out.sym, name)
 	}
 	elems := []string{out.sym.input.code}
 	for _, l := range out.sym.layers {
@@ -327,22 +331,30 @@ func (t *translator) applyLayer(l val, c *Call) val {
 	if len(c.Args) != 1 || len(c.Keywords) > 0 {
 		t.fail(c.Line, "calling a layer takes one Keras tensor in the subset")
 	}
+	if elts := tupleElts(c.Args[0]); elts != nil {
+		return t.applyMerge(l, elts, c)
+	}
 	x := t.expr(c.Args[0])
 	if x.kind != kSymbolic {
 		t.fail(c.Line, "calling a layer on %s (not a keras.Input chain) is outside the subset", describe(x))
 	}
-	l = t.materialize(l, "layer")
-	if l.bind == nil {
-		// the layer object is shared by every model built on this chain,
-		// as in Keras: give it a variable
-		k := l.kind
-		b := &binding{py: "\x00" + l.hint, goName: t.uniqueGo(goIdent(l.hint)), kind: k, goType: goTypeOf(k, "")}
-		t.setName("\x00layer:"+b.goName, b)
-		t.declare(b, l)
-		l = val{code: b.goName, kind: k, bind: b, hint: l.hint}
-	}
-	chain := &symChain{input: x.sym.input, layers: append(append([]val(nil), x.sym.layers...), l), line: c.Line}
+	l = t.layerVar(l)
+	chain := &symChain{input: x.sym.input, merge: x.sym.merge, layers: append(append([]val(nil), x.sym.layers...), l), line: c.Line}
 	return val{kind: kSymbolic, sym: chain, line: c.Line}
+}
+
+// layerVar gives a layer called in the functional API a variable: the
+// layer object is shared by every model built on the chain, as in Keras.
+func (t *translator) layerVar(l val) val {
+	l = t.materialize(l, "layer")
+	if l.bind != nil {
+		return l
+	}
+	k := l.kind
+	b := &binding{py: "\x00" + l.hint, goName: t.uniqueGo(goIdent(l.hint)), kind: k, goType: goTypeOf(k, "")}
+	t.setName("\x00layer:"+b.goName, b)
+	t.declare(b, l)
+	return val{code: b.goName, kind: k, bind: b, hint: l.hint}
 }
 
 func (t *translator) markKeras1(line int, old, now string) {

@@ -34,6 +34,13 @@ var seqLayers = map[string][]string{
 	"ZeroPadding3D":          {"padding", "data_format"},
 	"Cropping3D":             {"cropping", "data_format"},
 	"UpSampling3D":           {"size", "data_format"},
+	"Add":                    {},
+	"Subtract":               {},
+	"Multiply":               {},
+	"Average":                {},
+	"Maximum":                {},
+	"Minimum":                {},
+	"Concatenate":            {"axis"},
 }
 
 // hasParam reports whether Keras's cls takes the keyword key.
@@ -121,6 +128,15 @@ func (t *translator) simpleSeqArgs(cls string, c *Call, a *args) []string {
 		return []string{"[]int{" + strings.Join(t.intsOf(a.need("dims"), "dims", false), ", ") + "}"}
 	case "GaussianNoise":
 		return []string{t.floatOf(a.need("stddev"), "stddev").code}
+	case "Concatenate":
+		axis := "-1"
+		if e, ok := a.get("axis"); ok {
+			axis = t.intOf(e, "axis").code
+		}
+		return []string{axis}
+	}
+	if mergeClasses[cls] {
+		return nil
 	}
 	return []string{t.floatOf(a.need("rate"), "rate").code}
 }

@@ -220,6 +220,29 @@ model = keras.Sequential([
 				`layers.UpSampling1D(2),`,
 			},
 		},
+		snippet{
+			// merges in the functional API: each layer called once per
+			// input (h feeds three layers), the graph built with
+			// layers.Apply and keras.NewModel; Concatenate's axis
+			name: "seq_functional_merges",
+			src: `import keras
+from keras import layers
+inputs = keras.Input(shape=(6,))
+h = layers.Dense(8)(inputs)
+a = layers.Dense(4)(h)
+b = layers.Dense(4)(h)
+s = layers.Subtract()([a, b])
+m = layers.Maximum()([s, a, b])
+v = layers.Average()([m, layers.Minimum()([a, b])])
+c = layers.Concatenate(axis=1)([v, h])
+model = keras.Model(inputs, layers.Dense(1)(c))
+`,
+			want: []string{
+				"input := keras.Input(6)\n\t\tnode := layers.Apply(dense, input)[0]\n\t\tnode2 := layers.Apply(dense2, node)[0]\n\t\tnode3 := layers.Apply(dense3, node)[0]\n\t\tnode4 := layers.Apply(subtract, node2, node3)[0]\n\t\tnode5 := layers.Apply(maximum, node4, node2, node3)[0]\n\t\tnode6 := layers.Apply(minimum, node2, node3)[0]\n\t\tnode7 := layers.Apply(average, node5, node6)[0]\n\t\tnode8 := layers.Apply(concatenate, node7, node)[0]\n\t\tnode9 := layers.Apply(dense4, node8)[0]\n\t\treturn keras.NewModel([]*layers.Node{input}, []*layers.Node{node9})",
+				"concatenate := layers.Concatenate(1)",
+				"subtract := layers.Subtract()",
+			},
+		},
 	)
 }
 
@@ -253,7 +276,7 @@ func TestSeqLayerRefusals(t *testing.T) {
 		{"GRU(2, stateful=True)", "GRU(stateful=True) is not supported by kerago (it runs stateless RNNs)"},
 		{"SimpleRNN(2, return_state=True)", "SimpleRNN(return_state=True) (several outputs) is not translated yet"},
 		{"ConvLSTM2D(2, 3)", "kerago translate does not translate ConvLSTM2D yet"},
-		{"Concatenate()", "kerago translate does not translate Concatenate yet"},
+		{"Dot(axes=1)", "kerago translate does not translate Dot yet"},
 		{"Lambda(lambda v: v)", "Lambda is not a layer kerago implements"},
 		{"Frobnicate()", "layers.Frobnicate is not a layer kerago implements"},
 	} {

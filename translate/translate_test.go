@@ -241,8 +241,8 @@ out = layers.Dense(1)(a)
 model = keras.Model(inputs=[a, b], outputs=out)
 `,
 		todo: []string{
-			"line 5: x = layers.Concatenate()([a, b]): kerago translate does not translate Concatenate yet",
-			"line 7: model = keras.Model(inputs=[a, b], outputs=out): keras.Model: inputs and outputs must be one keras.Input and one chain of layers applied to it",
+			"line 5: x = layers.Concatenate()([a, b]): a layer called on tensors of several keras.Input (a multi-input model) is not translated yet",
+			"line 7: model = keras.Model(inputs=[a, b], outputs=out): keras.Model: inputs must be one keras.Input and outputs one Keras tensor computed from it (several inputs or outputs are not translated yet)",
 		},
 	},
 	{
