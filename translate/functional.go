@@ -72,3 +72,35 @@ func (t *translator) functionalGraph(out *symChain, name string) val {
 	fmt.Fprintf(&b, "return keras.NewModel([]*layers.Node{%s}, []*layers.Node{%s})\n}()", in, o)
 	return val{code: b.String(), kind: kModel, fallible: true, model: &modelInfo{metricsKnown: true}, hint: "model", postName: name}
 }
+
+// mergeFuncs are Keras's functional merge forms (keras.layers.add(inputs),
+// concatenate(inputs, axis=-1), ...) with their layer classes.
+var mergeFuncs = map[string]string{"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average", "maximum": "Maximum", "minimum": "Minimum", "concatenate": "Concatenate"}
+
+// mergeFunc translates layers.add([a, b]) and the like: the merge layer
+// called on the list.
+func (t *translator) mergeFunc(cls string, c *Call) val {
+	params := []string{"inputs"}
+	if cls == "Concatenate" {
+		params = append(params, "axis")
+	}
+	a := t.bind(c, strings.ToLower(cls), params...)
+	elts := tupleElts(a.need("inputs"))
+	if elts == nil {
+		t.fail(c.Line, "%s needs a list of Keras tensors written in the call", strings.ToLower(cls))
+	}
+	var args []string
+	if cls == "Concatenate" {
+		axis := "-1"
+		if e, ok := a.get("axis"); ok {
+			axis = t.intOf(e, "axis").code
+		}
+		args = append(args, axis)
+	}
+	if e, ok := a.get("name"); ok && !isNone(e) {
+		args = append(args, "layers.WithName("+t.stringOf(e, "name").code+")")
+	}
+	a.done()
+	l := val{code: "layers." + cls + "(" + strings.Join(args, ", ") + ")", kind: kLayer, hint: strings.ToLower(cls)}
+	return t.applyMerge(l, elts, c)
+}

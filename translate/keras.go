@@ -369,6 +369,9 @@ func (t *translator) layer(cls string, c *Call) val {
 		}
 		cls = a
 	}
+	if mc, ok := mergeFuncs[cls]; ok {
+		return t.mergeFunc(mc, c)
+	}
 	if _, ok := seqLayers[cls]; ok {
 		return t.seqLayer(cls, c)
 	}

@@ -243,6 +243,27 @@ model = keras.Model(inputs, layers.Dense(1)(c))
 				"subtract := layers.Subtract()",
 			},
 		},
+		snippet{
+			// the functional forms layers.concatenate(inputs, axis),
+			// add(inputs, name=...), multiply(...) (Keras 2 scripts)
+			name: "seq_functional_merge_funcs",
+			src: `from tensorflow import keras
+from tensorflow.keras.layers import Input, Dense, concatenate, add
+inputs = Input(shape=(5,))
+a = Dense(3)(inputs)
+b = Dense(3)(inputs)
+x = concatenate([a, b], axis=-1)
+y = add([a, b], name='sum')
+z = keras.layers.multiply([x, concatenate([y, y])])
+model = keras.Model(inputs, Dense(1)(z))
+model.summary()
+`,
+			want: []string{
+				"concatenate := layers.Concatenate(-1)",
+				`add := layers.Add(layers.WithName("sum"))`,
+				"node5 := layers.Apply(concatenate2, node4, node4)[0]\n\t\tnode6 := layers.Apply(multiply, node3, node5)[0]",
+			},
+		},
 	)
 }
 
@@ -277,6 +298,8 @@ func TestSeqLayerRefusals(t *testing.T) {
 		{"SimpleRNN(2, return_state=True)", "SimpleRNN(return_state=True) (several outputs) is not translated yet"},
 		{"ConvLSTM2D(2, 3)", "kerago translate does not translate ConvLSTM2D yet"},
 		{"Dot(axes=1)", "kerago translate does not translate Dot yet"},
+		{"Add()([w, w])", "calling a layer on a list holding an int (not a keras.Input chain) is outside the subset"},
+		{"Concatenate()([w])", "a merge layer needs a list of at least two Keras tensors"},
 		{"Lambda(lambda v: v)", "Lambda is not a layer kerago implements"},
 		{"Frobnicate()", "layers.Frobnicate is not a layer kerago implements"},
 	} {
