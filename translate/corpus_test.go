@@ -39,6 +39,15 @@ var fitRefChecks = map[string]struct {
 	"fitref_valsplit_keras1": {refCase: "fit_adam_mse_valsplit", keys: []string{"loss", "val_loss"}},
 }
 
+// corpusOutputs are the endings of what some corpus programs print (as
+// Python prints it: the epochs of history and the predictions' shapes).
+var corpusOutputs = map[string]string{
+	"text_lstm":         "3\n(8, 1)\n(8, 1)\n",
+	"image_layers":      "(8, 2)\n",
+	"functional_bilstm": "(32, 1)\n",
+	"functional_merge":  "(32, 1)\n",
+}
+
 // outsideReports are the exact report lines for the scripts with
 // constructs outside the subset.
 var outsideReports = map[string][]string{
@@ -306,6 +315,9 @@ func TestCorpus(t *testing.T) {
 		}
 		if chk, ok := fitRefChecks[n]; ok {
 			checkFitRef(t, n, r.out, chk.refCase, chk.keys, work, chk.json)
+		}
+		if want, ok := corpusOutputs[n]; ok && !strings.HasSuffix(string(r.out), want) {
+			t.Errorf("%s: output does not end with\n%s\ngot:\n%s", n, want, r.out)
 		}
 	}
 	// the standalone README program

@@ -263,10 +263,18 @@ func (t *translator) numpyCall(name string, c *Call) val {
 			if !ok {
 				t.fail(c.Line, "np.random.randint needs a bound")
 			}
+			// Randint takes int64 bounds: a variable (int in Go) is converted
+			bound := func(e Expr, what string) string {
+				if v := t.intOf(e, what); v.lit == nil {
+					return "int64(" + v.code + ")"
+				} else {
+					return v.code
+				}
+			}
 			if e, ok := a.get("high"); ok && !isNone(e) {
-				lead = []string{t.intOf(lo, "low").code, t.intOf(e, "high").code}
+				lead = []string{bound(lo, "low"), bound(e, "high")}
 			} else {
-				lead = []string{"0", t.intOf(lo, "high").code}
+				lead = []string{"0", bound(lo, "high")}
 			}
 			if e, ok := a.get("dtype"); ok {
 				_ = e

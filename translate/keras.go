@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// kerasLayers lists the layers kerago implements, with their Keras 3
-// positional parameters (the ones the Go constructor takes first are
-// marked in ctorArg).
+// kerasLayers lists the layers layer translates through its shared
+// option handling, with their Keras 3 positional parameters; seqLayers
+// (keras_seq.go) has the sequence, noise and reshaping layers.
 var kerasLayers = map[string][]string{
 	"Dense":              {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"},
 	"Activation":         {"activation"},
@@ -29,6 +29,13 @@ var kerasLayers = map[string][]string{
 	"Conv1D":                 convParams,
 	"Conv2D":                 convParams,
 	"Conv3D":                 convParams,
+	"Conv1DTranspose":        transposeParams,
+	"Conv2DTranspose":        transposeParams,
+	"Conv3DTranspose":        transposeParams,
+	"SeparableConv1D":        separableParams,
+	"SeparableConv2D":        separableParams,
+	"DepthwiseConv1D":        depthwiseParams,
+	"DepthwiseConv2D":        depthwiseParams,
 	"MaxPooling1D":           poolParams,
 	"MaxPooling2D":           poolParams,
 	"MaxPooling3D":           poolParams,
@@ -44,6 +51,10 @@ var kerasLayers = map[string][]string{
 var (
 	convParams = []string{"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"}
 	poolParams = []string{"pool_size", "strides", "padding", "data_format"}
+	// Keras 3's Conv*Transpose, SeparableConv*D and DepthwiseConv*D
+	transposeParams = []string{"filters", "kernel_size", "strides", "padding", "output_padding", "data_format", "dilation_rate", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"}
+	separableParams = []string{"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation", "use_bias", "depthwise_initializer", "pointwise_initializer", "bias_initializer", "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint"}
+	depthwiseParams = []string{"kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate", "activation", "use_bias", "depthwise_initializer", "bias_initializer", "depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "bias_constraint"}
 	// layerAliases are other names Keras accepts for these classes.
 	layerAliases = map[string]string{
 		"MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
@@ -57,12 +68,16 @@ var (
 // unsupportedLayers names Keras layers kerago does not implement, so the
 // report can say so plainly.
 var knownMissingLayers = map[string]bool{
-	"LSTM": true, "GRU": true,
-	"SimpleRNN": true, "Embedding": true, "Bidirectional": true, "TimeDistributed": true, "Lambda": true,
-	"Conv2DTranspose": true, "UpSampling2D": true, "ZeroPadding2D": true, "Concatenate": true, "Add": true,
-	"Multiply": true, "Attention": true, "MultiHeadAttention": true, "GaussianNoise": true, "GaussianDropout": true,
-	"SpatialDropout2D": true, "RepeatVector": true, "Permute": true, "Masking": true, "SeparableConv2D": true,
-	"DepthwiseConv2D": true, "Cropping2D": true, "AlphaDropout": true, "ActivityRegularization": true,
+	"Lambda": true,
+}
+
+// libraryLayers names layers keras/layers has that kerago translate does
+// not translate yet.
+var libraryLayers = map[string]bool{
+	"Dot":       true,
+	"Attention": true, "AdditiveAttention": true, "MultiHeadAttention": true,
+	"ConvLSTM1D": true, "ConvLSTM2D": true, "ConvLSTM3D": true,
+	"GroupNormalization": true, "UnitNormalization": true, "RMSNormalization": true,
 }
 
 // kerasCall translates a call of something from Keras (canonical name
@@ -151,7 +166,7 @@ func (t *translator) layerArg(e Expr) val {
 	case kNormLayer:
 		return v
 	case kSymbolic:
-		if len(v.sym.layers) == 0 {
+		if len(v.sym.layers) == 0 && v.sym.merge == nil {
 			return v.sym.input
 		}
 	}
@@ -275,7 +290,8 @@ func exprEndLine(e Expr, start int) int {
 }
 
 // functionalModel translates keras.Model(inputs=..., outputs=...) for a
-// chain of layers into a Sequential model.
+// chain of layers into a Sequential model, and for a graph with merges
+// into a functional one (functionalGraph).
 func (t *translator) functionalModel(c *Call) val {
 	a := t.bind(c, "Model", "inputs", "outputs", "name")
 	ie, ok1 := a.get("inputs", "input")
@@ -291,10 +307,13 @@ func (t *translator) functionalModel(c *Call) val {
 	in := t.expr(ie)
 	out := t.expr(oe)
 	if in.kind != kSymbolic || out.kind != kSymbolic {
-		t.fail(c.Line, "keras.Model: inputs and outputs must be one keras.Input and one chain of layers applied to it")
+		t.fail(c.Line, "keras.Model: inputs must be one keras.Input and outputs one Keras tensor computed from it (several inputs or outputs are not translated yet)")
 	}
-	if in.sym.input.code != out.sym.input.code || len(in.sym.layers) != 0 {
+	if in.sym.input.code != out.sym.input.code || len(in.sym.layers) != 0 || in.sym.merge != nil {
 		t.fail(c.Line, "keras.Model: the outputs must be computed from the inputs by a chain of layers")
+	}
+	if out.sym.merge != nil {
+		return t.functionalGraph(out.sym, name)
 	}
 	elems := []string{out.sym.input.code}
 	for _, l := range out.sym.layers {
@@ -312,22 +331,30 @@ func (t *translator) applyLayer(l val, c *Call) val {
 	if len(c.Args) != 1 || len(c.Keywords) > 0 {
 		t.fail(c.Line, "calling a layer takes one Keras tensor in the subset")
 	}
+	if elts := tupleElts(c.Args[0]); elts != nil {
+		return t.applyMerge(l, elts, c)
+	}
 	x := t.expr(c.Args[0])
 	if x.kind != kSymbolic {
 		t.fail(c.Line, "calling a layer on %s (not a keras.Input chain) is outside the subset", describe(x))
 	}
-	l = t.materialize(l, "layer")
-	if l.bind == nil {
-		// the layer object is shared by every model built on this chain,
-		// as in Keras: give it a variable
-		k := l.kind
-		b := &binding{py: "\x00" + l.hint, goName: t.uniqueGo(goIdent(l.hint)), kind: k, goType: goTypeOf(k, "")}
-		t.setName("\x00layer:"+b.goName, b)
-		t.declare(b, l)
-		l = val{code: b.goName, kind: k, bind: b, hint: l.hint}
-	}
-	chain := &symChain{input: x.sym.input, layers: append(append([]val(nil), x.sym.layers...), l), line: c.Line}
+	l = t.layerVar(l)
+	chain := &symChain{input: x.sym.input, merge: x.sym.merge, layers: append(append([]val(nil), x.sym.layers...), l), line: c.Line}
 	return val{kind: kSymbolic, sym: chain, line: c.Line}
+}
+
+// layerVar gives a layer called in the functional API a variable: the
+// layer object is shared by every model built on the chain, as in Keras.
+func (t *translator) layerVar(l val) val {
+	l = t.materialize(l, "layer")
+	if l.bind != nil {
+		return l
+	}
+	k := l.kind
+	b := &binding{py: "\x00" + l.hint, goName: t.uniqueGo(goIdent(l.hint)), kind: k, goType: goTypeOf(k, "")}
+	t.setName("\x00layer:"+b.goName, b)
+	t.declare(b, l)
+	return val{code: b.goName, kind: k, bind: b, hint: l.hint}
 }
 
 func (t *translator) markKeras1(line int, old, now string) {
@@ -342,8 +369,17 @@ func (t *translator) layer(cls string, c *Call) val {
 		}
 		cls = a
 	}
+	if mc, ok := mergeFuncs[cls]; ok {
+		return t.mergeFunc(mc, c)
+	}
+	if _, ok := seqLayers[cls]; ok {
+		return t.seqLayer(cls, c)
+	}
 	params, ok := kerasLayers[cls]
 	if !ok {
+		if libraryLayers[cls] {
+			t.fail(c.Line, "kerago translate does not translate %s yet", cls)
+		}
 		if knownMissingLayers[cls] {
 			t.fail(c.Line, "%s is not a layer kerago implements", cls)
 		}
@@ -394,7 +430,8 @@ func (t *translator) layer(cls string, c *Call) val {
 			t.fail(c.Line, "Reshape needs target_shape")
 		}
 		first = append(first, "[]int{"+strings.Join(t.intsOf(e, "target_shape", false), ", ")+"}")
-	case "Conv1D", "Conv2D", "Conv3D":
+	case "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+		"SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D":
 		first = append(first, t.convArgs(c, cls, a)...)
 	case "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D":
 		first = append(first, t.poolArgs(cls, a)...)
@@ -421,6 +458,12 @@ func (t *translator) layer(cls string, c *Call) val {
 		{"moving_mean_initializer", "", "WithMovingMeanInitializer", "init"},
 		{"moving_variance_initializer", "", "WithMovingVarianceInitializer", "init"},
 		{"alpha_initializer", "", "WithAlphaInitializer", "init"},
+		{"depthwise_initializer", "", "WithDepthwiseInitializer", "init"},
+		{"pointwise_initializer", "", "WithPointwiseInitializer", "init"},
+		{"depthwise_regularizer", "", "WithDepthwiseRegularizer", "reg"},
+		{"pointwise_regularizer", "", "WithPointwiseRegularizer", "reg"},
+		{"depthwise_constraint", "", "WithDepthwiseConstraint", "cons"},
+		{"pointwise_constraint", "", "WithPointwiseConstraint", "cons"},
 		{"kernel_regularizer", "W_regularizer", "WithKernelRegularizer", "reg"},
 		{"bias_regularizer", "b_regularizer", "WithBiasRegularizer", "reg"},
 		{"beta_regularizer", "", "WithBetaRegularizer", "reg"},
@@ -453,7 +496,7 @@ func (t *translator) layer(cls string, c *Call) val {
 		opt("layers." + m.goOpt + "(" + code + ")")
 	}
 	if e, ok := a.get("activity_regularizer"); ok && !isNone(e) {
-		t.fail(c.Line, "activity_regularizer is not supported by kerago")
+		opt("layers.WithActivityRegularizer(" + t.regularizerOf(e) + ")")
 	}
 	t.commonLayerOpts(a, c, opt)
 	switch cls {
@@ -552,7 +595,7 @@ func (t *translator) commonLayerOpts(a *args, c *Call, opt func(string)) {
 	if e, ok := a.get("input_shape"); ok && !isNone(e) {
 		opt("layers.WithInputShape(" + strings.Join(t.intsOf(e, "input_shape", false), ", ") + ")")
 	}
-	if e, ok := a.get("input_dim"); ok && !isNone(e) {
+	if e, ok := a.get("input_dim"); ok && !isNone(e) && a.fn != "Embedding" { // Embedding's is the vocabulary size
 		opt("layers.WithInputShape(" + t.intOf(e, "input_dim").code + ")")
 	}
 	if e, ok := a.get("batch_input_shape"); ok && !isNone(e) {
@@ -1490,21 +1533,33 @@ func (t *translator) spatialInts(e Expr, what string) []string {
 	if v := t.expr(e); v.kind == kInt {
 		return []string{t.intOf(e, what).code}
 	}
-	return t.intsOf(e, what, false)
+	ints := t.intsOf(e, what, false)
+	if len(ints) == 0 {
+		t.fail(e.exprLine(), "%s needs at least one value", what)
+	}
+	return ints
 }
 
-// convArgs are Conv1D/2D/3D's leading Go arguments: filters, kernel size.
+// convArgs are the convolutions' leading Go arguments: filters (not for
+// DepthwiseConv) and kernel size (an int for the 1D layers).
 func (t *translator) convArgs(c *Call, cls string, a *args) []string {
-	f, ok := a.get("filters")
-	k, ok2 := a.get("kernel_size")
-	if !ok || !ok2 {
-		t.fail(c.Line, "%s needs filters and kernel_size", cls)
+	var lead []string
+	if !strings.HasPrefix(cls, "Depthwise") {
+		f, ok := a.get("filters")
+		if !ok {
+			t.fail(c.Line, "%s needs filters and kernel_size", cls)
+		}
+		lead = append(lead, t.intOf(f, "filters").code)
+	}
+	k, ok := a.get("kernel_size")
+	if !ok {
+		t.fail(c.Line, "%s needs kernel_size", cls)
 	}
 	ks := t.spatialInts(k, "kernel_size")
-	if cls == "Conv1D" {
-		return []string{t.intOf(f, "filters").code, ks[0]}
+	if strings.Contains(cls, "1D") {
+		return append(lead, ks[0])
 	}
-	return []string{t.intOf(f, "filters").code, "[]int{" + strings.Join(ks, ", ") + "}"}
+	return append(lead, "[]int{"+strings.Join(ks, ", ")+"}")
 }
 
 // poolArgs are the pooling layers' leading Go argument: the pool size
@@ -1535,9 +1590,13 @@ func (t *translator) spatialOpts(cls string, a *args) []string {
 		}
 	}
 	switch {
-	case strings.HasPrefix(cls, "Conv"):
+	case strings.Contains(cls, "Conv"):
 		ints("strides", "WithStrides")
 		ints("dilation_rate", "WithDilationRate")
+		ints("output_padding", "WithOutputPadding")
+		if e, ok := a.get("depth_multiplier"); ok && !isNone(e) {
+			opts = append(opts, "layers.WithDepthMultiplier("+t.intOf(e, "depth_multiplier").code+")")
+		}
 		strs("padding", "WithPadding")
 		strs("data_format", "WithDataFormat")
 		if e, ok := a.get("groups"); ok && !isNone(e) {

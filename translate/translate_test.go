@@ -241,8 +241,8 @@ out = layers.Dense(1)(a)
 model = keras.Model(inputs=[a, b], outputs=out)
 `,
 		todo: []string{
-			"line 5: x = layers.Concatenate()([a, b]): Concatenate is not a layer kerago implements",
-			"line 7: model = keras.Model(inputs=[a, b], outputs=out): keras.Model: inputs and outputs must be one keras.Input and one chain of layers applied to it",
+			"line 5: x = layers.Concatenate()([a, b]): a layer called on tensors of several keras.Input (a multi-input model) is not translated yet",
+			"line 7: model = keras.Model(inputs=[a, b], outputs=out): keras.Model: inputs must be one keras.Input and outputs one Keras tensor computed from it (several inputs or outputs are not translated yet)",
 		},
 	},
 	{
@@ -443,6 +443,18 @@ func everyClassSnippet() snippet {
 			add("layers.Conv1D(4, 3, strides=1, padding='causal')", `layers.Conv1D(4, 3, layers.WithStrides(1), layers.WithPadding("causal"))`)
 		case "Conv2D", "Conv3D":
 			add("layers."+name+"(4, 3, padding='same', dilation_rate=1)", "layers."+name+`(4, []int{3}, layers.WithDilationRate(1), layers.WithPadding("same"))`)
+		case "Conv1DTranspose":
+			add("layers.Conv1DTranspose(4, 3, 2)", "layers.Conv1DTranspose(4, 3, layers.WithStrides(2))")
+		case "Conv2DTranspose", "Conv3DTranspose":
+			add("layers."+name+"(4, 3, output_padding=1, strides=2)", "layers."+name+"(4, []int{3}, layers.WithStrides(2), layers.WithOutputPadding(1))")
+		case "DepthwiseConv1D":
+			add("layers.DepthwiseConv1D(3, depth_multiplier=2)", "layers.DepthwiseConv1D(3, layers.WithDepthMultiplier(2))")
+		case "DepthwiseConv2D":
+			add("layers.DepthwiseConv2D((3, 3))", "layers.DepthwiseConv2D([]int{3, 3})")
+		case "SeparableConv1D":
+			add("layers.SeparableConv1D(4, 3)", "layers.SeparableConv1D(4, 3)")
+		case "SeparableConv2D":
+			add("layers.SeparableConv2D(4, (3, 3), pointwise_initializer='zeros')", "layers.SeparableConv2D(4, []int{3, 3}, layers.WithPointwiseInitializer(initializers.Zeros()))")
 		case "MaxPooling1D", "AveragePooling1D":
 			add("layers."+name+"(pool_size=2, strides=2)", "layers."+name+"(2, layers.WithStrides(2))")
 		case "MaxPooling2D", "MaxPooling3D", "AveragePooling2D", "AveragePooling3D":

@@ -177,8 +177,16 @@ type modelInfo struct {
 // Input.
 type symChain struct {
 	input  val // the Input layer (layers.Input(...))
-	layers []val
+	merge  *symMerge
+	layers []val // applied to input, or to merge's output when merge is set
 	line   int
+}
+
+// symMerge is a merge layer (Add, Concatenate, ...) called on a list of
+// Keras tensors of one input.
+type symMerge struct {
+	layer   val
+	parents []*symChain
 }
 
 // val is a translated Python expression.
