@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -110,15 +111,47 @@ func TestWindowsRun(t *testing.T) {
 	if len(res.Untranslated) > 0 {
 		t.Fatalf("untranslated lines:\n%s", res.Report("windows"))
 	}
-	got := runGo(t, res.Go)
+	got, stderr, err := runGo(t, res.Go)
+	if err != nil {
+		t.Fatalf("go run: %v\n%s", err, stderr)
+	}
 	if got != windowsWant {
 		t.Errorf("output\n%s\nwant (numpy)\n%s\nGo:\n%s", got, windowsWant, res.Go)
 	}
 }
 
+// TestWindowsRunShapeCheck: the translator cannot see the rank of the
+// array a window is cut from; when the elements are not 1-D (or not
+// scalars) the program stops with the element's shape instead of stacking.
+func TestWindowsRunShapeCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a translated program")
+	}
+	for _, c := range []struct{ name, elem, want string }{
+		{"window", "s[i-1:i+1, 0]", "np.array(X): element 0 has shape [2 2], not a 1-D window"},
+		{"scalar", "s[i, 0]", "np.array(X): element 0 has shape [2], not a scalar"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := "import numpy as np\ns = np.array([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]], [[9.0, 1.0], [2.0, 3.0]]])\n" +
+				"X = []\nfor i in range(1, 2):\n    X.append(" + c.elem + ")\nX = np.array(X)\nprint(X.shape)\n"
+			res, err := Translate([]byte(src), Options{ScriptName: "check.py"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Untranslated) > 0 {
+				t.Fatalf("untranslated lines:\n%s", res.Report("check"))
+			}
+			out, stderr, err := runGo(t, res.Go)
+			if err == nil || !strings.Contains(stderr, c.want) {
+				t.Errorf("err %v, stderr\n%s\nwant %q (stdout %q)", err, stderr, c.want, out)
+			}
+		})
+	}
+}
+
 // runGo builds src as a program of a module using this checkout and
-// returns what it prints.
-func runGo(t *testing.T, src []byte) string {
+// returns what it prints, its standard error and how it ended.
+func runGo(t *testing.T, src []byte) (string, string, error) {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -140,9 +173,8 @@ func runGo(t *testing.T, src []byte) string {
 	cmd := exec.CommandContext(ctx, goTool(t), "run", ".")
 	cmd.Dir = mod
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go run: %v\n%s", err, out)
-	}
-	return string(out)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	return stdout.String(), stderr.String(), err
 }
