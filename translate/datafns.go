@@ -96,6 +96,8 @@ func (t *translator) numpyCall(name string, c *Call) val {
 			if name == "array" {
 				out = val{code: out.code + ".Clone()", kind: kTensor, hint: out.hint}
 			}
+		case kTensorList:
+			out = t.stackList(v, c.Line)
 		case kFrame, kFloatList:
 			out = t.toTensorLazy(v, c.Line, "arr")
 		case kInt, kFloat:

@@ -64,7 +64,7 @@ type realOutcome struct {
 // as the translator improves (never lower them to make a test pass).
 const (
 	realFloorTranslated = 41 // Translate returns a program (no whole-file failure)
-	realFloorClear      = 27 // no TODO on the path to fit (fit translated, not affected)
+	realFloorClear      = 29 // no TODO on the path to fit (fit translated, not affected)
 	realFloorTrained    = 18 // scripts with data present that train to the end
 )
 

@@ -1378,6 +1378,7 @@ func (t *translator) appendStmt(b *binding, c *Call, line int) {
 	if listKind == kUnknown {
 		t.fail(line, "a list of %s is outside the subset", describe(v))
 	}
+	first := b.alias != nil && b.alias.kind == kPyList && len(b.alias.elems) == 0
 	if b.alias != nil {
 		if b.alias.kind != kPyList || !b.listTop {
 			t.fail(line, "appending to %s is outside the subset", describe(*b.alias))
@@ -1401,6 +1402,9 @@ func (t *translator) appendStmt(b *binding, c *Call, line int) {
 	}
 	if b.kind != listKind {
 		t.fail(line, "appending %s to %s is outside the subset", describe(v), b.kind)
+	}
+	if listKind == kTensorList {
+		t.noteAppend(b, c.Args[0], first)
 	}
 	t.use(b)
 	t.emitf("%s = append(%s, %s)", b.goName, b.goName, v.code)

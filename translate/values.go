@@ -223,8 +223,9 @@ type binding struct {
 	model    *modelInfo
 	alias    *val // a value that is not a Go variable (module, lambda, def, literal list, symbolic)
 	hoisted  bool
-	listTop  bool   // a list literal assigned at the top level
-	listInit string // its Go slice literal once it becomes a variable
+	listTop  bool       // a list literal assigned at the top level
+	listInit string     // its Go slice literal once it becomes a variable
+	stack    *stackInfo // a list of arrays built from [] by .append: what it holds
 }
 
 func intLit(i int64) val {
