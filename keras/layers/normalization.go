@@ -34,46 +34,68 @@ func normAxisOf(axis, perRank int) (int, error) {
 // BatchNormalizationLayer is keras.layers.BatchNormalization.
 type BatchNormalizationLayer struct {
 	base
-	axis                                   int
-	momentum, epsilon                      float64
-	center, scale                          bool
-	gammaInit, betaInit, meanInit, varInit initializers.Initializer
-	gammaReg, betaReg                      regularizers.Regularizer
-	gammaCons, betaCons                    constraints.Constraint
-	gamma, beta, mean, variance            *runtime.Variable
+	affineNorm
+	momentum                    float64
+	meanInit, varInit           initializers.Initializer
+	gamma, beta, mean, variance *runtime.Variable
+}
+
+// affineNorm holds the options BatchNormalization and GroupNormalization
+// share: the axis, epsilon, center/scale and γ/β's initializers,
+// regularizers and constraints.
+type affineNorm struct {
+	axis                int
+	epsilon             float64
+	center, scale       bool
+	gammaInit, betaInit initializers.Initializer
+	gammaReg, betaReg   regularizers.Regularizer
+	gammaCons, betaCons constraints.Constraint
+}
+
+// newAffineNorm reads those options from o with Keras's defaults (axis −1,
+// epsilon 1e-3, center and scale on, γ ones, β zeros). axisFmt formats the
+// error for more than one axis.
+func newAffineNorm(o *options, axisFmt string) (affineNorm, error) {
+	a := affineNorm{axis: -1, epsilon: 1e-3, center: true, scale: true, gammaInit: o.gammaInit, betaInit: o.betaInit,
+		gammaReg: o.gammaReg, betaReg: o.betaReg, gammaCons: o.gammaCons, betaCons: o.betaCons}
+	var err error
+	if o.axisSet {
+		if len(o.axis) != 1 {
+			err = fmt.Errorf(axisFmt, o.axis)
+		} else {
+			a.axis = o.axis[0]
+		}
+	}
+	if o.epsilon != nil {
+		a.epsilon = *o.epsilon
+	}
+	if o.center != nil {
+		a.center = *o.center
+	}
+	if o.scale != nil {
+		a.scale = *o.scale
+	}
+	if a.gammaInit == nil {
+		a.gammaInit = initializers.Ones()
+	}
+	if a.betaInit == nil {
+		a.betaInit = initializers.Zeros()
+	}
+	return a, err
 }
 
 // BatchNormalization returns a BatchNormalization layer (defaults as Keras:
 // axis -1, momentum 0.99, epsilon 1e-3, center and scale on).
 func BatchNormalization(opts ...Option) *BatchNormalizationLayer {
 	o := collect(opts)
-	l := &BatchNormalizationLayer{base: newBase("BatchNormalization", o), axis: -1, momentum: 0.99, epsilon: 1e-3,
-		center: true, scale: true, gammaInit: o.gammaInit, betaInit: o.betaInit, meanInit: o.meanInit, varInit: o.varInit,
-		gammaReg: o.gammaReg, betaReg: o.betaReg, gammaCons: o.gammaCons, betaCons: o.betaCons}
-	if o.axisSet {
-		if len(o.axis) != 1 {
-			l.err = fmt.Errorf("axis %v: BatchNormalization normalizes along one axis", o.axis)
-		} else {
-			l.axis = o.axis[0]
-		}
+	an, err := newAffineNorm(o, "axis %v: BatchNormalization normalizes along one axis")
+	l := &BatchNormalizationLayer{base: newBase("BatchNormalization", o), affineNorm: an, momentum: 0.99,
+		meanInit: o.meanInit, varInit: o.varInit}
+	if err != nil {
+		l.err = err
 	}
 	if o.momentum != nil {
 		l.momentum = *o.momentum
-	}
-	if o.epsilon != nil {
-		l.epsilon = *o.epsilon
-	}
-	if o.center != nil {
-		l.center = *o.center
-	}
-	if o.scale != nil {
-		l.scale = *o.scale
-	}
-	if l.gammaInit == nil {
-		l.gammaInit = initializers.Ones()
-	}
-	if l.betaInit == nil {
-		l.betaInit = initializers.Zeros()
 	}
 	if l.meanInit == nil {
 		l.meanInit = initializers.Zeros()

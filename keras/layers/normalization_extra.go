@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/kerago/kerago/keras/constraints"
 	"github.com/kerago/kerago/keras/initializers"
-	"github.com/kerago/kerago/keras/regularizers"
 	"github.com/kerago/kerago/runtime"
 	G "gorgonia.org/gorgonia"
 )
@@ -17,13 +15,9 @@ import (
 // GroupNormalizationLayer is keras.layers.GroupNormalization.
 type GroupNormalizationLayer struct {
 	base
-	groups, axis        int
-	epsilon             float64
-	center, scale       bool
-	gammaInit, betaInit initializers.Initializer
-	gammaReg, betaReg   regularizers.Regularizer
-	gammaCons, betaCons constraints.Constraint
-	gamma, beta         *runtime.Variable
+	affineNorm
+	groups      int
+	gamma, beta *runtime.Variable
 }
 
 // GroupNormalization returns keras.layers.GroupNormalization (defaults as
@@ -31,32 +25,13 @@ type GroupNormalizationLayer struct {
 // 1e-3, center and scale on).
 func GroupNormalization(opts ...Option) *GroupNormalizationLayer {
 	o := collect(opts)
-	l := &GroupNormalizationLayer{base: newBase("GroupNormalization", o), groups: 32, axis: -1, epsilon: 1e-3, center: true, scale: true,
-		gammaInit: o.gammaInit, betaInit: o.betaInit, gammaReg: o.gammaReg, betaReg: o.betaReg, gammaCons: o.gammaCons, betaCons: o.betaCons}
+	an, err := newAffineNorm(o, "axis %v, want one axis")
+	l := &GroupNormalizationLayer{base: newBase("GroupNormalization", o), affineNorm: an, groups: 32}
+	if err != nil {
+		l.err = err
+	}
 	if o.used["groups"] {
 		l.groups = o.groups
-	}
-	if o.axisSet {
-		if len(o.axis) != 1 {
-			l.err = fmt.Errorf("axis %v, want one axis", o.axis)
-		} else {
-			l.axis = o.axis[0]
-		}
-	}
-	if o.epsilon != nil {
-		l.epsilon = *o.epsilon
-	}
-	if o.center != nil {
-		l.center = *o.center
-	}
-	if o.scale != nil {
-		l.scale = *o.scale
-	}
-	if l.gammaInit == nil {
-		l.gammaInit = initializers.Ones()
-	}
-	if l.betaInit == nil {
-		l.betaInit = initializers.Zeros()
 	}
 	if l.groups == 0 || l.groups < -1 {
 		l.err = fmt.Errorf("groups is %d, want a positive number or -1", l.groups)
